@@ -1,0 +1,67 @@
+# Mica: top-level build.  Two commands matter to a user: `make run` and
+# `make test`.  Every Debian package the build needs is installed on demand by
+# scripts/deps.sh, so both work on a brand-new machine.
+
+BUILD ?= $(CURDIR)/build
+export BUILD
+
+# Debian packages, by the part of the tree that needs them.
+DEPS_BUILD := make gcc binutils libc6-dev clang-format
+DEPS_HYPERVISOR := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
+DEPS_TOOLSTACK := pkg-config libyajl-dev uuid-dev clang libclang-rt-14-dev
+DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK)
+
+HV_MAKE = $(MAKE) -C hypervisor O=$(BUILD)/hypervisor
+TS_MAKE = $(MAKE) -C toolstack O=$(BUILD)/toolstack
+SUITE = scripts/run-suite.sh
+
+.PHONY: all deps hypervisor toolstack iso run run-iso debug test bench \
+	format check-format check-headers clean
+
+all: hypervisor toolstack
+
+deps:
+	@scripts/deps.sh $(DEPS)
+
+hypervisor: deps
+	@$(HV_MAKE)
+
+toolstack: deps
+	@$(TS_MAKE)
+
+iso: hypervisor
+	@$(HV_MAKE) iso
+
+# Boot Mica in QEMU with its serial console on this terminal (Ctrl-A X quits).
+# CPUS, MEM and ARGS override the machine and the hypervisor command line.
+run: hypervisor
+	@scripts/qemu.sh --interactive --smp $(or $(CPUS),2) --mem $(or $(MEM),1024) \
+		--append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
+
+# The same machine booted from a GRUB (multiboot2) ISO.
+run-iso: iso
+	@scripts/qemu.sh --interactive --smp $(or $(CPUS),2) --mem $(or $(MEM),1024) \
+		--iso $(BUILD)/hypervisor/mica.iso
+
+# Wait for gdb on :1234 before the first instruction; see docs/debugging.md.
+debug: hypervisor
+	@echo "gdb $(BUILD)/hypervisor/mica.elf -ex 'target remote :1234'"
+	@scripts/qemu.sh --interactive --gdb --smp $(or $(CPUS),2) \
+		--mem $(or $(MEM),1024) --append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
+
+test: all iso
+	@rm -rf $(BUILD)/test-logs
+	@$(SUITE) check-format scripts/check-format.sh
+	@$(SUITE) hypervisor-unit $(HV_MAKE) -s unit-test
+	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
+	@$(SUITE) toolstack $(TS_MAKE) -s test
+	@scripts/test-summary.sh
+
+format:
+	@scripts/check-format.sh --fix
+
+check-format:
+	@scripts/check-format.sh
+
+clean:
+	rm -rf $(BUILD)
