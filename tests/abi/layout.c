@@ -1,0 +1,5 @@
+#include "public/shared_info.h"
+int main(void)
+{
+	return 0;
+}
