@@ -61,6 +61,8 @@
 #define MICA_ENOSYS 38
 /* Nothing to return (empty log, no more domains after the cursor). */
 #define MICA_ENODATA 61
+/* A deadline had already passed when the request was made. */
+#define MICA_ETIME 62
 /* A value does not fit the field meant to hold it. */
 #define MICA_EOVERFLOW 75
 /* Supported in principle but not in this configuration. */

@@ -227,7 +227,7 @@ typedef uint32_t mica_grant_handle_t;
 #define MICA_HYPERCALL_SLOT_SIZE 32
 #define MICA_HYPERCALL_PAGE_SLOTS 128
 MICA_STATIC_ASSERT(MICA_HYPERCALL_SLOT_SIZE *MICA_HYPERCALL_PAGE_SLOTS ==
-				   MICA_PAGE_SIZE,
+			   MICA_PAGE_SIZE,
 		   "hypercall page is one page");
 MICA_STATIC_ASSERT(MICA_HC_NR_DEFINED <= MICA_HYPERCALL_PAGE_SLOTS,
 		   "every hypercall has a slot");

@@ -39,8 +39,7 @@ struct mica_feature_info {
 	uint32_t index; /* IN */
 	uint32_t bits; /* OUT */
 };
-MICA_STATIC_ASSERT(sizeof(struct mica_feature_info) == 8,
-		   "mica_feature_info");
+MICA_STATIC_ASSERT(sizeof(struct mica_feature_info) == 8, "mica_feature_info");
 
 #define MICA_FEATURES_NR_WORDS 1
 
