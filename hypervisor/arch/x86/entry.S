@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exception and interrupt entry.  Every vector has a stub that makes the
+ * frame uniform (a zero error code where the CPU pushes none), records the
+ * vector and joins common code, which saves the registers as struct cpu_regs
+ * and calls do_trap(regs).
+ */
+#include <asm/asm-offsets.h>
+
+/* Vectors whose exceptions push an error code. */
+#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || \
+			   (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.text
+	.balign 16
+	.globl trap_stubs
+trap_stubs:
+	.set vec, 0
+	.rept 256
+	.balign 16
+	.if HAS_ERROR_CODE(vec)
+	pushq $vec
+	.else
+	pushq $0			/* error code slot */
+	pushq $vec
+	.endif
+	jmp trap_common
+	.set vec, vec + 1
+	.endr
+
+trap_common:
+	cld
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	/*
+	 * Link a frame-pointer record to the interrupted code so that
+	 * backtraces continue through the trap.
+	 */
+	pushq REGS_rip(%rsp)
+	pushq %rbp
+	movq %rsp, %rbp
+	call do_trap
+	addq $16, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rax
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $16, %rsp			/* vector and error code */
+	iretq

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Model-specific register numbers and bits used by the hypervisor. */
+#ifndef ASM_MSR_INDEX_H
+#define ASM_MSR_INDEX_H
+
+#define MSR_APIC_BASE 0x0000001b
+#define APIC_BASE_BSP (1 << 8)
+#define APIC_BASE_ENABLE (1 << 11)
+
+#define MSR_EFER 0xc0000080
+#define EFER_SCE (1 << 0)
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Control-register and RFLAGS bits; assembly includes this file. */
+#ifndef ASM_PROCESSOR_FLAGS_H
+#define ASM_PROCESSOR_FLAGS_H
+
+#define X86_CR0_PE 0x00000001
+#define X86_CR0_MP 0x00000002
+#define X86_CR0_EM 0x00000004
+#define X86_CR0_TS 0x00000008
+#define X86_CR0_ET 0x00000010
+#define X86_CR0_NE 0x00000020
+#define X86_CR0_WP 0x00010000
+#define X86_CR0_PG 0x80000000
+
+#define X86_CR4_PAE 0x00000020
+#define X86_CR4_PGE 0x00000080
+#define X86_CR4_OSFXSR 0x00000200
+#define X86_CR4_OSXMMEXCPT 0x00000400
+
+#define X86_EFLAGS_IF 0x00000200
+
+#endif

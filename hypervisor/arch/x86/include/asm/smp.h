@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU data.  Each CPU's struct cpu_info sits at the top of its stack
+ * block (asm/layout.h), so this_cpu() is a mask of the stack pointer: no
+ * segment base is needed, which leaves FS/GS entirely to guests.
+ */
+#ifndef ASM_SMP_H
+#define ASM_SMP_H
+
+#include <mica/types.h>
+#include <asm/layout.h>
+
+#define NR_CPUS 64
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t ist[8]; /* ist[0] is reserved */
+	uint16_t reserved1[5];
+	uint16_t iomap_base;
+} __attribute__((packed, aligned(16)));
+
+struct cpu_info {
+	unsigned int cpu_id;
+	uint32_t apic_id;
+	bool online;
+	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+	struct tss64 tss;
+	uint64_t lapic_timer_hz; /* LAPIC timer input after divide */
+	uint64_t irq_count; /* interrupts taken, for statistics */
+	uint64_t timer_irqs;
+	volatile uint64_t selftest_token; /* written by the SMP self-test */
+	uintptr_t stack_block; /* virtual base of the stack block */
+};
+
+static inline struct cpu_info *this_cpu(void)
+{
+	uintptr_t sp;
+
+	__asm__("mov %%rsp, %0" : "=r"(sp));
+	return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 -
+				   sizeof(struct cpu_info));
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return this_cpu()->cpu_id;
+}
+
+extern struct cpu_info *cpu_infos[NR_CPUS];
+extern unsigned int nr_cpus_present; /* found in the MADT */
+extern unsigned int nr_cpus_online;
+extern uint32_t cpu_apic_ids[NR_CPUS]; /* index: cpu_id */
+
+/*
+ * Allocates and maps a stack block for 'cpu' and returns its cpu_info, or
+ * NULL on exhaustion.
+ */
+struct cpu_info *cpu_info_alloc(unsigned int cpu);
+
+/* Loads this CPU's GDT, TSS and IDT; call on the CPU itself. */
+void cpu_tables_load(struct cpu_info *ci);
+
+/* Brings up every present CPU (up to maxcpus=); returns the online count. */
+unsigned int smp_boot_cpus(void);
+
+/* Runs fn(arg) on every online CPU other than this one and waits. */
+void smp_call_others(void (*fn)(void *), void *arg);
+
+/* Sends an NMI to every other CPU (the crash path uses it to stop them). */
+void smp_send_nmi_others(void);
+
+#endif
