@@ -47,10 +47,12 @@ static void print_symbol(const char *prefix, uintptr_t addr)
 void show_backtrace(uintptr_t rip, uintptr_t rbp)
 {
 	uintptr_t block = (uintptr_t)this_cpu() & ~(uintptr_t)(STACK_SIZE - 1);
+	uintptr_t last = 0;
+	unsigned int repeats = 0;
 
 	pr_err("Backtrace:\n");
 	print_symbol("  ", rip);
-	for (unsigned int depth = 0; depth < 32 && rbp; depth++) {
+	for (unsigned int depth = 0; depth < 1024 && rbp; depth++) {
 		const uintptr_t *frame = (const uintptr_t *)rbp;
 
 		/* Only follow frames inside this CPU's stack block. */
@@ -58,11 +60,23 @@ void show_backtrace(uintptr_t rip, uintptr_t rbp)
 			break;
 		if (!frame[1])
 			break;
-		print_symbol("  ", frame[1]);
+		/* Deep recursion prints as one line with a count. */
+		if (frame[1] == last) {
+			repeats++;
+		} else {
+			if (repeats)
+				pr_err("  ... the line above %u more times\n",
+				       repeats);
+			repeats = 0;
+			print_symbol("  ", frame[1]);
+			last = frame[1];
+		}
 		if (frame[0] <= rbp)
 			break; /* frames must move up the stack */
 		rbp = frame[0];
 	}
+	if (repeats)
+		pr_err("  ... the line above %u more times\n", repeats);
 }
 
 static void dump_registers(const struct cpu_regs *r)
