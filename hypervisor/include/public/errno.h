@@ -63,6 +63,8 @@
 #define MICA_ENODATA 61
 /* A deadline had already passed when the request was made. */
 #define MICA_ETIME 62
+/* Interface version mismatch (domctl/sysctl interface_version). */
+#define MICA_EPROTO 71
 /* A value does not fit the field meant to hold it. */
 #define MICA_EOVERFLOW 75
 /* Supported in principle but not in this configuration. */

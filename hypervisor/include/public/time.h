@@ -49,7 +49,7 @@
  * (seconds and nanoseconds since 1970-01-01 00:00 UTC) at system time 0.
  * Wall-clock now = wallclock + system time now.  It is guarded by its own
  * version counter with the same protocol.  dom0 sets the host's wall clock
- * with the sysctl MICA_SYSCTL_SETTIME; every domain sees the change.
+ * with the sysctl MICA_SYSCTL_settime; every domain sees the change.
  */
 #ifndef MICA_PUBLIC_TIME_H
 #define MICA_PUBLIC_TIME_H

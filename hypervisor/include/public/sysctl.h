@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysctl.h - MICA_HC_sysctl: host-wide queries and settings (dom0 only).
+ *
+ *     long mica_sysctl(uint64_t sysctl_gaddr);   // struct mica_sysctl
+ *
+ * Same conventions as domctl.h: -MICA_EPERM for any caller but dom0 before
+ * the argument is read; interface_version must equal
+ * MICA_SYSCTL_INTERFACE_VERSION (-MICA_EPROTO otherwise); the structure is
+ * written back whole.
+ */
+#ifndef MICA_PUBLIC_SYSCTL_H
+#define MICA_PUBLIC_SYSCTL_H
+
+#include "mica.h"
+
+#define MICA_SYSCTL_INTERFACE_VERSION 1
+
+/*
+ * MICA_SYSCTL_physinfo: the machine.
+ *   OUT nr_cpus          logical CPUs the hypervisor runs on.
+ *   OUT max_cpu_id       highest CPU number (affinity maps need
+ *                        max_cpu_id + 1 bits).
+ *   OUT threads_per_core, cores_per_socket, nr_sockets, nr_nodes.
+ *   OUT cpu_khz          TSC frequency.
+ *   OUT total_pages      RAM the hypervisor manages, in pages.
+ *   OUT free_pages       not allocated to any domain or the hypervisor.
+ *   OUT scrub_pages      freed, waiting to be scrubbed before reuse.
+ *   OUT low_mem_pages    the free_pages mark below which MICA_VIRQ_ENOMEM
+ *                        is raised.
+ *   OUT capabilities     MICA_PHYSCAP_*.
+ */
+#define MICA_SYSCTL_physinfo 0
+
+#define MICA_PHYSCAP_HVM_SVM (1u << 0) /* AMD SVM available */
+#define MICA_PHYSCAP_HVM_VMX (1u << 1) /* Intel VMX available */
+#define MICA_PHYSCAP_HAP (1u << 2) /* nested paging (NPT/EPT) */
+#define MICA_PHYSCAP_IOMMU (1u << 3) /* DMA remapping in use */
+#define MICA_PHYSCAP_TSC_STABLE (1u << 4) /* see time.h */
+
+struct mica_sysctl_physinfo {
+	uint32_t nr_cpus;
+	uint32_t max_cpu_id;
+	uint32_t threads_per_core;
+	uint32_t cores_per_socket;
+	uint32_t nr_sockets;
+	uint32_t nr_nodes;
+	uint32_t cpu_khz;
+	uint32_t capabilities; /* MICA_PHYSCAP_* */
+	uint64_t total_pages;
+	uint64_t free_pages;
+	uint64_t scrub_pages;
+	uint64_t low_mem_pages;
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_physinfo) == 64,
+		   "mica_sysctl_physinfo");
+
+/*
+ * MICA_SYSCTL_settime: set the wall clock every domain sees (time.h): the
+ * time was sec.nsec at system time `system_time`.
+ * Errors: -MICA_EINVAL (nsec > 999999999).
+ */
+#define MICA_SYSCTL_settime 1
+
+struct mica_sysctl_settime {
+	uint64_t sec; /* IN: seconds since the epoch */
+	uint32_t nsec; /* IN */
+	uint32_t pad0;
+	uint64_t system_time; /* IN: ns, time.h */
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_settime) == 24,
+		   "mica_sysctl_settime");
+
+struct mica_sysctl {
+	uint32_t cmd; /* IN: MICA_SYSCTL_* */
+	uint32_t interface_version; /* IN: MICA_SYSCTL_INTERFACE_VERSION */
+	union {
+		struct mica_sysctl_physinfo physinfo; /* OUT */
+		struct mica_sysctl_settime settime;
+		uint8_t pad[248]; /* room for later ops; size never changes */
+	} u;
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_sysctl) == 256, "mica_sysctl");
+MICA_STATIC_ASSERT(offsetof(struct mica_sysctl, u) == 8, "sysctl union offset");
+
+#endif /* MICA_PUBLIC_SYSCTL_H */
