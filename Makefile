@@ -45,7 +45,7 @@ run-iso: iso
 
 # Wait for gdb on :1234 before the first instruction; see docs/debugging.md.
 debug: hypervisor
-	@echo "gdb $(BUILD)/hypervisor/mica.elf -ex 'target remote :1234'"
+	@echo "In another terminal: gdb $(BUILD)/hypervisor/mica.elf -ex 'target remote :1234'"
 	@scripts/qemu.sh --interactive --gdb --smp $(or $(CPUS),2) \
 		--mem $(or $(MEM),1024) --append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
 
