@@ -63,7 +63,8 @@ void memmap_sanitize(struct memmap_entry *map, unsigned int *nr)
 			if (!map[j].size ||
 			    map[j].start + map[j].size < map[j].start)
 				continue;
-			if (map[j].start <= lo && map[j].start + map[j].size >= hi &&
+			if (map[j].start <= lo &&
+			    map[j].start + map[j].size >= hi &&
 			    (!type || type_rank(map[j].type) > type_rank(type)))
 				type = map[j].type;
 		}

@@ -123,8 +123,7 @@ void page_alloc_add_free(mfn_t start, mfn_t end)
 		unsigned int order = 0;
 
 		/* The largest aligned block that starts here and fits. */
-		while (order < MAX_ORDER &&
-		       !(start & ((2ULL << order) - 1)) &&
+		while (order < MAX_ORDER && !(start & ((2ULL << order) - 1)) &&
 		       start + (2ULL << order) <= end)
 			order++;
 		set_owner(&frame_table[start], 1ULL << order, OWNER_FREE);

@@ -54,8 +54,8 @@ static void run_all(void)
 
 	pr_info("selftest: running %u tests\n",
 		(unsigned int)(__selftests_end - __selftests_start));
-	for (const struct selftest *t = __selftests_start;
-	     t < __selftests_end; t++) {
+	for (const struct selftest *t = __selftests_start; t < __selftests_end;
+	     t++) {
 		int rc;
 
 		fail_reason[0] = '\0';

@@ -50,8 +50,8 @@ static int test_alloc_exhaustion(void)
 		return -EINVAL;
 	}
 	/* Exhausted: every order fails cleanly, the heap too. */
-	if (alloc_pages(0, OWNER_HYPERVISOR) || alloc_pages(5, OWNER_HYPERVISOR) ||
-	    xmalloc(64 * 1024)) {
+	if (alloc_pages(0, OWNER_HYPERVISOR) ||
+	    alloc_pages(5, OWNER_HYPERVISOR) || xmalloc(64 * 1024)) {
 		selftest_fail("allocation succeeded with no memory free");
 		free_chain(head);
 		return -EINVAL;
@@ -66,10 +66,11 @@ static int test_alloc_exhaustion(void)
 	free_chain(head);
 	if (page_alloc_free_frames() != free_before ||
 	    page_alloc_largest_free_order() != order_before) {
-		selftest_fail("after freeing: %lu free (was %lu), largest order "
-			      "%d (was %d)",
-			      page_alloc_free_frames(), free_before,
-			      page_alloc_largest_free_order(), order_before);
+		selftest_fail(
+			"after freeing: %lu free (was %lu), largest order "
+			"%d (was %d)",
+			page_alloc_free_frames(), free_before,
+			page_alloc_largest_free_order(), order_before);
 		return -EINVAL;
 	}
 	return 0;
@@ -147,8 +148,8 @@ SELFTEST(alloc_bad_free, test_alloc_bad_free);
 
 static int test_heap_patterns(void)
 {
-	static const size_t sizes[] = { 1,   16,   17,	 100,	 512,
-					 2048, 2049, 4096, 10000, 300000 };
+	static const size_t sizes[] = { 1,    16,   17,	  100,	 512,
+					2048, 2049, 4096, 10000, 300000 };
 	uint64_t in_use = heap_bytes_in_use();
 	unsigned char *p[ARRAY_SIZE(sizes) * 8];
 

@@ -104,8 +104,7 @@ static const struct sdt_header *map_table(paddr_t pa)
 		return NULL;
 	h = ioremap_cached(pa, h->length);
 	if (!h || !checksum_ok(h, h->length)) {
-		pr_warn("acpi: table at %lx has a bad checksum; ignored\n",
-			pa);
+		pr_warn("acpi: table at %lx has a bad checksum; ignored\n", pa);
 		return NULL;
 	}
 	return h;

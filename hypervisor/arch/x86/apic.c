@@ -78,9 +78,8 @@ static void icr_send(uint32_t apic_id, uint32_t low)
 {
 	unsigned long flags = local_irq_save();
 
-	for (unsigned int i = 0; i < 1000000 && (apic_read(APIC_ICR_LOW) &
-						  ICR_PENDING);
-	     i++)
+	for (unsigned int i = 0;
+	     i < 1000000 && (apic_read(APIC_ICR_LOW) & ICR_PENDING); i++)
 		cpu_relax();
 	apic_write(APIC_ICR_HIGH, apic_id << 24);
 	apic_write(APIC_ICR_LOW, low);

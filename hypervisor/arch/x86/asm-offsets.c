@@ -6,8 +6,7 @@
 #include <asm/regs.h>
 #include <asm/smp.h>
 
-#define DEFINE(sym, val)                                                       \
-	__asm__ __volatile__("\n->" #sym " %0" ::"i"(val))
+#define DEFINE(sym, val) __asm__ __volatile__("\n->" #sym " %0" ::"i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, __builtin_offsetof(type, member))
 
 void asm_offsets(void);

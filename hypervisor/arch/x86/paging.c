@@ -132,8 +132,7 @@ uint64_t *paging_lookup(uintptr_t va, unsigned int *level)
 	return NULL;
 }
 
-static void map_or_die(uintptr_t va, paddr_t pa, uint64_t size,
-		       uint64_t flags)
+static void map_or_die(uintptr_t va, paddr_t pa, uint64_t size, uint64_t flags)
 {
 	if (map_pages(va, pa, size, flags))
 		panic("paging: out of memory mapping %016lx\n", va);

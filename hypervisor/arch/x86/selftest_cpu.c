@@ -46,14 +46,14 @@ static int test_paging_wx(void)
 
 	return expect_mapping("text", (uintptr_t)__text_start, true, false,
 			      true) ||
-	       expect_mapping("rodata", (uintptr_t)__rodata_start, true,
-			      false, false) ||
+	       expect_mapping("rodata", (uintptr_t)__rodata_start, true, false,
+			      false) ||
 	       expect_mapping("data", (uintptr_t)__data_start, true, true,
 			      false) ||
-	       expect_mapping("direct-map alias of text",
-			      (uintptr_t)maddr_to_virt(
-				      virt_to_maddr(__text_start)),
-			      true, false, false) ||
+	       expect_mapping(
+		       "direct-map alias of text",
+		       (uintptr_t)maddr_to_virt(virt_to_maddr(__text_start)),
+		       true, false, false) ||
 	       expect_mapping("heap (direct map)",
 			      (uintptr_t)maddr_to_virt(0x200000 - PAGE_SIZE),
 			      true, true, false) ||

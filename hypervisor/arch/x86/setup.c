@@ -62,8 +62,8 @@ static void print_memmap(void)
 	for (unsigned int i = 0; i < boot_info.nr_memmap; i++) {
 		const struct memmap_entry *e = &boot_info.memmap[i];
 
-		pr_info("  %016lx - %016lx %s\n", e->start,
-			e->start + e->size, memmap_type_name(e->type));
+		pr_info("  %016lx - %016lx %s\n", e->start, e->start + e->size,
+			memmap_type_name(e->type));
 	}
 	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
 		pr_info("Module %u: %016lx - %016lx '%s'\n", i,
@@ -99,7 +99,8 @@ static void memory_init_frames(void)
 		const struct memmap_entry *e = &boot_info.memmap[i];
 
 		if (e->type == MEMMAP_RAM)
-			max_pfn = MAX(max_pfn, (e->start + e->size) >> PAGE_SHIFT);
+			max_pfn = MAX(max_pfn,
+				      (e->start + e->size) >> PAGE_SHIFT);
 	}
 	table_pages = ALIGN_UP(max_pfn * sizeof(struct page_info),
 			       (uint64_t)PAGE_SIZE) >>
@@ -152,8 +153,7 @@ static void __noreturn boot_continue(void)
 	cpu_tables_load(ci);
 	rc = acpi_init();
 	if (rc)
-		pr_warn("ACPI: no usable tables (%d); one CPU, PIT time\n",
-			rc);
+		pr_warn("ACPI: no usable tables (%d); one CPU, PIT time\n", rc);
 	lapic_map();
 	lapic_init_cpu();
 	ci->apic_id = lapic_id();

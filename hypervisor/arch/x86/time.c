@@ -100,7 +100,8 @@ void time_init(void)
 
 void lapic_timer_set_ns(uint64_t ns)
 {
-	uint64_t ticks = muldiv64(ns, this_cpu()->lapic_timer_hz, 1000000000ULL);
+	uint64_t ticks =
+		muldiv64(ns, this_cpu()->lapic_timer_hz, 1000000000ULL);
 
 	if (ticks == 0)
 		ticks = 1;

@@ -17,14 +17,28 @@ static irq_handler_t irq_handlers[256];
 static volatile int crashing_cpu = -1;
 
 static const char *const exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-	"#OF overflow", "#BR bound range", "#UD invalid opcode",
-	"#NM device not available", "#DF double fault",
-	"coprocessor segment overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault",
-	"#GP general protection", "#PF page fault", "reserved (15)",
-	"#MF x87 floating point", "#AC alignment check", "#MC machine check",
-	"#XM SIMD floating point", "#VE virtualization", "#CP control protection",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor segment overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved (15)",
+	"#MF x87 floating point",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD floating point",
+	"#VE virtualization",
+	"#CP control protection",
 };
 
 void trap_set_irq_handler(unsigned int vector, irq_handler_t handler)
@@ -81,19 +95,13 @@ void show_backtrace(uintptr_t rip, uintptr_t rbp)
 
 static void dump_registers(const struct cpu_regs *r)
 {
-	pr_err("RIP: %04lx:%016lx RFLAGS: %016lx\n", r->cs, r->rip,
-	       r->rflags);
+	pr_err("RIP: %04lx:%016lx RFLAGS: %016lx\n", r->cs, r->rip, r->rflags);
 	print_symbol("RIP is ", r->rip);
-	pr_err("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->rax, r->rbx,
-	       r->rcx);
-	pr_err("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->rdx, r->rsi,
-	       r->rdi);
-	pr_err("RBP: %016lx RSP: %016lx R8:  %016lx\n", r->rbp, r->rsp,
-	       r->r8);
-	pr_err("R9:  %016lx R10: %016lx R11: %016lx\n", r->r9, r->r10,
-	       r->r11);
-	pr_err("R12: %016lx R13: %016lx R14: %016lx\n", r->r12, r->r13,
-	       r->r14);
+	pr_err("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->rax, r->rbx, r->rcx);
+	pr_err("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->rdx, r->rsi, r->rdi);
+	pr_err("RBP: %016lx RSP: %016lx R8:  %016lx\n", r->rbp, r->rsp, r->r8);
+	pr_err("R9:  %016lx R10: %016lx R11: %016lx\n", r->r9, r->r10, r->r11);
+	pr_err("R12: %016lx R13: %016lx R14: %016lx\n", r->r12, r->r13, r->r14);
 	pr_err("R15: %016lx SS: %04lx\n", r->r15, r->ss);
 	pr_err("CR0: %016lx CR2: %016lx\n", read_cr0(), read_cr2());
 	pr_err("CR3: %016lx CR4: %016lx\n", read_cr3(), read_cr4());

@@ -220,8 +220,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 		case 'd':
 		case 'i': {
 			long long v = fetch_signed(&ap, length);
-			unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v :
-							 (unsigned long long)v;
+			unsigned long long mag =
+				v < 0 ? 0ULL - (unsigned long long)v :
+					(unsigned long long)v;
 
 			out_number(&o, mag, v < 0, 10, flags, width, precision);
 			break;
@@ -247,9 +248,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 				   width ? width : 18, precision);
 			break;
 		case 'c':
-			out_repeat(&o, ' ', (flags & FLAG_LEFT) ? 0 : width - 1);
+			out_repeat(&o, ' ',
+				   (flags & FLAG_LEFT) ? 0 : width - 1);
 			out_char(&o, (char)va_arg(ap, int));
-			out_repeat(&o, ' ', (flags & FLAG_LEFT) ? width - 1 : 0);
+			out_repeat(&o, ' ',
+				   (flags & FLAG_LEFT) ? width - 1 : 0);
 			break;
 		case 's':
 			out_string(&o, va_arg(ap, const char *), flags, width,

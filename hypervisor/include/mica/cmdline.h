@@ -36,15 +36,15 @@ struct param {
 };
 
 #define __param(id, n, t, l, v, h)                                             \
-	static const struct param __param_##id __used                          \
-		__section("mica_params") __aligned(8) = {                      \
+	static const struct param __param_##id __used __section("mica_params") \
+		__aligned(8) = {                                               \
 			.name = n, .type = t, .len = l, .var = v, .handler = h \
 		}
 
 #define param_bool(name, var) __param(var, name, PARAM_BOOL, 0, &var, NULL)
 #define param_uint(name, var) __param(var, name, PARAM_UINT, 0, &var, NULL)
 #define param_size(name, var) __param(var, name, PARAM_SIZE, 0, &var, NULL)
-#define param_string(name, var)                                                \
+#define param_string(name, var) \
 	__param(var, name, PARAM_STRING, sizeof(var), var, NULL)
 #define param_custom(name, fn) __param(fn, name, PARAM_CUSTOM, 0, NULL, fn)
 

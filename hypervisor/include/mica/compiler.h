@@ -36,8 +36,8 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-__builtin_offsetof(type, member)))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
 #define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
 

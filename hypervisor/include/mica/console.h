@@ -22,9 +22,9 @@ struct console_driver {
 };
 
 /* Drivers are placed in the "mica_consoles" section by the arch code. */
-#define REGISTER_CONSOLE(drv)                                                  \
-	static struct console_driver *const __console_##drv __used             \
-		__section("mica_consoles") = &drv
+#define REGISTER_CONSOLE(drv)                                                 \
+	static struct console_driver *const __console_##drv __used __section( \
+		"mica_consoles") = &drv
 
 void console_init(void);
 void printk_level(enum log_level level, const char *fmt, ...) __printf(2, 3);

@@ -22,9 +22,9 @@ struct selftest {
 	int (*fn)(void);
 };
 
-#define SELFTEST(n, f)                                                         \
-	static const struct selftest __selftest_##n __used                     \
-		__section(".selftests") __aligned(8) = { #n, f }
+#define SELFTEST(n, f)                                                \
+	static const struct selftest __selftest_##n __used __section( \
+		".selftests") __aligned(8) = { #n, f }
 
 /* Records why the running test fails (printed on its FAIL line). */
 void selftest_fail(const char *fmt, ...) __printf(1, 2);

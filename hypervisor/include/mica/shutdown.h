@@ -27,10 +27,11 @@ void __noreturn cpu_halt_forever(void);
  */
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 
-#define BUG_ON(cond)                                                           \
-	do {                                                                   \
-		if (unlikely(cond))                                            \
-			panic("BUG at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+#define BUG_ON(cond)                                                    \
+	do {                                                            \
+		if (unlikely(cond))                                     \
+			panic("BUG at %s:%d: %s\n", __FILE__, __LINE__, \
+			      #cond);                                   \
 	} while (0)
 
 #endif

@@ -15,7 +15,10 @@ typedef struct {
 	volatile uint16_t owner; /* ticket currently holding the lock */
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 
 static inline void spin_lock_init(spinlock_t *l)
 {
@@ -43,8 +46,7 @@ static inline bool spin_trylock(spinlock_t *l)
 
 static inline void spin_unlock(spinlock_t *l)
 {
-	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1),
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
 }
 
 static inline bool spin_is_locked(const spinlock_t *l)
