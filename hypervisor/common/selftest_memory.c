@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Self-tests of the frame allocator and the heap on the real machine. */
+#include <mica/boot.h>
 #include <mica/errno.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/selftest.h>
+#include <asm/page.h>
 
 /* Allocated blocks are chained through their own first bytes. */
 struct chain {
@@ -193,3 +195,43 @@ static int test_heap_patterns(void)
 	return 0;
 }
 SELFTEST(heap_patterns, test_heap_patterns);
+
+/*
+ * Boot modules (the future dom0 kernel and initrd) must survive boot: their
+ * frames belong to OWNER_BOOT, never to the free pool.  A module whose
+ * command line says "magic=XXXX" must also start with those bytes.
+ */
+static int test_boot_modules_reserved(void)
+{
+	if (!boot_info.nr_modules) {
+		selftest_fail("no boot modules given");
+		return SELFTEST_SKIP;
+	}
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+		const char *magic = strstr(m->cmdline, "magic=");
+
+		for (paddr_t pa = ALIGN_DOWN(m->start, (paddr_t)PAGE_SIZE);
+		     pa < m->end; pa += PAGE_SIZE) {
+			if (mfn_to_page(pa >> PAGE_SHIFT)->owner !=
+			    OWNER_BOOT) {
+				selftest_fail(
+					"module %u frame %lx owner %x", i,
+					pa >> PAGE_SHIFT,
+					mfn_to_page(pa >> PAGE_SHIFT)->owner);
+				return -EINVAL;
+			}
+		}
+		if (magic) {
+			size_t len = strcspn(magic + 6, " ");
+
+			if (m->end - m->start < len ||
+			    memcmp(maddr_to_virt(m->start), magic + 6, len)) {
+				selftest_fail("module %u lost its contents", i);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+SELFTEST(boot_modules_reserved, test_boot_modules_reserved);

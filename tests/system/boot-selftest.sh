@@ -61,8 +61,14 @@ selftests=(-- 'Mica [0-9.]+ hypervisor' 'Memory map' 'Time: TSC [0-9.]+ MHz'
 	'PASS: alloc_exhaustion' 'PASS: smp_all_cpus'
 	'PASS: time_lapic_timer_vs_hpet' 'selftest: [1-9][0-9]* passed, 0 failed')
 
+# Two boot modules: a small one with known contents, a larger random one.
+printf 'MICAMOD1-payload' >"$logs/module1"
+head -c 300000 /dev/urandom >"$logs/module2"
 run selftest-multiboot1-2cpu 1 --smp 2 --mem 1024 --append "selftest=all" \
-	"$elf" "${selftests[@]}" 'SMP: 2 of 2 CPUs online'
+	--initrd "$logs/module1 magic=MICAMOD1 role=test,$logs/module2" \
+	"$elf" "${selftests[@]}" 'SMP: 2 of 2 CPUs online' \
+	"Module 0: .*magic=MICAMOD1 role=test'" 'Module 1: ' \
+	'PASS: boot_modules_reserved'
 
 run selftest-multiboot1-4cpu-2g 1 --smp 4 --mem 2048 --append "selftest=all" \
 	"$elf" "${selftests[@]}" 'SMP: 4 of 4 CPUs online' 'Memory: 20[0-9][0-9] MiB RAM'
