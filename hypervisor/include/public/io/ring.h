@@ -55,7 +55,7 @@
  *      MICA_RING_UNCONSUMED_REQUESTS, which never exceeds the free slots
  *      however large the front end's req_prod claims to be;
  *   3. the back end copies a request out of the shared slot once
- *      (MICA_RING_COPY_REQUEST) and validates only the copy.
+ *      (<name>_copy_request) and validates only the copy.
  *
  * ------------------------------------------------------------------------
  * Use
@@ -65,7 +65,8 @@
  * declares union blkif_slot, struct blkif_shared (the header), struct
  * blkif_front and struct blkif_back (each side's PRIVATE state: they contain
  * pointers and are never shared), and static inline functions
- * blkif_shared_init(), blkif_front_init(), blkif_back_init().  The macros
+ * blkif_shared_init(), blkif_front_init(), blkif_back_init() and
+ * blkif_copy_request().  The macros
  * below then work on any front or back ring.
  */
 #ifndef MICA_PUBLIC_IO_RING_H
@@ -165,6 +166,20 @@ typedef uint32_t mica_ring_idx_t;
 		r->rsp_prod_pvt = 0;                                          \
 		r->req_cons = 0;                                              \
 	}                                                                     \
+	/* Back end: copy request `idx` out of the shared slot exactly once  \
+	 * (volatile byte reads: the compiler can neither skip the copy nor   \
+	 * re-read the slot later); then validate only the copy. */           \
+	static inline void name##_copy_request(const struct name##_back *r,   \
+					       mica_ring_idx_t idx,           \
+					       req_t *dst)                    \
+	{                                                                     \
+		const volatile uint8_t *src_ = (const volatile uint8_t *)(    \
+			const void *)&r->slots[idx & (r->nr_ents - 1)].req;   \
+		uint8_t *dst_ = (uint8_t *)(void *)dst;                       \
+		size_t i_;                                                    \
+		for (i_ = 0; i_ < sizeof(*dst); i_++)                         \
+			dst_[i_] = src_[i_];                                  \
+	}                                                                     \
 	MICA_STATIC_ASSERT(sizeof(struct name##_shared) ==                    \
 			   MICA_RING_HEADER_SIZE, #name " ring header")
 /* clang-format on */
@@ -173,10 +188,6 @@ typedef uint32_t mica_ring_idx_t;
 #define MICA_RING_SIZE(r) ((r)->nr_ents)
 #define MICA_RING_REQUEST(r, idx) (&(r)->slots[(idx) & ((r)->nr_ents - 1)].req)
 #define MICA_RING_RESPONSE(r, idx) (&(r)->slots[(idx) & ((r)->nr_ents - 1)].rsp)
-
-/* Back end: copy request `idx` to *dst once, then validate only *dst. */
-#define MICA_RING_COPY_REQUEST(r, idx, dst) \
-	(*(dst) = *(volatile __typeof__(*(dst)) *)MICA_RING_REQUEST(r, idx))
 
 /* ---- Front end ---- */
 
