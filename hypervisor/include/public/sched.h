@@ -93,8 +93,9 @@ MICA_STATIC_ASSERT(sizeof(struct mica_sched_shutdown) == 16,
  *   2. Must be called with events masked (evtchn_upcall_mask = 1); the
  *      upcall mask is left unchanged.
  *   3. Returns at once if a port is already pending.
- * Errors: -MICA_EFAULT, -MICA_EINVAL (events not masked, pad != 0, a port
- *   not bound in this domain), -MICA_E2BIG (nr_ports == 0 or too many).
+ * Errors: -MICA_EFAULT, -MICA_EINVAL (events not masked, pad != 0,
+ *   nr_ports == 0, a port not bound in this domain), -MICA_E2BIG (more than
+ *   MICA_SCHED_POLL_MAX_PORTS ports).
  */
 #define MICA_SCHEDOP_poll 3
 
