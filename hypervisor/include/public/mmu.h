@@ -154,7 +154,10 @@ MICA_STATIC_ASSERT(sizeof(struct mica_mmu_update) == 16, "mica_mmu_update");
  * ========================================================================
  * MICA_HC_mmuext_op: a batch of extended MMU operations.
  * ========================================================================
- *   Arguments, return value and preemption as for mmu_update; each op is a
+ *   Arguments, return value and preemption as for mmu_update, except that
+ *   foreign_domid must be MICA_DOMID_SELF in ABI 1.0 [-MICA_EINVAL] (T6;
+ *   it is there so that toolstack operations on another domain's tables can
+ *   be added later without a new hypercall).  Each op is a
  *   struct mica_mmuext_op whose arg1/arg2 mean, per cmd:
  *
  *   cmd                          arg1             arg2
