@@ -13,7 +13,7 @@ int buffer_append(struct buffer *buf, const void *bytes, size_t len)
 
 	if (len > SIZE_MAX / 2 - buf->len)
 		return -ENOMEM;
-	if (buf->head + buf->len + len > buf->capacity) {
+	if (buf->head && buf->head + buf->len + len > buf->capacity) {
 		/* Slide pending bytes down before growing. */
 		memmove(buf->data, buf->data + buf->head, buf->len);
 		buf->head = 0;

@@ -9,28 +9,41 @@
 
 #include "frame.h"
 
-void frame_decoder_init(struct frame_decoder *dec, uint32_t limit)
+void frame_decoder_init(struct frame_decoder *dec, uint32_t limit,
+			unsigned int header_size)
 {
 	memset(dec, 0, sizeof(*dec));
 	dec->limit = limit;
+	dec->header_size = header_size;
 }
 
 void frame_decoder_release(struct frame_decoder *dec)
 {
 	free(dec->payload);
-	frame_decoder_init(dec, dec->limit);
+	frame_decoder_init(dec, dec->limit, dec->header_size);
 }
 
-static uint32_t frame_header_decode(const uint8_t *header)
+static uint32_t load_le32(const uint8_t *p)
 {
-	return (uint32_t)header[0] | (uint32_t)header[1] << 8 |
-	       (uint32_t)header[2] << 16 | (uint32_t)header[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void store_le32(uint8_t *p, uint32_t value)
+{
+	p[0] = value & 0xff;
+	p[1] = (value >> 8) & 0xff;
+	p[2] = (value >> 16) & 0xff;
+	p[3] = (value >> 24) & 0xff;
 }
 
 /* Starts the payload of the frame whose header is complete. */
 static int frame_decoder_begin_payload(struct frame_decoder *dec)
 {
-	dec->payload_len = frame_header_decode(dec->header);
+	if (dec->header_size == FRAME_HEADER_RING &&
+	    load_le32(dec->header + 4) != 0)
+		return FRAME_MALFORMED;
+	dec->payload_len = load_le32(dec->header);
 	dec->payload_have = 0;
 	if (dec->payload_len > dec->limit) {
 		dec->skipping = 1;
@@ -57,14 +70,14 @@ int frame_decoder_feed(struct frame_decoder *dec, const void *bytes, size_t len,
 	int ret;
 
 	while (pos < len) {
-		if (dec->header_have < FRAME_HEADER_SIZE) {
-			take = FRAME_HEADER_SIZE - dec->header_have;
+		if (dec->header_have < dec->header_size) {
+			take = dec->header_size - dec->header_have;
 			if (take > len - pos)
 				take = len - pos;
 			memcpy(dec->header + dec->header_have, in + pos, take);
 			dec->header_have += take;
 			pos += take;
-			if (dec->header_have < FRAME_HEADER_SIZE)
+			if (dec->header_have < dec->header_size)
 				break;
 			ret = frame_decoder_begin_payload(dec);
 			if (ret != FRAME_INCOMPLETE) {
@@ -105,9 +118,10 @@ uint8_t *frame_decoder_take(struct frame_decoder *dec, uint32_t *len)
 }
 
 int frame_encode(const struct mica_json *message, uint32_t limit,
-		 struct buffer *out, struct mica_error *err)
+		 unsigned int header_size, struct buffer *out,
+		 struct mica_error *err)
 {
-	uint8_t header[FRAME_HEADER_SIZE];
+	uint8_t header[FRAME_HEADER_MAX] = { 0 };
 	size_t old_len = out->len;
 	size_t text_len;
 	char *text;
@@ -122,11 +136,8 @@ int frame_encode(const struct mica_json *message, uint32_t limit,
 				     text_len, limit);
 		goto out_free_text;
 	}
-	header[0] = text_len & 0xff;
-	header[1] = (text_len >> 8) & 0xff;
-	header[2] = (text_len >> 16) & 0xff;
-	header[3] = (text_len >> 24) & 0xff;
-	ret = buffer_append(out, header, sizeof(header));
+	store_le32(header, text_len);
+	ret = buffer_append(out, header, header_size);
 	if (!ret)
 		ret = buffer_append(out, text, text_len);
 	if (ret) {

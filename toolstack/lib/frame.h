@@ -3,9 +3,13 @@
 #define MICA_LIB_FRAME_H
 
 /*
- * Store message framing: a 4-byte little-endian payload length followed by
- * that many bytes of JSON text.  The same framing is used on sockets, on
- * shared-memory rings and in the daemon's journal.
+ * Store message framing: a little-endian 32-bit payload length, then that
+ * many bytes of JSON text.  Two header forms exist:
+ *   FRAME_HEADER_STREAM (4 bytes): the length alone; Unix sockets and the
+ *     daemon's state files.
+ *   FRAME_HEADER_RING (8 bytes): the length and a reserved 32-bit word that
+ *     must be zero; the shared guest ring (struct mica_store_msg_header in
+ *     hypervisor/include/public/io/store.h).
  */
 
 #include <stddef.h>
@@ -16,7 +20,9 @@
 struct mica_error;
 struct mica_json;
 
-#define FRAME_HEADER_SIZE 4
+#define FRAME_HEADER_STREAM 4
+#define FRAME_HEADER_RING 8
+#define FRAME_HEADER_MAX 8
 /* No frame, in either direction, is ever longer than this. */
 #define FRAME_PAYLOAD_MAX (1u << 20)
 
@@ -24,6 +30,7 @@ enum frame_status {
 	FRAME_INCOMPLETE, /* all input consumed, no frame finished yet */
 	FRAME_COMPLETE, /* a frame is ready: frame_decoder_take() it */
 	FRAME_OVERSIZED, /* a header announced more than the limit */
+	FRAME_MALFORMED, /* a reserved header word is not zero */
 };
 
 /*
@@ -33,7 +40,8 @@ enum frame_status {
  */
 struct frame_decoder {
 	uint32_t limit; /* largest payload accepted */
-	uint8_t header[FRAME_HEADER_SIZE];
+	unsigned int header_size; /* FRAME_HEADER_STREAM or _RING */
+	uint8_t header[FRAME_HEADER_MAX];
 	size_t header_have;
 	uint32_t payload_len; /* announced length of the current frame */
 	uint32_t payload_have; /* bytes stored (or skipped) so far */
@@ -41,13 +49,15 @@ struct frame_decoder {
 	int skipping;
 };
 
-void frame_decoder_init(struct frame_decoder *dec, uint32_t limit);
+void frame_decoder_init(struct frame_decoder *dec, uint32_t limit,
+			unsigned int header_size);
 void frame_decoder_release(struct frame_decoder *dec);
 
 /*
  * Consumes bytes from @bytes until a frame completes, a header is found
- * oversized, or input runs out; *@used says how many were consumed.
- * Returns a frame_status, or -ENOMEM.
+ * oversized or malformed, or input runs out; *@used says how many were
+ * consumed.  Returns a frame_status, or -ENOMEM.  After FRAME_MALFORMED the
+ * stream cannot be followed any further.
  */
 int frame_decoder_feed(struct frame_decoder *dec, const void *bytes, size_t len,
 		       size_t *used);
@@ -65,11 +75,12 @@ static inline uint32_t frame_decoder_oversized_len(struct frame_decoder *dec)
 }
 
 /*
- * Appends @message to @out as one frame.  Returns 0, -E2BIG when the text
- * would exceed @limit bytes, -ENOMEM or -EINVAL (string not UTF-8), with
- * @out unchanged on failure.
+ * Appends @message to @out as one frame with a @header_size header.
+ * Returns 0, -E2BIG when the text would exceed @limit bytes, -ENOMEM or
+ * -EINVAL (string not UTF-8), with @out unchanged on failure.
  */
 int frame_encode(const struct mica_json *message, uint32_t limit,
-		 struct buffer *out, struct mica_error *err);
+		 unsigned int header_size, struct buffer *out,
+		 struct mica_error *err);
 
 #endif

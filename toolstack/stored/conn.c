@@ -29,7 +29,8 @@ int conn_attach(struct conn *conn, struct store *store,
 	conn->dead = false;
 	conn->out = (struct buffer){ 0 };
 	frame_decoder_init(&conn->decoder,
-			   domain_quota(store, domain)->message_size);
+			   domain_quota(store, domain)->message_size,
+			   ops->header_size);
 	list_init(&conn->watches);
 	list_init(&conn->txns);
 	list_add_tail(&conn->link, &store->conns);
@@ -59,6 +60,8 @@ static void conn_input(struct conn *conn, const uint8_t *bytes, size_t len)
 				"message of %u bytes exceeds the limit of %u",
 				frame_decoder_oversized_len(&conn->decoder),
 				conn->decoder.limit);
+		} else if (status == FRAME_MALFORMED) {
+			conn_kill(conn, "malformed frame header");
 		} else if (status < 0) {
 			conn_kill(conn, "out of memory for a message");
 		}
@@ -110,7 +113,8 @@ int conn_send(struct conn *conn, const struct mica_json *message)
 
 	if (conn->dead)
 		return 0;
-	ret = frame_encode(message, conn->decoder.limit, &conn->out, NULL);
+	ret = frame_encode(message, conn->decoder.limit,
+			   conn->decoder.header_size, &conn->out, NULL);
 	if (ret)
 		return ret;
 	if (conn->out.len > CONN_OUTPUT_MAX) {

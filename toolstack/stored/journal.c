@@ -99,7 +99,7 @@ static int next_record(const uint8_t *bytes, size_t len, size_t *pos,
 
 	if (*pos == len)
 		return 0;
-	frame_decoder_init(&dec, JOURNAL_RECORD_MAX);
+	frame_decoder_init(&dec, JOURNAL_RECORD_MAX, FRAME_HEADER_STREAM);
 	status = frame_decoder_feed(&dec, bytes + *pos, len - *pos, &used);
 	if (status != FRAME_COMPLETE) {
 		frame_decoder_release(&dec);
@@ -255,7 +255,8 @@ static int snapshot_emit(int fd, struct buffer *out, struct mica_json *message,
 
 	if (!message)
 		return -ENOMEM;
-	ret = frame_encode(message, JOURNAL_RECORD_MAX, out, NULL);
+	ret = frame_encode(message, JOURNAL_RECORD_MAX, FRAME_HEADER_STREAM,
+			   out, NULL);
 	mica_json_free(message);
 	if (ret)
 		return ret;
@@ -450,7 +451,8 @@ int journal_append(struct journal *journal, const struct change *changes,
 	record = journal_record(journal->seq + 1, changes, count);
 	if (!record)
 		return mica_error_set(err, ENOMEM, "out of memory");
-	ret = frame_encode(record, JOURNAL_RECORD_MAX, &out, err);
+	ret = frame_encode(record, JOURNAL_RECORD_MAX, FRAME_HEADER_STREAM,
+			   &out, err);
 	mica_json_free(record);
 	if (ret)
 		return ret;

@@ -17,8 +17,10 @@
 struct mica_error;
 struct mica_json;
 
-/* Domain ids on the store protocol. */
-#define DOMID_MAX 32767u
+#include "public/mica.h"
+
+/* Domain ids on the store protocol: the real ones, not the reserved. */
+#define DOMID_MAX (MICA_DOMID_FIRST_RESERVED - 1u)
 
 #define PERMS_ACL_MAX 16
 

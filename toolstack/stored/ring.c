@@ -7,7 +7,13 @@
 #include "conn.h"
 #include "ring.h"
 
-#define RING_MASK (STORE_RING_SIZE - 1)
+/*
+ * Barriers follow public/io/console.h: the producer's release store of its
+ * index orders the byte copies before it; the consumer's acquire load of
+ * the producer's index orders the byte reads after it, and its release
+ * store of its own index orders those reads before the space is handed
+ * back.
+ */
 
 ssize_t ring_produce(uint8_t *buf, uint32_t *prod_p, const uint32_t *cons_p,
 		     const void *data, size_t len)
@@ -18,16 +24,17 @@ ssize_t ring_produce(uint8_t *buf, uint32_t *prod_p, const uint32_t *cons_p,
 	uint32_t waiting = prod - cons;
 	size_t n, done, chunk;
 
-	if (waiting > STORE_RING_SIZE)
+	if (waiting > MICA_STORE_RING_SIZE)
 		return -EPROTO;
-	n = STORE_RING_SIZE - waiting;
+	n = MICA_STORE_RING_SIZE - waiting;
 	if (n > len)
 		n = len;
 	for (done = 0; done < n; done += chunk) {
-		chunk = STORE_RING_SIZE - ((prod + done) & RING_MASK);
+		chunk = MICA_STORE_RING_SIZE -
+			MICA_STORE_RING_MASK(prod + done);
 		if (chunk > n - done)
 			chunk = n - done;
-		memcpy(buf + ((prod + done) & RING_MASK),
+		memcpy(buf + MICA_STORE_RING_MASK(prod + done),
 		       (const uint8_t *)data + done, chunk);
 	}
 	/* Release: the bytes are visible before the index that covers them. */
@@ -44,15 +51,16 @@ ssize_t ring_consume(const uint8_t *buf, uint32_t *cons_p,
 	uint32_t waiting = prod - cons;
 	size_t n, done, chunk;
 
-	if (waiting > STORE_RING_SIZE)
+	if (waiting > MICA_STORE_RING_SIZE)
 		return -EPROTO;
 	n = waiting < len ? waiting : len;
 	for (done = 0; done < n; done += chunk) {
-		chunk = STORE_RING_SIZE - ((cons + done) & RING_MASK);
+		chunk = MICA_STORE_RING_SIZE -
+			MICA_STORE_RING_MASK(cons + done);
 		if (chunk > n - done)
 			chunk = n - done;
 		memcpy((uint8_t *)data + done,
-		       buf + ((cons + done) & RING_MASK), chunk);
+		       buf + MICA_STORE_RING_MASK(cons + done), chunk);
 	}
 	/* Release: finish copying out before handing the space back. */
 	__atomic_store_n(cons_p, cons + (uint32_t)n, __ATOMIC_RELEASE);
@@ -61,17 +69,17 @@ ssize_t ring_consume(const uint8_t *buf, uint32_t *cons_p,
 
 struct ring_conn {
 	struct conn conn;
-	struct store_ring *ring; /* shared with the guest; not owned */
+	struct mica_store_ring *ring; /* shared with the guest; not owned */
 };
 
-static struct store_ring *conn_ring(struct conn *conn)
+static struct mica_store_ring *conn_ring(struct conn *conn)
 {
 	return container_of(conn, struct ring_conn, conn)->ring;
 }
 
 static ssize_t ring_conn_recv(struct conn *conn, void *buf, size_t len)
 {
-	struct store_ring *ring = conn_ring(conn);
+	struct mica_store_ring *ring = conn_ring(conn);
 
 	return ring_consume(ring->req, &ring->req_cons, &ring->req_prod, buf,
 			    len);
@@ -79,7 +87,7 @@ static ssize_t ring_conn_recv(struct conn *conn, void *buf, size_t len)
 
 static ssize_t ring_conn_send(struct conn *conn, const void *buf, size_t len)
 {
-	struct store_ring *ring = conn_ring(conn);
+	struct mica_store_ring *ring = conn_ring(conn);
 
 	return ring_produce(ring->rsp, &ring->rsp_prod, &ring->rsp_cons, buf,
 			    len);
@@ -91,13 +99,14 @@ static void ring_conn_destroy(struct conn *conn)
 }
 
 static const struct conn_ops ring_conn_ops = {
+	.header_size = FRAME_HEADER_RING,
 	.recv = ring_conn_recv,
 	.send = ring_conn_send,
 	.destroy = ring_conn_destroy,
 };
 
 int ring_conn_open(struct store *store, unsigned int domid,
-		   struct store_ring *ring, struct conn **out)
+		   struct mica_store_ring *ring, struct conn **out)
 {
 	struct ring_conn *rc = calloc(1, sizeof(*rc));
 	int ret;
