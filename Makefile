@@ -53,6 +53,7 @@ test: all iso
 	@rm -rf $(BUILD)/test-logs
 	@$(SUITE) check-format scripts/check-format.sh
 	@$(SUITE) hypervisor-unit $(HV_MAKE) -s unit-test
+	@$(SUITE) abi-headers tests/abi/check-headers.sh
 	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
@@ -62,6 +63,9 @@ format:
 
 check-format:
 	@scripts/check-format.sh
+
+check-headers:
+	@tests/abi/check-headers.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -24,7 +24,7 @@ struct desc_ptr {
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
 extern const char trap_stubs[]; /* 256 stubs, 16 bytes apart (entry.S) */
-extern const uint64_t boot_gdt[4];
+extern const uint64_t boot_gdt[8];
 
 static struct idt_gate idt[256] __aligned(16);
 
@@ -61,12 +61,13 @@ static void set_tss_descriptor(uint64_t *gdt, const struct tss64 *tss)
 {
 	uintptr_t base = (uintptr_t)tss;
 	uint64_t limit = sizeof(*tss) - 1;
+	unsigned int i = (HV_TSS - GDT_RESERVED_BYTE) / 8;
 
-	gdt[HV_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-			  (0x89ULL << 40) /* present, available 64-bit TSS */
-			  | ((limit >> 16) & 0xf) << 48 |
-			  ((uint64_t)(base >> 24) & 0xff) << 56;
-	gdt[HV_TSS / 8 + 1] = base >> 32;
+	gdt[i] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+		 (0x89ULL << 40) /* present, available 64-bit TSS */
+		 | ((limit >> 16) & 0xf) << 48 |
+		 ((uint64_t)(base >> 24) & 0xff) << 56;
+	gdt[i + 1] = base >> 32;
 }
 
 void cpu_tables_load(struct cpu_info *ci)
@@ -84,8 +85,8 @@ void cpu_tables_load(struct cpu_info *ci)
 	memcpy(ci->gdt, boot_gdt, sizeof(boot_gdt));
 	set_tss_descriptor(ci->gdt, &ci->tss);
 
-	p.limit = sizeof(ci->gdt) - 1;
-	p.base = (uintptr_t)ci->gdt;
+	p.limit = GDT_RESERVED_BYTE + sizeof(ci->gdt) - 1;
+	p.base = (uintptr_t)ci->gdt - GDT_RESERVED_BYTE;
 	__asm__ __volatile__("lgdt %0" ::"m"(p));
 	__asm__ __volatile__("ltr %w0" ::"r"(HV_TSS));
 	idt_load();

@@ -163,28 +163,34 @@ boot_info_phys:
 	.long 0
 
 /*
- * The boot GDT, used until each CPU loads its own (which adds the TSS).  The
- * 32-bit code segment is used by the AP trampoline.
+ * The boot GDT: the reserved entries from 0xe000 (see asm/layout.h), used
+ * until each CPU loads its own (which adds the TSS).  The GDTR base sits
+ * GDT_RESERVED_BYTE below the array, so selector 0xe028 indexes entry 5.
  */
 	.balign 16
 	.globl boot_gdt
 boot_gdt:
 	.quad 0
-	.quad 0x00cf9b000000ffff	/* HV_CS32: 32-bit code, ring 0 */
+	.quad 0
+	.quad 0x00cffb000000ffff	/* GUEST_CS32: 32-bit code, ring 3 */
+	.quad 0x00cff3000000ffff	/* GUEST_DS:   data, ring 3 */
+	.quad 0x00affb000000ffff	/* GUEST_CS64: 64-bit code, ring 3 */
 	.quad 0x00af9b000000ffff	/* HV_CS:   64-bit code, ring 0 */
 	.quad 0x00cf93000000ffff	/* HV_DS:   data, ring 0 */
+	.quad 0x00cf9b000000ffff	/* HV_CS32: 32-bit code, ring 0 */
 boot_gdt_end:
 
 	.balign 8
 	.word 0
+	.globl boot_gdtr32
 boot_gdtr32:
-	.word boot_gdt_end - boot_gdt - 1
-	.long PHYS(boot_gdt)
+	.word GDT_RESERVED_BYTE + boot_gdt_end - boot_gdt - 1
+	.long PHYS(boot_gdt) - GDT_RESERVED_BYTE
 	.word 0
 	.globl boot_gdtr
 boot_gdtr:
-	.word boot_gdt_end - boot_gdt - 1
-	.quad boot_gdt
+	.word GDT_RESERVED_BYTE + boot_gdt_end - boot_gdt - 1
+	.quad boot_gdt - GDT_RESERVED_BYTE
 
 /*
  * Early page tables.  One PDPT with four page directories of 2 MiB pages maps

@@ -28,8 +28,8 @@ trampoline_start:
 
 	.balign 8
 trampoline_gdtr:
-	.word 4 * 8 - 1
-	.long PHYS(boot_gdt)
+	.word GDT_RESERVED_BYTE + 8 * 8 - 1
+	.long PHYS(boot_gdt) - GDT_RESERVED_BYTE
 
 	.text
 	.code32

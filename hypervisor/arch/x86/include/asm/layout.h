@@ -47,22 +47,26 @@
  * Per-CPU stack block, STACK_SIZE bytes and STACK_SIZE aligned, so any stack
  * pointer in it finds struct cpu_info at the top:
  *
- *   page  0       guard (unmapped)
- *   page  1       NMI stack (IST1)
- *   page  2       guard
- *   page  3       double-fault stack (IST2)
- *   page  4       guard
- *   page  5       machine-check stack (IST3)
- *   page  6       guard
- *   pages 7..15   primary stack, struct cpu_info in its top bytes
+ *   page  0       syscall entry stubs (read-only, executable): they reach
+ *                 this CPU's stack and cpu_info RIP-relatively, so every
+ *                 CPU runs its own copy without any per-CPU register
+ *   page  1       guard (unmapped)
+ *   page  2       NMI stack (IST1)
+ *   page  3       guard
+ *   page  4       double-fault stack (IST2)
+ *   page  5       guard
+ *   page  6       machine-check stack (IST3)
+ *   page  7       guard
+ *   pages 8..15   primary stack, struct cpu_info in its top bytes
  */
 #define STACK_ORDER 4
 #define STACK_PAGES (1 << STACK_ORDER)
 #define STACK_SIZE (PAGE_SIZE << STACK_ORDER)
-#define STACK_PAGE_NMI 1
-#define STACK_PAGE_DF 3
-#define STACK_PAGE_MC 5
-#define STACK_PAGE_PRIMARY 7
+#define STACK_PAGE_STUBS 0
+#define STACK_PAGE_NMI 2
+#define STACK_PAGE_DF 4
+#define STACK_PAGE_MC 6
+#define STACK_PAGE_PRIMARY 8
 
 /* Bytes kept for struct cpu_info at the top of the boot stack block. */
 #define BOOT_CPU_INFO_RESERVE 1024
@@ -71,11 +75,29 @@
 #define IST_DF 2
 #define IST_MC 3
 
-/* GDT selectors for the hypervisor (ring 0). */
-#define HV_CS32 0x08
-#define HV_CS 0x10
-#define HV_DS 0x18
-#define HV_TSS 0x40 /* 16-byte system descriptor */
-#define GDT_ENTRIES 16
+/*
+ * GDT.  Entries below 0xe000 belong to PV guests (public arch-x86/layout.h);
+ * Mica's own descriptors fill the reserved entries from 0xe000.  The GDTR
+ * base is therefore 0xe000 bytes below the array of reserved entries.
+ *
+ *   0xe010  ring-3 32-bit code   (guest, = MICA_FLAT_RING3_CS32 & ~3)
+ *   0xe018  ring-3 data          (guest, = MICA_FLAT_RING3_DS & ~3)
+ *   0xe020  ring-3 64-bit code   (guest, = MICA_FLAT_RING3_CS64 & ~3)
+ *   0xe028  hypervisor 64-bit code  } SYSCALL loads CS from STAR[47:32]
+ *   0xe030  hypervisor data         } and SS from STAR[47:32] + 8
+ *   0xe038  hypervisor 32-bit code (boot and AP start-up)
+ *   0xe040  TSS (16 bytes)
+ *   0xe050  LDT (16 bytes, a guest's LDT when it has one)
+ */
+#define GDT_RESERVED_BYTE 0xe000
+#define GUEST_CS32 0xe013
+#define GUEST_DS 0xe01b
+#define GUEST_CS64 0xe023
+#define HV_CS 0xe028
+#define HV_DS 0xe030
+#define HV_CS32 0xe038
+#define HV_TSS 0xe040
+#define HV_LDT 0xe050
+#define GDT_ENTRIES 12 /* reserved entries in use */
 
 #endif
