@@ -423,11 +423,15 @@ static int op_release(struct op_ctx *ctx)
 	if (!domain || !domain->introduced)
 		return mica_error_set(ctx->err, ENOENT,
 				      "domain %u is not introduced", domid);
+	/*
+	 * Its connections go first; they stay on the domain's list until
+	 * reaped, which keeps the entry alive while the release is applied.
+	 */
+	list_for_each(pos, &domain->conns)
+		conn_kill(list_entry(pos, struct conn, domain_link), NULL);
 	ret = commit_domain_change(ctx, CHANGE_RELEASE);
 	if (ret)
 		return ret;
-	list_for_each(pos, &domain->conns)
-		conn_kill(list_entry(pos, struct conn, domain_link), NULL);
 	watch_fire_domain(ctx->store, PATH_RELEASE_DOMAIN, domid);
 	return 0;
 }

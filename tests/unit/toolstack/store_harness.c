@@ -224,19 +224,28 @@ const char *tclient_reply_string(struct tclient *client, const char *key)
 	return value;
 }
 
+struct mica_json *tclient_take_event(struct tclient *client)
+{
+	struct mica_json *event;
+
+	tclient_pump(client);
+	if (!client->nevents)
+		return NULL;
+	event = client->events[0];
+	memmove(client->events, client->events + 1,
+		--client->nevents * sizeof(client->events[0]));
+	return event;
+}
+
 const char *tclient_event(struct tclient *client)
 {
 	static char text[2048];
 	const char *path = "?", *token = "?";
-	struct mica_json *event;
+	struct mica_json *event = tclient_take_event(client);
 	int64_t domid;
 
-	tclient_pump(client);
-	if (!client->nevents)
+	if (!event)
 		return "";
-	event = client->events[0];
-	memmove(client->events, client->events + 1,
-		--client->nevents * sizeof(client->events[0]));
 	mica_json_get_string(event, "path", &path, NULL);
 	mica_json_get_string(event, "token", &token, NULL);
 	if (!mica_json_get_integer(event, "domain", 0, UINT32_MAX, &domid))

@@ -67,6 +67,9 @@ void tclient_pump(struct tclient *client);
  */
 const char *tclient_event(struct tclient *client);
 
+/* The oldest queued watch event, removed from the queue (free it), or NULL. */
+struct mica_json *tclient_take_event(struct tclient *client);
+
 /* A string member of the last reply, or NULL. */
 const char *tclient_reply_string(struct tclient *client, const char *key);
 
