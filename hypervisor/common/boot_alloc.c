@@ -38,6 +38,8 @@ void boot_alloc_add(paddr_t start, paddr_t end)
 {
 	unsigned int i;
 
+	if (start > PAGE_MASK)
+		return; /* less than a page below 2^64: rounding up would wrap */
 	start = ALIGN_UP(start, (paddr_t)PAGE_SIZE);
 	end = ALIGN_DOWN(end, (paddr_t)PAGE_SIZE);
 	if (finished || start >= end)
@@ -51,7 +53,8 @@ void boot_alloc_add(paddr_t start, paddr_t end)
 void boot_alloc_reserve(paddr_t start, paddr_t end)
 {
 	start = ALIGN_DOWN(start, (paddr_t)PAGE_SIZE);
-	end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);
+	/* No region ends above PAGE_MASK; rounding up past it would wrap. */
+	end = end > PAGE_MASK ? PAGE_MASK : ALIGN_UP(end, (paddr_t)PAGE_SIZE);
 	for (unsigned int i = 0; i < nr_regions && start < end; i++) {
 		struct region *r = &regions[i];
 
@@ -78,7 +81,10 @@ paddr_t boot_alloc_pages(uint64_t nr, uint64_t align, paddr_t limit)
 {
 	uint64_t size = nr * PAGE_SIZE, amask = align * PAGE_SIZE - 1;
 
-	if (finished || !nr || (align & (align - 1)))
+	/* Also refuses sizes and alignments whose byte counts overflow. */
+	if (finished || !nr || !align || (align & (align - 1)) ||
+	    nr > (UINT64_MAX >> PAGE_SHIFT) ||
+	    align > (UINT64_MAX >> PAGE_SHIFT))
 		return 0;
 	for (unsigned int i = nr_regions; i-- > 0;) {
 		struct region *r = &regions[i];
@@ -87,7 +93,7 @@ paddr_t boot_alloc_pages(uint64_t nr, uint64_t align, paddr_t limit)
 		if (top < size || top <= r->start)
 			continue;
 		base = (top - size) & ~amask;
-		if (base < r->start)
+		if (base < r->start || !base) /* 0 would read as failure */
 			continue;
 		boot_alloc_reserve(base, base + size);
 		return base;

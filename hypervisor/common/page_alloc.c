@@ -207,6 +207,11 @@ uint64_t page_alloc_total_frames(void)
 	return total_count;
 }
 
+uint64_t page_alloc_table_frames(void)
+{
+	return nr_frames;
+}
+
 uint64_t page_alloc_free_frames(void)
 {
 	return READ_ONCE(free_count);

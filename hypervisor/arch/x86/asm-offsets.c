@@ -14,5 +14,8 @@ void asm_offsets(void)
 {
 	OFFSET(REGS_rip, struct cpu_regs, rip);
 	OFFSET(REGS_vector, struct cpu_regs, vector);
+	OFFSET(REGS_cs, struct cpu_regs, cs);
+	DEFINE(REGS_SIZE, sizeof(struct cpu_regs));
 	DEFINE(CPU_INFO_SIZE, sizeof(struct cpu_info));
+	OFFSET(CPU_INFO_guest_rsp, struct cpu_info, guest_rsp);
 }

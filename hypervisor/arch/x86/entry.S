@@ -55,6 +55,9 @@ trap_common:
 	movq %rsp, %rbp
 	call do_trap
 	addq $16, %rsp
+	/* Traps from a guest leave through the guest exit path. */
+	testb $3, REGS_cs(%rsp)
+	jnz arch_return_to_guest
 	popq %r15
 	popq %r14
 	popq %r13

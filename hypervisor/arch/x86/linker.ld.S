@@ -43,6 +43,9 @@ SECTIONS
 		__start_mica_consoles = .;
 		KEEP(*(mica_consoles))
 		__stop_mica_consoles = .;
+		__start_extable = .;
+		KEEP(*(.extable))
+		__stop_extable = .;
 		__selftests_start = .;
 		KEEP(*(.selftests))
 		__selftests_end = .;

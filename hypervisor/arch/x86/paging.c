@@ -64,7 +64,7 @@ static unsigned int table_index(uintptr_t va, unsigned int level)
  * tables above it.  NULL on allocation failure or if a large page is in the
  * way.  map_lock held.
  */
-static uint64_t *walk_create(uintptr_t va, unsigned int level)
+static uint64_t *walk_create(uintptr_t va, unsigned int level, uint64_t user)
 {
 	uint64_t *table = idle_pml4;
 
@@ -76,10 +76,13 @@ static uint64_t *walk_create(uintptr_t va, unsigned int level)
 
 			if (!pa)
 				return NULL;
-			/* Upper levels permissive; leaves decide. */
-			*e = pa | PTE_P | PTE_W;
+			/* Upper levels permissive; leaves decide.  Only paths
+			 * to user-readable leaves (the M2P) carry PTE_U. */
+			*e = pa | PTE_P | PTE_W | user;
 		} else if (*e & PTE_PS) {
 			return NULL;
+		} else {
+			*e |= user;
 		}
 		table = maddr_to_virt(*e & PTE_ADDR_MASK);
 	}
@@ -98,7 +101,7 @@ int map_pages(uintptr_t va, paddr_t pa, uint64_t size, uint64_t flags)
 		bool large = !((va | pa) & (LARGE_PAGE_SIZE - 1)) &&
 			     size >= LARGE_PAGE_SIZE;
 		uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
-		uint64_t *e = walk_create(va, large ? 2 : 1);
+		uint64_t *e = walk_create(va, large ? 2 : 1, flags & PTE_U);
 
 		if (!e) {
 			rc = -ENOMEM;
@@ -190,10 +193,30 @@ void paging_init(void)
 			map_direct(e->start, e->start + e->size);
 	}
 
+	/*
+	 * Every hypervisor slot gets its L3 now, so that guest L4s, which copy
+	 * the slots once, see all later hypervisor mappings.
+	 */
+	for (unsigned int slot = HV_SLOT_FIRST; slot <= HV_SLOT_LAST; slot++) {
+		if (!(idle_pml4[slot] & PTE_P)) {
+			paddr_t l3 = pt_alloc();
+
+			if (!l3)
+				panic("paging: no memory for page tables\n");
+			idle_pml4[slot] = l3 | PTE_P | PTE_W;
+		}
+	}
+
 	write_cr3(pml4);
 	/* Flush global entries left from the early tables. */
 	write_cr4(read_cr4() & ~(uint64_t)X86_CR4_PGE);
 	write_cr4(read_cr4() | X86_CR4_PGE);
+}
+
+void paging_copy_hypervisor_slots(uint64_t *l4)
+{
+	for (unsigned int slot = HV_SLOT_FIRST; slot <= HV_SLOT_LAST; slot++)
+		l4[slot] = idle_pml4[slot];
 }
 
 paddr_t paging_idle_cr3(void)

@@ -12,6 +12,8 @@
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/sched.h>
+#include <mica/timer.h>
 #include <mica/selftest.h>
 #include <mica/shutdown.h>
 #include <mica/time.h>
@@ -22,7 +24,9 @@
 #include <asm/cpu.h>
 #include <asm/desc.h>
 #include <asm/page.h>
+#include <asm/m2p.h>
 #include <asm/paging.h>
+#include <asm/pv.h>
 #include <asm/smp.h>
 #include <asm/time.h>
 #include <asm/traps.h>
@@ -33,9 +37,6 @@
 
 extern const char __image_start[], __bss_end[];
 extern uintptr_t boot_stack_block;
-
-static uint64_t dom0_mem;
-param_size("dom0_mem", dom0_mem);
 
 BUILD_BUG_ON(sizeof(struct cpu_info) > BOOT_CPU_INFO_RESERVE);
 
@@ -138,10 +139,17 @@ static void memory_init_frames(void)
 		page_alloc_owned_frames(OWNER_HYPERVISOR) * PAGE_SIZE / 1024);
 }
 
-static void timer_interrupt(struct cpu_regs *regs)
+static void lapic_timer_interrupt(struct cpu_regs *regs)
 {
 	(void)regs;
 	this_cpu()->timer_irqs++;
+	timer_interrupt();
+}
+
+/* Only makes the CPU leave hlt or guest mode and look at its softirqs. */
+static void event_check_interrupt(struct cpu_regs *regs)
+{
+	(void)regs;
 }
 
 static void __noreturn boot_continue(void)
@@ -157,7 +165,12 @@ static void __noreturn boot_continue(void)
 	lapic_map();
 	lapic_init_cpu();
 	ci->apic_id = lapic_id();
-	trap_set_irq_handler(VECTOR_LAPIC_TIMER, timer_interrupt);
+	trap_set_irq_handler(VECTOR_LAPIC_TIMER, lapic_timer_interrupt);
+	trap_set_irq_handler(VECTOR_EVENT_CHECK, event_check_interrupt);
+	timers_init();
+	scheduler_init();
+	scheduler_init_cpu();
+	pv_cpu_init();
 
 	time_init();
 	pr_info("Time: TSC %lu.%03lu MHz, LAPIC timer %lu.%03lu MHz, "
@@ -169,15 +182,13 @@ static void __noreturn boot_continue(void)
 
 	online = smp_boot_cpus();
 	pr_info("SMP: %u of %u CPUs online\n", online, nr_cpus_present);
-	if (dom0_mem)
-		pr_info("dom0_mem=%lu MiB (kept for the dom0 builder)\n",
-			dom0_mem / MIB);
 
 	selftest_run();
+	if (boot_info.nr_modules)
+		pv_build_dom0();
 	pr_info("Mica: boot complete, %lu MiB free; idle.\n",
 		page_alloc_free_frames() * PAGE_SIZE / MIB);
-	for (;;)
-		safe_halt();
+	idle_loop();
 }
 
 void boot_start(uint32_t magic, uint32_t info_pa)
@@ -205,6 +216,7 @@ void boot_start(uint32_t magic, uint32_t info_pa)
 	memory_init_boot();
 	paging_init();
 	memory_init_frames();
+	m2p_init();
 
 	/* Move to a stack block with guard pages; the boot block is retired. */
 	ci = cpu_info_alloc(0);

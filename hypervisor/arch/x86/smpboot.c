@@ -8,6 +8,7 @@
 #include <mica/console.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/sched.h>
 #include <mica/shutdown.h>
 #include <mica/spinlock.h>
 #include <mica/time.h>
@@ -18,6 +19,7 @@
 #include <asm/desc.h>
 #include <asm/page.h>
 #include <asm/paging.h>
+#include <asm/pv.h>
 #include <asm/smp.h>
 #include <asm/time.h>
 #include <asm/traps.h>
@@ -31,6 +33,7 @@ static unsigned int max_cpus = NR_CPUS;
 param_uint("maxcpus", max_cpus);
 
 extern const char __trampoline_start[], __trampoline_end[];
+extern const char pv_stub_page_start[], pv_stub_page_end[];
 extern uint64_t ap_boot_cr3, ap_boot_stack;
 static paddr_t trampoline_pa;
 
@@ -52,6 +55,11 @@ struct cpu_info *cpu_info_alloc(unsigned int cpu)
 	if (!pg)
 		return NULL;
 	pa = page_to_mfn(pg) << PAGE_SHIFT;
+	/* Page 0: this CPU's copy of the syscall entry stubs. */
+	memcpy(maddr_to_virt(pa), pv_stub_page_start,
+	       (size_t)(pv_stub_page_end - pv_stub_page_start));
+	if (map_pages(block, pa, PAGE_SIZE, PAGE_HV_RX))
+		return NULL;
 	/* Guard pages stay unmapped: an overflow faults instead of corrupting. */
 	for (unsigned int i = 0; i < ARRAY_SIZE(mapped); i++)
 		if (map_pages(block + mapped[i] * PAGE_SIZE,
@@ -95,6 +103,11 @@ void smp_call_others(void (*fn)(void *), void *arg)
 	spin_unlock(&call_lock);
 }
 
+void arch_cpu_kick(unsigned int cpu)
+{
+	lapic_send_ipi(cpu_infos[cpu]->apic_id, VECTOR_EVENT_CHECK);
+}
+
 void smp_send_nmi_others(void)
 {
 	if (nr_cpus_online > 1)
@@ -111,10 +124,10 @@ void ap_start(void)
 	lapic_init_cpu();
 	ci->apic_id = lapic_id();
 	ci->lapic_timer_hz = time_info.lapic_hz;
+	scheduler_init_cpu();
+	pv_cpu_init();
 	WRITE_ONCE(ci->online, true);
-	local_irq_enable();
-	for (;;)
-		safe_halt();
+	idle_loop();
 }
 
 static bool smp_boot_one(unsigned int cpu, uint32_t apic_id)

@@ -9,6 +9,7 @@
 #include <mica/console.h>
 #include <mica/shutdown.h>
 #include <mica/time.h>
+#include <mica/timer.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/muldiv.h>
@@ -108,4 +109,16 @@ void lapic_timer_set_ns(uint64_t ns)
 	if (ticks > 0xffffffffULL)
 		ticks = 0xffffffffULL;
 	lapic_timer_oneshot((uint32_t)ticks);
+}
+
+void arch_timer_program(uint64_t deadline_ns)
+{
+	uint64_t now;
+
+	if (!deadline_ns) {
+		lapic_timer_oneshot(0);
+		return;
+	}
+	now = system_time_ns();
+	lapic_timer_set_ns(deadline_ns > now ? deadline_ns - now : 1);
 }

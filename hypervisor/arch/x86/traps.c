@@ -12,6 +12,7 @@
 #include <asm/cpu.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
+#include <asm/pv.h>
 
 static irq_handler_t irq_handlers[256];
 static volatile int crashing_cpu = -1;
@@ -149,6 +150,24 @@ void fatal_trap(const struct cpu_regs *regs, const char *why)
 	machine_exit(EXIT_PANIC);
 }
 
+/* Faulting instructions that have a recovery path (usercopy.S). */
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+extern const struct extable_entry __start_extable[], __stop_extable[];
+
+static bool fixup_exception(struct cpu_regs *regs)
+{
+	for (const struct extable_entry *e = __start_extable;
+	     e < __stop_extable; e++) {
+		if (e->insn == regs->rip) {
+			regs->rip = e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+
 void do_trap(struct cpu_regs *regs)
 {
 	unsigned int vec = (unsigned int)regs->vector;
@@ -170,6 +189,12 @@ void do_trap(struct cpu_regs *regs)
 			lapic_eoi();
 		return;
 	}
+	if (regs->cs & 3) {
+		pv_guest_exception(regs);
+		return;
+	}
+	if ((vec == 13 || vec == 14) && fixup_exception(regs))
+		return;
 	if (vec == 14)
 		snprintf(why, sizeof(why),
 			 "%s at %016lx (error code %04lx: %s %s %s)",

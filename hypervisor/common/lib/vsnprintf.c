@@ -28,6 +28,7 @@ enum {
 	FLAG_SPACE = 8,
 	FLAG_ALT = 16,
 	FLAG_UPPER = 32,
+	FLAG_POINTER = 64, /* "0x" even for 0 */
 };
 
 static void out_number(struct out *o, unsigned long long v, bool negative,
@@ -39,6 +40,7 @@ static void out_number(struct out *o, unsigned long long v, bool negative,
 	char sign = 0;
 	const char *prefix = "";
 	int ndigits = 0, prefix_len, zeros, pad;
+	bool zero = v == 0;
 
 	do {
 		tmp[ndigits++] = digits[v % base];
@@ -53,9 +55,12 @@ static void out_number(struct out *o, unsigned long long v, bool negative,
 		sign = '+';
 	else if (flags & FLAG_SPACE)
 		sign = ' ';
-	if ((flags & FLAG_ALT) && base == 16)
+	/* '#': "0x" before a non-zero hex number; octal starts with a 0. */
+	if ((flags & FLAG_ALT) && base == 16 &&
+	    (!zero || (flags & FLAG_POINTER)))
 		prefix = (flags & FLAG_UPPER) ? "0X" : "0x";
-	else if ((flags & FLAG_ALT) && base == 8)
+	else if ((flags & FLAG_ALT) && base == 8 && precision <= ndigits &&
+		 !(ndigits && tmp[ndigits - 1] == '0'))
 		prefix = "0";
 	prefix_len = (int)strlen(prefix) + (sign ? 1 : 0);
 
@@ -215,6 +220,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 				precision = -1;
 		}
 		length = parse_length(&fmt);
+		/* '+' and ' ' apply to signed conversions only. */
+		if (*fmt != 'd' && *fmt != 'i')
+			flags &= ~(FLAG_PLUS | FLAG_SPACE);
 
 		switch (*fmt) {
 		case 'd':
@@ -244,7 +252,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 			break;
 		case 'p':
 			out_number(&o, (uintptr_t)va_arg(ap, void *), false, 16,
-				   flags | FLAG_ALT | FLAG_ZERO,
+				   flags | FLAG_ALT | FLAG_ZERO | FLAG_POINTER,
 				   width ? width : 18, precision);
 			break;
 		case 'c':

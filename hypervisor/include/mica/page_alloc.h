@@ -69,6 +69,8 @@ int free_pages(struct page_info *pg, unsigned int order);
 struct page_info *mfn_to_page(mfn_t mfn);
 mfn_t page_to_mfn(const struct page_info *pg);
 uint64_t page_alloc_total_frames(void);
+/* Entries in the frame table (one past the highest RAM frame). */
+uint64_t page_alloc_table_frames(void);
 uint64_t page_alloc_free_frames(void);
 /* Frames owned by a special owner (OWNER_HYPERVISOR .. OWNER_BOOT). */
 uint64_t page_alloc_owned_frames(uint16_t special_owner);

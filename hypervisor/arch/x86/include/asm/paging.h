@@ -32,6 +32,9 @@ void paging_init(void);
 /* From now on page tables come from the buddy allocator. */
 void paging_use_page_alloc(void);
 
+/* Copies Mica's L4 entries (slots 256..271) into a guest's L4 table. */
+void paging_copy_hypervisor_slots(uint64_t *l4);
+
 /* Physical address of the idle PML4, for the other CPUs' CR3. */
 paddr_t paging_idle_cr3(void);
 

@@ -9,6 +9,7 @@
 
 #include <mica/types.h>
 #include <asm/layout.h>
+#include <asm/regs.h>
 
 #define NR_CPUS 64
 
@@ -31,7 +32,12 @@ struct cpu_info {
 	uint64_t timer_irqs;
 	volatile uint64_t selftest_token; /* written by the SMP self-test */
 	uintptr_t stack_block; /* virtual base of the stack block */
+	uint32_t softirq_pending; /* bit per enum softirq, atomic */
+	uint64_t guest_rsp; /* syscall entry scratch (pv/entry.S) */
+	uint64_t hypercalls; /* statistics */
+	uint64_t guest_syscalls;
 };
+
 
 static inline struct cpu_info *this_cpu(void)
 {
@@ -40,6 +46,16 @@ static inline struct cpu_info *this_cpu(void)
 	__asm__("mov %%rsp, %0" : "=r"(sp));
 	return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 -
 				   sizeof(struct cpu_info));
+}
+
+/*
+ * The guest register frame: the top of the primary stack, just below
+ * cpu_info.  Entries from a guest (syscall, exceptions, interrupts) build it
+ * there; returning to a guest restores it.
+ */
+static inline struct cpu_regs *guest_frame(void)
+{
+	return (struct cpu_regs *)this_cpu() - 1;
 }
 
 static inline unsigned int smp_processor_id(void)
@@ -66,6 +82,9 @@ unsigned int smp_boot_cpus(void);
 
 /* Runs fn(arg) on every online CPU other than this one and waits. */
 void smp_call_others(void (*fn)(void *), void *arg);
+
+/* Interrupts 'cpu' so that it looks at its pending softirqs. */
+void arch_cpu_kick(unsigned int cpu);
 
 /* Sends an NMI to every other CPU (the crash path uses it to stop them). */
 void smp_send_nmi_others(void);

@@ -8,6 +8,11 @@
 /* Interrupt vectors the hypervisor owns. */
 #define VECTOR_LAPIC_TIMER 0xf0
 #define VECTOR_CALL_FUNCTION 0xf1
+#define VECTOR_EVENT_CHECK 0xf2 /* look at pending softirqs */
+
+/* Pseudo-vectors in the frame of a guest's syscall (pv/entry.S). */
+#define VECTOR_SYSCALL 0x100
+#define VECTOR_SYSCALL32 0x101
 #define VECTOR_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(struct cpu_regs *regs);

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot-time builder of the initial domain (dom0) from the multiboot
+ * modules, following the layout and initial state of public/start_info.h.
+ */
+#include <mica/boot.h>
+#include <mica/cmdline.h>
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/elf.h>
+#include <mica/errno.h>
+#include <mica/heap.h>
+#include <mica/lib.h>
+#include <mica/page_alloc.h>
+#include <mica/sched.h>
+#include <asm/m2p.h>
+#include <asm/page.h>
+#include <asm/paging.h>
+#include <asm/pv.h>
+#include <public/arch-x86/layout.h>
+#include <public/sched.h>
+#include <public/shared_info.h>
+#include <public/start_info.h>
+
+#define DOM0_DEFAULT_MEM (64UL << 20)
+#define DOM0_MIN_FREE (8UL << 20) /* left to Mica after dom0 */
+#define PAGES(bytes) (((bytes) + PAGE_SIZE - 1) >> PAGE_SHIFT)
+#define PT_FLAGS (PTE_P | PTE_W | PTE_U | PTE_A)
+#define LEAF_FLAGS (PTE_P | PTE_U | PTE_A | PTE_D)
+
+static uint64_t dom0_mem;
+param_size("dom0_mem", dom0_mem);
+
+/* The guest's memory as the builder sees it. */
+struct build {
+	struct domain *d;
+	uint64_t nr_pages;
+	uint64_t *p2m; /* pfn -> mfn */
+	uint64_t virt_base;
+	uint64_t pt_pfn, nr_pt, next_pt; /* page-table frames */
+};
+
+static void *pfn_to_virt(const struct build *b, uint64_t pfn)
+{
+	return mfn_to_virt(b->p2m[pfn]);
+}
+
+/* Copies len bytes to guest-physical byte offset 'off' (pfn * 4096 + x). */
+static void copy_to_pfns(const struct build *b, uint64_t off, const void *src,
+			 uint64_t len)
+{
+	const uint8_t *s = src;
+
+	while (len) {
+		uint64_t in_page = off & (PAGE_SIZE - 1);
+		uint64_t n = MIN(len, PAGE_SIZE - in_page);
+
+		memcpy((uint8_t *)pfn_to_virt(b, off >> PAGE_SHIFT) + in_page,
+		       s, n);
+		off += n;
+		s += n;
+		len -= n;
+	}
+}
+
+/* Page-table frames needed to map [va, va + pages * 4 KiB). */
+static uint64_t count_tables(uint64_t va, uint64_t pages)
+{
+	uint64_t end = va + pages * PAGE_SIZE - 1, n = 1; /* the L4 */
+
+	for (unsigned int shift = 21; shift <= 39; shift += 9)
+		n += (end >> shift) - (va >> shift) + 1;
+	return n;
+}
+
+/* Returns the table under entry *e, taking a fresh page-table frame. */
+static uint64_t *next_level(struct build *b, uint64_t *e)
+{
+	if (!(*e & PTE_P)) {
+		uint64_t pfn = b->next_pt++;
+
+		*e = (b->p2m[pfn] << PAGE_SHIFT) | PT_FLAGS;
+	}
+	return mfn_to_virt((*e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+}
+
+/* Maps pfns [0, pages) linearly at virt_base; tables read-only. */
+static void build_page_tables(struct build *b, uint64_t pages)
+{
+	uint64_t *l4 = pfn_to_virt(b, b->pt_pfn);
+
+	b->next_pt = b->pt_pfn + 1;
+	paging_copy_hypervisor_slots(l4);
+	for (uint64_t pfn = 0; pfn < pages; pfn++) {
+		uint64_t va = b->virt_base + pfn * PAGE_SIZE;
+		uint64_t *l3 = next_level(b, &l4[(va >> 39) & 511]);
+		uint64_t *l2 = next_level(b, &l3[(va >> 30) & 511]);
+		uint64_t *l1 = next_level(b, &l2[(va >> 21) & 511]);
+		bool is_pt = pfn >= b->pt_pfn && pfn < b->pt_pfn + b->nr_pt;
+
+		l1[(va >> 12) & 511] = (b->p2m[pfn] << PAGE_SHIFT) |
+				       LEAF_FLAGS | (is_pt ? 0 : PTE_W);
+	}
+}
+
+/* Gives the domain nr_pages frames, in blocks of up to 2 MiB. */
+static int populate(struct build *b)
+{
+	uint64_t pfn = 0;
+
+	while (pfn < b->nr_pages) {
+		unsigned int order = 9;
+		struct page_info *pg;
+
+		while (order && (pfn + (1ULL << order) > b->nr_pages ||
+				 (pfn & ((1ULL << order) - 1))))
+			order--;
+		while (!(pg = domain_alloc_pages(b->d, order)) && order)
+			order--;
+		if (!pg)
+			return -ENOMEM;
+		for (uint64_t i = 0; i < (1ULL << order); i++) {
+			b->p2m[pfn + i] = page_to_mfn(pg) + i;
+			m2p_set(page_to_mfn(pg) + i, pfn + i);
+		}
+		pfn += 1ULL << order;
+	}
+	return 0;
+}
+
+static void load_segments(const struct build *b, const struct elf_info *elf,
+			  const uint8_t *image)
+{
+	for (unsigned int i = 0; i < elf->nr_segments; i++) {
+		const struct elf_segment *s = &elf->segments[i];
+		uint64_t off = (s->pfn << PAGE_SHIFT) + (s->vaddr & (PAGE_SIZE - 1));
+
+		/* The rest up to memsz is bss: the frames are already zero. */
+		copy_to_pfns(b, off, image + s->offset, s->filesz);
+	}
+}
+
+/* A module's command line starts with its file name; the rest is for the
+ * guest. */
+static const char *module_arguments(const struct boot_module *m)
+{
+	const char *c = m->cmdline;
+
+	while (*c && *c != ' ')
+		c++;
+	while (*c == ' ')
+		c++;
+	return c;
+}
+
+static uint64_t dom0_pages(void)
+{
+	uint64_t want = dom0_mem ? dom0_mem : DOM0_DEFAULT_MEM;
+	uint64_t free = page_alloc_free_frames() * PAGE_SIZE;
+
+	if (free < DOM0_MIN_FREE * 2)
+		return 0;
+	if (want > free - DOM0_MIN_FREE) {
+		pr_warn("dom0: %lu MiB asked, %lu MiB available; using that\n",
+			want >> 20, (free - DOM0_MIN_FREE) >> 20);
+		want = free - DOM0_MIN_FREE;
+	}
+	return want >> PAGE_SHIFT;
+}
+
+int pv_build_dom0(void)
+{
+	const struct boot_module *kmod = &boot_info.modules[0];
+	const struct boot_module *initrd =
+		boot_info.nr_modules > 1 ? &boot_info.modules[1] : NULL;
+	const uint8_t *image = maddr_to_virt(kmod->start);
+	uint64_t initrd_len = initrd ? initrd->end - initrd->start : 0;
+	struct build b = { 0 };
+	struct elf_info elf;
+	struct mica_start_info *si;
+	struct mica_shared_info *shared;
+	struct page_info *shared_pg;
+	uint64_t pfn, si_pfn, p2m_pfn, mod_pfn, stack_pfn, mapped, end;
+	struct vcpu *v;
+	char why[128];
+	int rc;
+
+	rc = elf_parse(image, kmod->end - kmod->start, &elf, why, sizeof(why));
+	if (rc) {
+		pr_err("dom0: kernel (module 0) refused: %s\n", why);
+		return rc;
+	}
+	b.virt_base = elf.virt_base;
+	b.nr_pages = dom0_pages();
+
+	/* Layout L1..L9 of start_info.h, in pfns. */
+	pfn = (elf.virt_end - elf.virt_base) >> PAGE_SHIFT;
+	mod_pfn = pfn;
+	pfn += PAGES(initrd_len);
+	p2m_pfn = pfn;
+	pfn += PAGES(b.nr_pages * sizeof(uint64_t));
+	si_pfn = pfn++;
+	b.pt_pfn = pfn;
+	for (b.nr_pt = 1;;) {
+		uint64_t need;
+
+		end = ALIGN_UP(b.pt_pfn + b.nr_pt + MICA_START_STACK_PAGES + 128,
+			       1024ULL);
+		need = count_tables(b.virt_base, end);
+		if (need <= b.nr_pt)
+			break;
+		b.nr_pt = need;
+	}
+	stack_pfn = b.pt_pfn + b.nr_pt;
+	mapped = end;
+	if (mapped > b.nr_pages) {
+		pr_err("dom0: needs at least %lu MiB for its kernel and boot "
+		       "layout; dom0_mem gives %lu MiB\n",
+		       (mapped << PAGE_SHIFT) >> 20, b.nr_pages >> 8);
+		return -ENOMEM;
+	}
+	if (b.virt_base + (mapped << PAGE_SHIFT) > MICA_HYPERVISOR_VIRT_START &&
+	    b.virt_base < MICA_HYPERVISOR_VIRT_END) {
+		pr_err("dom0: kernel at %lx overlaps Mica's reserved range\n",
+		       b.virt_base);
+		return -EINVAL;
+	}
+
+	b.d = domain_create(0, "dom0", true, 1, b.nr_pages + 1, &rc);
+	if (!b.d) {
+		pr_err("dom0: cannot create the domain (%d)\n", rc);
+		return rc;
+	}
+	v = vcpu_create(b.d, 0, 0);
+	b.p2m = xmalloc(b.nr_pages * sizeof(uint64_t));
+	if (!v || !b.p2m) {
+		rc = -ENOMEM;
+		goto err_destroy;
+	}
+	rc = populate(&b);
+	if (rc) {
+		pr_err("dom0: out of memory for %lu MiB\n", b.nr_pages >> 8);
+		goto err_free_p2m;
+	}
+	shared_pg = domain_alloc_pages(b.d, 0);
+	if (!shared_pg) {
+		rc = -ENOMEM;
+		goto err_free_p2m;
+	}
+
+	load_segments(&b, &elf, image);
+	if (initrd)
+		copy_to_pfns(&b, mod_pfn << PAGE_SHIFT,
+			     maddr_to_virt(initrd->start), initrd_len);
+	copy_to_pfns(&b, p2m_pfn << PAGE_SHIFT, b.p2m,
+		     b.nr_pages * sizeof(uint64_t));
+	build_page_tables(&b, mapped);
+	pv_write_hypercall_page(pfn_to_virt(
+		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
+
+	shared = page_to_virt(shared_pg);
+	shared->vcpu_info[0].evtchn_upcall_mask = 1;
+	b.d->arch.shared_info = shared_pg;
+
+	si = pfn_to_virt(&b, si_pfn);
+	strlcpy(si->magic, MICA_START_INFO_MAGIC, sizeof(si->magic));
+	si->nr_pages = b.nr_pages;
+	si->shared_info_mfn = page_to_mfn(shared_pg);
+	si->flags = MICA_START_INFO_PRIVILEGED | MICA_START_INFO_INITDOMAIN;
+	si->pt_base = b.virt_base + (b.pt_pfn << PAGE_SHIFT);
+	si->nr_pt_frames = b.nr_pt;
+	si->mfn_list = b.virt_base + (p2m_pfn << PAGE_SHIFT);
+	si->mod_start = initrd ? b.virt_base + (mod_pfn << PAGE_SHIFT) : 0;
+	si->mod_len = initrd_len;
+	strlcpy(si->cmdline, module_arguments(kmod), sizeof(si->cmdline));
+
+	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+	v->arch.regs.rip = elf.entry;
+	v->arch.regs.rsp = b.virt_base +
+			   ((stack_pfn + MICA_START_STACK_PAGES) << PAGE_SHIFT);
+	v->arch.regs.rsi = b.virt_base + (si_pfn << PAGE_SHIFT);
+	v->arch.regs.cs = GUEST_CS64;
+	v->arch.regs.ss = GUEST_DS;
+	v->arch.regs.rflags = 0x2;
+	v->arch.cr3_kernel = b.p2m[b.pt_pfn] << PAGE_SHIFT;
+	v->arch.kernel_mode = true;
+
+	pr_info("dom0: %s kernel, %lu MiB, entry %lx, %lu page-table frames\n",
+		elf.guest_os[0] ? elf.guest_os : "PV", b.nr_pages >> 8,
+		elf.entry, b.nr_pt);
+	xfree(b.p2m);
+	vcpu_wake(v);
+	return 0;
+
+err_free_p2m:
+	xfree(b.p2m);
+err_destroy:
+	domain_shutdown(b.d, MICA_SHUTDOWN_crash);
+	return rc;
+}

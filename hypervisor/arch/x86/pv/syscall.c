@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* The PV system-call path: hypercalls, and the exit back to the guest. */
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/hypercall.h>
+#include <mica/lib.h>
+#include <mica/sched.h>
+#include <mica/softirq.h>
+#include <asm/cpu.h>
+#include <asm/msr-index.h>
+#include <asm/pv.h>
+#include <asm/smp.h>
+#include <asm/traps.h>
+#include <public/mica.h>
+
+#define RFLAGS_IF 0x200
+#define RFLAGS_IOPL 0x3000
+#define RFLAGS_NT 0x4000
+#define RFLAGS_VM 0x20000
+#define RFLAGS_AC 0x40000
+#define RFLAGS_FIXED 0x2
+/* Cleared by SYSCALL on entry to Mica: IF, TF, DF, AC, NT. */
+#define SYSCALL_FLAGS_MASK 0x44700
+
+extern const char pv_stub_page_start[], pv_stub_page_end[];
+extern const char pv_lstar_stub[], pv_cstar_stub[];
+
+void pv_do_syscall(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (regs->vector != VECTOR_SYSCALL || !v->arch.kernel_mode) {
+		/* Bouncing user system calls to the guest kernel comes with
+		 * the callback interface; until then this is fatal. */
+		domain_crash(v->domain, "SYSCALL from guest %s mode at %lx",
+			     v->arch.kernel_mode ? "32-bit" : "user",
+			     regs->rip);
+		return;
+	}
+	this_cpu()->hypercalls++;
+	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi,
+						 regs->rsi, regs->rdx,
+						 regs->r10, regs->r8);
+}
+
+static bool is_canonical(uint64_t va)
+{
+	return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;
+}
+
+void pv_exit_prepare(struct cpu_regs *regs)
+{
+	for (;;) {
+		while (softirq_pending()) {
+			local_irq_enable();
+			softirq_run(); /* may switch vcpus: never returns then */
+			local_irq_disable();
+		}
+		/* IRETQ to a non-canonical address would fault in Mica. */
+		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
+			break;
+		domain_crash(current_vcpu()->domain,
+			     "return to non-canonical rip %lx / rsp %lx",
+			     regs->rip, regs->rsp);
+	}
+	/*
+	 * Whatever the guest or a hypercall left in the frame, it returns to
+	 * ring 3 on the flat guest selectors, with interrupts on and no I/O
+	 * privilege.
+	 */
+	if (regs->cs != GUEST_CS32)
+		regs->cs = GUEST_CS64;
+	regs->ss = GUEST_DS;
+	regs->rflags = (regs->rflags & ~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT |
+						   RFLAGS_VM)) |
+		       RFLAGS_IF | RFLAGS_FIXED;
+}
+
+void pv_cpu_init(void)
+{
+	uintptr_t stubs = this_cpu()->stack_block + STACK_PAGE_STUBS * PAGE_SIZE;
+
+	wrmsr(MSR_STAR, ((uint64_t)GUEST_CS32 << 48) | ((uint64_t)HV_CS << 32));
+	wrmsr(MSR_LSTAR, stubs + (pv_lstar_stub - pv_stub_page_start));
+	wrmsr(MSR_CSTAR, stubs + (pv_cstar_stub - pv_stub_page_start));
+	wrmsr(MSR_SYSCALL_MASK, SYSCALL_FLAGS_MASK);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+/*
+ * Hypercall N lives at offset N * 32: "mov $N, %eax; syscall; ret", padded
+ * with int3.  Guests never build the trapping instruction themselves.
+ */
+void pv_write_hypercall_page(void *page)
+{
+	uint8_t *p = page;
+
+	memset(p, 0xcc, MICA_PAGE_SIZE);
+	for (unsigned int n = 0; n < MICA_HYPERCALL_PAGE_SLOTS; n++) {
+		uint8_t *slot = p + n * MICA_HYPERCALL_SLOT_SIZE;
+
+		slot[0] = 0xb8; /* mov $n, %eax */
+		slot[1] = (uint8_t)n;
+		slot[2] = slot[3] = slot[4] = 0;
+		slot[5] = 0x0f; /* syscall */
+		slot[6] = 0x05;
+		slot[7] = 0xc3; /* ret */
+	}
+}

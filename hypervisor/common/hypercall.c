@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* The hypercall table. */
+#include <mica/errno.h>
+#include <mica/hypercall.h>
+#include <public/mica.h>
+
+static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
+	[MICA_HC_version] = do_version,
+	[MICA_HC_console_io] = do_console_io,
+	[MICA_HC_sched_op] = do_sched_op,
+};
+
+long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+			uint64_t a4, uint64_t a5)
+{
+	if (nr >= MICA_HC_NR_DEFINED || !hypercall_table[nr])
+		return -ENOSYS;
+	return hypercall_table[nr](a1, a2, a3, a4, a5);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hypercall handlers.  Each takes the raw argument registers (public/mica.h
+ * calling convention), validates them at the boundary and returns 0, a
+ * positive result, or a negative errno.  They run in the context of the
+ * calling vcpu (current_vcpu()), with its page tables loaded.
+ */
+#ifndef MICA_HYPERCALL_H
+#define MICA_HYPERCALL_H
+
+#include <mica/types.h>
+
+typedef long (*hypercall_fn_t)(uint64_t a1, uint64_t a2, uint64_t a3,
+			       uint64_t a4, uint64_t a5);
+
+long do_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		uint64_t a5);
+long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
+		   uint64_t a5);
+long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		 uint64_t a5);
+
+/* Dispatches hypercall 'nr'; -ENOSYS for unknown numbers. */
+long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+			uint64_t a4, uint64_t a5);
+
+#endif
