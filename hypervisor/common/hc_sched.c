@@ -13,7 +13,8 @@ static long sched_shutdown(uint64_t arg)
 
 	if (copy_from_guest(&s, arg, sizeof(s)))
 		return -EFAULT;
-	if (s.pad0 || s.reason > MICA_SHUTDOWN_watchdog)
+	if (s.pad0 || s.reason > MICA_SHUTDOWN_watchdog ||
+	    (s.reason != MICA_SHUTDOWN_suspend && s.start_info_gfn))
 		return -EINVAL;
 	if (s.reason == MICA_SHUTDOWN_suspend)
 		return -ENOSYS; /* save/restore is not there yet */

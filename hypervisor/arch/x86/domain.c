@@ -7,6 +7,7 @@
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/m2p.h>
+#include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/smp.h>
@@ -32,6 +33,7 @@ void arch_domain_destroy(struct domain *d)
 int arch_vcpu_create(struct vcpu *v)
 {
 	v->arch.kernel_mode = true;
+	v->arch.ds = v->arch.es = GUEST_DS; /* public/start_info.h */
 	return 0;
 }
 
@@ -40,14 +42,44 @@ int arch_vcpu_create(struct vcpu *v)
  * may be NULL: the idle loop).  Mica's own mappings are global and shared
  * by every address space, so the CR3 write costs only guest TLB entries.
  */
+static void save_segments(struct arch_vcpu *a)
+{
+	__asm__ __volatile__("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; "
+			     "mov %%gs, %3"
+			     : "=m"(a->ds), "=m"(a->es), "=m"(a->fs),
+			       "=m"(a->gs));
+	a->fs_base = rdmsr(MSR_FS_BASE);
+	a->gs_base = rdmsr(MSR_GS_BASE);
+	a->gs_base_other = rdmsr(MSR_KERNEL_GS_BASE);
+}
+
+/*
+ * Mica itself never uses DS, ES, FS or GS, so a guest's values stay loaded
+ * while Mica runs and change only here.  The selectors were checked when
+ * the guest set them (only flat guest selectors or null so far).
+ */
+static void load_segments(const struct arch_vcpu *a)
+{
+	__asm__ __volatile__("mov %0, %%ds; mov %1, %%es; mov %2, %%fs; "
+			     "mov %3, %%gs" ::"r"(a->ds),
+			     "r"(a->es), "r"(a->fs), "r"(a->gs));
+	/* Loading a selector clears the 64-bit bases: set them after. */
+	wrmsr(MSR_FS_BASE, a->fs_base);
+	wrmsr(MSR_GS_BASE, a->gs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, a->gs_base_other);
+}
+
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
 
-	if (prev)
+	if (prev) {
 		prev->arch.regs = *frame;
+		save_segments(&prev->arch);
+	}
 	if (next) {
 		*frame = next->arch.regs;
+		load_segments(&next->arch);
 		write_cr3(next->arch.kernel_mode || !next->arch.cr3_user ?
 				  next->arch.cr3_kernel :
 				  next->arch.cr3_user);

@@ -13,6 +13,9 @@ struct arch_vcpu {
 	paddr_t cr3_kernel;
 	paddr_t cr3_user; /* 0: none */
 	bool kernel_mode; /* guest kernel (else guest user) is running */
+	/* Data segment state, which IRET does not carry. */
+	uint16_t ds, es, fs, gs;
+	uint64_t fs_base, gs_base, gs_base_other; /* other: swapgs target */
 };
 
 struct arch_domain {
