@@ -74,9 +74,9 @@ struct domain {
  * DOMID_NONE).  Returns the domain, or NULL with *err set: -EEXIST,
  * -ENOSPC (no free id), -ENOMEM.
  */
-struct domain *domain_create(uint16_t domid, const char *name,
-			     bool privileged, unsigned int max_vcpus,
-			     uint64_t max_pages, int *err);
+struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
+			     unsigned int max_vcpus, uint64_t max_pages,
+			     int *err);
 
 /* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor'. */
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,

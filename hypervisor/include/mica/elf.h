@@ -38,7 +38,7 @@ struct elf_info {
  * the image"): -EINVAL for a malformed or unsuitable image, -E2BIG for too
  * many segments.
  */
-int elf_parse(const void *image, size_t size, struct elf_info *info,
-	      char *why, size_t why_size);
+int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
+	      size_t why_size);
 
 #endif

@@ -20,6 +20,16 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		 uint64_t a5);
 
+/* x86 PV CPU interface. */
+long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5);
+long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		    uint64_t a5);
+long do_stack_switch(uint64_t ss, uint64_t rsp, uint64_t a3, uint64_t a4,
+		     uint64_t a5);
+long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
+			 uint64_t a4, uint64_t a5);
+
 /* Dispatches hypercall 'nr'; -ENOSYS for unknown numbers. */
 long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5);

@@ -133,7 +133,8 @@ static void load_segments(const struct build *b, const struct elf_info *elf,
 {
 	for (unsigned int i = 0; i < elf->nr_segments; i++) {
 		const struct elf_segment *s = &elf->segments[i];
-		uint64_t off = (s->pfn << PAGE_SHIFT) + (s->vaddr & (PAGE_SIZE - 1));
+		uint64_t off =
+			(s->pfn << PAGE_SHIFT) + (s->vaddr & (PAGE_SIZE - 1));
 
 		/* The rest up to memsz is bss: the frames are already zero. */
 		copy_to_pfns(b, off, image + s->offset, s->filesz);
@@ -204,7 +205,8 @@ int pv_build_dom0(void)
 	for (b.nr_pt = 1;;) {
 		uint64_t need;
 
-		end = ALIGN_UP(b.pt_pfn + b.nr_pt + MICA_START_STACK_PAGES + 128,
+		end = ALIGN_UP(b.pt_pfn + b.nr_pt + MICA_START_STACK_PAGES +
+				       128,
 			       1024ULL);
 		need = count_tables(b.virt_base, end);
 		if (need <= b.nr_pt)
@@ -260,6 +262,7 @@ int pv_build_dom0(void)
 
 	shared = page_to_virt(shared_pg);
 	shared->vcpu_info[0].evtchn_upcall_mask = 1;
+	v->arch.vcpu_info = &shared->vcpu_info[0];
 	b.d->arch.shared_info = shared_pg;
 
 	si = pfn_to_virt(&b, si_pfn);

@@ -29,15 +29,21 @@ void pv_do_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 
-	if (regs->vector != VECTOR_SYSCALL || !v->arch.kernel_mode) {
-		/* Bouncing user system calls to the guest kernel comes with
-		 * the callback interface; until then this is fatal. */
-		domain_crash(v->domain, "SYSCALL from guest %s mode at %lx",
-			     v->arch.kernel_mode ? "32-bit" : "user",
-			     regs->rip);
+	if (!v->arch.kernel_mode) {
+		/* A system call of the guest's own user space. */
+		this_cpu()->guest_syscalls++;
+		pv_bounce_syscall(regs);
+		return;
+	}
+	if (regs->vector != VECTOR_SYSCALL) {
+		domain_crash(v->domain, "32-bit SYSCALL in guest kernel mode");
 		return;
 	}
 	this_cpu()->hypercalls++;
+	if (regs->rax == MICA_HC_iret) {
+		pv_do_iret(regs); /* never returns to the caller */
+		return;
+	}
 	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi,
 						 regs->rsi, regs->rdx,
 						 regs->r10, regs->r8);
@@ -56,6 +62,7 @@ void pv_exit_prepare(struct cpu_regs *regs)
 			softirq_run(); /* may switch vcpus: never returns then */
 			local_irq_disable();
 		}
+		pv_deliver_upcall(regs);
 		/* IRETQ to a non-canonical address would fault in Mica. */
 		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
 			break;
@@ -71,14 +78,15 @@ void pv_exit_prepare(struct cpu_regs *regs)
 	if (regs->cs != GUEST_CS32)
 		regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
-	regs->rflags = (regs->rflags & ~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT |
-						   RFLAGS_VM)) |
+	regs->rflags = (regs->rflags &
+			~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM)) |
 		       RFLAGS_IF | RFLAGS_FIXED;
 }
 
 void pv_cpu_init(void)
 {
-	uintptr_t stubs = this_cpu()->stack_block + STACK_PAGE_STUBS * PAGE_SIZE;
+	uintptr_t stubs =
+		this_cpu()->stack_block + STACK_PAGE_STUBS * PAGE_SIZE;
 
 	wrmsr(MSR_STAR, ((uint64_t)GUEST_CS32 << 48) | ((uint64_t)HV_CS << 32));
 	wrmsr(MSR_LSTAR, stubs + (pv_lstar_stub - pv_stub_page_start));
@@ -95,6 +103,14 @@ void pv_write_hypercall_page(void *page)
 {
 	uint8_t *p = page;
 
+	static const uint8_t iret_stub[] = {
+		0x41, 0x53, /* push %r11 */
+		0x51, /* push %rcx */
+		0x50, /* push %rax */
+		0xb8, MICA_HC_iret, 0, 0, 0, /* mov $MICA_HC_iret, %eax */
+		0x0f, 0x05, /* syscall (never returns) */
+	};
+
 	memset(p, 0xcc, MICA_PAGE_SIZE);
 	for (unsigned int n = 0; n < MICA_HYPERCALL_PAGE_SLOTS; n++) {
 		uint8_t *slot = p + n * MICA_HYPERCALL_SLOT_SIZE;
@@ -106,4 +122,7 @@ void pv_write_hypercall_page(void *page)
 		slot[6] = 0x05;
 		slot[7] = 0xc3; /* ret */
 	}
+	/* iret is jumped to with its frame on the stack (pv.h). */
+	memcpy(p + MICA_HC_iret * MICA_HYPERCALL_SLOT_SIZE, iret_stub,
+	       sizeof(iret_stub));
 }

@@ -1,29 +1,216 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exceptions raised by PV guest code.  Until guests register a trap table
- * (the next step of the PV core), any exception kills the domain with a
- * report of where it happened; the hypervisor and other domains go on.
+ * Exceptions raised by PV guest code, the guest's trap table, and the
+ * bounce frame that enters the guest kernel (public/arch-x86/pv.h).
  */
 #include <mica/console.h>
 #include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
+#include <mica/lib.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/layout.h>
+#include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/smp.h>
+
+#define RFLAGS_IF 0x200
+#define RFLAGS_TF 0x100
+#define RFLAGS_NT 0x4000
+#define RFLAGS_RF 0x10000
+
+/* Vectors whose exceptions carry an error code (as the CPU pushes it). */
+static bool has_error_code(unsigned int vec)
+{
+	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17;
+}
+
+void pv_switch_mode(struct vcpu *v, bool kernel)
+{
+	uint64_t t;
+
+	if (v->arch.kernel_mode == kernel)
+		return;
+	v->arch.kernel_mode = kernel;
+	/* The two gs bases trade places, as swapgs would. */
+	t = rdmsr(MSR_GS_BASE);
+	wrmsr(MSR_GS_BASE, rdmsr(MSR_KERNEL_GS_BASE));
+	wrmsr(MSR_KERNEL_GS_BASE, t);
+	if (v->arch.cr3_user)
+		write_cr3(kernel ? v->arch.cr3_kernel : v->arch.cr3_user);
+}
+
+int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
+	      int error_code)
+{
+	struct vcpu *v = current_vcpu();
+	struct mica_vcpu_info *vi = v->arch.vcpu_info;
+	bool from_user = !v->arch.kernel_mode;
+	uint64_t frame[8], rsp, rflags;
+	unsigned int n = 0;
+
+	rflags = regs->rflags & ~(uint64_t)RFLAGS_IF;
+	if (!vi->evtchn_upcall_mask)
+		rflags |= RFLAGS_IF; /* the virtual IF */
+
+	if (from_user) {
+		if (!v->arch.kernel_sp)
+			return -EINVAL;
+		rsp = v->arch.kernel_sp;
+	} else {
+		rsp = regs->rsp;
+	}
+	rsp &= ~15ULL;
+	/* Lowest address first: rcx, r11, [error code], rip, cs, ... */
+	frame[n++] = regs->rcx;
+	frame[n++] = regs->r11;
+	if (error_code >= 0)
+		frame[n++] = (uint64_t)(unsigned int)error_code;
+	frame[n++] = regs->rip;
+	frame[n++] = (regs->cs & ~3ULL) | (from_user ? 3 : 0);
+	frame[n++] = rflags;
+	frame[n++] = regs->rsp;
+	frame[n++] = (regs->ss & ~3ULL) | (from_user ? 3 : 0);
+	rsp -= n * sizeof(uint64_t);
+
+	if (from_user)
+		pv_switch_mode(v, true);
+	if (copy_to_guest(rsp, frame, n * sizeof(uint64_t))) {
+		domain_crash(v->domain,
+			     "cannot write an exception frame at "
+			     "%lx (kernel stack unusable)",
+			     rsp);
+		return -EFAULT;
+	}
+	regs->rsp = rsp;
+	regs->rip = handler;
+	regs->cs = GUEST_CS64;
+	regs->ss = GUEST_DS;
+	regs->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
+	if (mask_events)
+		vi->evtchn_upcall_mask = 1;
+	return 0;
+}
+
+/* Delivers 'vec' through the guest's trap table; crashes if none. */
+static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
+			 int error_code)
+{
+	struct vcpu *v = current_vcpu();
+	const struct mica_trap_info *ti = &v->arch.trap_table[vec];
+
+	if (!ti->address) {
+		domain_crash(v->domain,
+			     "exception %u (error %x) at %lx with no handler",
+			     vec, (unsigned int)error_code, regs->rip);
+		return;
+	}
+	pv_bounce(regs, ti->address, ti->flags & MICA_TRAP_MASK_EVENTS,
+		  error_code);
+}
+
+/*
+ * Mica's IDT gates all have DPL 0, so `int n`, `int3` and `into` from the
+ * guest arrive as #GP with the IDT bit set in the error code.  Each becomes
+ * the software interrupt the guest asked for if its trap entry's DPL admits
+ * the guest's current mode, else a #GP as the hardware would give.
+ */
+static void software_interrupt(struct cpu_regs *regs, unsigned int vec)
+{
+	struct vcpu *v = current_vcpu();
+	unsigned int mode = v->arch.kernel_mode ? 0 : 3;
+	uint8_t insn[2] = { 0, 0 };
+	unsigned int len;
+
+	if (copy_from_guest(insn, regs->rip, 1) ||
+	    (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2))) {
+		deliver_trap(regs, 13, (int)(vec << 3) | 2);
+		return;
+	}
+	if (insn[0] == 0xcd && insn[1] == vec)
+		len = 2; /* int imm8 */
+	else if ((insn[0] == 0xcc && vec == 3) || (insn[0] == 0xce && vec == 4))
+		len = 1; /* int3, into */
+	else {
+		deliver_trap(regs, 13, (int)(vec << 3) | 2);
+		return;
+	}
+	if ((v->arch.trap_table[vec].flags & MICA_TRAP_DPL_MASK) < mode ||
+	    !v->arch.trap_table[vec].address) {
+		deliver_trap(regs, 13, (int)(vec << 3) | 2);
+		return;
+	}
+	regs->rip += len; /* a trap: return after the instruction */
+	deliver_trap(regs, vec, -1);
+}
 
 void pv_guest_exception(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
+	unsigned int vec = (unsigned int)regs->vector;
 
 	if (!v) {
-		pr_err("guest-mode exception %lu with no vcpu\n", regs->vector);
+		pr_err("guest-mode exception %u with no vcpu\n", vec);
 		return;
 	}
-	pr_err("d%uv%u: exception %lu (error %lx) at %04lx:%016lx rsp "
-	       "%016lx%s\n",
-	       v->domain->id, v->id, regs->vector, regs->error_code, regs->cs,
-	       regs->rip, regs->rsp, regs->vector == 14 ? ", cr2 follows" : "");
-	if (regs->vector == 14)
-		pr_err("d%uv%u: cr2 %016lx\n", v->domain->id, v->id,
-		       read_cr2());
-	domain_crash(v->domain, "unhandled exception %lu", regs->vector);
+	switch (vec) {
+	case 8: /* #DF and #MC never reach a guest */
+	case 18:
+		domain_crash(v->domain, "exception %u", vec);
+		return;
+	case 13:
+		if ((regs->error_code & 3) == 2) {
+			software_interrupt(regs,
+					   (unsigned int)regs->error_code >> 3);
+			return;
+		}
+		break;
+	case 14:
+		v->arch.vcpu_info->arch.cr2 = read_cr2();
+		break;
+	default:
+		break;
+	}
+	deliver_trap(regs, vec,
+		     has_error_code(vec) ? (int)regs->error_code : -1);
+}
+
+static bool guest_code_address_ok(uint64_t a)
+{
+	return guest_range_ok(a, 1) && a != 0;
+}
+
+long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct mica_trap_info ti;
+
+	(void)a2;
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	if (!table) {
+		memset(v->arch.trap_table, 0, sizeof(v->arch.trap_table));
+		return 0;
+	}
+	for (unsigned int i = 0;; i++) {
+		if (copy_from_guest(&ti, table + i * sizeof(ti), sizeof(ti)))
+			return -EFAULT;
+		if (!ti.address)
+			return 0;
+		if (i == 256)
+			return -E2BIG;
+		if (ti.pad0 ||
+		    (ti.flags &
+		     ~(MICA_TRAP_DPL_MASK | MICA_TRAP_MASK_EVENTS)) ||
+		    (ti.flags & MICA_TRAP_DPL_MASK) == 1 ||
+		    (ti.flags & MICA_TRAP_DPL_MASK) == 2 ||
+		    (ti.cs != GUEST_CS64 && ti.cs != (GUEST_CS64 & ~3)) ||
+		    !guest_code_address_ok(ti.address))
+			return -EINVAL;
+		v->arch.trap_table[ti.vector] = ti;
+	}
 }

@@ -5,6 +5,8 @@
 
 #include <mica/types.h>
 #include <asm/regs.h>
+#include <public/arch-x86/pv.h>
+#include <public/shared_info.h>
 
 struct arch_vcpu {
 	/* Guest registers while the vcpu is off the CPU. */
@@ -16,6 +18,13 @@ struct arch_vcpu {
 	/* Data segment state, which IRET does not carry. */
 	uint16_t ds, es, fs, gs;
 	uint64_t fs_base, gs_base, gs_base_other; /* other: swapgs target */
+
+	/* The PV CPU interface (public/arch-x86/pv.h). */
+	struct mica_trap_info trap_table[256];
+	uint64_t callback[MICA_CALLBACK_SLOTS];
+	uint16_t callback_flags[MICA_CALLBACK_SLOTS];
+	uint64_t kernel_ss, kernel_sp; /* MICA_HC_stack_switch */
+	struct mica_vcpu_info *vcpu_info; /* Mica's mapping of it */
 };
 
 struct arch_domain {

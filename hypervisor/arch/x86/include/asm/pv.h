@@ -9,6 +9,23 @@
 /* An exception raised by guest code (the frame's CS has RPL 3). */
 void pv_guest_exception(struct cpu_regs *regs);
 
+/*
+ * Enters the guest kernel at 'handler' with a bounce frame (pv.h ABI),
+ * switching to kernel mode and stack first if the vcpu was in user mode.
+ * error_code < 0: the vector has none.  Returns 0, or crashes the domain
+ * and returns -EFAULT/-EINVAL if the frame cannot be written.
+ */
+int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
+	      int error_code);
+
+/* Switches the vcpu between guest kernel and user mode (page tables, gs). */
+void pv_switch_mode(struct vcpu *v, bool kernel);
+
+void pv_do_iret(struct cpu_regs *regs);
+void pv_bounce_syscall(struct cpu_regs *regs);
+/* Enters the event callback if an upcall is pending and unmasked. */
+void pv_deliver_upcall(struct cpu_regs *regs);
+
 /* From pv/entry.S: a guest executed SYSCALL. */
 void pv_do_syscall(struct cpu_regs *regs);
 

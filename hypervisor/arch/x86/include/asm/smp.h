@@ -38,7 +38,6 @@ struct cpu_info {
 	uint64_t guest_syscalls;
 };
 
-
 static inline struct cpu_info *this_cpu(void)
 {
 	uintptr_t sp;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The hypercall table. */
+/* The hypercall table: common handlers and the x86 PV CPU interface. */
 #include <mica/errno.h>
 #include <mica/hypercall.h>
 #include <public/mica.h>
@@ -8,6 +8,10 @@ static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
 	[MICA_HC_version] = do_version,
 	[MICA_HC_console_io] = do_console_io,
 	[MICA_HC_sched_op] = do_sched_op,
+	[MICA_HC_set_trap_table] = do_set_trap_table,
+	[MICA_HC_callback_op] = do_callback_op,
+	[MICA_HC_stack_switch] = do_stack_switch,
+	[MICA_HC_set_segment_base] = do_set_segment_base,
 };
 
 long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

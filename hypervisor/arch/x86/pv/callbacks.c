@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PV CPU hypercalls that manage entry into and return from the guest
+ * kernel: callbacks, the kernel stack, segment bases and iret
+ * (public/arch-x86/pv.h).
+ */
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
+#include <mica/lib.h>
+#include <mica/sched.h>
+#include <asm/cpu.h>
+#include <asm/layout.h>
+#include <asm/msr-index.h>
+#include <asm/pv.h>
+
+static bool is_canonical(uint64_t va)
+{
+	return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;
+}
+
+/* A guest entry point or stack: canonical, outside Mica's range. */
+static bool guest_address_ok(uint64_t a)
+{
+	return is_canonical(a) && guest_range_ok(a, 1);
+}
+
+long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		    uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct mica_callback_register reg;
+	struct mica_callback_unregister unreg;
+
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	switch (cmd) {
+	case MICA_CALLBACKOP_register:
+		if (copy_from_guest(&reg, arg, sizeof(reg)))
+			return -EFAULT;
+		if (reg.type > MICA_CALLBACK_nmi)
+			return -ENOSYS;
+		if (reg.pad0 || (reg.flags & ~MICA_CALLBACKF_MASK_EVENTS) ||
+		    !reg.address || !guest_address_ok(reg.address))
+			return -EINVAL;
+		v->arch.callback[reg.type] = reg.address;
+		v->arch.callback_flags[reg.type] = reg.flags;
+		return 0;
+	case MICA_CALLBACKOP_unregister:
+		if (copy_from_guest(&unreg, arg, sizeof(unreg)))
+			return -EFAULT;
+		if (unreg.type > MICA_CALLBACK_nmi)
+			return -ENOSYS;
+		if (unreg.pad0[0] || unreg.pad0[1] || unreg.pad0[2] ||
+		    unreg.type == MICA_CALLBACK_event)
+			return -EINVAL;
+		v->arch.callback[unreg.type] = 0;
+		v->arch.callback_flags[unreg.type] = 0;
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+long do_stack_switch(uint64_t ss, uint64_t rsp, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	if ((ss & ~3ULL) != (GUEST_DS & ~3) || (ss & 3) == 1 || (ss & 3) == 2 ||
+	    !guest_address_ok(rsp))
+		return -EINVAL;
+	v->arch.kernel_ss = ss;
+	v->arch.kernel_sp = rsp;
+	return 0;
+}
+
+long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
+			 uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	bool kernel = v->arch.kernel_mode;
+
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	switch (which) {
+	case MICA_SEGBASE_fs:
+		if (!is_canonical(value))
+			return -EINVAL;
+		wrmsr(MSR_FS_BASE, value);
+		return 0;
+	case MICA_SEGBASE_gs_kernel:
+	case MICA_SEGBASE_gs_user:
+		if (!is_canonical(value))
+			return -EINVAL;
+		/* The active base is the one of the current mode. */
+		wrmsr((which == MICA_SEGBASE_gs_kernel) == kernel ?
+			      MSR_GS_BASE :
+			      MSR_KERNEL_GS_BASE,
+		      value);
+		return 0;
+	case MICA_SEGBASE_gs_user_sel:
+		/* Only the null and flat guest data selectors exist so far. */
+		if (value != 0 && (value & ~3ULL) != (GUEST_DS & ~3))
+			return -EINVAL;
+		/* Loading gs clears the base of the mode it is loaded in: do
+		 * it with the user base active. */
+		if (kernel)
+			__asm__ __volatile__(
+				"swapgs; mov %0, %%gs; swapgs" ::"r"(
+					(uint16_t)(value | 3)));
+		else
+			__asm__ __volatile__(
+				"mov %0, %%gs" ::"r"((uint16_t)(value | 3)));
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* True if sel is a flat guest selector of the given kind with RPL 0 or 3. */
+static bool frame_selector_ok(uint64_t sel, uint16_t flat)
+{
+	return (sel & ~3ULL) == (uint64_t)(flat & ~3) &&
+	       ((sel & 3) == 0 || (sel & 3) == 3);
+}
+
+void pv_do_iret(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	struct mica_iret_frame f;
+	bool to_user;
+
+	if (copy_from_guest(&f, regs->rsp, sizeof(f))) {
+		domain_crash(v->domain, "iret frame at %lx unreadable",
+			     regs->rsp);
+		return;
+	}
+	if ((!frame_selector_ok(f.cs, GUEST_CS64) &&
+	     !frame_selector_ok(f.cs, GUEST_CS32)) ||
+	    !frame_selector_ok(f.ss, GUEST_DS) || (f.cs & 3) != (f.ss & 3)) {
+		domain_crash(v->domain, "iret with cs %lx ss %lx", f.cs, f.ss);
+		return;
+	}
+	to_user = (f.cs & 3) == 3;
+	if (to_user && !v->arch.kernel_mode) {
+		/* Fine: already in user mode. */
+	} else if (!to_user && !v->arch.kernel_mode) {
+		domain_crash(v->domain, "iret to kernel mode from user mode");
+		return;
+	}
+	pv_switch_mode(v, !to_user);
+	v->arch.vcpu_info->evtchn_upcall_mask = !(f.rflags & 0x200);
+	regs->rax = f.rax;
+	regs->rcx = f.rcx;
+	regs->r11 = f.r11;
+	regs->rip = f.rip;
+	regs->cs = (f.cs & ~3ULL) | 3;
+	regs->rflags = f.rflags;
+	regs->rsp = f.rsp;
+	regs->ss = (f.ss & ~3ULL) | 3;
+}
+
+/* A SYSCALL from guest user mode: the guest kernel's syscall callback. */
+void pv_bounce_syscall(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	unsigned int type = regs->cs == GUEST_CS32 ? MICA_CALLBACK_syscall32 :
+						     MICA_CALLBACK_syscall;
+
+	if (!v->arch.callback[type]) {
+		/* As on hardware with SYSCALL disabled. */
+		regs->vector = 6;
+		pv_guest_exception(regs);
+		return;
+	}
+	pv_bounce(regs, v->arch.callback[type],
+		  v->arch.callback_flags[type] & MICA_CALLBACKF_MASK_EVENTS,
+		  -1);
+}
+
+void pv_deliver_upcall(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	struct mica_vcpu_info *vi = v->arch.vcpu_info;
+
+	if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask &&
+	    v->arch.callback[MICA_CALLBACK_event])
+		pv_bounce(regs, v->arch.callback[MICA_CALLBACK_event], true,
+			  -1);
+}
