@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# run.sh [NAME...]: boots Mica in QEMU once per test guest (default: every
+# guest), with the guest as dom0 (multiboot module 0), and judges the serial
+# log.  Prints "PASS: guest-NAME", "FAIL: guest-NAME: why" (with the log
+# tail) or "SKIP: guest-NAME: why" per guest, and last "N passed, N failed,
+# N skipped".  Exits non-zero if any failed.
+#
+# Boot contract (the hypervisor side implements it):
+#   scripts/qemu.sh --timeout T --log LOG --append "guest_test loglvl=info" \
+#       --initrd "GUEST.elf test=NAME" build/hypervisor/mica.elf
+# Mica builds dom0 from module 0, prints its console output prefixed with
+# "(d0) ", and with guest_test on its command line ends QEMU once every
+# domain has shut down.  The guest prints exactly one "Test result:" line.
+#
+# Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
+# (default 60).  Guests are (re)built into $BUILD/guests first; the
+# hypervisor must already be built (make hypervisor).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+guests=$build/guests
+hypervisor=$build/hypervisor/mica.elf
+logs=$build/test-logs/guests
+timeout=${QEMU_TIMEOUT:-60}
+passed=0 failed=0 skipped=0
+
+fail() {
+	local name=$1 log=$2
+	shift 2
+	echo "FAIL: guest-$name: $*"
+	if [ -f "$log" ]; then
+		echo "---- tail of $log"
+		tail -n 30 "$log" | tr -d '\r' | sed 's/^/    /'
+	fi
+	failed=$((failed + 1))
+}
+
+# run_guest NAME: one QEMU run, judged from its exit status and log.
+run_guest() {
+	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
+	local status results count verdict
+
+	if [ ! -f "$elf" ]; then
+		fail "$name" "" "no such guest ($elf)"
+		return
+	fi
+	if [ ! -f "$hypervisor" ]; then
+		fail "$name" "" "no hypervisor image $hypervisor (make hypervisor)"
+		return
+	fi
+	rm -f "$log"
+	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
+		--append "guest_test loglvl=info" \
+		--initrd "$elf test=$name" "$hypervisor" >"$log.qemu" 2>&1
+	status=$?
+	# The result lines of dom0, whatever the hypervisor puts before them.
+	results=$(tr -d '\r' <"$log" 2>/dev/null |
+		grep -a '(d0) Test result: ' | sed 's/.*(d0) Test result: //')
+	count=$(grep -c . <<<"$results")
+
+	# QEMU status: (code << 1) | 1 when the hypervisor ends the run
+	# (mica/shutdown.h): 1 clean, 3 tests failed, 5 panic; 124 timeout.
+	case $status in
+	1 | 3) ;;
+	5)
+		fail "$name" "$log" "the hypervisor panicked"
+		return ;;
+	124)
+		fail "$name" "$log" "timed out after ${timeout}s" \
+			"($count result lines; the run must end when dom0 shuts down)"
+		return ;;
+	*)
+		fail "$name" "$log" "QEMU exit status $status" \
+			"$(head -c 300 "$log.qemu" 2>/dev/null)"
+		return ;;
+	esac
+
+	if [ "$count" -ne 1 ]; then
+		fail "$name" "$log" "$count '(d0) Test result:' lines, expected 1" \
+			"$([ "$count" -eq 0 ] && echo '(the guest crashed or never ran)')"
+		return
+	fi
+	verdict=$results
+	case $verdict in
+	SUCCESS)
+		echo "PASS: guest-$name"
+		passed=$((passed + 1)) ;;
+	"SKIP: "*)
+		echo "SKIP: guest-$name: ${verdict#SKIP: }"
+		skipped=$((skipped + 1)) ;;
+	"FAILURE: "* | "ERROR: "*)
+		fail "$name" "$log" "$verdict" ;;
+	*)
+		fail "$name" "$log" "malformed result '$verdict'" ;;
+	esac
+}
+
+mkdir -p "$logs"
+if ! make -s -C "$top/tests/guests" O="$guests" all; then
+	echo "FAIL: guest-build: the guests do not build"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+if [ $# -eq 0 ]; then
+	set -- $(cd "$top/tests/guests" && ls -d */main.c | sed 's,/main.c,,')
+fi
+for name in "$@"; do
+	run_guest "$name"
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
