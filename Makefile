@@ -15,10 +15,10 @@ HV_MAKE = $(MAKE) -C hypervisor O=$(BUILD)/hypervisor
 TS_MAKE = $(MAKE) -C toolstack O=$(BUILD)/toolstack
 SUITE = scripts/run-suite.sh
 
-.PHONY: all deps hypervisor toolstack iso run run-iso debug test bench \
+.PHONY: all deps hypervisor guests toolstack iso run run-iso debug test bench \
 	format check-format check-headers clean
 
-all: hypervisor toolstack
+all: hypervisor guests toolstack
 
 deps:
 	@scripts/deps.sh $(DEPS)
@@ -28,6 +28,10 @@ hypervisor: deps
 
 toolstack: deps
 	@$(TS_MAKE)
+
+# Tiny PV test kernels (tests/guests), run by `make test` on Mica.
+guests: deps
+	@$(MAKE) -s -C tests/guests O=$(BUILD)/guests
 
 iso: hypervisor
 	@$(HV_MAKE) iso
@@ -55,6 +59,7 @@ test: all iso
 	@$(SUITE) hypervisor-unit $(HV_MAKE) -s unit-test
 	@$(SUITE) abi-headers tests/abi/check-headers.sh
 	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
+	@$(SUITE) guests tests/guests/run.sh
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 

@@ -18,10 +18,12 @@
  * MICA_CONSOLEIO_write: print count bytes from buf_gaddr.
  *   Returns count (all bytes are accepted or dropped; never partial).
  * Notes:
- *   1. dom0's text goes to the log and the serial line as is.  Other
- *      domains' text is prefixed "(d<domid>) " per line and rate-limited;
- *      bytes over the limit are dropped, not queued (guests must not rely on
- *      this channel once their ring console is up).
+ *   1. Every domain's text goes to the log and the serial line one line
+ *      at a time, prefixed "(d<domid>) ".  Bytes outside printable ASCII
+ *      (other than newline) are shown as '?'.  Other domains than dom0 may
+ *      be rate-limited: bytes over the limit are dropped, not queued
+ *      (guests must not rely on this channel once their ring console is
+ *      up).
  *   2. At most MICA_CONSOLEIO_MAX_WRITE bytes per call.
  * Errors: -MICA_EFAULT, -MICA_E2BIG (count too large).
  */

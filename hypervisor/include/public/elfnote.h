@@ -5,7 +5,8 @@
  * start it.
  *
  * Each note is an ordinary ELF note (in a PT_NOTE segment or SHT_NOTE
- * section) with name "Mica" (namesz 5, including the NUL) and one of the
+ * section, entries 4-byte aligned as in ELF32 and as Linux emits them)
+ * with name "Mica" (namesz 5, including the NUL) and one of the
  * types below.  Descriptors:
  *   (u64)     an 8-byte little-endian integer; a 4-byte one is accepted
  *             and zero-extended;

@@ -27,13 +27,19 @@
  *       then the L3, L2 and L1 frames needed to map this whole layout;
  *   L8. the boot stack, MICA_START_STACK_PAGES pages;
  *   L9. at least 512 KiB of free, mapped pages, and then up to the next
- *       4 MiB boundary: room for the kernel's first allocations.
+ *       pfn that is a multiple of 1024 (a 4 MiB boundary in pfns): room for
+ *       the kernel's first allocations.
+ * The items are contiguous, in this order.
  * The mapping covers exactly L1..L9.  Pfns beyond it are populated but
  * unmapped; the guest maps them through its own page tables.
  *
  * Mapping attributes: the page-table frames (L7) are mapped read-only (mmu.h
  * T1) and the L4 is pinned and installed as the kernel base pointer; there
- * is no user base pointer.  Everything else is mapped writable.  The
+ * is no user base pointer.  Everything else is mapped writable and
+ * executable, whatever the ELF segment flags say: the guest applies its own
+ * permissions once it runs.  Every frame the domain is given is zeroed
+ * except for what the builder writes into it (so the kernel's bss is
+ * zero).  The
  * shared-info page is not mapped: the guest maps shared_info_mfn itself.
  * The M2P holds pfn for every frame given (M2P[mfn_list[pfn]] == pfn).
  *
@@ -43,7 +49,9 @@
  *   rip = MICA_ELFNOTE_ENTRY; rsp = the top of the boot stack (L8);
  *   rsi = virtual address of this page; every other GPR 0;
  *   cs = MICA_FLAT_KERNEL_CS; ss, ds, es = MICA_FLAT_KERNEL_DS; fs, gs = 0,
- *   all segment bases 0; rflags: only the reserved bit 1 set;
+ *   all segment bases 0; rflags: only the reserved bit 1 set (a `pushf`
+ *   also shows IF = 1: the real IF is always on for guest code; the virtual
+ *   IF is evtchn_upcall_mask);
  *   guest kernel mode; events masked (vcpu_info.evtchn_upcall_mask = 1);
  *   no trap table, no callbacks, no timers, FPU in its initial state.
  * Only vcpu 0 exists in a running state; the others are down and not
@@ -90,7 +98,9 @@ struct mica_start_info {
 	uint64_t first_p2m_pfn; /* with MICA_ELFNOTE_INIT_P2M, else 0 */
 	uint64_t nr_p2m_frames; /* with MICA_ELFNOTE_INIT_P2M, else 0 */
 	uint64_t reserved[15]; /* zero */
-	char cmdline[MICA_START_INFO_CMDLINE_SIZE]; /* NUL-terminated */
+	/* NUL-terminated.  For a kernel loaded from a boot module: the
+	 * module's command line without its first word (the file name). */
+	char cmdline[MICA_START_INFO_CMDLINE_SIZE];
 };
 MICA_STATIC_ASSERT(sizeof(struct mica_start_info) == 1280, "mica_start_info");
 MICA_STATIC_ASSERT(offsetof(struct mica_start_info, nr_pages) == 32,

@@ -52,7 +52,7 @@ MICA_STATIC_ASSERT(sizeof(struct mica_feature_info) == 8, "mica_feature_info");
 #define MICA_FEAT_VCPU_INFO_PLACEMENT (1u << 2)
 /* Per-vcpu runstate area (MICA_VCPUOP_register_runstate). */
 #define MICA_FEAT_RUNSTATE (1u << 3)
-/* FIFO event channels (event_channel.h); always set in ABI 1.0. */
+/* FIFO event channels (event_channel.h) are available. */
 #define MICA_FEAT_EVTCHN_FIFO (1u << 4)
 /* Grant entries with MICA_GTF_SUB_PAGE (copy-only sub-page grants). */
 #define MICA_FEAT_GRANT_SUB_PAGE (1u << 5)
