@@ -113,28 +113,33 @@ static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
 
 /*
  * Mica's IDT gates all have DPL 0, so `int n`, `int3` and `into` from the
- * guest arrive as #GP with the IDT bit set in the error code.  Each becomes
- * the software interrupt the guest asked for if its trap entry's DPL admits
- * the guest's current mode, else a #GP as the hardware would give.
+ * guest arrive as #GP with the IDT bit set in the error code.  The
+ * instruction at rip says which it was (decoding it does not depend on how
+ * a CPU or emulator fills the error code); it becomes the software interrupt
+ * the guest asked for if its trap entry's DPL admits the guest's current
+ * mode, else stays the #GP the hardware would give.
  */
-static void software_interrupt(struct cpu_regs *regs, unsigned int vec)
+static void software_interrupt(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int mode = v->arch.kernel_mode ? 0 : 3;
+	int gp_error = (int)regs->error_code;
 	uint8_t insn[2] = { 0, 0 };
-	unsigned int len;
+	unsigned int vec, len;
 
 	if (copy_from_guest(insn, regs->rip, 1) ||
 	    (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2))) {
-		deliver_trap(regs, 13, (int)(vec << 3) | 2);
+		deliver_trap(regs, 13, gp_error);
 		return;
 	}
-	if (insn[0] == 0xcd && insn[1] == vec)
-		len = 2; /* int imm8 */
-	else if ((insn[0] == 0xcc && vec == 3) || (insn[0] == 0xce && vec == 4))
-		len = 1; /* int3, into */
-	else {
-		deliver_trap(regs, 13, (int)(vec << 3) | 2);
+	if (insn[0] == 0xcd) {
+		vec = insn[1]; /* int imm8 */
+		len = 2;
+	} else if (insn[0] == 0xcc || insn[0] == 0xce) {
+		vec = insn[0] == 0xcc ? 3 : 4; /* int3, into */
+		len = 1;
+	} else {
+		deliver_trap(regs, 13, gp_error);
 		return;
 	}
 	if ((v->arch.trap_table[vec].flags & MICA_TRAP_DPL_MASK) < mode ||
@@ -162,13 +167,16 @@ void pv_guest_exception(struct cpu_regs *regs)
 		return;
 	case 13:
 		if ((regs->error_code & 3) == 2) {
-			software_interrupt(regs,
-					   (unsigned int)regs->error_code >> 3);
+			software_interrupt(regs);
 			return;
 		}
 		break;
 	case 14:
 		v->arch.vcpu_info->arch.cr2 = read_cr2();
+		/* The CPU ran at CPL 3 either way: the U/S bit tells the guest
+		 * its own mode, as on bare metal. */
+		if (v->arch.kernel_mode)
+			regs->error_code &= ~4ULL;
 		break;
 	default:
 		break;

@@ -47,7 +47,9 @@
  * the virtual IOPL (physdev.h).
  *
  * Vector-specific notes:
- *   1. #PF (14): the faulting address is in vcpu_info.arch.cr2.
+ *   1. #PF (14): the faulting address is in vcpu_info.arch.cr2.  The
+ *      error code's U/S bit (2) says whether the guest was in user mode,
+ *      as on bare metal (the CPU itself ran at CPL 3 either way).
  *   2. #DB (1): the cause is in DR6, read with MICA_HC_get_debugreg(6); the
  *      guest clears it with MICA_HC_set_debugreg(6, 0).
  *   3. #NM (7): delivered when the virtual CR0.TS is set
