@@ -31,9 +31,9 @@ unsigned int domain_count(void)
 	return READ_ONCE(nr_domains);
 }
 
-struct domain *domain_create(uint16_t domid, const char *name,
-			     bool privileged, unsigned int max_vcpus,
-			     uint64_t max_pages, int *err)
+struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
+			     unsigned int max_vcpus, uint64_t max_pages,
+			     int *err)
 {
 	struct domain *d;
 	unsigned long flags;

@@ -25,10 +25,10 @@ struct elf64_phdr {
 #define ET_EXEC 2
 #define EM_X86_64 62
 
-#define FAIL(err, ...)                                                         \
-	do {                                                                   \
-		snprintf(why, why_size, __VA_ARGS__);                          \
-		return err;                                                    \
+#define FAIL(err, ...)                                \
+	do {                                          \
+		snprintf(why, why_size, __VA_ARGS__); \
+		return err;                           \
 	} while (0)
 
 /* [off, off + len) lies inside a buffer of 'size' bytes. */
@@ -68,7 +68,8 @@ static int parse_notes(const uint8_t *p, uint64_t len, struct elf_info *info,
 		desc_off = name_off + ALIGN_UP((uint64_t)namesz, 4);
 		next = desc_off + ALIGN_UP((uint64_t)descsz, 4);
 		if (next > len || next < off)
-			FAIL(-EINVAL, "ELF note at offset %lu overruns its segment",
+			FAIL(-EINVAL,
+			     "ELF note at offset %lu overruns its segment",
 			     off);
 		off = next;
 		if (namesz != sizeof(MICA_ELFNOTE_NAME) ||
@@ -120,8 +121,8 @@ static int parse_notes(const uint8_t *p, uint64_t len, struct elf_info *info,
 	return 0;
 }
 
-int elf_parse(const void *image, size_t size, struct elf_info *info,
-	      char *why, size_t why_size)
+int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
+	      size_t why_size)
 {
 	const uint8_t *img = image;
 	struct elf64_ehdr eh;
@@ -153,7 +154,8 @@ int elf_parse(const void *image, size_t size, struct elf_info *info,
 		if (ph.type != PT_NOTE)
 			continue;
 		if (!in_bounds(ph.offset, ph.filesz, size))
-			FAIL(-EINVAL, "note segment %u lies outside the image", i);
+			FAIL(-EINVAL, "note segment %u lies outside the image",
+			     i);
 		rc = parse_notes(img + ph.offset, ph.filesz, info, &nv, why,
 				 why_size);
 		if (rc)
@@ -183,9 +185,11 @@ int elf_parse(const void *image, size_t size, struct elf_info *info,
 		if (info->nr_segments == ELF_MAX_SEGMENTS)
 			FAIL(-E2BIG, "more than %u loadable segments",
 			     ELF_MAX_SEGMENTS);
-		if (ph.filesz > ph.memsz || !in_bounds(ph.offset, ph.filesz, size))
-			FAIL(-EINVAL, "segment %u extends past the end of the "
-				      "image",
+		if (ph.filesz > ph.memsz ||
+		    !in_bounds(ph.offset, ph.filesz, size))
+			FAIL(-EINVAL,
+			     "segment %u extends past the end of the "
+			     "image",
 			     i);
 		if (ph.vaddr + ph.memsz < ph.vaddr)
 			FAIL(-EINVAL, "segment %u wraps the address space", i);
@@ -199,8 +203,9 @@ int elf_parse(const void *image, size_t size, struct elf_info *info,
 		seg->vaddr = ph.vaddr;
 		seg->pfn = pa >> 12;
 		if ((pa & 0xfff) != (ph.vaddr & 0xfff))
-			FAIL(-EINVAL, "segment %u: physical and virtual "
-				      "addresses differ within a page",
+			FAIL(-EINVAL,
+			     "segment %u: physical and virtual "
+			     "addresses differ within a page",
 			     i);
 	}
 	if (!info->nr_segments)
@@ -209,7 +214,8 @@ int elf_parse(const void *image, size_t size, struct elf_info *info,
 		info->virt_base = ALIGN_DOWN(lowest, (uint64_t)4096);
 		for (unsigned int i = 0; i < info->nr_segments; i++)
 			info->segments[i].pfn =
-				(info->segments[i].vaddr - info->virt_base) >> 12;
+				(info->segments[i].vaddr - info->virt_base) >>
+				12;
 	}
 	for (unsigned int i = 0; i < info->nr_segments; i++) {
 		struct elf_segment *seg = &info->segments[i];
@@ -218,8 +224,9 @@ int elf_parse(const void *image, size_t size, struct elf_info *info,
 		/* Each segment sits where the linear bootstrap map puts it. */
 		if (seg->vaddr < info->virt_base ||
 		    ((seg->vaddr - info->virt_base) >> 12) != seg->pfn)
-			FAIL(-EINVAL, "segment %u at %lx is not at virt_base + "
-				      "pfn * 4096",
+			FAIL(-EINVAL,
+			     "segment %u at %lx is not at virt_base + "
+			     "pfn * 4096",
 			     i, seg->vaddr);
 		end = ALIGN_UP(seg->vaddr + seg->memsz, (uint64_t)4096);
 		if (end > info->virt_end)
