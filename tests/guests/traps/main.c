@@ -26,30 +26,38 @@ static volatile struct trap_record last;
  * frame uniform (error code slot, vector), calls trap_handler(frame) which
  * may move rip, then returns with MICA_HC_iret.
  */
-#define STUB(name, vec, has_error)                        \
-	"	.globl " #name "\n" #name ":\n"           \
-	"	pop %rcx\n"                                     \
-	"	pop %r11\n" has_error "	push $" #vec "\n" \
+/* clang-format off */
+#define STUB(name, vec, push_error)					\
+	"	.globl " #name "\n"					\
+	#name ":\n"							\
+	"	pop %rcx\n"						\
+	"	pop %r11\n"						\
+	push_error							\
+	"	push $" #vec "\n"					\
 	"	jmp trap_common\n"
-__asm__(".text\n" STUB(entry_de, 0, "	push $0\n") STUB(
-	entry_bp, 3,
-	"	push $0\n") STUB(entry_ud, 6,
-				 "	push $0\n") STUB(entry_gp, 13,
-						      "") STUB(entry_pf, 14, "")
-		STUB(entry_int80, 128, "	push $0\n") STUB(
-			entry_int81, 129,
-			"	push $0\n") "trap_common:\n"
-				       "	push %rax\n	push %rcx\n	push %rdx\n"
-				       "	push %rsi\n	push %rdi\n	push %r8\n"
-				       "	push %r9\n	push %r10\n	push %r11\n"
-				       "	mov %rsp, %rdi\n"
-				       "	call trap_handler\n"
-				       "	pop %r11\n	pop %r10\n	pop %r9\n"
-				       "	pop %r8\n	pop %rdi\n	pop %rsi\n"
-				       "	pop %rdx\n	pop %rcx\n	pop %rax\n"
-				       "	add $16, %rsp\n" /* vector, error */
-				       "	push $0\n" /* iret flags */
-				       "	jmp hypercall_page + 14 * 32\n");
+#define NO_ERROR "	push $0\n"
+
+__asm__(".text\n"
+	STUB(entry_de, 0, NO_ERROR)
+	STUB(entry_bp, 3, NO_ERROR)
+	STUB(entry_ud, 6, NO_ERROR)
+	STUB(entry_gp, 13, "")
+	STUB(entry_pf, 14, "")
+	STUB(entry_int80, 128, NO_ERROR)
+	STUB(entry_int81, 129, NO_ERROR)
+	"trap_common:\n"
+	"	push %rax\n	push %rcx\n	push %rdx\n"
+	"	push %rsi\n	push %rdi\n	push %r8\n"
+	"	push %r9\n	push %r10\n	push %r11\n"
+	"	mov %rsp, %rdi\n"
+	"	call trap_handler\n"
+	"	pop %r11\n	pop %r10\n	pop %r9\n"
+	"	pop %r8\n	pop %rdi\n	pop %rsi\n"
+	"	pop %rdx\n	pop %rcx\n	pop %rax\n"
+	"	add $16, %rsp\n"		/* vector, error code */
+	"	push $0\n"			/* MICA_IRET_* flags */
+	"	jmp hypercall_page + 14 * 32\n");	/* MICA_HC_iret */
+/* clang-format on */
 
 void entry_de(void), entry_bp(void), entry_ud(void), entry_gp(void);
 void entry_pf(void), entry_int80(void), entry_int81(void);
