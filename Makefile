@@ -63,6 +63,10 @@ test: all iso
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 
+# Micro-benchmarks in QEMU; prints "metric value unit" lines.
+bench: hypervisor guests
+	@scripts/bench.sh
+
 format:
 	@scripts/check-format.sh --fix
 

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Micro-benchmarks of the PV entry paths, printed as "bench: metric value
+ * unit" lines for `make bench` (scripts/bench.sh).  As a test it checks that
+ * every measured operation works and that the numbers are sane.
+ */
+#include "hypercall.h"
+#include "test.h"
+#include "public/arch-x86/layout.h"
+#include "public/arch-x86/pv.h"
+#include "public/version.h"
+
+const char test_title[] = "PV entry-path micro-benchmarks";
+
+#define ITERATIONS 20000
+
+static volatile uint64_t traps_taken;
+
+/* int $0x80 handler: count, then return with MICA_HC_iret. */
+/* clang-format off */
+__asm__(".text\n"
+	"	.globl bench_int80\n"
+	"bench_int80:\n"
+	"	pop %rcx\n"
+	"	pop %r11\n"
+	"	incq traps_taken(%rip)\n"
+	"	push $0\n"			/* MICA_IRET_* flags */
+	"	jmp hypercall_page + 14 * 32\n");	/* MICA_HC_iret */
+/* clang-format on */
+void bench_int80(void);
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void report(const char *metric, uint64_t cycles)
+{
+	printk("bench: %s %lu cycles\n", metric, cycles / ITERATIONS);
+}
+
+void test_main(void)
+{
+	static const struct mica_trap_info table[] = {
+		{ 0x80, 3, MICA_FLAT_KERNEL_CS, 0, (uint64_t)bench_int80 },
+		{ 0, 0, 0, 0, 0 },
+	};
+	uint64_t t0, t1;
+	long rc = 0;
+
+	t0 = rdtsc();
+	for (unsigned int i = 0; i < ITERATIONS; i++)
+		rc |= hypercall_version(MICA_VERSION_GET, NULL);
+	t1 = rdtsc();
+	if (rc <= 0)
+		test_fail("version hypercall returned %ld", rc);
+	report("null_hypercall", t1 - t0);
+
+	if (HYPERCALL5(MICA_HC_set_trap_table, table, 0, 0, 0, 0))
+		test_error("cannot install the trap table");
+	t0 = rdtsc();
+	for (unsigned int i = 0; i < ITERATIONS; i++)
+		__asm__ __volatile__("int $0x80" ::: "rcx", "r11", "memory");
+	t1 = rdtsc();
+	if (traps_taken != ITERATIONS)
+		test_fail("%lu of %u software interrupts arrived", traps_taken,
+			  ITERATIONS);
+	report("trap_bounce_and_iret", t1 - t0);
+	test_pass();
+}
