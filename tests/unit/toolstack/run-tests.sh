@@ -39,8 +39,9 @@ done
 # Each fuzzer runs for a bounded time from the checked-in seeds; new inputs
 # go to a scratch corpus in the build directory, never into the tree.
 for fuzzer in "$build"/fuzz/fuzz_*; do
-	[ -x "$fuzzer" ] && [ -f "$fuzzer" ] || continue
 	name=$(basename "$fuzzer")
+	case $name in *.*) continue ;; esac
+	[ -x "$fuzzer" ] && [ -f "$fuzzer" ] || continue
 	seeds="$fuzz_dir/corpus/${name#fuzz_}"
 	work="$build/fuzz/work-$name"
 	mkdir -p "$work"
