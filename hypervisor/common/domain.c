@@ -132,6 +132,7 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 
 	flags = spin_lock_irqsave(&d->lock);
 	for (uint64_t i = 0; i < n; i++) {
+		pg[i].count = 1; /* the domain's own reference */
 		pg[i].prev = PFN_NONE;
 		pg[i].next = d->page_list_head;
 		if (d->page_list_head != PFN_NONE)

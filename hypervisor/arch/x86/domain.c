@@ -16,7 +16,7 @@
 
 int arch_domain_create(struct domain *d)
 {
-	(void)d;
+	spin_lock_init(&d->arch.mm_lock);
 	return 0;
 }
 

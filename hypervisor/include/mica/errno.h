@@ -7,6 +7,7 @@
 #define MICA_ERRNO_H
 
 #define EPERM 1
+#define ESRCH 3
 #define ENOENT 2
 #define EIO 5
 #define E2BIG 7

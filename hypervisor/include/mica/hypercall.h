@@ -20,6 +20,14 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		 uint64_t a5);
 
+/* x86 PV paging. */
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
+		   uint64_t foreign, uint64_t a5);
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
+		  uint64_t foreign, uint64_t a5);
+long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
+			  uint64_t mask, uint64_t a5);
+
 /* x86 PV CPU interface. */
 long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4,
 		       uint64_t a5);

@@ -14,6 +14,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/m2p.h>
+#include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -89,8 +90,8 @@ static void build_page_tables(struct build *b, uint64_t pages)
 {
 	uint64_t *l4 = pfn_to_virt(b, b->pt_pfn);
 
+	/* Mica's slots stay 0 here: validation fills them (mmu.h T5). */
 	b->next_pt = b->pt_pfn + 1;
-	paging_copy_hypervisor_slots(l4);
 	for (uint64_t pfn = 0; pfn < pages; pfn++) {
 		uint64_t va = b->virt_base + pfn * PAGE_SIZE;
 		uint64_t *l3 = next_level(b, &l4[(va >> 39) & 511]);
@@ -257,6 +258,16 @@ int pv_build_dom0(void)
 	copy_to_pfns(&b, p2m_pfn << PAGE_SHIFT, b.p2m,
 		     b.nr_pages * sizeof(uint64_t));
 	build_page_tables(&b, mapped);
+	/* The L4 is pinned and is the kernel base pointer: two type
+	 * references; validating it types every table below it. */
+	rc = pv_get_page_and_type(b.p2m[b.pt_pfn], b.d, PGT_L4);
+	if (!rc)
+		rc = pv_get_page_and_type(b.p2m[b.pt_pfn], b.d, PGT_L4);
+	if (rc) {
+		pr_err("dom0: initial page tables do not validate (%d)\n", rc);
+		goto err_free_p2m;
+	}
+	pv_page_set_pinned(b.p2m[b.pt_pfn], true);
 	pv_write_hypercall_page(pfn_to_virt(
 		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
 

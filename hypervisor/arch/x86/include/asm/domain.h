@@ -3,6 +3,7 @@
 #ifndef ASM_DOMAIN_H
 #define ASM_DOMAIN_H
 
+#include <mica/spinlock.h>
 #include <mica/types.h>
 #include <asm/regs.h>
 #include <public/arch-x86/pv.h>
@@ -28,6 +29,7 @@ struct arch_vcpu {
 };
 
 struct arch_domain {
+	spinlock_t mm_lock; /* page types and tables of this domain */
 	struct page_info *shared_info; /* shared_info.h page, domain-owned */
 	uint64_t hypercall_page_va; /* from the kernel's ELF notes */
 };

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PV direct paging: page types and reference counts (public/mmu.h T1-T8).
+ *
+ * page_info.count is the general reference count: 1 for the owning
+ * domain's allocation plus one per mapping or type reference.
+ * page_info.type_info packs the type, flags and the type count:
+ *
+ *   63..62  61         60      59..56  55..32  31..0
+ *   0       NEED_FLUSH PINNED  type    0       type count
+ *
+ * A frame whose type count is 0 has no type in force: it may take any
+ * type, after validation for the table types.  When a table's count drops
+ * to 0 its entries' references are dropped at once.  NEED_FLUSH marks a
+ * frame that lost its last writable mapping: before it becomes a table,
+ * TLBs that may still map it writable are flushed.
+ *
+ * Locking: each domain's mm_lock serialises its page-table operations.
+ */
+#ifndef ASM_MM_H
+#define ASM_MM_H
+
+#include <mica/types.h>
+
+struct domain;
+struct page_info;
+
+#define PGT_NONE 0
+#define PGT_WRITABLE 1
+#define PGT_L1 2 /* L1..L4 are PGT_L1 + level - 1 */
+#define PGT_L2 3
+#define PGT_L3 4
+#define PGT_L4 5
+#define PGT_SEG_DESC 6
+
+#define PGT_COUNT_MASK 0xffffffffULL
+#define PGT_TYPE_SHIFT 56
+#define PGT_TYPE_MASK (0xfULL << PGT_TYPE_SHIFT)
+#define PGT_PINNED (1ULL << 60)
+#define PGT_NEED_FLUSH (1ULL << 61)
+
+/*
+ * Takes a type reference of 'type' on a frame of d (validating it first
+ * for table types).  0, or -EPERM (not d's), -EBUSY (T1), -EINVAL (T2/T4).
+ * Takes a general reference too; pv_put_page_and_type drops both.
+ */
+int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type);
+void pv_put_page_and_type(mfn_t mfn, struct domain *d);
+
+/*
+ * Checks a present entry for a level-'level' table (T4) and takes the
+ * references it implies; adjusts *e to the value to store (U set, G clear
+ * in L1 entries).  pv_put_entry drops them.
+ */
+int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d);
+void pv_put_entry(uint64_t e, unsigned int level, struct domain *d);
+
+/* Type of a frame with a type in force (type count > 0), else PGT_NONE. */
+unsigned int pv_page_type(mfn_t mfn);
+bool pv_page_pinned(mfn_t mfn);
+void pv_page_set_pinned(mfn_t mfn, bool pinned);
+
+#endif

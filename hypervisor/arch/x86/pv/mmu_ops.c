@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PV paging hypercalls: mmu_update, mmuext_op, update_va_mapping
+ * (public/mmu.h).  Everything runs under the caller's mm_lock; the rules
+ * live in pv/mm.c.
+ */
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
+#include <mica/page_alloc.h>
+#include <mica/sched.h>
+#include <asm/cpu.h>
+#include <asm/m2p.h>
+#include <asm/mm.h>
+#include <asm/page.h>
+#include <asm/paging.h>
+#include <public/mmu.h>
+
+#define MAX_BATCH 65536 /* per call; longer batches are the guest's bug */
+
+static bool owned_by(mfn_t mfn, const struct domain *d)
+{
+	return mfn < page_alloc_table_frames() &&
+	       mfn_to_page(mfn)->owner == d->id;
+}
+
+/*
+ * Replaces entry 'idx' of the table in frame 'mfn' (typed as a level-'level'
+ * table) with 'val': the new entry's references are taken first, then it
+ * is written, then the old entry's are dropped.
+ */
+static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
+			unsigned int idx, uint64_t val, bool preserve_ad)
+{
+	uint64_t *entry = (uint64_t *)mfn_to_virt(mfn) + idx;
+	uint64_t old = *entry;
+	int rc;
+
+	if (level == 4 &&
+	    (idx >= MICA_L4_FIRST_HYPERVISOR_SLOT &&
+	     idx < MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS))
+		return -EPERM; /* T5 */
+	if (val & PTE_P) {
+		rc = pv_get_entry(&val, level, d);
+		if (rc)
+			return rc;
+	}
+	if (preserve_ad) {
+		/* The CPU may set A/D meanwhile: keep what it set. */
+		while (!__atomic_compare_exchange_n(
+			entry, &old, val | (old & (PTE_A | PTE_D)), false,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			;
+	} else {
+		old = __atomic_exchange_n(entry, val, __ATOMIC_SEQ_CST);
+	}
+	if (old & PTE_P)
+		pv_put_entry(old, level, d);
+	return 0;
+}
+
+static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
+{
+	uint64_t ptr = r->ptr & ~MICA_MMU_REQUEST_MASK;
+	mfn_t mfn = ptr >> PAGE_SHIFT;
+	unsigned int type;
+
+	switch (r->ptr & MICA_MMU_REQUEST_MASK) {
+	case MICA_MMU_NORMAL_PT_UPDATE:
+	case MICA_MMU_PT_UPDATE_PRESERVE_AD:
+		if (ptr & 7)
+			return -EINVAL;
+		if (mfn >= page_alloc_table_frames())
+			return -EINVAL;
+		if (!owned_by(mfn, d))
+			return -EPERM;
+		type = pv_page_type(mfn);
+		if (type < PGT_L1 || type > PGT_L4)
+			return -EINVAL;
+		return update_entry(d, mfn, type - PGT_L1 + 1,
+				    (ptr & (PAGE_SIZE - 1)) / 8, r->val,
+				    (r->ptr & MICA_MMU_REQUEST_MASK) ==
+					    MICA_MMU_PT_UPDATE_PRESERVE_AD);
+	case MICA_MMU_MACHPHYS_UPDATE:
+		if (!owned_by(mfn, d))
+			return -EPERM;
+		m2p_set(mfn, r->val);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
+		   uint64_t foreign, uint64_t a5)
+{
+	struct domain *d = current_vcpu()->domain;
+	struct mica_mmu_update r;
+	uint32_t done = 0;
+	unsigned long flags;
+	long rc = 0;
+
+	(void)a5;
+	if (foreign != MICA_DOMID_SELF && foreign != d->id)
+		return d->privileged ? -ESRCH : -EPERM;
+	if (count > MAX_BATCH)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&d->arch.mm_lock);
+	for (; done < count; done++) {
+		if (copy_from_guest(&r, reqs + done * sizeof(r), sizeof(r))) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = mmu_update_one(d, &r);
+		if (rc)
+			break;
+	}
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	if (done_gaddr && copy_to_guest(done_gaddr, &done, sizeof(done)))
+		return -EFAULT;
+	return rc;
+}
+
+static int set_base(struct vcpu *v, mfn_t mfn, bool user)
+{
+	struct domain *d = v->domain;
+	paddr_t *base = user ? &v->arch.cr3_user : &v->arch.cr3_kernel;
+	int rc;
+
+	if (user && mfn == 0) {
+		rc = 0;
+	} else {
+		rc = pv_get_page_and_type(mfn, d, PGT_L4);
+		if (rc)
+			return rc;
+	}
+	if (*base)
+		pv_put_page_and_type(*base >> PAGE_SHIFT, d);
+	*base = mfn << PAGE_SHIFT;
+	if (!user)
+		write_cr3(*base); /* the caller is in kernel mode */
+	return 0;
+}
+
+static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
+{
+	struct domain *d = v->domain;
+	mfn_t mfn = op->arg1;
+	int rc;
+
+	if (op->pad0)
+		return -EINVAL;
+	switch (op->cmd) {
+	case MICA_MMUEXT_PIN_L1_TABLE:
+	case MICA_MMUEXT_PIN_L2_TABLE:
+	case MICA_MMUEXT_PIN_L3_TABLE:
+	case MICA_MMUEXT_PIN_L4_TABLE:
+		if (op->arg2)
+			return -EINVAL;
+		if (!owned_by(mfn, d))
+			return mfn < page_alloc_table_frames() ? -EPERM :
+								 -EINVAL;
+		if (pv_page_pinned(mfn))
+			return -EEXIST;
+		rc = pv_get_page_and_type(
+			mfn, d, PGT_L1 + op->cmd - MICA_MMUEXT_PIN_L1_TABLE);
+		if (!rc)
+			pv_page_set_pinned(mfn, true);
+		return rc;
+	case MICA_MMUEXT_UNPIN_TABLE:
+		if (op->arg2)
+			return -EINVAL;
+		if (!owned_by(mfn, d))
+			return mfn < page_alloc_table_frames() ? -EPERM :
+								 -EINVAL;
+		if (!pv_page_pinned(mfn))
+			return -EINVAL;
+		pv_page_set_pinned(mfn, false);
+		pv_put_page_and_type(mfn, d);
+		return 0;
+	case MICA_MMUEXT_NEW_BASEPTR:
+	case MICA_MMUEXT_NEW_USER_BASEPTR:
+		if (op->arg2)
+			return -EINVAL;
+		return set_base(v, mfn,
+				op->cmd == MICA_MMUEXT_NEW_USER_BASEPTR);
+	case MICA_MMUEXT_TLB_FLUSH_LOCAL:
+	case MICA_MMUEXT_TLB_FLUSH_ALL:
+		if (op->arg1 || op->arg2)
+			return -EINVAL;
+		write_cr3(read_cr3());
+		return 0;
+	case MICA_MMUEXT_INVLPG_LOCAL:
+	case MICA_MMUEXT_INVLPG_ALL:
+		if (op->arg2 || !guest_range_ok(op->arg1, 1))
+			return -EINVAL;
+		invlpg((void *)op->arg1);
+		return 0;
+	default:
+		/* MULTI flushes, LDT and page copy come with SMP guests. */
+		return -ENOSYS;
+	}
+}
+
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
+		  uint64_t foreign, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	struct mica_mmuext_op op;
+	uint32_t done = 0;
+	unsigned long flags;
+	long rc = 0;
+
+	(void)a5;
+	if (foreign != MICA_DOMID_SELF)
+		return -EINVAL; /* ABI 1.0 */
+	if (count > MAX_BATCH)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&d->arch.mm_lock);
+	for (; done < count; done++) {
+		if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op))) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = mmuext_one(v, &op);
+		if (rc)
+			break;
+	}
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	if (done_gaddr && copy_to_guest(done_gaddr, &done, sizeof(done)))
+		return -EFAULT;
+	return rc;
+}
+
+/* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
+static mfn_t l1_of(const struct vcpu *v, uint64_t va)
+{
+	uint64_t e = v->arch.cr3_kernel;
+
+	for (unsigned int level = 4; level > 1; level--) {
+		const uint64_t *t =
+			mfn_to_virt((e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+
+		e = t[(va >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return 0;
+	}
+	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
+			  uint64_t mask, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	unsigned long irqf;
+	mfn_t l1;
+	long rc;
+
+	(void)a5;
+	if ((flags &
+	     ~(uint64_t)(MICA_UVMF_FLUSH_MASK | MICA_UVMF_SCOPE_MASK)) ||
+	    (flags & MICA_UVMF_FLUSH_MASK) == 3 ||
+	    (flags & MICA_UVMF_SCOPE_MASK) == (3u << 2) ||
+	    ((flags & MICA_UVMF_SCOPE_MASK) != MICA_UVMF_MULTI && mask))
+		return -EINVAL;
+	if ((va & (PAGE_SIZE - 1)) || !guest_range_ok(va, PAGE_SIZE))
+		return -EINVAL;
+	irqf = spin_lock_irqsave(&d->arch.mm_lock);
+	l1 = l1_of(v, va);
+	rc = l1 && pv_page_type(l1) == PGT_L1 ?
+		     update_entry(d, l1, 1, (va >> 12) & 511, pte, false) :
+		     -EINVAL;
+	spin_unlock_irqrestore(&d->arch.mm_lock, irqf);
+	if (rc)
+		return rc;
+	if ((flags & MICA_UVMF_FLUSH_MASK) == MICA_UVMF_INVLPG)
+		invlpg((void *)va);
+	else if ((flags & MICA_UVMF_FLUSH_MASK) == MICA_UVMF_TLB_FLUSH)
+		write_cr3(read_cr3());
+	return 0;
+}
