@@ -143,6 +143,8 @@ static void schedule(void)
 	rq->current = next;
 	spin_unlock_irqrestore(&rq->lock, flags);
 
+	if (prev == next && next)
+		arch_vcpu_update_time(next);
 	if (prev != next) {
 		/* prev's state is saved and its page tables unloaded after
 		 * this; only then may domain_reap() free it. */

@@ -11,6 +11,7 @@
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/smp.h>
+#include <asm/time.h>
 #include <public/mica.h>
 #include <public/shared_info.h>
 
@@ -69,6 +70,26 @@ static void load_segments(const struct arch_vcpu *a)
 	wrmsr(MSR_KERNEL_GS_BASE, a->gs_base_other);
 }
 
+/* Refreshes the vcpu's time info (public/time.h version protocol). */
+void arch_vcpu_update_time(struct vcpu *v)
+{
+	struct mica_vcpu_time_info *t = &v->arch.vcpu_info->time;
+	uint64_t tsc, ns;
+	uint32_t mul;
+	int8_t shift;
+
+	time_scale(&mul, &shift, &tsc, &ns);
+	t->version++; /* odd: being updated */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->tsc_timestamp = tsc;
+	t->system_time = ns;
+	t->tsc_to_system_mul = mul;
+	t->tsc_shift = shift;
+	t->flags = time_info.tsc_invariant ? MICA_TIME_TSC_STABLE : 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->version++;
+}
+
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
@@ -80,6 +101,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	if (next) {
 		*frame = next->arch.regs;
 		load_segments(&next->arch);
+		arch_vcpu_update_time(next);
 		write_cr3(next->arch.kernel_mode || !next->arch.cr3_user ?
 				  next->arch.cr3_kernel :
 				  next->arch.cr3_user);

@@ -2,9 +2,10 @@
 /*
  * TSC-based system time and LAPIC timer calibration.
  *
- * system_time_ns = ((tsc - tsc_at_boot) * mul) >> 32, with
- * mul = 10^9 * 2^32 / tsc_hz: one multiply on the hot path, the same shape
- * guests will get in their time info.
+ * system_time_ns = (((tsc - tsc_at_boot) << shift) * mul) >> 32, with
+ * mul = 10^9 * 2^32 / (tsc_hz << shift) below 2^32: one shift and one
+ * multiply on the hot path, exactly what guests get in their time info
+ * (public/time.h).
  */
 #include <mica/console.h>
 #include <mica/shutdown.h>
@@ -20,15 +21,29 @@
 
 struct time_info time_info;
 static uint64_t tsc_at_boot;
-static uint64_t tsc_mul; /* ns per TSC tick, 32.32 fixed point */
+static uint32_t tsc_mul; /* ns per shifted TSC tick, 0.32 fixed point */
+static int tsc_shift; /* >= 0: slow TSCs are scaled up first */
+
+static uint64_t tsc_to_ns(uint64_t delta)
+{
+	return (uint64_t)(((unsigned __int128)(delta << tsc_shift) * tsc_mul) >>
+			  32);
+}
+
+void time_scale(uint32_t *mul, int8_t *shift, uint64_t *tsc_now,
+		uint64_t *ns_now)
+{
+	*mul = tsc_mul;
+	*shift = (int8_t)tsc_shift;
+	*tsc_now = rdtsc();
+	*ns_now = tsc_to_ns(*tsc_now - tsc_at_boot);
+}
 
 uint64_t system_time_ns(void)
 {
 	if (!tsc_mul)
 		return 0;
-	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_at_boot) *
-			   tsc_mul) >>
-			  32);
+	return tsc_to_ns(rdtsc() - tsc_at_boot);
 }
 
 void udelay(uint64_t us)
@@ -85,6 +100,13 @@ void time_init(void)
 {
 	uint64_t tsc_ticks, lapic_ticks, ns;
 
+	uint32_t a, b, c, d;
+
+	cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000007) {
+		cpuid_count(0x80000007, 0, &a, &b, &c, &d);
+		time_info.tsc_invariant = d & (1u << 8);
+	}
 	time_info.hpet_period_fs = hpet_init();
 	time_info.reference = time_info.hpet_period_fs ? "hpet" : "pit";
 	ns = measure(&tsc_ticks, &lapic_ticks);
@@ -94,7 +116,12 @@ void time_init(void)
 	time_info.tsc_hz = muldiv64(tsc_ticks, 1000000000ULL, ns);
 	time_info.lapic_hz = muldiv64(lapic_ticks, 1000000000ULL, ns);
 	this_cpu()->lapic_timer_hz = time_info.lapic_hz;
-	tsc_mul = muldiv64(1000000000ULL, 1ULL << 32, time_info.tsc_hz);
+	/* Below 1 GHz, ns per tick exceeds 1: scale the TSC up first. */
+	for (tsc_shift = 0; (time_info.tsc_hz << tsc_shift) <= 1000000000ULL;
+	     tsc_shift++)
+		;
+	tsc_mul = (uint32_t)muldiv64(1000000000ULL, 1ULL << 32,
+				     time_info.tsc_hz << tsc_shift);
 	tsc_at_boot = rdtsc() - tsc_ticks; /* time starts at calibration */
 	lapic_timer_oneshot(0);
 }

@@ -35,6 +35,8 @@ void __noreturn idle_loop(void);
 
 /* Arch hooks. */
 void arch_context_switch(struct vcpu *prev, struct vcpu *next);
+/* Refreshes the running vcpu's time snapshot (at least every slice). */
+void arch_vcpu_update_time(struct vcpu *v);
 void __noreturn arch_return_to_guest(void);
 void __noreturn arch_reset_stack_and_jump(void (*fn)(void));
 

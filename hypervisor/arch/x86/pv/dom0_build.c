@@ -18,6 +18,7 @@
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
+#include <asm/time.h>
 #include <public/arch-x86/layout.h>
 #include <public/sched.h>
 #include <public/shared_info.h>
@@ -273,6 +274,7 @@ int pv_build_dom0(void)
 
 	shared = page_to_virt(shared_pg);
 	shared->vcpu_info[0].evtchn_upcall_mask = 1;
+	shared->wallclock.sec = wallclock_boot_seconds();
 	v->arch.vcpu_info = &shared->vcpu_info[0];
 	b.d->arch.shared_info = shared_pg;
 
