@@ -5,6 +5,7 @@
  * vector and joins common code, which saves the registers as struct cpu_regs
  * and calls do_trap(regs).
  */
+#include <asm/asm-macros.h>
 #include <asm/asm-offsets.h>
 
 /* Vectors whose exceptions push an error code. */
@@ -31,20 +32,7 @@ trap_stubs:
 trap_common:
 	cld
 	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS_AFTER_RDI
 	movq %rsp, %rdi
 	/*
 	 * Link a frame-pointer record to the interrupted code so that
@@ -58,20 +46,4 @@ trap_common:
 	/* Traps from a guest leave through the guest exit path. */
 	testb $3, REGS_cs(%rsp)
 	jnz arch_return_to_guest
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	addq $16, %rsp			/* vector and error code */
-	iretq
+	POP_GPRS_AND_IRET

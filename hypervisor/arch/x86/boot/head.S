@@ -6,6 +6,7 @@
  * HV_DIRECTMAP_BASE with 2 MiB pages.  C code (boot_start) builds the real
  * page tables.
  */
+#include <asm/asm-macros.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -91,17 +92,7 @@ start32:
 	jnc no_long_mode
 
 	/* PAE on, early page tables in, long mode and NX enabled, paging on. */
-	movl %cr4, %eax
-	orl $(X86_CR4_PAE | X86_CR4_PGE), %eax
-	movl %eax, %cr4
-	movl $PHYS(early_pml4), %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	movl $(X86_CR0_PG | X86_CR0_WP | X86_CR0_NE | X86_CR0_ET | X86_CR0_PE), %eax
-	movl %eax, %cr0
+	ENTER_LONG_MODE PHYS(early_pml4)
 
 	lgdt PHYS(boot_gdtr32)
 	ljmp $HV_CS, $PHYS(start64_low)

@@ -7,6 +7,7 @@
  * mirrors start32: long mode on the early tables, then the final tables, its
  * own stack and ap_start() in C.
  */
+#include <asm/asm-macros.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -38,17 +39,7 @@ ap_start32:
 	movl %eax, %ds
 	movl %eax, %es
 	movl %eax, %ss
-	movl %cr4, %eax
-	orl $(X86_CR4_PAE | X86_CR4_PGE), %eax
-	movl %eax, %cr4
-	movl $PHYS(early_pml4), %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	movl $(X86_CR0_PG | X86_CR0_WP | X86_CR0_NE | X86_CR0_ET | X86_CR0_PE), %eax
-	movl %eax, %cr0
+	ENTER_LONG_MODE PHYS(early_pml4)
 	ljmp $HV_CS, $PHYS(ap_start64_low)
 
 	.code64

@@ -10,6 +10,7 @@
  * No page-table switch, no segment-base swap: Mica is mapped in every
  * guest's address space and finds its per-CPU data from the stack.
  */
+#include <asm/asm-macros.h>
 #include <asm/asm-offsets.h>
 #include <asm/layout.h>
 
@@ -63,20 +64,7 @@ pv_stub_page_end:
 
 /* Completes the frame (rdi is saved) in trap_common's order. */
 pv_syscall_enter:
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS_AFTER_RDI
 	cld
 	xorl %ebp, %ebp				/* terminates backtraces */
 	movq %rsp, %rdi
@@ -94,23 +82,7 @@ arch_return_to_guest:
 	load_frame_rsp
 	movq %rsp, %rdi
 	call pv_exit_prepare			/* returns with IRQs off */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	addq $16, %rsp				/* vector and error code */
-	iretq
+	POP_GPRS_AND_IRET
 
 /* arch_reset_stack_and_jump(fn): drop all hypervisor context, run fn. */
 	.globl arch_reset_stack_and_jump

@@ -19,6 +19,10 @@
 
 #define MAX_BATCH 65536 /* per call; longer batches are the guest's bug */
 
+_Static_assert(sizeof(struct mica_mmuext_op) <= 3 * sizeof(uint64_t) &&
+		       sizeof(struct mica_mmu_update) <= 3 * sizeof(uint64_t),
+	       "run_batch item buffer");
+
 static bool owned_by(mfn_t mfn, const struct domain *d)
 {
 	return mfn < page_alloc_table_frames() &&
@@ -92,27 +96,30 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
 	}
 }
 
-long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
-		   uint64_t foreign, uint64_t a5)
+/*
+ * Runs a batch of 'count' items of 'size' bytes from guest memory through
+ * 'one', under the domain's mm_lock, stopping at the first failure; writes
+ * the number done to done_gaddr (if not 0).
+ */
+static long run_batch(struct vcpu *v, uint64_t items, uint64_t count,
+		      size_t size, uint64_t done_gaddr,
+		      int (*one)(struct vcpu *v, const void *item))
 {
-	struct domain *d = current_vcpu()->domain;
-	struct mica_mmu_update r;
+	struct domain *d = v->domain;
+	uint64_t item[3]; /* the larger of the two request structs */
 	uint32_t done = 0;
 	unsigned long flags;
 	long rc = 0;
 
-	(void)a5;
-	if (foreign != MICA_DOMID_SELF && foreign != d->id)
-		return d->privileged ? -ESRCH : -EPERM;
 	if (count > MAX_BATCH)
 		return -EINVAL;
 	flags = spin_lock_irqsave(&d->arch.mm_lock);
 	for (; done < count; done++) {
-		if (copy_from_guest(&r, reqs + done * sizeof(r), sizeof(r))) {
+		if (copy_from_guest(item, items + done * size, size)) {
 			rc = -EFAULT;
 			break;
 		}
-		rc = mmu_update_one(d, &r);
+		rc = one(v, item);
 		if (rc)
 			break;
 	}
@@ -120,6 +127,23 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 	if (done_gaddr && copy_to_guest(done_gaddr, &done, sizeof(done)))
 		return -EFAULT;
 	return rc;
+}
+
+static int mmu_update_item(struct vcpu *v, const void *item)
+{
+	return mmu_update_one(v->domain, item);
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
+		   uint64_t foreign, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)a5;
+	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id)
+		return v->domain->privileged ? -ESRCH : -EPERM;
+	return run_batch(v, reqs, count, sizeof(struct mica_mmu_update),
+			 done_gaddr, mmu_update_item);
 }
 
 static int set_base(struct vcpu *v, mfn_t mfn, bool user)
@@ -203,35 +227,20 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 	}
 }
 
+static int mmuext_item(struct vcpu *v, const void *item)
+{
+	return mmuext_one(v, item);
+}
+
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 		  uint64_t foreign, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-	struct domain *d = v->domain;
-	struct mica_mmuext_op op;
-	uint32_t done = 0;
-	unsigned long flags;
-	long rc = 0;
-
 	(void)a5;
 	if (foreign != MICA_DOMID_SELF)
 		return -EINVAL; /* ABI 1.0 */
-	if (count > MAX_BATCH)
-		return -EINVAL;
-	flags = spin_lock_irqsave(&d->arch.mm_lock);
-	for (; done < count; done++) {
-		if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op))) {
-			rc = -EFAULT;
-			break;
-		}
-		rc = mmuext_one(v, &op);
-		if (rc)
-			break;
-	}
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
-	if (done_gaddr && copy_to_guest(done_gaddr, &done, sizeof(done)))
-		return -EFAULT;
-	return rc;
+	return run_batch(current_vcpu(), ops, count,
+			 sizeof(struct mica_mmuext_op), done_gaddr,
+			 mmuext_item);
 }
 
 /* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
