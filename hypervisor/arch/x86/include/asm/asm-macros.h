@@ -6,6 +6,7 @@
 #ifndef ASM_ASM_MACROS_H
 #define ASM_ASM_MACROS_H
 
+/* clang-format off: assembly, not C */
 #ifdef __ASSEMBLY__
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -68,5 +69,6 @@
 	movl %eax, %cr0
 .endm
 #endif
+/* clang-format on */
 
 #endif
