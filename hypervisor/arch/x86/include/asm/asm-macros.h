@@ -6,7 +6,8 @@
 #ifndef ASM_ASM_MACROS_H
 #define ASM_ASM_MACROS_H
 
-/* clang-format off: assembly, not C */
+/* Assembly, not C: */
+/* clang-format off */
 #ifdef __ASSEMBLY__
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
