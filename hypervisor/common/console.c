@@ -149,8 +149,3 @@ size_t console_log_read(uint64_t *pos, char *buf, size_t len)
 	spin_unlock_irqrestore(&console_lock, flags);
 	return n;
 }
-
-uint64_t console_log_written(void)
-{
-	return READ_ONCE(log_head);
-}

@@ -4,6 +4,8 @@
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
+#include <mica/console.h>
+#include <mica/lib.h>
 #include <mica/sched.h>
 #include <public/console.h>
 
@@ -30,6 +32,37 @@ static long console_write(uint64_t count, uint64_t buf)
 	return (long)count;
 }
 
+static long console_read(uint64_t count, uint64_t buf)
+{
+	struct mica_console_read r;
+	uint64_t pos, start;
+	char chunk[256];
+	uint32_t done = 0;
+
+	if (!current_vcpu()->domain->privileged)
+		return -EPERM;
+	if (count != sizeof(r))
+		return -EINVAL;
+	if (copy_from_guest(&r, buf, sizeof(r)))
+		return -EFAULT;
+	pos = start = r.cursor;
+	console_log_read(&start, NULL, 0); /* moves to the oldest held byte */
+	r.lost = r.cursor && start > r.cursor ? start - r.cursor : 0;
+	while (done < r.size) {
+		size_t n = console_log_read(&pos, chunk,
+					    MIN(sizeof(chunk), r.size - done));
+
+		if (!n)
+			break;
+		if (copy_to_guest(r.buffer_gaddr + done, chunk, n))
+			return -EFAULT;
+		done += (uint32_t)n;
+	}
+	r.length = done;
+	r.cursor = pos;
+	return copy_to_guest(buf, &r, sizeof(r));
+}
+
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 		   uint64_t a5)
 {
@@ -38,6 +71,8 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 	switch (cmd) {
 	case MICA_CONSOLEIO_write:
 		return console_write(count, buf);
+	case MICA_CONSOLEIO_read:
+		return console_read(count, buf);
 	default:
 		return -ENOSYS;
 	}

@@ -73,14 +73,6 @@ void vcpu_wake(struct vcpu *v)
 		softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
 }
 
-void vcpu_block_current(void)
-{
-	struct vcpu *v = current_vcpu();
-
-	v->state = VCPU_BLOCKED;
-	softirq_raise(SOFTIRQ_SCHEDULE);
-}
-
 void vcpu_stop(struct vcpu *v)
 {
 	struct run_queue *rq = &run_queues[v->processor];

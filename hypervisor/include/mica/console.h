@@ -45,11 +45,9 @@ void console_force_unlock(void);
 /*
  * Copies up to 'len' bytes of the log ring, starting at absolute offset
  * *pos (0 = oldest kept), into buf.  Advances *pos; returns the byte count.
- * Bytes overwritten before they were read are skipped.
+ * Bytes overwritten before they were read are skipped.  len 0 only moves
+ * *pos up to the oldest byte held.
  */
 size_t console_log_read(uint64_t *pos, char *buf, size_t len);
-
-/* Total bytes ever written to the log ring. */
-uint64_t console_log_written(void);
 
 #endif

@@ -23,8 +23,6 @@ struct vcpu *current_vcpu(void);
 
 /* Makes v runnable (from down or blocked) and queues it. */
 void vcpu_wake(struct vcpu *v);
-/* The current vcpu blocks until vcpu_wake(); reschedules. */
-void vcpu_block_current(void);
 /* Takes v off the CPUs for good (domain shutdown). */
 void vcpu_stop(struct vcpu *v);
 /* The current vcpu gives up the rest of its slice. */
