@@ -204,6 +204,25 @@ typedef uint32_t mica_ring_idx_t;
 	(MICA_RING_READ((f)->shared->rsp_prod) - (f)->rsp_cons)
 
 /*
+ * Both directions publish the same way: wmb so the slots' contents are
+ * visible before the new producer index; mb so the new index is visible
+ * before the peer's event threshold is read (else both sides could miss
+ * each other's update and the ring would stall); notify if the threshold
+ * lies in (old, new].  *notify is any integer lvalue's address.
+ */
+#define mica_ring_push_and_check_(prod, new_prod, event, notify)             \
+	do {                                                                 \
+		mica_ring_idx_t old_ = *(prod);                              \
+		mica_ring_idx_t new_ = (new_prod);                           \
+		mica_ring_wmb();                                             \
+		MICA_RING_WRITE(*(prod), new_);                              \
+		mica_ring_mb();                                              \
+		*(notify) =                                                  \
+			(mica_ring_idx_t)(new_ - MICA_RING_READ(*(event))) < \
+			(mica_ring_idx_t)(new_ - old_);                      \
+	} while (0)
+
+/*
  * Publish requests filled up to req_prod_pvt and decide whether to notify:
  *   wmb: the requests' contents are visible before the new req_prod;
  *   mb:  the new req_prod is visible before we read req_event, pairing with
@@ -211,18 +230,8 @@ typedef uint32_t mica_ring_idx_t;
  *        could miss each other's update and the ring would stall).
  */
 #define MICA_RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(f, notify)                  \
-	do {                                                                 \
-		mica_ring_idx_t old_ = (f)->shared->req_prod;                \
-		mica_ring_idx_t new_ = (f)->req_prod_pvt;                    \
-		mica_ring_wmb();                                             \
-		MICA_RING_WRITE((f)->shared->req_prod, new_);                \
-		mica_ring_mb();                                              \
-		(notify) =                                                   \
-			(mica_ring_idx_t)(new_ -                             \
-					  MICA_RING_READ(                    \
-						  (f)->shared->req_event)) < \
-			(mica_ring_idx_t)(new_ - old_);                      \
-	} while (0)
+	mica_ring_push_and_check_(&(f)->shared->req_prod, (f)->req_prod_pvt, \
+				  &(f)->shared->req_event, &(notify))
 
 /*
  * Front end, after draining responses: set (work) non-zero if more arrived;
@@ -266,18 +275,8 @@ static inline mica_ring_idx_t mica_ring_min_(mica_ring_idx_t a,
  *        the front end's mb in MICA_RING_FINAL_CHECK_FOR_RESPONSES).
  */
 #define MICA_RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(b, notify)                 \
-	do {                                                                 \
-		mica_ring_idx_t old_ = (b)->shared->rsp_prod;                \
-		mica_ring_idx_t new_ = (b)->rsp_prod_pvt;                    \
-		mica_ring_wmb();                                             \
-		MICA_RING_WRITE((b)->shared->rsp_prod, new_);                \
-		mica_ring_mb();                                              \
-		(notify) =                                                   \
-			(mica_ring_idx_t)(new_ -                             \
-					  MICA_RING_READ(                    \
-						  (b)->shared->rsp_event)) < \
-			(mica_ring_idx_t)(new_ - old_);                      \
-	} while (0)
+	mica_ring_push_and_check_(&(b)->shared->rsp_prod, (b)->rsp_prod_pvt, \
+				  &(b)->shared->rsp_event, &(notify))
 
 /*
  * Back end, after draining requests: set (work) non-zero if more arrived;
