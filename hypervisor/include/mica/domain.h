@@ -20,6 +20,7 @@
 #include <mica/timer.h>
 #include <mica/types.h>
 #include <asm/domain.h>
+#include <public/domctl.h>
 
 #define MAX_DOMAINS 1024
 #define MAX_VCPUS_PER_DOMAIN 32
@@ -62,6 +63,12 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
+
+	/* Toolstack control (common/domctl.c). */
+	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
+	bool has_run; /* a vcpu got a CPU once (set_max_vcpus) */
+	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
+	uint64_t params[MICA_DOMPARAM_NR]; /* MICA_DOMCTL_set/get_param */
 
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
