@@ -7,6 +7,7 @@
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/m2p.h>
+#include <asm/mm.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -17,12 +18,24 @@
 
 int arch_domain_create(struct domain *d)
 {
+	struct page_info *pg;
+	struct mica_shared_info *shared;
+
 	spin_lock_init(&d->arch.mm_lock);
+	pg = domain_alloc_special_page(d);
+	if (!pg)
+		return -ENOMEM;
+	shared = page_to_virt(pg);
+	for (unsigned int i = 0; i < MICA_SHARED_INFO_VCPUS; i++)
+		shared->vcpu_info[i].evtchn_upcall_mask = 1;
+	shared->wallclock.sec = wallclock_boot_seconds();
+	d->arch.shared_info = pg;
 	return 0;
 }
 
 void arch_domain_destroy(struct domain *d)
 {
+	pv_domain_relinquish_tables(d);
 	/* Its frames go back to the allocator: forget their pfns. */
 	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
 	     mfn = mfn_to_page(mfn)->next)
@@ -33,6 +46,11 @@ void arch_domain_destroy(struct domain *d)
 
 int arch_vcpu_create(struct vcpu *v)
 {
+	struct mica_shared_info *shared =
+		page_to_virt(v->domain->arch.shared_info);
+
+	if (v->id < MICA_SHARED_INFO_VCPUS)
+		v->arch.vcpu_info = &shared->vcpu_info[v->id];
 	v->arch.kernel_mode = true;
 	v->arch.ds = v->arch.es = GUEST_DS; /* public/start_info.h */
 	return 0;

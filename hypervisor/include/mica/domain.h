@@ -70,6 +70,9 @@ struct domain {
 	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
 	uint64_t params[MICA_DOMPARAM_NR]; /* MICA_DOMCTL_set/get_param */
 
+	struct mica_e820_entry *memory_map; /* set_memory_map, or NULL */
+	unsigned int nr_memory_map;
+
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
 
@@ -97,6 +100,34 @@ unsigned int domain_count(void);
  * and accounted to it.  NULL if d would exceed max_pages or memory is out.
  */
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
+
+/* A frame for the hypervisor's use in d (shared info): owned and listed
+ * like the others, counted in tot_pages, not limited by max_pages. */
+struct page_info *domain_alloc_special_page(struct domain *d);
+
+/* Unlinks one of d's frames (released: count 0) and frees it. */
+void domain_free_page(struct domain *d, struct page_info *pg);
+
+/*
+ * A frame's last reference went (put_page): its owner is dying and had
+ * dropped its own; the frame is freed, and the domain with its last frame.
+ */
+void domain_page_last_put(struct page_info *pg);
+
+/*
+ * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
+ * guest_test verdict is not affected); returns once the domain is
+ * destroyed, or dying if other domains still map its frames.
+ */
+void domain_kill(struct domain *d);
+
+/*
+ * Pauses nest (pause_count).  domain_pause returns once no vcpu of d is on
+ * a CPU; domain_unpause makes the runnable ones run again when the count
+ * drops to 0 (-EINVAL if it is 0 already).  Never on the caller's domain.
+ */
+void domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
 
 /*
  * The guest (or the hypervisor on its behalf) stops the domain: every vcpu

@@ -233,7 +233,6 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	struct build b = { 0 };
 	struct elf_info elf;
 	struct layout l;
-	struct mica_shared_info *shared;
 	struct page_info *shared_pg;
 	struct vcpu *v;
 	char why[128];
@@ -293,11 +292,7 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		       b.nr_pages >> 8);
 		goto err_free_p2m;
 	}
-	shared_pg = domain_alloc_pages(b.d, 0);
-	if (!shared_pg) {
-		rc = -ENOMEM;
-		goto err_free_p2m;
-	}
+	shared_pg = b.d->arch.shared_info;
 
 	load_segments(&b, &elf, image);
 	if (initrd)
@@ -319,14 +314,6 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	pv_page_set_pinned(b.p2m[b.pt_pfn], true);
 	pv_write_hypercall_page(pfn_to_virt(
 		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
-
-	shared = page_to_virt(shared_pg);
-	for (unsigned int i = 0; i < bd->vcpus; i++) {
-		shared->vcpu_info[i].evtchn_upcall_mask = 1;
-		b.d->vcpus[i]->arch.vcpu_info = &shared->vcpu_info[i];
-	}
-	shared->wallclock.sec = wallclock_boot_seconds();
-	b.d->arch.shared_info = shared_pg;
 
 	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
 	if (!bd->privileged) {
