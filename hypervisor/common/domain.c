@@ -98,6 +98,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	v->domain = d;
 	v->state = VCPU_DOWN;
 	v->processor = processor;
+	v->affinity = ~0ULL;
 	if (arch_vcpu_create(v)) {
 		xfree(v);
 		return NULL;
@@ -150,9 +151,10 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 	return alloc_domain_pages(d, order, true);
 }
 
-struct page_info *domain_alloc_special_page(struct domain *d)
+struct page_info *domain_alloc_pages_unlimited(struct domain *d,
+					       unsigned int order)
 {
-	return alloc_domain_pages(d, 0, false);
+	return alloc_domain_pages(d, order, false);
 }
 
 /* Unlinks a frame from d's page list and frees it.  d->lock held. */
@@ -335,9 +337,22 @@ void domain_reap(void)
 	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
 		struct domain *d = domain_lookup((uint16_t)id);
 
-		if (d)
+		/* A paused domain is being stopped by another domain, which
+		 * destroys it itself (domain_stop_and_reap). */
+		if (d && !READ_ONCE(d->pause_count))
 			domain_try_reap(d);
 	}
+}
+
+/* Another domain stops d: once its vcpus are off every CPU (paused, so
+ * the scheduler's reaper leaves it to us), it is destroyed. */
+static void domain_stop_and_reap(struct domain *d)
+{
+	domain_pause(d);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_stop(d->vcpus[i]);
+	domain_try_reap(d);
 }
 
 void domain_kill(struct domain *d)
@@ -350,13 +365,17 @@ void domain_kill(struct domain *d)
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	pr_info("domain %u (%s): destroyed by the toolstack\n", d->id, d->name);
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		if (!d->vcpus[i])
-			continue;
-		vcpu_stop(d->vcpus[i]);
-		vcpu_wait_off_cpu(d->vcpus[i]);
-	}
+	domain_stop_and_reap(d);
+}
+
+int domain_remote_shutdown(struct domain *d, unsigned int reason)
+{
+	if (READ_ONCE(d->is_shutting_down))
+		return -EALREADY;
+	domain_pause(d);
+	domain_shutdown(d, reason);
 	domain_try_reap(d);
+	return 0;
 }
 
 void domain_pause(struct domain *d)

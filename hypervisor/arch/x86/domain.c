@@ -2,6 +2,7 @@
 /* x86 domain and vcpu state, and the context switch. */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
@@ -22,14 +23,14 @@ int arch_domain_create(struct domain *d)
 	struct mica_shared_info *shared;
 
 	spin_lock_init(&d->arch.mm_lock);
-	pg = domain_alloc_special_page(d);
+	pg = domain_alloc_pages_unlimited(d, 0);
 	if (!pg)
 		return -ENOMEM;
 	shared = page_to_virt(pg);
 	for (unsigned int i = 0; i < MICA_SHARED_INFO_VCPUS; i++)
 		shared->vcpu_info[i].evtchn_upcall_mask = 1;
-	shared->wallclock.sec = wallclock_boot_seconds();
 	d->arch.shared_info = pg;
+	arch_domain_set_wallclock(d);
 	return 0;
 }
 
@@ -42,6 +43,11 @@ void arch_domain_destroy(struct domain *d)
 		m2p_set(mfn, MICA_INVALID_FRAME);
 	/* The shared-info frame is on the page list and freed with it. */
 	d->arch.shared_info = NULL;
+}
+
+uint64_t arch_domain_shared_info_mfn(const struct domain *d)
+{
+	return d->arch.shared_info ? page_to_mfn(d->arch.shared_info) : 0;
 }
 
 int arch_vcpu_create(struct vcpu *v)

@@ -45,6 +45,8 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
+	/* MICA_DOMCTL_set_vcpu_affinity: bit c = may run on CPU c. */
+	uint64_t affinity;
 	struct arch_vcpu arch;
 };
 
@@ -66,7 +68,6 @@ struct domain {
 
 	/* Toolstack control (common/domctl.c). */
 	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
-	bool has_run; /* a vcpu got a CPU once (set_max_vcpus) */
 	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
 	uint64_t params[MICA_DOMPARAM_NR]; /* MICA_DOMCTL_set/get_param */
 
@@ -88,7 +89,8 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages,
 			     int *err);
 
-/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor'. */
+/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor', which must be
+ * online; it may run on any CPU (affinity). */
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 			 unsigned int processor);
 
@@ -101,9 +103,10 @@ unsigned int domain_count(void);
  */
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 
-/* A frame for the hypervisor's use in d (shared info): owned and listed
- * like the others, counted in tot_pages, not limited by max_pages. */
-struct page_info *domain_alloc_special_page(struct domain *d);
+/* The same, not limited by max_pages (still counted in tot_pages): the
+ * shared-info page, and exchanges, which give back what they take. */
+struct page_info *domain_alloc_pages_unlimited(struct domain *d,
+					       unsigned int order);
 
 /* Unlinks one of d's frames (released: count 0) and frees it. */
 void domain_free_page(struct domain *d, struct page_info *pg);
@@ -120,6 +123,10 @@ void domain_page_last_put(struct page_info *pg);
  * destroyed, or dying if other domains still map its frames.
  */
 void domain_kill(struct domain *d);
+
+/* MICA_SCHEDOP_remote_shutdown: d shuts down as if it had asked, and is
+ * off every CPU on return.  -EALREADY if it is shutting down already. */
+int domain_remote_shutdown(struct domain *d, unsigned int reason);
 
 /*
  * Pauses nest (pause_count).  domain_pause returns once no vcpu of d is on
@@ -152,5 +159,7 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);
+/* The frame of d's shared-info page (domctl get_info). */
+uint64_t arch_domain_shared_info_mfn(const struct domain *d);
 
 #endif
