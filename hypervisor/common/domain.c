@@ -267,6 +267,26 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	domain_shutdown(d, MICA_SHUTDOWN_crash);
 }
 
+static void domain_stop_and_reap(struct domain *d);
+
+/*
+ * guest_test: once dom0 is gone, nobody can unpause the domains it created
+ * and left paused; they go too, so the run ends.
+ */
+static void kill_orphans(void)
+{
+	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+		struct domain *o = domain_lookup((uint16_t)id);
+
+		if (o && !o->is_dying && READ_ONCE(o->pause_count)) {
+			pr_info("guest_test: domain %u is paused and dom0 is "
+				"gone; destroying it\n",
+				o->id);
+			domain_kill(o);
+		}
+	}
+}
+
 /* The last frame of a dead domain is gone: its id becomes free. */
 static void domain_unlist(struct domain *d)
 {
@@ -278,6 +298,8 @@ static void domain_unlist(struct domain *d)
 	pr_info("domain %u (%s): gone, %lu MiB free\n", d->id, d->name,
 		page_alloc_free_frames() / 256);
 	xfree(d->memory_map);
+	if (guest_test && d->privileged)
+		kill_orphans();
 	xfree(d);
 
 	if (guest_test && domain_count() == 0) {

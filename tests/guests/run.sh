@@ -46,7 +46,7 @@ fail() {
 # run_guest NAME: one QEMU run, judged from its exit status and log.
 run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
-	local status results count verdict modules ndom=1 dname dguest rest
+	local status results count=0 verdict modules ndom=1 dname dguest rest
 	local domfile=$top/tests/guests/$1/domains
 
 	if [ ! -f "$elf" ]; then
