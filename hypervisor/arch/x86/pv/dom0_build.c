@@ -13,6 +13,7 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
+#include <asm/ioport.h>
 #include <asm/m2p.h>
 #include <asm/mm.h>
 #include <asm/page.h>
@@ -241,6 +242,11 @@ int pv_build_dom0(void)
 		rc = -ENOMEM;
 		goto err_destroy;
 	}
+	/* physdev.h: dom0 may use every port Mica does not, at IOPL 1. */
+	rc = ioports_permit(b.d, 0, 0x10000, true);
+	if (rc)
+		goto err_free_p2m;
+	v->arch.iopl = 1;
 	rc = populate(&b);
 	if (rc) {
 		pr_err("dom0: out of memory for %lu MiB\n", b.nr_pages >> 8);
