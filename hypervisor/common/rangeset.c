@@ -11,12 +11,12 @@ int rangeset_add(struct rangeset *s, uint32_t first, uint32_t last)
 
 	/* Rebuild: ranges wholly before, the merged one, ranges after. */
 	n.nr = 0;
-	while (i < s->nr && s->r[i].last < first &&
-	       s->r[i].last + 1 != first) {
+	while (i < s->nr && s->r[i].last < first && s->r[i].last + 1 != first) {
 		n.r[n.nr++] = s->r[i++];
 	}
-	while (i < s->nr && (s->r[i].first <= last ||
-			     (last != UINT32_MAX && s->r[i].first == last + 1))) {
+	while (i < s->nr &&
+	       (s->r[i].first <= last ||
+		(last != UINT32_MAX && s->r[i].first == last + 1))) {
 		if (s->r[i].first < first)
 			first = s->r[i].first;
 		if (s->r[i].last > last)
@@ -64,8 +64,7 @@ int rangeset_remove(struct rangeset *s, uint32_t first, uint32_t last)
 	return 0;
 }
 
-bool rangeset_contains(const struct rangeset *s, uint32_t first,
-		       uint32_t last)
+bool rangeset_contains(const struct rangeset *s, uint32_t first, uint32_t last)
 {
 	for (unsigned int i = 0; i < s->nr; i++)
 		if (s->r[i].first <= first && last <= s->r[i].last)

@@ -42,8 +42,7 @@ bool ioport_reserved(uint32_t port, unsigned int size)
 	return false;
 }
 
-int ioports_permit(struct domain *d, uint32_t first, uint32_t count,
-		   bool allow)
+int ioports_permit(struct domain *d, uint32_t first, uint32_t count, bool allow)
 {
 	unsigned long flags;
 	int rc;

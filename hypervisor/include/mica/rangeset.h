@@ -24,7 +24,6 @@ int rangeset_add(struct rangeset *s, uint32_t first, uint32_t last);
 int rangeset_remove(struct rangeset *s, uint32_t first, uint32_t last);
 
 /* True if every value in [first, last] is in the set. */
-bool rangeset_contains(const struct rangeset *s, uint32_t first,
-		       uint32_t last);
+bool rangeset_contains(const struct rangeset *s, uint32_t first, uint32_t last);
 
 #endif

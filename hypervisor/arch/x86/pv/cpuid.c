@@ -13,34 +13,34 @@
 #include <public/arch-x86/cpuid.h>
 
 /* Leaf 1. */
-#define C1_ECX_HIDE                                                        \
-	((1u << 3) /* MONITOR */ | (1u << 4) /* DS-CPL */ |                \
-	 (1u << 5) /* VMX */ | (1u << 6) /* SMX */ | (1u << 7) /* EST */ | \
-	 (1u << 8) /* TM2 */ | (1u << 15) /* PDCM */ |                     \
-	 (1u << 17) /* PCID */ | (1u << 18) /* DCA */ |                    \
-	 (1u << 21) /* x2APIC */ | (1u << 24) /* TSC deadline */)
+#define C1_ECX_HIDE                                                            \
+	((1u << 3) /* MONITOR */ | (1u << 4) /* DS-CPL */ |                    \
+	 (1u << 5) /* VMX */ | (1u << 6) /* SMX */ | (1u << 7) /* EST */ |     \
+	 (1u << 8) /* TM2 */ | (1u << 15) /* PDCM */ | (1u << 17) /* PCID */ | \
+	 (1u << 18) /* DCA */ | (1u << 21) /* x2APIC */ |                      \
+	 (1u << 24) /* TSC deadline */)
 #define C1_ECX_XSAVE ((1u << 26) | (1u << 27)) /* XSAVE, OSXSAVE */
 #define C1_ECX_AVX ((1u << 28) | (1u << 12) /* FMA */ | (1u << 29) /* F16C */)
 #define C1_ECX_HYPERVISOR (1u << 31)
-#define C1_EDX_HIDE                                                     \
+#define C1_EDX_HIDE                                                           \
 	((1u << 7) /* MCE */ | (1u << 12) /* MTRR */ | (1u << 14) /* MCA */ | \
-	 (1u << 18) /* PSN */ | (1u << 21) /* DS */ |                   \
-	 (1u << 22) /* ACPI */ | (1u << 29) /* TM */ | (1u << 31) /* PBE */)
+	 (1u << 18) /* PSN */ | (1u << 21) /* DS */ | (1u << 22) /* ACPI */ | \
+	 (1u << 29) /* TM */ | (1u << 31) /* PBE */)
 /* Leaf 7 subleaf 0. */
-#define C7_EBX_HIDE                                                       \
-	((1u << 0) /* FSGSBASE */ | (1u << 2) /* SGX */ |                 \
-	 (1u << 10) /* INVPCID */ | (1u << 12) /* RDT-M */ |              \
-	 (1u << 14) /* MPX */ | (1u << 15) /* RDT-A */ |                  \
-	 (1u << 25) /* PT */)
+#define C7_EBX_HIDE                                          \
+	((1u << 0) /* FSGSBASE */ | (1u << 2) /* SGX */ |    \
+	 (1u << 10) /* INVPCID */ | (1u << 12) /* RDT-M */ | \
+	 (1u << 14) /* MPX */ | (1u << 15) /* RDT-A */ | (1u << 25) /* PT */)
 #define C7_EBX_AVX2 (1u << 5)
 #define C7_EBX_AVX512 0xdc230000u /* AVX-512 F, DQ, IFMA, PF, ER, CD, BW, VL */
-#define C7_ECX_HIDE                                                        \
-	((1u << 3) /* PKU */ | (1u << 4) /* OSPKE */ | (1u << 5) /* WAITPKG */ | \
-	 (1u << 16) /* LA57 */ | (1u << 30) /* SGX-LC */)
+#define C7_ECX_HIDE                                        \
+	((1u << 3) /* PKU */ | (1u << 4) /* OSPKE */ |     \
+	 (1u << 5) /* WAITPKG */ | (1u << 16) /* LA57 */ | \
+	 (1u << 30) /* SGX-LC */)
 /* Leaf 0x80000001. */
-#define E1_ECX_HIDE                                                    \
-	((1u << 2) /* SVM */ | (1u << 12) /* SKINIT */ |               \
-	 (1u << 13) /* WDT */ | (1u << 15) /* LWP */ |                 \
+#define E1_ECX_HIDE                                      \
+	((1u << 2) /* SVM */ | (1u << 12) /* SKINIT */ | \
+	 (1u << 13) /* WDT */ | (1u << 15) /* LWP */ |   \
 	 (1u << 23) /* PERFCTR_CORE */)
 #define XSAVES_LEAF_D1 (1u << 3)
 

@@ -48,8 +48,8 @@ int pv_validate_desc_page(mfn_t mfn)
 
 static uintptr_t window_of(unsigned int cpu)
 {
-	return HV_DESC_WINDOWS_BASE + (uintptr_t)cpu * DESC_WINDOW_PAGES *
-					      PAGE_SIZE;
+	return HV_DESC_WINDOWS_BASE +
+	       (uintptr_t)cpu * DESC_WINDOW_PAGES * PAGE_SIZE;
 }
 
 void pv_desc_cpu_init(struct cpu_info *ci)
@@ -110,8 +110,8 @@ static void window_set(struct cpu_info *ci, unsigned int page, mfn_t mfn,
 /* The 16-byte LDT system descriptor for 'entries' entries at the window. */
 static void set_ldt_descriptor(struct cpu_info *ci, uint64_t entries)
 {
-	uint64_t base = window_of(ci->cpu_id) +
-			DESC_WINDOW_LDT_PAGE * PAGE_SIZE;
+	uint64_t base =
+		window_of(ci->cpu_id) + DESC_WINDOW_LDT_PAGE * PAGE_SIZE;
 	uint64_t limit = entries * 8 - 1;
 	unsigned int i = (HV_LDT - GDT_RESERVED_BYTE) / 8;
 
@@ -153,16 +153,14 @@ void pv_desc_switch(struct vcpu *next)
 	}
 }
 
-static void put_frames(struct domain *d, const uint64_t *frames,
-		       unsigned int n)
+static void put_frames(struct domain *d, const uint64_t *frames, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		pv_put_page_and_type(frames[i], d);
 }
 
 /* Types frames[0..n) as descriptor pages, all or none. */
-static int get_frames(struct domain *d, const uint64_t *frames,
-		      unsigned int n)
+static int get_frames(struct domain *d, const uint64_t *frames, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		int rc = frames[i] < page_alloc_table_frames() ?

@@ -161,9 +161,8 @@ static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 static uint64_t virtual_cr0(const struct vcpu *v)
 {
-	return X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
-	       X86_CR0_WP | X86_CR0_AM | X86_CR0_PG |
-	       (v->arch.fpu_ts ? X86_CR0_TS : 0);
+	return X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
+	       X86_CR0_AM | X86_CR0_PG | (v->arch.fpu_ts ? X86_CR0_TS : 0);
 }
 
 static bool emulate_cr(struct vcpu *v, struct cpu_regs *regs,
@@ -183,10 +182,9 @@ static bool emulate_cr(struct vcpu *v, struct cpu_regs *regs,
 			*r = v->arch.cr3_kernel;
 			return true;
 		case 4:
-			*r = read_cr4() & (X86_CR4_PAE | X86_CR4_PSE |
-					   X86_CR4_OSFXSR |
-					   X86_CR4_OSXMMEXCPT |
-					   X86_CR4_OSXSAVE);
+			*r = read_cr4() &
+			     (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_OSFXSR |
+			      X86_CR4_OSXMMEXCPT | X86_CR4_OSXSAVE);
 			return true;
 		default:
 			return false;

@@ -10,16 +10,16 @@
 #define DR7_ENABLES 0xffULL /* L0..G3 */
 #define DR7_GD (1ULL << 13)
 
-#define DEFINE_DR_ACCESSORS(n)                                               \
-	static inline uint64_t read_dr##n(void)                              \
-	{                                                                    \
-		uint64_t v;                                                  \
-		__asm__ __volatile__("mov %%db" #n ", %0" : "=r"(v));        \
-		return v;                                                    \
-	}                                                                    \
-	static inline void write_dr##n(uint64_t v)                           \
-	{                                                                    \
-		__asm__ __volatile__("mov %0, %%db" #n ::"r"(v));            \
+#define DEFINE_DR_ACCESSORS(n)                                        \
+	static inline uint64_t read_dr##n(void)                       \
+	{                                                             \
+		uint64_t v;                                           \
+		__asm__ __volatile__("mov %%db" #n ", %0" : "=r"(v)); \
+		return v;                                             \
+	}                                                             \
+	static inline void write_dr##n(uint64_t v)                    \
+	{                                                             \
+		__asm__ __volatile__("mov %0, %%db" #n ::"r"(v));     \
 	}
 DEFINE_DR_ACCESSORS(0)
 DEFINE_DR_ACCESSORS(1)
