@@ -14,8 +14,9 @@
 #include <asm/debugreg.h>
 #include <asm/smp.h>
 
-/* DR7 bits a guest may set: L0-G3, LE, GE, and the R/W and LEN fields. */
-#define DR7_GUEST_BITS 0xffff03ffULL
+/* DR7 bits a guest may set: L0-G3, LE, GE, bit 10 (always 1), and the
+ * R/W and LEN fields. */
+#define DR7_GUEST_BITS 0xffff07ffULL
 #define DR6_GUEST_BITS 0x0000f00fULL /* B0-B3, BD, BS, BT */
 
 static int check_dr7(uint64_t v)
