@@ -28,6 +28,7 @@
 
 struct vcpu;
 struct cpu_info;
+struct cpu_regs;
 
 /* The descriptor rules: may a guest GDT/LDT hold this entry?  Pure. */
 bool pv_descriptor_ok(uint64_t desc);
