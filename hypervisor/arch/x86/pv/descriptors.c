@@ -241,6 +241,23 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3,
 	return rc;
 }
 
+void pv_desc_relinquish(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&d->arch.mm_lock);
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+
+		if (!v)
+			continue;
+		put_frames(d, v->arch.gdt_frames, v->arch.gdt_nr_frames);
+		put_frames(d, v->arch.ldt_frames, v->arch.ldt_nr_frames);
+		v->arch.gdt_nr_frames = v->arch.ldt_nr_frames = 0;
+		v->arch.gdt_entries = v->arch.ldt_entries = 0;
+	}
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+}
+
 int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries)
 {
 	struct domain *d = v->domain;

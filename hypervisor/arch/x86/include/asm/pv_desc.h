@@ -47,6 +47,10 @@ void pv_desc_switch(struct vcpu *next);
 /* SET_LDT (mmu.h); the caller holds the domain's mm_lock. */
 int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries);
 
+/* Destruction: drops the descriptor-page references of d's vcpus. */
+struct domain;
+void pv_desc_relinquish(struct domain *d);
+
 /*
  * Loads a vcpu's four data selectors (ds, es, fs, gs); any that faults is
  * replaced by the null selector and the failsafe callback is arranged for
