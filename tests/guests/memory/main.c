@@ -132,8 +132,9 @@ static void balloon(void)
 
 static void bad_reservations(void)
 {
-	struct mica_memory_reservation r = { .extent_list_gaddr = (uint64_t)list,
-					     .nr_extents = 1 };
+	struct mica_memory_reservation r = {
+		.extent_list_gaddr = (uint64_t)list, .nr_extents = 1
+	};
 
 	test_expect_rc(reserve(MICA_MEMOP_increase_reservation, 1, 19, 0),
 		       -MICA_EINVAL, "order 19 (over the privileged limit)");
@@ -152,8 +153,7 @@ static void bad_reservations(void)
 		       "nr_done == nr_extents: nothing left to do");
 	r.nr_done = 0;
 	r.extent_list_gaddr = 0x1000; /* unmapped */
-	test_expect_rc(hypercall_memory_op(MICA_MEMOP_decrease_reservation,
-					   &r),
+	test_expect_rc(hypercall_memory_op(MICA_MEMOP_decrease_reservation, &r),
 		       -MICA_EFAULT, "an unmapped extent list");
 	test_expect_rc(hypercall_memory_op(MICA_MEMOP_increase_reservation,
 					   (void *)0x1000),
@@ -178,8 +178,7 @@ static void exchange(void)
 	    m2p[out[0] + 1] != n - 1 || m2p[in[0]] != MICA_INVALID_FRAME ||
 	    m2p[in[1]] != MICA_INVALID_FRAME)
 		test_fail("exchange: %lu exchanged, out %#lx (M2P %#lx %#lx)",
-			  x.nr_exchanged, out[0], m2p[out[0]],
-			  m2p[out[0] + 1]);
+			  x.nr_exchanged, out[0], m2p[out[0]], m2p[out[0] + 1]);
 	if (query(5) != cur)
 		test_fail("exchange changed the reservation");
 	((uint64_t *)start_info->mfn_list)[n - 2] = out[0];
