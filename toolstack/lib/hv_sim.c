@@ -393,7 +393,8 @@ static void *sim_map_foreign(struct mica_hv *hv, uint16_t domid,
 		*ret = unlock(hv, domid ? -ESRCH : -EPERM);
 		return NULL;
 	}
-	if (!count || count > MICA_DOMCTL_MAP_FOREIGN_MAX) {
+	/* No batch limit: privcmd splits large requests itself. */
+	if (!count) {
 		*ret = unlock(hv, -EINVAL);
 		return NULL;
 	}
