@@ -195,7 +195,7 @@ static void lex_integer(struct config_lexer *lex, struct config_token *tok)
 			return fail(tok, "integer too large");
 	}
 	tok->integer = value << shift;
-	tok->multiplier = 1u << shift;
+	tok->multiplier = 1ull << shift;
 	tok->len = lex->pos - start;
 	memcpy(tok->text, lex->text + start, tok->len);
 	tok->text[tok->len] = '\0';

@@ -33,7 +33,7 @@ struct config_token {
 	char text[CONFIG_STRING_MAX + 1]; /* key, string value or raw token */
 	size_t len; /* of text */
 	uint64_t integer; /* value with the suffix applied */
-	unsigned int multiplier; /* suffix: 1, or 1024^n for K, M, G, T */
+	uint64_t multiplier; /* suffix: 1, or 1024^n for K, M, G, T */
 	const char *error; /* CONFIG_TOKEN_ERROR: what is wrong */
 };
 
