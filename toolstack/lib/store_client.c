@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -370,6 +371,15 @@ void mica_store_close(struct mica_store *store)
 
 	if (!store)
 		return;
+	/* For `make bench`: how many requests this connection made. */
+	if (getenv("MICA_STORE_COUNT_FILE")) {
+		FILE *f = fopen(getenv("MICA_STORE_COUNT_FILE"), "w");
+
+		if (f) {
+			fprintf(f, "%u\n", store->last_id);
+			fclose(f);
+		}
+	}
 	while ((entry = store->head)) {
 		store->head = entry->next;
 		mica_store_event_free(entry->event);
