@@ -323,7 +323,7 @@ static long domctl_on(struct domain *d, struct mica_domctl *op)
 	case MICA_DOMCTL_get_vcpu_info:
 		return op_vcpu_info(d, op);
 	default:
-		return -ENOSYS;
+		return arch_domctl(d, op);
 	}
 }
 

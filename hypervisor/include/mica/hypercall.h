@@ -27,6 +27,11 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4,
 long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4,
 	       uint64_t a5);
 
+/* Arch domctl ops on an existing domain d; -ENOSYS for unknown ones. */
+struct mica_domctl;
+struct domain;
+long arch_domctl(struct domain *d, struct mica_domctl *op);
+
 /* Arch parts of sysctl (public/sysctl.h). */
 struct mica_sysctl_physinfo;
 struct domain;

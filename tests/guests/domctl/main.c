@@ -511,6 +511,36 @@ static void check_lifecycle(void)
 			       -MICA_E2BIG, "memory map too long");
 	}
 
+	/* I/O port permissions. */
+	op.u.permission = (struct mica_domctl_permission){ .first = 0x100,
+							   .nr = 16,
+							   .allow = 1 };
+	test_expect_rc(domctl(&op, MICA_DOMCTL_ioport_permission, id), 0,
+		       "grant ports 0x100-0x10f");
+	op.u.permission.allow = 0;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_ioport_permission, id), 0,
+		       "revoke them");
+	op.u.permission.allow = 2;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_ioport_permission, id),
+		       -MICA_EINVAL, "permission with allow 2");
+	op.u.permission = (struct mica_domctl_permission){ .first = 0xfff0,
+							   .nr = 17,
+							   .allow = 1 };
+	test_expect_rc(domctl(&op, MICA_DOMCTL_ioport_permission, id),
+		       -MICA_EINVAL, "ports beyond 65535");
+	op.u.permission =
+		(struct mica_domctl_permission){ .first = 0x100, .allow = 1 };
+	test_expect_rc(domctl(&op, MICA_DOMCTL_ioport_permission, id),
+		       -MICA_EINVAL, "no ports");
+	op.u.permission = (struct mica_domctl_permission){ .first = 0x100,
+							   .nr = 1,
+							   .allow = 1 };
+	op.u.permission.pad0[3] = 1;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_ioport_permission, id),
+		       -MICA_EINVAL, "permission with pad0 set");
+	test_expect_rc(domctl(&op, MICA_DOMCTL_iomem_permission, id),
+		       -MICA_ENOSYS, "iomem permission (not wired yet)");
+
 	/* list: every domain, then one at a time with the cursor. */
 	op.u.list = (struct mica_domctl_list){ 0, 0, 8, 0, 0, (uint64_t)list };
 	test_expect_rc(domctl(&op, MICA_DOMCTL_list, 0), 0, "list");
