@@ -164,6 +164,7 @@ static int set_base(struct vcpu *v, mfn_t mfn, bool user)
 {
 	struct domain *d = v->domain;
 	paddr_t *base = user ? &v->arch.cr3_user : &v->arch.cr3_kernel;
+	paddr_t old;
 	int rc;
 
 	if (user && mfn == 0) {
@@ -173,11 +174,14 @@ static int set_base(struct vcpu *v, mfn_t mfn, bool user)
 		if (rc)
 			return rc;
 	}
-	if (*base)
-		pv_put_page_and_type(*base >> PAGE_SHIFT, d);
+	old = *base;
 	*base = mfn << PAGE_SHIFT;
+	/* The caller is in kernel mode.  Off the old L4 before its last
+	 * reference may go (devalidation clears Mica's slots in it). */
 	if (!user)
-		write_cr3(*base); /* the caller is in kernel mode */
+		write_cr3(*base);
+	if (old)
+		pv_put_page_and_type(old >> PAGE_SHIFT, d);
 	return 0;
 }
 

@@ -11,9 +11,11 @@
  *
  * A frame whose type count is 0 has no type in force: it may take any
  * type, after validation for the table types.  When a table's count drops
- * to 0 its entries' references are dropped at once.  NEED_FLUSH marks a
- * frame that lost its last writable mapping: before it becomes a table,
- * TLBs that may still map it writable are flushed.
+ * to 0 its entries' references are dropped at once.  The type field keeps
+ * the last type, and NEED_FLUSH marks a frame that stopped being writable
+ * or a page table: before it takes a different type, TLBs that may still
+ * map it writable, or walk through it as a table (paging-structure
+ * caches), are flushed.
  *
  * Locking: each domain's mm_lock serialises its page-table operations.
  */
