@@ -66,12 +66,16 @@ void pv_exit_prepare(struct cpu_regs *regs)
 		}
 		pv_failsafe_check(regs);
 		pv_deliver_upcall(regs);
-		/* IRETQ to a non-canonical address would fault in Mica. */
-		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
+		/*
+		 * IRETQ to a non-canonical rip would fault in Mica.  A
+		 * non-canonical rsp is the guest's business: IRETQ loads it
+		 * unchecked and the guest's first use of it faults in the
+		 * guest (user mode may set any rsp before a syscall).
+		 */
+		if (is_canonical(regs->rip))
 			break;
 		domain_crash(current_vcpu()->domain,
-			     "return to non-canonical rip %lx / rsp %lx",
-			     regs->rip, regs->rsp);
+			     "return to non-canonical rip %lx", regs->rip);
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to
