@@ -16,6 +16,7 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <mica/event.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -44,6 +45,10 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
+
+	/* Events, timers, polling, run state (mica/event.h). */
+	struct vcpu_events events;
+
 	struct arch_vcpu arch;
 };
 
@@ -62,6 +67,10 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
+
+	/* Event channels (mica/event.h): ports below max_evtchn_ports. */
+	struct evtchn_domain *evtchn;
+	unsigned int max_evtchn_ports;
 
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
