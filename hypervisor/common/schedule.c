@@ -73,8 +73,14 @@ static bool wake_if(struct vcpu *v, unsigned int from)
 	}
 	v->state = VCPU_RUNNABLE;
 	if (!v->running) {
-		runstate_change(v, MICA_RUNSTATE_runnable, system_time_ns());
-		runq_push(rq, v);
+		bool paused = READ_ONCE(v->domain->pause_count);
+
+		runstate_change(v,
+				paused ? MICA_RUNSTATE_offline :
+					 MICA_RUNSTATE_runnable,
+				system_time_ns());
+		if (!paused)
+			runq_push(rq, v);
 	}
 	spin_unlock_irqrestore(&rq->lock, flags);
 	if (v->processor == smp_processor_id() || !rq->current)
@@ -120,15 +126,9 @@ void vcpu_kick(struct vcpu *v)
 		arch_cpu_kick(v->processor);
 }
 
-void vcpu_stop(struct vcpu *v)
+/* Unlinks v from its queue (lock held). */
+static void runq_remove(struct run_queue *rq, struct vcpu *v)
 {
-	struct run_queue *rq = &run_queues[v->processor];
-	unsigned long flags = spin_lock_irqsave(&rq->lock);
-
-	v->state = VCPU_DOWN;
-	if (!v->running)
-		runstate_change(v, MICA_RUNSTATE_offline, system_time_ns());
-	/* Unlink from the queue; a running vcpu leaves at its next switch. */
 	for (struct vcpu **p = &rq->head, *prev = NULL; *p;
 	     prev = *p, p = &(*p)->runq_next) {
 		if (*p == v) {
@@ -139,6 +139,38 @@ void vcpu_stop(struct vcpu *v)
 			break;
 		}
 	}
+}
+
+void vcpu_deschedule(struct vcpu *v)
+{
+	struct run_queue *rq = &run_queues[v->processor];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	runq_remove(rq, v);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	/* A running v leaves at the switch: paused vcpus are not requeued. */
+	if (READ_ONCE(v->running))
+		softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
+}
+
+void vcpu_wait_off_cpu(struct vcpu *v)
+{
+	if (v == current_vcpu())
+		return;
+	while (READ_ONCE(v->running))
+		cpu_relax();
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+	struct run_queue *rq = &run_queues[v->processor];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	v->state = VCPU_DOWN;
+	if (!v->running)
+		runstate_change(v, MICA_RUNSTATE_offline, system_time_ns());
+	/* Unlink from the queue; a running vcpu leaves at its next switch. */
+	runq_remove(rq, v);
 	spin_unlock_irqrestore(&rq->lock, flags);
 	softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
 }
@@ -163,7 +195,8 @@ static void switched_out(struct run_queue *rq, struct vcpu *prev)
 	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	WRITE_ONCE(prev->running, false);
-	if (prev->state == VCPU_RUNNABLE && !prev->queued) {
+	if (prev->state == VCPU_RUNNABLE && !prev->queued &&
+	    !READ_ONCE(prev->domain->pause_count)) {
 		runstate_change(prev, MICA_RUNSTATE_runnable, system_time_ns());
 		runq_push(rq, prev);
 		softirq_raise(SOFTIRQ_SCHEDULE);
@@ -171,12 +204,13 @@ static void switched_out(struct run_queue *rq, struct vcpu *prev)
 	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
-static unsigned int runstate_of(enum vcpu_state state)
+/* The run state of a vcpu that is not on a CPU (paused: offline). */
+static unsigned int runstate_of(struct vcpu *v)
 {
-	if (state == VCPU_RUNNABLE)
+	if (v->state == VCPU_RUNNABLE && !READ_ONCE(v->domain->pause_count))
 		return MICA_RUNSTATE_runnable;
-	return state == VCPU_BLOCKED ? MICA_RUNSTATE_blocked :
-				       MICA_RUNSTATE_offline;
+	return v->state == VCPU_BLOCKED ? MICA_RUNSTATE_blocked :
+					  MICA_RUNSTATE_offline;
 }
 
 /*
@@ -195,12 +229,13 @@ static void schedule(void)
 	prev = rq->current;
 	if (prev) {
 		prev->runtime_ns += now - prev->slice_start;
-		if (prev->state == VCPU_RUNNABLE)
+		if (prev->state == VCPU_RUNNABLE &&
+		    !READ_ONCE(prev->domain->pause_count))
 			runq_push(rq, prev);
 	}
 	next = runq_pop(rq);
 	if (prev && prev != next)
-		runstate_change(prev, runstate_of(prev->state), now);
+		runstate_change(prev, runstate_of(prev), now);
 	if (next) {
 		if (next != prev)
 			runstate_change(next, MICA_RUNSTATE_running, now);

@@ -10,6 +10,9 @@ static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
 	[MICA_HC_sched_op] = do_sched_op,
 	[MICA_HC_vcpu_op] = do_vcpu_op,
 	[MICA_HC_event_channel_op] = do_event_channel_op,
+	[MICA_HC_memory_op] = do_memory_op,
+	[MICA_HC_domctl] = do_domctl,
+	[MICA_HC_sysctl] = do_sysctl,
 	[MICA_HC_mmu_update] = do_mmu_update,
 	[MICA_HC_mmuext_op] = do_mmuext_op,
 	[MICA_HC_update_va_mapping] = do_update_va_mapping,
@@ -17,6 +20,12 @@ static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
 	[MICA_HC_callback_op] = do_callback_op,
 	[MICA_HC_stack_switch] = do_stack_switch,
 	[MICA_HC_set_segment_base] = do_set_segment_base,
+	[MICA_HC_set_gdt] = do_set_gdt,
+	[MICA_HC_update_descriptor] = do_update_descriptor,
+	[MICA_HC_fpu_taskswitch] = do_fpu_taskswitch,
+	[MICA_HC_set_debugreg] = do_set_debugreg,
+	[MICA_HC_get_debugreg] = do_get_debugreg,
+	[MICA_HC_physdev_op] = do_physdev_op,
 };
 
 long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

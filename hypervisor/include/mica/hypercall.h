@@ -24,6 +24,22 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg, uint64_t a4,
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 			 uint64_t a5);
 
+long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		  uint64_t a5);
+long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4,
+	       uint64_t a5);
+long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4,
+	       uint64_t a5);
+
+/* Arch parts of sysctl (public/sysctl.h). */
+struct mica_sysctl_physinfo;
+struct domain;
+void arch_physinfo(struct mica_sysctl_physinfo *pi);
+/* MICA_SYSCTL_settime: publishes the new wall clock to every domain. */
+int arch_settime(uint64_t sec, uint32_t nsec, uint64_t system_time);
+/* Writes the current wall clock into d's shared-info page. */
+void arch_domain_set_wallclock(struct domain *d);
+
 /* x86 PV paging. */
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 		   uint64_t foreign, uint64_t a5);
@@ -41,6 +57,19 @@ long do_stack_switch(uint64_t ss, uint64_t rsp, uint64_t a3, uint64_t a4,
 		     uint64_t a5);
 long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
 			 uint64_t a4, uint64_t a5);
+
+long do_set_gdt(uint64_t frame_list, uint64_t nr_entries, uint64_t a3,
+		uint64_t a4, uint64_t a5);
+long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3,
+			  uint64_t a4, uint64_t a5);
+long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5);
+long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4,
+		     uint64_t a5);
+long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5);
+long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		   uint64_t a5);
 
 /* Dispatches hypercall 'nr'; -ENOSYS for unknown numbers. */
 long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
