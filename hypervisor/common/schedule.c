@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-CPU round-robin scheduling; see mica/sched.h. */
 #include <mica/console.h>
+#include <mica/event.h>
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include <mica/softirq.h>
@@ -8,6 +9,7 @@
 #include <mica/timer.h>
 #include <asm/cpu.h>
 #include <asm/smp.h>
+#include <public/vcpu.h>
 
 struct run_queue {
 	spinlock_t lock;
@@ -56,21 +58,72 @@ static struct vcpu *runq_pop(struct run_queue *rq)
 	return v;
 }
 
-void vcpu_wake(struct vcpu *v)
+/*
+ * Makes v runnable if its state is in 'from' (a mask of 1 << VCPU_*), and
+ * queues it.  Returns whether it did.
+ */
+static bool wake_if(struct vcpu *v, unsigned int from)
 {
 	struct run_queue *rq = &run_queues[v->processor];
 	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
-	if (v->domain->is_shutting_down) {
+	if (v->domain->is_shutting_down || !(from & (1u << v->state))) {
 		spin_unlock_irqrestore(&rq->lock, flags);
-		return;
+		return false;
 	}
 	v->state = VCPU_RUNNABLE;
-	if (!v->running && !READ_ONCE(v->domain->pause_count))
-		runq_push(rq, v);
+	if (!v->running) {
+		bool paused = READ_ONCE(v->domain->pause_count);
+
+		runstate_change(v,
+				paused ? MICA_RUNSTATE_offline :
+					 MICA_RUNSTATE_runnable,
+				system_time_ns());
+		if (!paused)
+			runq_push(rq, v);
+	}
 	spin_unlock_irqrestore(&rq->lock, flags);
 	if (v->processor == smp_processor_id() || !rq->current)
 		softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
+	return true;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+	wake_if(v, (1u << VCPU_DOWN) | (1u << VCPU_BLOCKED) |
+			   (1u << VCPU_RUNNABLE));
+}
+
+/* --- Blocking (events, sched.h block and poll) --- */
+
+void vcpu_block(void)
+{
+	struct vcpu *v = current_vcpu();
+	struct run_queue *rq = this_rq();
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	if (v->state == VCPU_RUNNABLE)
+		v->state = VCPU_BLOCKED;
+	spin_unlock_irqrestore(&rq->lock, flags);
+	/* The caller's check of its wake condition comes after this store;
+	 * wakers store their condition, then read the state under the lock. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	softirq_raise(SOFTIRQ_SCHEDULE);
+}
+
+void vcpu_unblock(struct vcpu *v)
+{
+	wake_if(v, 1u << VCPU_BLOCKED);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (wake_if(v, 1u << VCPU_BLOCKED))
+		return;
+	/* Running elsewhere: interrupt that CPU so it takes the upcall on
+	 * its way back to the guest. */
+	if (READ_ONCE(v->running) && v->processor != smp_processor_id())
+		arch_cpu_kick(v->processor);
 }
 
 /* Unlinks v from its queue (lock held). */
@@ -114,6 +167,8 @@ void vcpu_stop(struct vcpu *v)
 	unsigned long flags = spin_lock_irqsave(&rq->lock);
 
 	v->state = VCPU_DOWN;
+	if (!v->running)
+		runstate_change(v, MICA_RUNSTATE_offline, system_time_ns());
 	/* Unlink from the queue; a running vcpu leaves at its next switch. */
 	runq_remove(rq, v);
 	spin_unlock_irqrestore(&rq->lock, flags);
@@ -129,6 +184,33 @@ static void slice_expired(void *data)
 {
 	(void)data;
 	softirq_raise(SOFTIRQ_SCHEDULE);
+}
+
+/*
+ * prev has left the CPU.  A wake-up that came while it was still running
+ * made it runnable without queueing it: queue it now.
+ */
+static void switched_out(struct run_queue *rq, struct vcpu *prev)
+{
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	WRITE_ONCE(prev->running, false);
+	if (prev->state == VCPU_RUNNABLE && !prev->queued &&
+	    !READ_ONCE(prev->domain->pause_count)) {
+		runstate_change(prev, MICA_RUNSTATE_runnable, system_time_ns());
+		runq_push(rq, prev);
+		softirq_raise(SOFTIRQ_SCHEDULE);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+/* The run state of a vcpu that is not on a CPU (paused: offline). */
+static unsigned int runstate_of(struct vcpu *v)
+{
+	if (v->state == VCPU_RUNNABLE && !READ_ONCE(v->domain->pause_count))
+		return MICA_RUNSTATE_runnable;
+	return v->state == VCPU_BLOCKED ? MICA_RUNSTATE_blocked :
+					  MICA_RUNSTATE_offline;
 }
 
 /*
@@ -152,7 +234,11 @@ static void schedule(void)
 			runq_push(rq, prev);
 	}
 	next = runq_pop(rq);
+	if (prev && prev != next)
+		runstate_change(prev, runstate_of(prev), now);
 	if (next) {
+		if (next != prev)
+			runstate_change(next, MICA_RUNSTATE_running, now);
 		next->slice_start = now;
 		next->running = true;
 		timer_set(&rq->slice_timer, now + SCHED_SLICE_NS);
@@ -165,11 +251,15 @@ static void schedule(void)
 	if (prev == next && next)
 		arch_vcpu_update_time(next);
 	if (prev != next) {
+		if (prev)
+			runstate_publish(prev); /* its page tables still */
 		/* prev's state is saved and its page tables unloaded after
 		 * this; only then may domain_reap() free it. */
 		arch_context_switch(prev, next);
 		if (prev)
-			WRITE_ONCE(prev->running, false);
+			switched_out(rq, prev);
+		if (next)
+			runstate_publish(next);
 	}
 	domain_reap();
 	if (prev != next)

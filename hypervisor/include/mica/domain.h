@@ -16,6 +16,7 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <mica/event.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -45,6 +46,10 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
+
+	/* Events, timers, polling, run state (mica/event.h). */
+	struct vcpu_events events;
+
 	/* MICA_DOMCTL_set_vcpu_affinity: bit c = may run on CPU c. */
 	uint64_t affinity;
 	struct arch_vcpu arch;
@@ -66,6 +71,9 @@ struct domain {
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
 
+	/* Event channels (mica/event.h): ports below max_evtchn_ports. */
+	struct evtchn_domain *evtchn;
+	unsigned int max_evtchn_ports;
 	/* Toolstack control (common/domctl.c). */
 	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
 	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */

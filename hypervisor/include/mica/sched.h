@@ -23,6 +23,17 @@ struct vcpu *current_vcpu(void);
 
 /* Makes v runnable (from down or blocked) and queues it. */
 void vcpu_wake(struct vcpu *v);
+/*
+ * Blocking.  vcpu_block: the current vcpu stops being runnable and leaves
+ * the CPU on its way back to the guest; the caller then re-checks its wake
+ * condition and calls vcpu_unblock on itself if it already holds, so no
+ * wake-up is lost.  vcpu_unblock: a blocked vcpu becomes runnable.
+ * vcpu_kick: vcpu_unblock, or if v runs on another CPU, interrupt it so it
+ * notices a new event at once.
+ */
+void vcpu_block(void);
+void vcpu_unblock(struct vcpu *v);
+void vcpu_kick(struct vcpu *v);
 /* Takes v off the CPUs for good (domain shutdown). */
 void vcpu_stop(struct vcpu *v);
 /* Takes v off its run queue and out of its CPU (paused domain), keeping
