@@ -59,6 +59,8 @@ static long op_create(struct mica_domctl *op)
 	/* Mica keeps at most MAX_VCPUS_PER_DOMAIN (< the ABI's limit). */
 	if (!c->max_vcpus || c->max_vcpus > MAX_VCPUS_PER_DOMAIN)
 		return -EINVAL;
+	if (c->max_evtchn_port >= MICA_EVTCHN_FIFO_MAX_PORTS)
+		return -EINVAL;
 	if (domid == MICA_DOMID_ANY)
 		domid = DOMID_NONE;
 	else if (domid == 0 || domid >= MAX_DOMAINS)
@@ -69,6 +71,10 @@ static long op_create(struct mica_domctl *op)
 	snprintf(d->name, sizeof(d->name), "d%u", d->id);
 	memcpy(d->uuid, c->uuid, sizeof(d->uuid));
 	d->pause_count = 1; /* a new domain starts paused */
+	d->max_evtchn_ports = (c->max_evtchn_port ?
+				       c->max_evtchn_port :
+				       MICA_DOMCTL_DEFAULT_MAX_EVTCHN_PORT) +
+			      1;
 	rc = create_vcpus(d, 0, c->max_vcpus);
 	if (rc) {
 		domain_kill(d);

@@ -11,6 +11,7 @@
 #include <mica/domain.h>
 #include <mica/elf.h>
 #include <mica/errno.h>
+#include <mica/event.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
@@ -198,6 +199,25 @@ static void plan_layout(struct build *b, const struct elf_info *elf,
 	l->stack = b->pt_pfn + b->nr_pt;
 }
 
+/*
+ * A domU's store and console rings each get an unbound port offered to
+ * dom0, where the store and console daemons bind them.
+ */
+static int alloc_ring_ports(struct domain *d)
+{
+	uint32_t store, console;
+	int rc;
+
+	rc = evtchn_alloc_unbound(d, 0, &store);
+	if (!rc)
+		rc = evtchn_alloc_unbound(d, 0, &console);
+	if (rc)
+		return rc;
+	d->params[MICA_DOMPARAM_STORE_EVTCHN] = store;
+	d->params[MICA_DOMPARAM_CONSOLE_EVTCHN] = console;
+	return 0;
+}
+
 static void fill_start_info(const struct build *b, const struct layout *l,
 			    const struct boot_domain *bd,
 			    const struct page_info *shared_pg,
@@ -212,9 +232,10 @@ static void fill_start_info(const struct build *b, const struct layout *l,
 		si->flags = MICA_START_INFO_PRIVILEGED |
 			    MICA_START_INFO_INITDOMAIN;
 	} else {
-		/* The rings' event channels come with event channels: 0. */
 		si->store_mfn = b->p2m[l->store];
 		si->console_mfn = b->p2m[l->console];
+		si->store_evtchn = b->d->params[MICA_DOMPARAM_STORE_EVTCHN];
+		si->console_evtchn = b->d->params[MICA_DOMPARAM_CONSOLE_EVTCHN];
 	}
 	si->pt_base = b->virt_base + (b->pt_pfn << PAGE_SHIFT);
 	si->nr_pt_frames = b->nr_pt;
@@ -325,11 +346,17 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	pv_write_hypercall_page(pfn_to_virt(
 		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
 
-	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
 	if (!bd->privileged) {
+		rc = alloc_ring_ports(b.d);
+		if (rc) {
+			pr_err("%s: no event channels for its rings (%d)\n",
+			       bd->name, rc);
+			goto err_free_p2m;
+		}
 		b.d->params[MICA_DOMPARAM_STORE_PFN] = l.store;
 		b.d->params[MICA_DOMPARAM_CONSOLE_PFN] = l.console;
 	}
+	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
 
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rip = elf.entry;
