@@ -73,6 +73,7 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = arch_domain_create(d);
 	if (*err)
 		goto err_unlist;
+	sched_domain_add(d);
 	return d;
 
 err_unlist:
@@ -98,6 +99,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	v->domain = d;
 	v->state = VCPU_DOWN;
 	v->processor = processor;
+	v->affinity = ~0ULL; /* any CPU */
 	if (arch_vcpu_create(v)) {
 		xfree(v);
 		return NULL;
@@ -208,6 +210,7 @@ static void domain_destroy(struct domain *d)
 	unsigned long flags;
 	uint64_t frames = d->tot_pages;
 
+	sched_domain_remove(d);
 	arch_domain_destroy(d);
 	domain_relinquish_memory(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)

@@ -103,6 +103,13 @@ void smp_call_others(void (*fn)(void *), void *arg)
 	spin_unlock(&call_lock);
 }
 
+uint64_t arch_online_cpus(void)
+{
+	unsigned int n = READ_ONCE(nr_cpus_online);
+
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1; /* CPUs 0..n-1 */
+}
+
 void arch_cpu_kick(unsigned int cpu)
 {
 	lapic_send_ipi(cpu_infos[cpu]->apic_id, VECTOR_EVENT_CHECK);

@@ -29,7 +29,7 @@ struct domain;
 struct page_info;
 
 enum vcpu_state {
-	VCPU_DOWN, /* not started, or stopped for good */
+	VCPU_DOWN, /* not started, brought down, or its domain stopped */
 	VCPU_RUNNABLE, /* wants a CPU (queued, or running) */
 	VCPU_BLOCKED, /* waits for an event */
 };
@@ -44,6 +44,16 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
+
+	/* Credit scheduler (common/schedule.c); run-queue lock of
+	 * 'processor' unless noted. */
+	int64_t credit; /* ns of CPU still owed; atomic */
+	uint64_t affinity; /* CPUs it may run on, bit per CPU */
+	bool parked; /* its domain's cap is used up until next period */
+
+	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder). */
+	bool initialised;
+
 	struct arch_vcpu arch;
 };
 
@@ -62,6 +72,12 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
+
+	/* Credit scheduler (common/schedule.c), under its accounting lock. */
+	uint32_t sched_weight; /* relative share, 1..65535 */
+	uint32_t sched_cap; /* % of one CPU, 0 = none */
+	unsigned int sched_active; /* runnable vcpus at the last accounting */
+	struct domain *sched_next; /* on the scheduler's domain list */
 
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;

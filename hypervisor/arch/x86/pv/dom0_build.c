@@ -18,6 +18,7 @@
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
+#include <asm/smp.h>
 #include <asm/time.h>
 #include <public/arch-x86/layout.h>
 #include <public/sched.h>
@@ -32,6 +33,10 @@
 
 static uint64_t dom0_mem;
 param_size("dom0_mem", dom0_mem);
+/* vcpus of dom0 (default: one per online CPU); vcpu 0 starts, the guest
+ * brings up the others (public/vcpu.h). */
+static unsigned int dom0_max_vcpus;
+param_uint("dom0_max_vcpus", dom0_max_vcpus);
 
 /* The guest's memory as the builder sees it. */
 struct build {
@@ -184,6 +189,7 @@ int pv_build_dom0(void)
 	struct mica_shared_info *shared;
 	struct page_info *shared_pg;
 	uint64_t pfn, si_pfn, p2m_pfn, mod_pfn, stack_pfn, mapped, end;
+	unsigned int nr_vcpus;
 	struct vcpu *v;
 	char why[128];
 	int rc;
@@ -230,14 +236,20 @@ int pv_build_dom0(void)
 		return -EINVAL;
 	}
 
-	b.d = domain_create(0, "dom0", true, 1, b.nr_pages + 1, &rc);
+	nr_vcpus = dom0_max_vcpus ? dom0_max_vcpus : nr_cpus_online;
+	nr_vcpus = MIN(nr_vcpus,
+		       MIN(MAX_VCPUS_PER_DOMAIN, MICA_SHARED_INFO_VCPUS));
+	b.d = domain_create(0, "dom0", true, nr_vcpus, b.nr_pages + 1, &rc);
 	if (!b.d) {
 		pr_err("dom0: cannot create the domain (%d)\n", rc);
 		return rc;
 	}
-	v = vcpu_create(b.d, 0, 0);
+	for (unsigned int i = 0; i < nr_vcpus; i++)
+		if (!vcpu_create(b.d, i, i % nr_cpus_online))
+			rc = -ENOMEM;
+	v = b.d->vcpus[0];
 	b.p2m = xmalloc(b.nr_pages * sizeof(uint64_t));
-	if (!v || !b.p2m) {
+	if (rc || !b.p2m) {
 		rc = -ENOMEM;
 		goto err_destroy;
 	}
@@ -273,9 +285,11 @@ int pv_build_dom0(void)
 		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
 
 	shared = page_to_virt(shared_pg);
-	shared->vcpu_info[0].evtchn_upcall_mask = 1;
 	shared->wallclock.sec = wallclock_boot_seconds();
-	v->arch.vcpu_info = &shared->vcpu_info[0];
+	for (unsigned int i = 0; i < nr_vcpus; i++) {
+		shared->vcpu_info[i].evtchn_upcall_mask = 1;
+		b.d->vcpus[i]->arch.vcpu_info = &shared->vcpu_info[i];
+	}
 	b.d->arch.shared_info = shared_pg;
 
 	si = pfn_to_virt(&b, si_pfn);
@@ -300,12 +314,14 @@ int pv_build_dom0(void)
 	v->arch.regs.rflags = 0x2;
 	v->arch.cr3_kernel = b.p2m[b.pt_pfn] << PAGE_SHIFT;
 	v->arch.kernel_mode = true;
+	v->initialised = true;
 
-	pr_info("dom0: %s kernel, %lu MiB, entry %lx, %lu page-table frames\n",
+	pr_info("dom0: %s kernel, %lu MiB, %u vcpus, entry %lx, %lu page-table "
+		"frames\n",
 		elf.guest_os[0] ? elf.guest_os : "PV", b.nr_pages >> 8,
-		elf.entry, b.nr_pt);
+		nr_vcpus, elf.entry, b.nr_pt);
 	xfree(b.p2m);
-	vcpu_wake(v);
+	vcpu_up(v);
 	return 0;
 
 err_free_p2m:
