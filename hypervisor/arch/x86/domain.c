@@ -6,6 +6,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/m2p.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
@@ -35,6 +36,7 @@ int arch_vcpu_create(struct vcpu *v)
 {
 	v->arch.kernel_mode = true;
 	v->arch.ds = v->arch.es = GUEST_DS; /* public/start_info.h */
+	v->arch.dirty_cpu = -1;
 	return 0;
 }
 
@@ -93,11 +95,13 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
+	uint64_t flushes;
 
 	if (prev) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);
 	}
+	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
 	if (next) {
 		*frame = next->arch.regs;
 		load_segments(&next->arch);
@@ -108,4 +112,5 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	} else {
 		write_cr3(paging_idle_cr3());
 	}
+	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
 }

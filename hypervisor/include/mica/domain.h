@@ -51,8 +51,10 @@ struct vcpu {
 	uint64_t affinity; /* CPUs it may run on, bit per CPU */
 	bool parked; /* its domain's cap is used up until next period */
 
-	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder). */
+	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder);
+	 * 'initialising' while a context is being set (atomic). */
 	bool initialised;
+	bool initialising;
 
 	struct arch_vcpu arch;
 };

@@ -26,6 +26,10 @@ struct arch_vcpu {
 	uint16_t callback_flags[MICA_CALLBACK_SLOTS];
 	uint64_t kernel_ss, kernel_sp; /* MICA_HC_stack_switch */
 	struct mica_vcpu_info *vcpu_info; /* Mica's mapping of it */
+
+	/* TLB shootdown (asm/flushtlb.h): the CPU whose TLB may hold this
+	 * vcpu's translations, -1 for none. */
+	int dirty_cpu;
 };
 
 struct arch_domain {

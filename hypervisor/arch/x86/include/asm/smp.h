@@ -36,6 +36,9 @@ struct cpu_info {
 	uint64_t guest_rsp; /* syscall entry scratch (pv/entry.S) */
 	uint64_t hypercalls; /* statistics */
 	uint64_t guest_syscalls;
+	/* TLB shootdown (asm/flushtlb.h): bit per CPU waiting for this one
+	 * to flush; atomic. */
+	uint64_t tlb_flush_from;
 };
 
 static inline struct cpu_info *this_cpu(void)
