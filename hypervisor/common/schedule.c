@@ -90,10 +90,13 @@ static struct run_queue *lock_vcpu_rq(const struct vcpu *v,
 	}
 }
 
-/* Lock held.  Inserts v after every vcpu of its band or a better one. */
+/*
+ * Lock held.  Inserts v after every vcpu of its band or a better one; a
+ * vcpu that yielded goes after every other.
+ */
 static void runq_insert(struct run_queue *rq, struct vcpu *v)
 {
-	bool under = vcpu_under(v);
+	bool under = vcpu_under(v) && !v->yielded;
 	struct vcpu **p = &rq->head;
 
 	if (v->queued)
@@ -247,6 +250,7 @@ void vcpu_stop(struct vcpu *v)
 
 void sched_yield(void)
 {
+	current_vcpu()->yielded = true;
 	softirq_raise(SOFTIRQ_SCHEDULE);
 }
 
@@ -350,6 +354,7 @@ static void schedule(void)
 			prev->parked = true; /* until the next period */
 		if (vcpu_runnable(prev) && cpu_allowed(prev, me))
 			runq_insert(rq, prev);
+		prev->yielded = false;
 	}
 	next = runq_pick(rq, me);
 	if (!next || !vcpu_under(next)) {

@@ -3,6 +3,7 @@
 #include <mica/domain.h>
 #include <mica/lib.h>
 #include <asm/apic.h>
+#include <asm/atomic.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/smp.h>

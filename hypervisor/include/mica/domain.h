@@ -50,6 +50,7 @@ struct vcpu {
 	int64_t credit; /* ns of CPU still owed; atomic */
 	uint64_t affinity; /* CPUs it may run on, bit per CPU */
 	bool parked; /* its domain's cap is used up until next period */
+	bool yielded; /* gave up its slice: queue it behind every other */
 
 	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder);
 	 * 'initialising' while a context is being set (atomic). */

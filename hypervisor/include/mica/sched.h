@@ -82,7 +82,5 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next);
 void arch_vcpu_update_time(struct vcpu *v);
 void __noreturn arch_return_to_guest(void);
 void __noreturn arch_reset_stack_and_jump(void (*fn)(void));
-/* CPUs that are online (bit per CPU). */
-uint64_t arch_online_cpus(void);
 
 #endif

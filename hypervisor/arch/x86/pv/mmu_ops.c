@@ -214,8 +214,8 @@ static int scope_vcpus(const struct vcpu *v, unsigned int scope,
  * MICA_UVMF_INVLPG.  Remote vcpus are flushed on the CPUs where they are
  * loaded (wholly there); vcpus not loaded anywhere have nothing cached.
  */
-static void flush_vcpus(const struct vcpu *v, uint64_t vcpus,
-			unsigned int kind, uint64_t va)
+static void flush_vcpus(const struct vcpu *v, uint64_t vcpus, unsigned int kind,
+			uint64_t va)
 {
 	uint64_t self = 1ULL << v->id;
 
@@ -288,28 +288,30 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 	case MICA_MMUEXT_TLB_FLUSH_ALL:
 		if (op->arg1 || op->arg2)
 			return -EINVAL;
-		return mmuext_flush(v, op->cmd == MICA_MMUEXT_TLB_FLUSH_LOCAL ?
-					      MICA_UVMF_LOCAL :
-					      MICA_UVMF_ALL,
-				   0, MICA_UVMF_TLB_FLUSH, 0);
+		return mmuext_flush(v,
+				    op->cmd == MICA_MMUEXT_TLB_FLUSH_LOCAL ?
+					    MICA_UVMF_LOCAL :
+					    MICA_UVMF_ALL,
+				    0, MICA_UVMF_TLB_FLUSH, 0);
 	case MICA_MMUEXT_INVLPG_LOCAL:
 	case MICA_MMUEXT_INVLPG_ALL:
 		if (op->arg2 || !guest_range_ok(op->arg1, 1))
 			return -EINVAL;
-		return mmuext_flush(v, op->cmd == MICA_MMUEXT_INVLPG_LOCAL ?
-					      MICA_UVMF_LOCAL :
-					      MICA_UVMF_ALL,
-				   0, MICA_UVMF_INVLPG, op->arg1);
+		return mmuext_flush(v,
+				    op->cmd == MICA_MMUEXT_INVLPG_LOCAL ?
+					    MICA_UVMF_LOCAL :
+					    MICA_UVMF_ALL,
+				    0, MICA_UVMF_INVLPG, op->arg1);
 	case MICA_MMUEXT_TLB_FLUSH_MULTI:
 		if (op->arg1)
 			return -EINVAL;
 		return mmuext_flush(v, MICA_UVMF_MULTI, op->arg2,
-				   MICA_UVMF_TLB_FLUSH, 0);
+				    MICA_UVMF_TLB_FLUSH, 0);
 	case MICA_MMUEXT_INVLPG_MULTI:
 		if (!guest_range_ok(op->arg1, 1))
 			return -EINVAL;
 		return mmuext_flush(v, MICA_UVMF_MULTI, op->arg2,
-				   MICA_UVMF_INVLPG, op->arg1);
+				    MICA_UVMF_INVLPG, op->arg1);
 	default:
 		/* LDT and page copy are still to come. */
 		return -ENOSYS;

@@ -92,7 +92,8 @@ static int check_trap_table(const struct mica_trap_info *t)
 				return -EINVAL;
 			continue;
 		}
-		if ((ti->flags & ~(MICA_TRAP_DPL_MASK | MICA_TRAP_MASK_EVENTS)) ||
+		if ((ti->flags &
+		     ~(MICA_TRAP_DPL_MASK | MICA_TRAP_MASK_EVENTS)) ||
 		    dpl == 1 || dpl == 2 ||
 		    (ti->cs != GUEST_CS64 && ti->cs != (GUEST_CS64 & ~3)) ||
 		    !guest_address_ok(ti->address))

@@ -85,6 +85,9 @@ unsigned int smp_boot_cpus(void);
 /* Runs fn(arg) on every online CPU other than this one and waits. */
 void smp_call_others(void (*fn)(void *), void *arg);
 
+/* The CPUs that are online, bit per CPU id. */
+uint64_t arch_online_cpus(void);
+
 /* Interrupts 'cpu' so that it looks at its pending softirqs. */
 void arch_cpu_kick(unsigned int cpu);
 
