@@ -56,13 +56,14 @@ bool vcpu_is_running(const struct vcpu *v)
 
 /*
  * The one place that decides whether a vcpu may have a CPU.  Blocked
- * (events) and down vcpus are not VCPU_RUNNABLE; a toolstack pause count
- * belongs here as one more condition.
+ * (events) and down vcpus are not VCPU_RUNNABLE; a paused domain's vcpus
+ * keep their state but may not run.
  */
 static bool vcpu_runnable(const struct vcpu *v)
 {
 	return v->state == VCPU_RUNNABLE && !v->parked &&
-	       !READ_ONCE(v->domain->is_shutting_down);
+	       !READ_ONCE(v->domain->is_shutting_down) &&
+	       !READ_ONCE(v->domain->pause_count);
 }
 
 static bool vcpu_under(const struct vcpu *v)
@@ -246,6 +247,19 @@ void vcpu_stop(struct vcpu *v)
 	v->state = VCPU_DOWN;
 	check_locked(rq, v);
 	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+void vcpu_deschedule(struct vcpu *v)
+{
+	sched_vcpu_check(v); /* its domain's pause count is up */
+}
+
+void vcpu_wait_off_cpu(struct vcpu *v)
+{
+	if (v == current_vcpu())
+		return;
+	while (vcpu_is_running(v))
+		cpu_relax();
 }
 
 void sched_yield(void)

@@ -20,6 +20,7 @@
 #include <mica/timer.h>
 #include <mica/types.h>
 #include <asm/domain.h>
+#include <public/domctl.h>
 
 #define MAX_DOMAINS 1024
 #define MAX_VCPUS_PER_DOMAIN 32
@@ -48,7 +49,7 @@ struct vcpu {
 	/* Credit scheduler (common/schedule.c); run-queue lock of
 	 * 'processor' unless noted. */
 	int64_t credit; /* ns of CPU still owed; atomic */
-	uint64_t affinity; /* CPUs it may run on, bit per CPU */
+	uint64_t affinity; /* CPUs it may run on, bit per CPU (domctl) */
 	bool parked; /* its domain's cap is used up until next period */
 	bool yielded; /* gave up its slice: queue it behind every other */
 
@@ -82,6 +83,14 @@ struct domain {
 	unsigned int sched_active; /* runnable vcpus at the last accounting */
 	struct domain *sched_next; /* on the scheduler's domain list */
 
+	/* Toolstack control (common/domctl.c). */
+	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
+	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
+	uint64_t params[MICA_DOMPARAM_NR]; /* MICA_DOMCTL_set/get_param */
+
+	struct mica_e820_entry *memory_map; /* set_memory_map, or NULL */
+	unsigned int nr_memory_map;
+
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
 
@@ -97,7 +106,8 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages,
 			     int *err);
 
-/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor'. */
+/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor', which must be
+ * online; it may run on any CPU (affinity). */
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 			 unsigned int processor);
 
@@ -109,6 +119,39 @@ unsigned int domain_count(void);
  * and accounted to it.  NULL if d would exceed max_pages or memory is out.
  */
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
+
+/* The same, not limited by max_pages (still counted in tot_pages): the
+ * shared-info page, and exchanges, which give back what they take. */
+struct page_info *domain_alloc_pages_unlimited(struct domain *d,
+					       unsigned int order);
+
+/* Unlinks one of d's frames (released: count 0) and frees it. */
+void domain_free_page(struct domain *d, struct page_info *pg);
+
+/*
+ * A frame's last reference went (put_page): its owner is dying and had
+ * dropped its own; the frame is freed, and the domain with its last frame.
+ */
+void domain_page_last_put(struct page_info *pg);
+
+/*
+ * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
+ * guest_test verdict is not affected); returns once the domain is
+ * destroyed, or dying if other domains still map its frames.
+ */
+void domain_kill(struct domain *d);
+
+/* MICA_SCHEDOP_remote_shutdown: d shuts down as if it had asked, and is
+ * off every CPU on return.  -EALREADY if it is shutting down already. */
+int domain_remote_shutdown(struct domain *d, unsigned int reason);
+
+/*
+ * Pauses nest (pause_count).  domain_pause returns once no vcpu of d is on
+ * a CPU; domain_unpause makes the runnable ones run again when the count
+ * drops to 0 (-EINVAL if it is 0 already).  Never on the caller's domain.
+ */
+void domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
 
 /*
  * The guest (or the hypervisor on its behalf) stops the domain: every vcpu
@@ -133,5 +176,7 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);
+/* The frame of d's shared-info page (domctl get_info). */
+uint64_t arch_domain_shared_info_mfn(const struct domain *d);
 
 #endif

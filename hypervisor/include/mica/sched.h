@@ -54,6 +54,11 @@ void vcpu_stop(struct vcpu *v);
 void sched_vcpu_check(struct vcpu *v);
 /* True while v's registers are live on some CPU. */
 bool vcpu_is_running(const struct vcpu *v);
+/* Takes v off its run queue and out of its CPU (paused domain), keeping
+ * its state; vcpu_wake() puts it back. */
+void vcpu_deschedule(struct vcpu *v);
+/* Waits until v is on no CPU (not for the calling vcpu). */
+void vcpu_wait_off_cpu(struct vcpu *v);
 
 /* The current vcpu gives up the rest of its slice. */
 void sched_yield(void);

@@ -8,6 +8,7 @@
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
+#include <mica/memory.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
@@ -36,8 +37,9 @@ static bool owned_by(mfn_t mfn, const struct domain *d)
  * table) with 'val': the new entry's references are taken first, then it
  * is written, then the old entry's are dropped.
  */
-static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
-			unsigned int idx, uint64_t val, bool preserve_ad)
+static int update_entry(struct domain *d, struct domain *fd, mfn_t mfn,
+			unsigned int level, unsigned int idx, uint64_t val,
+			bool preserve_ad)
 {
 	uint64_t *entry = (uint64_t *)mfn_to_virt(mfn) + idx;
 	uint64_t old = *entry;
@@ -48,7 +50,7 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	     idx < MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS))
 		return -EPERM; /* T5 */
 	if (val & PTE_P) {
-		rc = pv_get_entry(&val, level, d);
+		rc = pv_get_entry_foreign(&val, level, d, fd);
 		if (rc)
 			return rc;
 	}
@@ -66,7 +68,8 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	return 0;
 }
 
-static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
+static int mmu_update_one(struct domain *d, struct domain *fd,
+			  const struct mica_mmu_update *r)
 {
 	uint64_t ptr = r->ptr & ~MICA_MMU_REQUEST_MASK;
 	mfn_t mfn = ptr >> PAGE_SHIFT;
@@ -84,7 +87,7 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
 		type = pv_page_type(mfn);
 		if (type < PGT_L1 || type > PGT_L4)
 			return -EINVAL;
-		return update_entry(d, mfn, type - PGT_L1 + 1,
+		return update_entry(d, fd, mfn, type - PGT_L1 + 1,
 				    (ptr & (PAGE_SIZE - 1)) / 8, r->val,
 				    (r->ptr & MICA_MMU_REQUEST_MASK) ==
 					    MICA_MMU_PT_UPDATE_PRESERVE_AD);
@@ -109,7 +112,8 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
 static long run_batch(struct vcpu *v, unsigned int nr, uint64_t items,
 		      uint64_t count_arg, size_t size, uint64_t done_gaddr,
 		      uint64_t foreign,
-		      int (*one)(struct vcpu *v, const void *item))
+		      int (*one)(struct vcpu *v, void *ctx, const void *item),
+		      void *ctx)
 {
 	struct domain *d = v->domain;
 	uint64_t item[3]; /* the larger of the two request structs */
@@ -132,7 +136,7 @@ static long run_batch(struct vcpu *v, unsigned int nr, uint64_t items,
 				rc = -EFAULT;
 				break;
 			}
-			rc = one(v, item);
+			rc = one(v, ctx, item);
 			if (rc)
 				break;
 		}
@@ -144,22 +148,31 @@ static long run_batch(struct vcpu *v, unsigned int nr, uint64_t items,
 	return rc;
 }
 
-static int mmu_update_item(struct vcpu *v, const void *item)
+static int mmu_update_item(struct vcpu *v, void *fd, const void *item)
 {
-	return mmu_update_one(v->domain, item);
+	return mmu_update_one(v->domain, fd, item);
 }
 
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 		   uint64_t foreign, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
+	struct domain *fd = NULL;
 
 	(void)a5;
-	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id)
-		return v->domain->privileged ? -ESRCH : -EPERM;
+	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id) {
+		/* Only the privileged domain maps another's frames (T4a). */
+		if (!v->domain->privileged)
+			return -EPERM;
+		fd = foreign < MICA_DOMID_FIRST_RESERVED ?
+			     domain_lookup((uint16_t)foreign) :
+			     NULL;
+		if (!fd || READ_ONCE(fd->is_dying))
+			return -ESRCH;
+	}
 	return run_batch(v, MICA_HC_mmu_update, reqs, count,
 			 sizeof(struct mica_mmu_update), done_gaddr, foreign,
-			 mmu_update_item);
+			 mmu_update_item, fd);
 }
 
 static int set_base(struct vcpu *v, mfn_t mfn, bool user)
@@ -318,8 +331,9 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 	}
 }
 
-static int mmuext_item(struct vcpu *v, const void *item)
+static int mmuext_item(struct vcpu *v, void *ctx, const void *item)
 {
+	(void)ctx;
 	return mmuext_one(v, item);
 }
 
@@ -331,7 +345,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 		return -EINVAL; /* ABI 1.0 */
 	return run_batch(current_vcpu(), MICA_HC_mmuext_op, ops, count,
 			 sizeof(struct mica_mmuext_op), done_gaddr, foreign,
-			 mmuext_item);
+			 mmuext_item, NULL);
 }
 
 /* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
@@ -376,11 +390,42 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 	irqf = pv_mm_lock(d);
 	l1 = l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
-		     update_entry(d, l1, 1, (va >> 12) & 511, pte, false) :
+		     update_entry(d, NULL, l1, 1, (va >> 12) & 511, pte,
+				  false) :
 		     -EINVAL;
 	pv_mm_unlock(d, irqf);
 	if (rc || !(flags & MICA_UVMF_FLUSH_MASK))
 		return rc;
 	flush_vcpus(v, vcpus, flags & MICA_UVMF_FLUSH_MASK, va);
 	return 0;
+}
+
+int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
+		     uint64_t gfn, bool readonly)
+{
+	struct domain *d = v->domain;
+	uint64_t pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+		       (readonly ? 0 : PTE_W);
+	unsigned long irqf;
+	mfn_t l1;
+	int rc;
+
+	/* PV: the gfn is the mfn; it must be fd's and allocated. */
+	if (!owned_by(gfn, fd) || gfn > (PTE_ADDR_MASK >> PAGE_SHIFT))
+		return -EINVAL;
+	if (!guest_range_ok(va, PAGE_SIZE))
+		return -EFAULT;
+	irqf = pv_mm_lock(d);
+	l1 = l1_of(v, va);
+	rc = l1 && pv_page_type(l1) == PGT_L1 ?
+		     update_entry(d, fd, l1, 1, (va >> 12) & 511, pte, false) :
+		     -EFAULT;
+	pv_mm_unlock(d, irqf);
+	if (rc == -EPERM)
+		rc = -EINVAL; /* released meanwhile */
+	if (!rc && d->max_vcpus > 1)
+		pv_flush_all_tlbs(); /* the old entry may be cached elsewhere */
+	else if (!rc)
+		invlpg((void *)va);
+	return rc;
 }

@@ -53,6 +53,10 @@ void pv_put_page_and_type(mfn_t mfn, struct domain *d);
  * in L1 entries).  pv_put_entry drops them.
  */
 int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d);
+/* The same for a privileged caller d whose L1 entries may also map frames
+ * of fd (mmu.h T4a, foreign mappings); fd NULL: d's frames only. */
+int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
+			 struct domain *fd);
 void pv_put_entry(uint64_t e, unsigned int level, struct domain *d);
 
 /*
@@ -69,5 +73,20 @@ void pv_flush_domain_tlbs(struct domain *d);
 unsigned int pv_page_type(mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);
 void pv_page_set_pinned(mfn_t mfn, bool pinned);
+
+/*
+ * Balloon release of one of d's frames: succeeds (0) only if the allocation
+ * is its last reference (no mapping, type, pin) and it is not the
+ * shared-info page; the count drops to 0 so no new reference can be taken.
+ * -EBUSY otherwise, -EINVAL if not d's.  pv_page_unrelease undoes it.
+ * Before the frame is reused, pv_flush_all_tlbs() must have run (stale
+ * TLB entries of past mappings).
+ */
+int pv_page_release(struct domain *d, struct page_info *pg);
+void pv_page_unrelease(struct page_info *pg);
+void pv_flush_all_tlbs(void);
+
+/* Destruction: drops d's base pointers and pins (see mm.c). */
+void pv_domain_relinquish_tables(struct domain *d);
 
 #endif
