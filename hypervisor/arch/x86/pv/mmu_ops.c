@@ -18,6 +18,7 @@
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/smp.h>
+#include <asm/pv_desc.h>
 #include <public/mmu.h>
 
 #define BATCH_CHUNK 64 /* items between preemption checks */
@@ -325,8 +326,10 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 			return -EINVAL;
 		return mmuext_flush(v, MICA_UVMF_MULTI, op->arg2,
 				    MICA_UVMF_INVLPG, op->arg1);
+	case MICA_MMUEXT_SET_LDT:
+		return pv_set_ldt(v, op->arg1, op->arg2);
 	default:
-		/* LDT and page copy are still to come. */
+		/* Page copy is still to come. */
 		return -ENOSYS;
 	}
 }
@@ -362,6 +365,17 @@ static mfn_t l1_of(const struct vcpu *v, uint64_t va)
 			return 0;
 	}
 	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va)
+{
+	mfn_t l1 = l1_of(v, va);
+	uint64_t e;
+
+	if (!l1)
+		return MFN_NONE;
+	e = ((const uint64_t *)mfn_to_virt(l1))[(va >> 12) & 511];
+	return (e & PTE_P) ? (e & PTE_ADDR_MASK) >> PAGE_SHIFT : MFN_NONE;
 }
 
 long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
