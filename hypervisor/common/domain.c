@@ -77,6 +77,7 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = evtchn_domain_init(d);
 	if (*err)
 		goto err_arch;
+	sched_domain_add(d);
 	return d;
 
 err_arch:
@@ -104,7 +105,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	v->domain = d;
 	v->state = VCPU_DOWN;
 	v->processor = processor;
-	v->affinity = ~0ULL;
+	v->affinity = ~0ULL; /* any CPU */
 	if (arch_vcpu_create(v)) {
 		xfree(v);
 		return NULL;
@@ -328,6 +329,7 @@ static void domain_destroy(struct domain *d)
 		if (d->vcpus[i])
 			vcpu_events_destroy(d->vcpus[i]);
 	evtchn_domain_destroy(d);
+	sched_domain_remove(d); /* before its vcpus are freed */
 	arch_domain_destroy(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		xfree(d->vcpus[i]);
@@ -437,9 +439,8 @@ int domain_unpause(struct domain *d)
 					      __ATOMIC_SEQ_CST));
 	if (c == 1)
 		for (unsigned int i = 0; i < d->max_vcpus; i++)
-			if (d->vcpus[i] &&
-			    READ_ONCE(d->vcpus[i]->state) == VCPU_RUNNABLE)
-				vcpu_wake(d->vcpus[i]);
+			if (d->vcpus[i])
+				sched_vcpu_check(d->vcpus[i]);
 	return 0;
 }
 

@@ -40,6 +40,10 @@ _Static_assert(BOOT_DOMAIN_MAX_VCPUS == MAX_VCPUS_PER_DOMAIN,
 
 static uint64_t dom0_mem;
 param_size("dom0_mem", dom0_mem);
+/* vcpus of dom0 (default: one per online CPU); vcpu 0 starts, the guest
+ * brings up the others (public/vcpu.h). */
+static unsigned int dom0_max_vcpus;
+param_uint("dom0_max_vcpus", dom0_max_vcpus);
 
 /* The guest's memory as the builder sees it. */
 struct build {
@@ -256,6 +260,7 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	struct elf_info elf;
 	struct layout l;
 	struct page_info *shared_pg;
+	unsigned int nr_vcpus = bd->vcpus;
 	struct vcpu *v;
 	char why[128];
 	int rc;
@@ -292,7 +297,11 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		return -EINVAL;
 	}
 
-	b.d = domain_create(domid, bd->name, bd->privileged, bd->vcpus,
+	if (domid == 0) /* one per CPU unless dom0_max_vcpus= says */
+		nr_vcpus =
+			MIN(dom0_max_vcpus ? dom0_max_vcpus : nr_cpus_online,
+			    MIN(MAX_VCPUS_PER_DOMAIN, MICA_SHARED_INFO_VCPUS));
+	b.d = domain_create(domid, bd->name, bd->privileged, nr_vcpus,
 			    b.nr_pages + 1, &rc);
 	if (!b.d) {
 		pr_err("%s: cannot create the domain (%d)\n", bd->name, rc);
@@ -300,7 +309,7 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	}
 	/* Spread the domains' first vcpus over the CPUs. */
 	v = vcpu_create(b.d, 0, domid % nr_cpus_online);
-	for (unsigned int i = 1; v && i < bd->vcpus; i++)
+	for (unsigned int i = 1; v && i < nr_vcpus; i++)
 		if (!vcpu_create(b.d, i, (domid + i) % nr_cpus_online))
 			v = NULL;
 	b.p2m = xmalloc(b.nr_pages * sizeof(uint64_t));
@@ -368,14 +377,15 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	v->arch.regs.rflags = 0x2;
 	v->arch.cr3_kernel = b.p2m[b.pt_pfn] << PAGE_SHIFT;
 	v->arch.kernel_mode = true;
+	v->initialised = true;
 
 	pr_info("%s: domain %u, %s kernel, %lu MiB, %u vcpu%s, entry %lx, "
 		"%lu page-table frames\n",
 		bd->name, domid, elf.guest_os[0] ? elf.guest_os : "PV",
-		b.nr_pages >> 8, bd->vcpus, bd->vcpus > 1 ? "s" : "", elf.entry,
+		b.nr_pages >> 8, nr_vcpus, nr_vcpus > 1 ? "s" : "", elf.entry,
 		b.nr_pt);
 	xfree(b.p2m);
-	vcpu_wake(v);
+	vcpu_up(v);
 	return 0;
 
 err_free_p2m:
