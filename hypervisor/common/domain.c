@@ -4,6 +4,7 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
@@ -73,6 +74,9 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = arch_domain_create(d);
 	if (*err)
 		goto err_unlist;
+	*err = grant_table_create(d);
+	if (*err)
+		goto err_unlist; /* arch_domain_create allocates nothing */
 	return d;
 
 err_unlist:
@@ -144,7 +148,11 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 	return pg;
 }
 
-/* Returns every frame of a dead domain to the allocator. */
+/*
+ * Drops the allocation reference of every frame of a dead domain: frames
+ * nothing else references return to the allocator; the others are held
+ * until domain_frame_released (mm lock held).
+ */
 static void domain_relinquish_memory(struct domain *d)
 {
 	uint32_t mfn = d->page_list_head;
@@ -153,11 +161,58 @@ static void domain_relinquish_memory(struct domain *d)
 		struct page_info *pg = mfn_to_page(mfn);
 		uint32_t next = pg->next;
 
-		free_pages(pg, 0);
-		d->tot_pages--;
+		if (pg->count && --pg->count == 0) {
+			free_pages(pg, 0);
+			d->tot_pages--;
+		} else {
+			d->held_frames++;
+		}
 		mfn = next;
 	}
 	d->page_list_head = PFN_NONE;
+}
+
+bool domain_frame_released(struct domain *d, struct page_info *pg)
+{
+	free_pages(pg, 0);
+	if (d->tot_pages)
+		d->tot_pages--; /* grant-table frames were never counted */
+	return --d->held_frames == 0;
+}
+
+void domain_take_frame(struct domain *d, struct page_info *pg)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+
+	if (pg->prev != PFN_NONE)
+		mfn_to_page(pg->prev)->next = pg->next;
+	else
+		d->page_list_head = pg->next;
+	if (pg->next != PFN_NONE)
+		mfn_to_page(pg->next)->prev = pg->prev;
+	pg->next = pg->prev = PFN_NONE;
+	d->tot_pages--;
+	spin_unlock_irqrestore(&d->lock, flags);
+}
+
+int domain_give_frame(struct domain *d, struct page_info *pg)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+	uint32_t mfn = (uint32_t)page_to_mfn(pg);
+
+	if (d->is_dying || d->tot_pages >= d->max_pages) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return -ENOMEM;
+	}
+	pg->owner = d->id;
+	pg->prev = PFN_NONE;
+	pg->next = d->page_list_head;
+	if (d->page_list_head != PFN_NONE)
+		mfn_to_page(d->page_list_head)->prev = mfn;
+	d->page_list_head = mfn;
+	d->tot_pages++;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return 0;
 }
 
 static const char *shutdown_reason_name(unsigned int reason)
@@ -203,18 +258,48 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	domain_shutdown(d, MICA_SHUTDOWN_crash);
 }
 
+/*
+ * Tears a dead domain down (no vcpu of it runs): its grant mappings go,
+ * then its page tables' references, then its own references on its
+ * frames.  held_frames carries a bias of one while this runs, so that
+ * releases by other domains meanwhile never finish it early.
+ */
 static void domain_destroy(struct domain *d)
 {
+	uint64_t frames = d->tot_pages, held;
 	unsigned long flags;
-	uint64_t frames = d->tot_pages;
 
+	flags = spin_lock_irqsave(domain_mm_lock(d));
+	d->held_frames = 1;
+	spin_unlock_irqrestore(domain_mm_lock(d), flags);
+
+	grant_table_unmap_all(d);
 	arch_domain_destroy(d);
+	grant_table_release_frames(d);
+	flags = spin_lock_irqsave(domain_mm_lock(d));
 	domain_relinquish_memory(d);
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
+	held = --d->held_frames;
+	spin_unlock_irqrestore(domain_mm_lock(d), flags);
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		xfree(d->vcpus[i]);
+		d->vcpus[i] = NULL;
+	}
 	pr_info("domain %u (%s): destroyed, %lu KiB returned, %lu MiB free\n",
-		d->id, d->name, frames * 4, page_alloc_free_frames() / 256);
+		d->id, d->name, (frames - d->tot_pages) * 4,
+		page_alloc_free_frames() / 256);
+	if (held)
+		pr_info("domain %u (%s): %lu frames still mapped by other "
+			"domains; dying until they are unmapped\n",
+			d->id, d->name, held);
+	else
+		domain_finish(d);
+}
 
+void domain_finish(struct domain *d)
+{
+	unsigned long flags;
+
+	grant_table_free(d);
 	flags = spin_lock_irqsave(&domain_list_lock);
 	domains[d->id] = NULL;
 	nr_domains--;

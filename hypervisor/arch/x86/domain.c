@@ -23,12 +23,16 @@ int arch_domain_create(struct domain *d)
 
 void arch_domain_destroy(struct domain *d)
 {
-	/* Its frames go back to the allocator: forget their pfns. */
+	unsigned long flags = spin_lock_irqsave(&d->arch.mm_lock);
+
+	arch_domain_relinquish_tables(d);
+	/* Its frames leave it: forget their pfns. */
 	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
 	     mfn = mfn_to_page(mfn)->next)
 		m2p_set(mfn, MICA_INVALID_FRAME);
-	/* The shared-info frame is on the page list and freed with it. */
+	/* The shared-info frame is on the page list and released with it. */
 	d->arch.shared_info = NULL;
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
 }
 
 int arch_vcpu_create(struct vcpu *v)

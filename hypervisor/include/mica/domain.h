@@ -8,7 +8,9 @@
  *
  * Lifetime: domain_create() -> running -> domain_shutdown() (the guest
  * asked, or domain_crash() on its behalf) -> destroyed once none of its
- * vcpus is on a CPU any more; then all its memory returns to the allocator.
+ * vcpus is on a CPU any more: its grant mappings go, its memory returns
+ * to the allocator, except frames other domains still map (grants), which
+ * keep the dying domain (and its id) until the last is released.
  *
  * Locking: domain_list_lock protects the domain table; d->lock protects
  * the page list, the counters and the shutdown state.
@@ -66,6 +68,12 @@ struct domain {
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
 
+	/* Grants (mica/grant_table.h).  held_frames: once dying, frames
+	 * still referenced from other domains (mm lock); the domain lingers
+	 * until it is 0. */
+	struct grant_table *grant;
+	uint64_t held_frames;
+
 	struct arch_domain arch;
 };
 
@@ -106,6 +114,22 @@ void domain_crash(struct domain *d, const char *fmt, ...)
  * scheduler after it switched away from a vcpu.
  */
 void domain_reap(void);
+
+/*
+ * A frame of dying domain d lost its last reference (d's mm lock held):
+ * it returns to the allocator.  True when it was d's last held frame: the
+ * caller then calls domain_finish(d) once it has dropped the lock.
+ */
+bool domain_frame_released(struct domain *d, struct page_info *pg);
+/* Forgets a dead domain whose last frame is gone. */
+void domain_finish(struct domain *d);
+
+/*
+ * Moves one frame out of d's allocation (domain_take_frame) or into it
+ * (domain_give_frame, which owns it to d; -ENOMEM at max_pages or dying).
+ */
+void domain_take_frame(struct domain *d, struct page_info *pg);
+int domain_give_frame(struct domain *d, struct page_info *pg);
 
 /* Appends text from the guest's console to its line buffer / the log. */
 void domain_console_write(struct domain *d, const char *buf, size_t len);

@@ -10,9 +10,11 @@
 #define ESRCH 3
 #define ENOENT 2
 #define EIO 5
+#define EBADF 9
 #define E2BIG 7
 #define EAGAIN 11
 #define ENOMEM 12
+#define EACCES 13
 #define EFAULT 14
 #define EBUSY 16
 #define EEXIST 17

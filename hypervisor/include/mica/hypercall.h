@@ -19,6 +19,8 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 		   uint64_t a5);
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		 uint64_t a5);
+long do_grant_table_op(uint64_t cmd, uint64_t ops, uint64_t count, uint64_t a4,
+		       uint64_t a5);
 
 /* x86 PV paging. */
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,

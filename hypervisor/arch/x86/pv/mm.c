@@ -42,7 +42,7 @@ static uint64_t addr_mask(void)
 }
 
 /* A general reference on a frame the domain may map. */
-static int get_page(mfn_t mfn, struct domain *d)
+int pv_get_page(mfn_t mfn, struct domain *d)
 {
 	struct page_info *pg;
 
@@ -57,9 +57,13 @@ static int get_page(mfn_t mfn, struct domain *d)
 	return 0;
 }
 
-static void put_page(mfn_t mfn)
+bool pv_put_page(mfn_t mfn)
 {
-	mfn_to_page(mfn)->count--;
+	struct page_info *pg = mfn_to_page(mfn);
+
+	if (!pg->count)
+		return false; /* a bug elsewhere; never underflow */
+	return --pg->count == 0;
 }
 
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level);
@@ -114,7 +118,7 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	return 0;
 }
 
-static void put_type(mfn_t mfn, struct domain *d)
+void pv_put_type(mfn_t mfn, struct domain *d)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 	unsigned int type = type_of(pg);
@@ -133,20 +137,20 @@ static void put_type(mfn_t mfn, struct domain *d)
 
 int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
 {
-	int rc = get_page(mfn, d);
+	int rc = pv_get_page(mfn, d);
 
 	if (rc)
 		return rc;
 	rc = get_type(mfn, d, type);
 	if (rc)
-		put_page(mfn);
+		pv_put_page(mfn);
 	return rc;
 }
 
 void pv_put_page_and_type(mfn_t mfn, struct domain *d)
 {
-	put_type(mfn, d);
-	put_page(mfn);
+	pv_put_type(mfn, d);
+	pv_put_page(mfn);
 }
 
 unsigned int pv_page_type(mfn_t mfn)
@@ -189,7 +193,7 @@ int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d)
 		v &= ~PTE_G;
 	*e = v;
 	if (level == 1 && !(v & PTE_W))
-		return get_page(mfn, d); /* read-only: any type may stay */
+		return pv_get_page(mfn, d); /* read-only: any type may stay */
 	return pv_get_page_and_type(
 		mfn, d, level == 1 ? PGT_WRITABLE : PGT_L1 + level - 2);
 }
@@ -199,7 +203,7 @@ void pv_put_entry(uint64_t e, unsigned int level, struct domain *d)
 	mfn_t mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
 	if (level == 1 && !(e & PTE_W))
-		put_page(mfn);
+		pv_put_page(mfn);
 	else
 		pv_put_page_and_type(mfn, d);
 }
@@ -254,5 +258,34 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level)
 		}
 		if (t[i] & PTE_P)
 			pv_put_entry(t[i], level, d);
+	}
+}
+
+/*
+ * A dying domain (no vcpu runs): drops its base pointers and pins.  Every
+ * table is reachable only from those (T2: no recursive tables), so all of
+ * its tables devalidate, and what remains on its frames is their
+ * allocation and references held from outside (grant mappings).
+ */
+void arch_domain_relinquish_tables(struct domain *d)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+
+		if (!v)
+			continue;
+		if (v->arch.cr3_user)
+			pv_put_page_and_type(v->arch.cr3_user >> PAGE_SHIFT, d);
+		if (v->arch.cr3_kernel)
+			pv_put_page_and_type(v->arch.cr3_kernel >> PAGE_SHIFT,
+					     d);
+		v->arch.cr3_user = v->arch.cr3_kernel = 0;
+	}
+	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
+	     mfn = mfn_to_page(mfn)->next) {
+		if (pv_page_pinned(mfn)) {
+			pv_page_set_pinned(mfn, false);
+			pv_put_page_and_type(mfn, d);
+		}
 	}
 }

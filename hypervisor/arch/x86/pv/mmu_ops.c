@@ -6,6 +6,7 @@
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/page_alloc.h>
@@ -45,6 +46,8 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	    (idx >= MICA_L4_FIRST_HYPERVISOR_SLOT &&
 	     idx < MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS))
 		return -EPERM; /* T5 */
+	if (level == 1 && grant_pte_in_use(d, (mfn << PAGE_SHIFT) + idx * 8))
+		return -EBUSY; /* T9: the grant's; unmap_grant_ref removes it */
 	if (val & PTE_P) {
 		rc = pv_get_entry(&val, level, d);
 		if (rc)
@@ -243,8 +246,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 			 mmuext_item);
 }
 
-/* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
-static mfn_t l1_of(const struct vcpu *v, uint64_t va)
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 {
 	uint64_t e = v->arch.cr3_kernel;
 
@@ -278,7 +280,7 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 	if ((va & (PAGE_SIZE - 1)) || !guest_range_ok(va, PAGE_SIZE))
 		return -EINVAL;
 	irqf = spin_lock_irqsave(&d->arch.mm_lock);
-	l1 = l1_of(v, va);
+	l1 = pv_l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
 		     update_entry(d, l1, 1, (va >> 12) & 511, pte, false) :
 		     -EINVAL;

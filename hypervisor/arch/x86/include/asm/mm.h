@@ -48,6 +48,17 @@ int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type);
 void pv_put_page_and_type(mfn_t mfn, struct domain *d);
 
 /*
+ * A general reference alone (a read-only mapping): 0, -EINVAL (no such
+ * frame), -EPERM (not d's), -EBUSY (count saturated).  pv_put_page drops
+ * one and says whether it was the last (only a dying domain's frames ever
+ * reach 0: their allocation holds one).  pv_put_type drops a type
+ * reference alone.
+ */
+int pv_get_page(mfn_t mfn, struct domain *d);
+bool pv_put_page(mfn_t mfn);
+void pv_put_type(mfn_t mfn, struct domain *d);
+
+/*
  * Checks a present entry for a level-'level' table (T4) and takes the
  * references it implies; adjusts *e to the value to store (U set, G clear
  * in L1 entries).  pv_put_entry drops them.
@@ -59,5 +70,9 @@ void pv_put_entry(uint64_t e, unsigned int level, struct domain *d);
 unsigned int pv_page_type(mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);
 void pv_page_set_pinned(mfn_t mfn, bool pinned);
+
+/* The L1 frame mapping va in v's kernel tables, or 0 (mm lock held). */
+struct vcpu;
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va);
 
 #endif

@@ -81,6 +81,8 @@ unsigned int smp_boot_cpus(void);
 
 /* Runs fn(arg) on every online CPU other than this one and waits. */
 void smp_call_others(void (*fn)(void *), void *arg);
+/* The same on the online CPUs in 'cpus' (bit n: CPU n), this one excepted. */
+void smp_call_mask(uint64_t cpus, void (*fn)(void *), void *arg);
 
 /* Interrupts 'cpu' so that it looks at its pending softirqs. */
 void arch_cpu_kick(unsigned int cpu);
