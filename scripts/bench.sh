@@ -8,7 +8,7 @@ build=${BUILD:-$top/build}
 logs=$build/bench-logs
 mkdir -p "$logs"
 status=0
-for guest in bench_pv; do
+for guest in bench_pv bench_grant; do
 	log=$logs/$guest.log
 	"$top/scripts/qemu.sh" --timeout 120 --smp 1 --log "$log" \
 		--append "guest_test" \
