@@ -18,7 +18,6 @@
 #include <public/domctl.h>
 #include <public/grant_table.h>
 
-#define GRANT_MAX_BATCH 65536 /* ops per call (no preemption yet) */
 #define UNMAP_CHUNK GRANT_FLUSH_MAX_VA /* unmaps per TLB flush */
 
 #define ENTRIES_PER_FRAME MICA_GRANT_ENTRIES_PER_FRAME
@@ -756,7 +755,7 @@ long do_grant_table_op(uint64_t cmd, uint64_t ops, uint64_t count, uint64_t a4,
 	(void)a5;
 	if (cmd > MICA_GNTTABOP_transfer)
 		return -ENOSYS;
-	if (!count || count > GRANT_MAX_BATCH)
+	if (!count || count > MICA_GNTTAB_MAX_BATCH)
 		return -EINVAL;
 	switch (cmd) {
 	case MICA_GNTTABOP_map_grant_ref:
