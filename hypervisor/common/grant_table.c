@@ -100,18 +100,6 @@ static void unpin_ref(struct domain *granter, uint32_t ref, bool write)
 			   granter->is_dying);
 }
 
-/*
- * Drops a frame reference of granter's (granter's lock held).  True when
- * the dying granter lost its last frame and must be finished after the
- * locks are dropped.
- */
-static bool frame_put(struct domain *granter, mfn_t frame, bool write)
-{
-	if (!arch_grant_frame_put(frame, granter, write))
-		return false;
-	return domain_frame_released(granter, mfn_to_page(frame));
-}
-
 int grant_table_create(struct domain *d)
 {
 	struct grant_table *gt = xzalloc(sizeof(*gt));
@@ -164,25 +152,19 @@ static int table_grow(struct domain *d, uint32_t nr)
 	}
 	while (gt->nr_frames < nr) {
 		struct grant_active *act = xzalloc(ACTIVE_BYTES);
-		struct page_info *pg = alloc_pages(0, d->id);
+		struct page_info *pg = domain_alloc_pages_unlimited(d, 0);
 		mfn_t mfn;
 
 		if (!act || !pg) {
 			xfree(act);
 			if (pg)
-				free_pages(pg, 0);
+				domain_free_page(d, pg);
 			return -ENOMEM;
 		}
 		mfn = page_to_mfn(pg);
-		memset(page_to_virt(pg), 0, PAGE_SIZE);
-		/*
-		 * The hypervisor's references: the frame's own, and a
-		 * writable type so it never becomes a table (T1).
-		 */
-		pg->count = 1;
+		/* A writable type for good, so it never becomes a table (T1). */
 		if (arch_grant_frame_get(mfn, d, true)) {
-			pg->count = 0;
-			free_pages(pg, 0);
+			domain_free_page(d, pg);
 			xfree(act);
 			return -ENOMEM;
 		}
@@ -291,7 +273,7 @@ static int map_check_args(struct domain *self,
  */
 static int map_locked(struct vcpu *v, struct domain *granter,
 		      const struct mica_gnttab_map_grant_ref *op,
-		      uint32_t handle)
+		      uint32_t handle, mfn_t *put_frame)
 {
 	struct domain *self = v->domain;
 	struct maptrack *mt = &self->grant->maptrack;
@@ -336,7 +318,9 @@ static int map_locked(struct vcpu *v, struct domain *granter,
 err_put_pte:
 	arch_grant_pte_put(self, pte);
 err_put_frame:
-	frame_put(granter, frame, write); /* granter is alive: not last */
+	if (write)
+		arch_grant_frame_put_type(frame, granter);
+	*put_frame = frame; /* the general reference, once unlocked */
 err_unpin:
 	unpin_ref(granter, op->ref, write);
 	return rc;
@@ -345,6 +329,7 @@ err_unpin:
 static int map_one(struct vcpu *v, struct mica_gnttab_map_grant_ref *op)
 {
 	struct domain *self = v->domain, *granter;
+	mfn_t put_frame = MICA_INVALID_FRAME;
 	unsigned long flags;
 	uint32_t handle;
 	int rc = map_check_args(self, op);
@@ -365,7 +350,7 @@ static int map_one(struct vcpu *v, struct mica_gnttab_map_grant_ref *op)
 	} else {
 		rc = maptrack_alloc(&self->grant->maptrack, &handle);
 		if (!rc) {
-			rc = map_locked(v, granter, op, handle);
+			rc = map_locked(v, granter, op, handle, &put_frame);
 			if (rc)
 				maptrack_free(&self->grant->maptrack, handle);
 		}
@@ -381,6 +366,8 @@ static int map_one(struct vcpu *v, struct mica_gnttab_map_grant_ref *op)
 				<< PAGE_SHIFT;
 	}
 	unlock_pair(self, granter, flags);
+	if (put_frame != MICA_INVALID_FRAME)
+		arch_grant_frame_put(put_frame);
 	return rc;
 }
 
@@ -429,7 +416,8 @@ static void unmap_finish(struct domain *self, uint32_t handle)
 	struct maptrack_entry *m;
 	struct domain *granter;
 	unsigned long flags;
-	bool write, finish;
+	mfn_t frame;
+	bool write;
 
 	flags = spin_lock_irqsave(domain_mm_lock(self));
 	m = maptrack_get(mt, handle);
@@ -439,14 +427,15 @@ static void unmap_finish(struct domain *self, uint32_t handle)
 
 	flags = lock_pair(self, granter);
 	write = !(m->map_flags & MICA_GNTMAP_readonly);
+	frame = m->frame;
 	if (m->pte_maddr)
 		arch_grant_pte_put(self, m->pte_maddr);
-	finish = frame_put(granter, m->frame, write);
+	if (write)
+		arch_grant_frame_put_type(frame, granter);
 	unpin_ref(granter, m->ref, write);
 	maptrack_free(mt, handle);
 	unlock_pair(self, granter, flags);
-	if (finish)
-		domain_finish(granter);
+	arch_grant_frame_put(frame); /* last: it may free a dying granter */
 }
 
 /* The addresses to flush for a chunk; 0 means "flush everything". */
@@ -611,13 +600,13 @@ out:
 static void copy_side_put(struct copy_side *s)
 {
 	unsigned long flags = spin_lock_irqsave(domain_mm_lock(s->d));
-	bool finish = frame_put(s->d, s->frame, s->write);
 
+	if (s->write)
+		arch_grant_frame_put_type(s->frame, s->d);
 	if (s->grant)
 		unpin_ref(s->d, s->ref, s->write);
 	spin_unlock_irqrestore(domain_mm_lock(s->d), flags);
-	if (finish)
-		domain_finish(s->d);
+	arch_grant_frame_put(s->frame); /* last: it may free a dying s->d */
 }
 
 static int copy_one(struct domain *self, const struct mica_gnttab_copy *op)
@@ -702,21 +691,20 @@ static int transfer_one(struct domain *self,
 	rc = grant_transfer_commit(e, self->id);
 	if (rc)
 		goto out;
-	rc = arch_grant_transfer_check(self, op->gfn);
-	if (!rc) {
+	rc = arch_grant_transfer_take(self, op->gfn);
+	if (!rc && to != self) {
 		struct page_info *pg = mfn_to_page(op->gfn);
 
-		domain_take_frame(self, pg);
 		rc = domain_give_frame(to, pg);
 		if (rc)
-			domain_give_frame(self, pg); /* it fits: it just left */
+			arch_grant_transfer_undo(op->gfn);
 	}
-	if (rc) {
+	if (!rc)
+		arch_grant_transfer_done(op->gfn);
+	if (rc)
 		grant_transfer_abort(e);
-	} else {
-		arch_grant_frame_moved(op->gfn);
+	else
 		grant_transfer_complete(e, op->gfn);
-	}
 out:
 	unlock_pair(self, to, flags);
 	return rc;
@@ -809,12 +797,9 @@ void grant_table_release_frames(struct domain *d)
 	for (uint32_t i = 0; i < gt->nr_frames; i++) {
 		mfn_t mfn = gt->frames[i];
 
-		/* The writable type, then the frame's own reference. */
-		arch_grant_frame_put(mfn, d, true);
-		if (arch_grant_frame_put(mfn, d, false))
-			free_pages(mfn_to_page(mfn), 0);
-		else
-			d->held_frames++; /* mapped elsewhere */
+		/* Its allocation still holds it: this is never the last. */
+		arch_grant_frame_put_type(mfn, d);
+		arch_grant_frame_put(mfn);
 	}
 	spin_unlock_irqrestore(domain_mm_lock(d), flags);
 }

@@ -66,20 +66,16 @@ void vcpu_wake(struct vcpu *v)
 		return;
 	}
 	v->state = VCPU_RUNNABLE;
-	if (!v->running)
+	if (!v->running && !READ_ONCE(v->domain->pause_count))
 		runq_push(rq, v);
 	spin_unlock_irqrestore(&rq->lock, flags);
 	if (v->processor == smp_processor_id() || !rq->current)
 		softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
 }
 
-void vcpu_stop(struct vcpu *v)
+/* Unlinks v from its queue (lock held). */
+static void runq_remove(struct run_queue *rq, struct vcpu *v)
 {
-	struct run_queue *rq = &run_queues[v->processor];
-	unsigned long flags = spin_lock_irqsave(&rq->lock);
-
-	v->state = VCPU_DOWN;
-	/* Unlink from the queue; a running vcpu leaves at its next switch. */
 	for (struct vcpu **p = &rq->head, *prev = NULL; *p;
 	     prev = *p, p = &(*p)->runq_next) {
 		if (*p == v) {
@@ -90,6 +86,36 @@ void vcpu_stop(struct vcpu *v)
 			break;
 		}
 	}
+}
+
+void vcpu_deschedule(struct vcpu *v)
+{
+	struct run_queue *rq = &run_queues[v->processor];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	runq_remove(rq, v);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	/* A running v leaves at the switch: paused vcpus are not requeued. */
+	if (READ_ONCE(v->running))
+		softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
+}
+
+void vcpu_wait_off_cpu(struct vcpu *v)
+{
+	if (v == current_vcpu())
+		return;
+	while (READ_ONCE(v->running))
+		cpu_relax();
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+	struct run_queue *rq = &run_queues[v->processor];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	v->state = VCPU_DOWN;
+	/* Unlink from the queue; a running vcpu leaves at its next switch. */
+	runq_remove(rq, v);
 	spin_unlock_irqrestore(&rq->lock, flags);
 	softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
 }
@@ -121,7 +147,8 @@ static void schedule(void)
 	prev = rq->current;
 	if (prev) {
 		prev->runtime_ns += now - prev->slice_start;
-		if (prev->state == VCPU_RUNNABLE)
+		if (prev->state == VCPU_RUNNABLE &&
+		    !READ_ONCE(prev->domain->pause_count))
 			runq_push(rq, prev);
 	}
 	next = runq_pop(rq);

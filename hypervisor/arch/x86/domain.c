@@ -2,11 +2,13 @@
 /* x86 domain and vcpu state, and the context switch. */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/m2p.h>
+#include <asm/mm.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -17,26 +19,44 @@
 
 int arch_domain_create(struct domain *d)
 {
+	struct page_info *pg;
+	struct mica_shared_info *shared;
+
 	spin_lock_init(&d->arch.mm_lock);
+	pg = domain_alloc_pages_unlimited(d, 0);
+	if (!pg)
+		return -ENOMEM;
+	shared = page_to_virt(pg);
+	for (unsigned int i = 0; i < MICA_SHARED_INFO_VCPUS; i++)
+		shared->vcpu_info[i].evtchn_upcall_mask = 1;
+	d->arch.shared_info = pg;
+	arch_domain_set_wallclock(d);
 	return 0;
 }
 
 void arch_domain_destroy(struct domain *d)
 {
-	unsigned long flags = spin_lock_irqsave(&d->arch.mm_lock);
-
-	arch_domain_relinquish_tables(d);
-	/* Its frames leave it: forget their pfns. */
+	pv_domain_relinquish_tables(d);
+	/* Its frames go back to the allocator: forget their pfns. */
 	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
 	     mfn = mfn_to_page(mfn)->next)
 		m2p_set(mfn, MICA_INVALID_FRAME);
-	/* The shared-info frame is on the page list and released with it. */
+	/* The shared-info frame is on the page list and freed with it. */
 	d->arch.shared_info = NULL;
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+}
+
+uint64_t arch_domain_shared_info_mfn(const struct domain *d)
+{
+	return d->arch.shared_info ? page_to_mfn(d->arch.shared_info) : 0;
 }
 
 int arch_vcpu_create(struct vcpu *v)
 {
+	struct mica_shared_info *shared =
+		page_to_virt(v->domain->arch.shared_info);
+
+	if (v->id < MICA_SHARED_INFO_VCPUS)
+		v->arch.vcpu_info = &shared->vcpu_info[v->id];
 	v->arch.kernel_mode = true;
 	v->arch.ds = v->arch.es = GUEST_DS; /* public/start_info.h */
 	return 0;

@@ -8,9 +8,7 @@
  *
  * Lifetime: domain_create() -> running -> domain_shutdown() (the guest
  * asked, or domain_crash() on its behalf) -> destroyed once none of its
- * vcpus is on a CPU any more: its grant mappings go, its memory returns
- * to the allocator, except frames other domains still map (grants), which
- * keep the dying domain (and its id) until the last is released.
+ * vcpus is on a CPU any more; then all its memory returns to the allocator.
  *
  * Locking: domain_list_lock protects the domain table; d->lock protects
  * the page list, the counters and the shutdown state.
@@ -22,6 +20,7 @@
 #include <mica/timer.h>
 #include <mica/types.h>
 #include <asm/domain.h>
+#include <public/domctl.h>
 
 #define MAX_DOMAINS 1024
 #define MAX_VCPUS_PER_DOMAIN 32
@@ -46,6 +45,8 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
+	/* MICA_DOMCTL_set_vcpu_affinity: bit c = may run on CPU c. */
+	uint64_t affinity;
 	struct arch_vcpu arch;
 };
 
@@ -65,14 +66,20 @@ struct domain {
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
 
+	/* Toolstack control (common/domctl.c). */
+	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
+	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
+	uint64_t params[MICA_DOMPARAM_NR]; /* MICA_DOMCTL_set/get_param */
+
+	struct mica_e820_entry *memory_map; /* set_memory_map, or NULL */
+	unsigned int nr_memory_map;
+
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
 
-	/* Grants (mica/grant_table.h).  held_frames: once dying, frames
-	 * still referenced from other domains (mm lock); the domain lingers
-	 * until it is 0. */
+	/* Grants (mica/grant_table.h): destruction unmaps what the domain
+	 * has mapped first; what others map of it stays (dying). */
 	struct grant_table *grant;
-	uint64_t held_frames;
 
 	struct arch_domain arch;
 };
@@ -86,7 +93,8 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages,
 			     int *err);
 
-/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor'. */
+/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor', which must be
+ * online; it may run on any CPU (affinity). */
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 			 unsigned int processor);
 
@@ -98,6 +106,40 @@ unsigned int domain_count(void);
  * and accounted to it.  NULL if d would exceed max_pages or memory is out.
  */
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
+
+/* The same, not limited by max_pages (still counted in tot_pages): the
+ * shared-info page, grant-table frames (at most MICA_GRANT_MAX_FRAMES),
+ * and exchanges, which give back what they take. */
+struct page_info *domain_alloc_pages_unlimited(struct domain *d,
+					       unsigned int order);
+
+/* Unlinks one of d's frames (released: count 0) and frees it. */
+void domain_free_page(struct domain *d, struct page_info *pg);
+
+/*
+ * A frame's last reference went (put_page): its owner is dying and had
+ * dropped its own; the frame is freed, and the domain with its last frame.
+ */
+void domain_page_last_put(struct page_info *pg);
+
+/*
+ * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
+ * guest_test verdict is not affected); returns once the domain is
+ * destroyed, or dying if other domains still map its frames.
+ */
+void domain_kill(struct domain *d);
+
+/* MICA_SCHEDOP_remote_shutdown: d shuts down as if it had asked, and is
+ * off every CPU on return.  -EALREADY if it is shutting down already. */
+int domain_remote_shutdown(struct domain *d, unsigned int reason);
+
+/*
+ * Pauses nest (pause_count).  domain_pause returns once no vcpu of d is on
+ * a CPU; domain_unpause makes the runnable ones run again when the count
+ * drops to 0 (-EINVAL if it is 0 already).  Never on the caller's domain.
+ */
+void domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
 
 /*
  * The guest (or the hypervisor on its behalf) stops the domain: every vcpu
@@ -116,19 +158,10 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 void domain_reap(void);
 
 /*
- * A frame of dying domain d lost its last reference (d's mm lock held):
- * it returns to the allocator.  True when it was d's last held frame: the
- * caller then calls domain_finish(d) once it has dropped the lock.
+ * Moves a frame from its owner's allocation into d's (grant transfer; the
+ * owner is another live domain and the frame unreferenced): -ENOMEM at
+ * d's max_pages or if d is dying.
  */
-bool domain_frame_released(struct domain *d, struct page_info *pg);
-/* Forgets a dead domain whose last frame is gone. */
-void domain_finish(struct domain *d);
-
-/*
- * Moves one frame out of d's allocation (domain_take_frame) or into it
- * (domain_give_frame, which owns it to d; -ENOMEM at max_pages or dying).
- */
-void domain_take_frame(struct domain *d, struct page_info *pg);
 int domain_give_frame(struct domain *d, struct page_info *pg);
 
 /* Appends text from the guest's console to its line buffer / the log. */
@@ -138,5 +171,7 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);
+/* The frame of d's shared-info page (domctl get_info). */
+uint64_t arch_domain_shared_info_mfn(const struct domain *d);
 
 #endif

@@ -18,8 +18,10 @@
  *
  * Lifetime: when a domain dies it first unmaps everything it has mapped,
  * then gives up its own references; a frame another domain still maps
- * stays allocated ("held") and the domain lingers, dying, until the last
- * such frame is released (domain_frame_released).
+ * stays allocated and the domain lingers, dying, until the last such
+ * reference goes (domain_page_last_put).  So every access to a granter's
+ * state comes before the mapper drops its frame reference, with no lock
+ * of the granter held then.
  */
 #ifndef MICA_GRANT_TABLE_H
 #define MICA_GRANT_TABLE_H
@@ -66,8 +68,13 @@ bool grant_pte_in_use(struct domain *d, uint64_t pte_maddr);
  */
 /* A general (and with write a writable type) reference on frame of d. */
 int arch_grant_frame_get(mfn_t frame, struct domain *d, bool write);
-/* Drops it; true if that was the frame's last reference. */
-bool arch_grant_frame_put(mfn_t frame, struct domain *d, bool write);
+/* Drops the writable type reference (d's lock held). */
+void arch_grant_frame_put_type(mfn_t frame, struct domain *d);
+/*
+ * Drops the general reference.  The last one of a dying domain's frame
+ * frees it, and maybe the domain: no lock of the owner may be held.
+ */
+void arch_grant_frame_put(mfn_t frame);
 /*
  * The PTE a host mapping of v's domain writes: host_addr is a kernel
  * virtual address in v's current tables or (contains_pte) the machine
@@ -88,11 +95,14 @@ void arch_grant_pte_clear(struct domain *d, uint64_t pte_maddr);
 #define GRANT_FLUSH_MAX_VA 16
 void arch_grant_flush(struct domain *d, const uint64_t *va, unsigned int nr_va);
 /*
- * Transfer: whether the frame may leave d: d's, its allocation its only
- * reference, no type, no special frame.  0, -EINVAL (not d's), -EBUSY.
- * After the move, arch_grant_frame_moved forgets its M2P entry.
+ * Transfer: takes the frame from d if its allocation is its only
+ * reference (no mapping, type, pin; no special frame), so no new
+ * reference can appear: 0, -EINVAL (not d's), -EBUSY.  Then either
+ * arch_grant_transfer_done (moved: its M2P entry is forgotten) or
+ * arch_grant_transfer_undo.
  */
-int arch_grant_transfer_check(struct domain *d, mfn_t frame);
-void arch_grant_frame_moved(mfn_t frame);
+int arch_grant_transfer_take(struct domain *d, mfn_t frame);
+void arch_grant_transfer_done(mfn_t frame);
+void arch_grant_transfer_undo(mfn_t frame);
 
 #endif

@@ -22,6 +22,22 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 long do_grant_table_op(uint64_t cmd, uint64_t ops, uint64_t count, uint64_t a4,
 		       uint64_t a5);
 
+long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		  uint64_t a5);
+long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4,
+	       uint64_t a5);
+long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4,
+	       uint64_t a5);
+
+/* Arch parts of sysctl (public/sysctl.h). */
+struct mica_sysctl_physinfo;
+struct domain;
+void arch_physinfo(struct mica_sysctl_physinfo *pi);
+/* MICA_SYSCTL_settime: publishes the new wall clock to every domain. */
+int arch_settime(uint64_t sec, uint32_t nsec, uint64_t system_time);
+/* Writes the current wall clock into d's shared-info page. */
+void arch_domain_set_wallclock(struct domain *d);
+
 /* x86 PV paging. */
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 		   uint64_t foreign, uint64_t a5);

@@ -25,6 +25,11 @@ struct vcpu *current_vcpu(void);
 void vcpu_wake(struct vcpu *v);
 /* Takes v off the CPUs for good (domain shutdown). */
 void vcpu_stop(struct vcpu *v);
+/* Takes v off its run queue and out of its CPU (paused domain), keeping
+ * its state; vcpu_wake() puts it back. */
+void vcpu_deschedule(struct vcpu *v);
+/* Waits until v is on no CPU (not for the calling vcpu). */
+void vcpu_wait_off_cpu(struct vcpu *v);
 /* The current vcpu gives up the rest of its slice. */
 void sched_yield(void);
 

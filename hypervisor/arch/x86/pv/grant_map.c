@@ -23,11 +23,14 @@ int arch_grant_frame_get(mfn_t frame, struct domain *d, bool write)
 		       pv_get_page(frame, d);
 }
 
-bool arch_grant_frame_put(mfn_t frame, struct domain *d, bool write)
+void arch_grant_frame_put_type(mfn_t frame, struct domain *d)
 {
-	if (write)
-		pv_put_type(frame, d);
-	return pv_put_page(frame);
+	pv_put_type(frame, d);
+}
+
+void arch_grant_frame_put(mfn_t frame)
+{
+	pv_put_page(frame);
 }
 
 int arch_grant_pte_get(struct vcpu *v, uint64_t host_addr, bool contains_pte,
@@ -130,23 +133,21 @@ void arch_grant_flush(struct domain *d, const uint64_t *va, unsigned int nr_va)
 		smp_call_mask(others, flush_here, &r);
 }
 
-int arch_grant_transfer_check(struct domain *d, mfn_t frame)
+int arch_grant_transfer_take(struct domain *d, mfn_t frame)
 {
-	struct page_info *pg;
-
 	if (frame >= page_alloc_table_frames())
 		return -EINVAL;
-	pg = mfn_to_page(frame);
-	if (pg->owner != d->id)
-		return -EINVAL;
-	/* Mapped, typed, pinned, hypervisor-shared or a grant frame. */
-	if (pg->count != 1 || pv_page_type(frame) != PGT_NONE ||
-	    pv_page_pinned(frame) || pg == d->arch.shared_info)
-		return -EBUSY;
-	return 0;
+	/* Grant-table frames hold a type reference: refused too. */
+	return pv_page_release(d, mfn_to_page(frame));
 }
 
-void arch_grant_frame_moved(mfn_t frame)
+void arch_grant_transfer_done(mfn_t frame)
 {
 	m2p_set(frame, MICA_INVALID_FRAME);
+	pv_page_unrelease(mfn_to_page(frame));
+}
+
+void arch_grant_transfer_undo(mfn_t frame)
+{
+	pv_page_unrelease(mfn_to_page(frame));
 }

@@ -41,29 +41,57 @@ static uint64_t addr_mask(void)
 	return mask;
 }
 
-/* A general reference on a frame the domain may map. */
-int pv_get_page(mfn_t mfn, struct domain *d)
+/*
+ * A general reference on a frame that d may map: d's own, or (fd != NULL,
+ * L1 entries of a privileged caller) one of fd's.  Counts are atomic: a
+ * frame of one domain may be referenced under another's mm_lock (foreign
+ * mappings).  A count of 0 means the frame is on its way out (released or
+ * its dying owner let go): no new references.
+ */
+static int get_page_foreign(mfn_t mfn, struct domain *d, struct domain *fd)
 {
 	struct page_info *pg;
+	uint32_t c;
 
 	if (mfn >= page_alloc_table_frames())
 		return -EINVAL;
 	pg = mfn_to_page(mfn);
-	if (pg->owner != d->id)
+	if (pg->owner != d->id && (!fd || pg->owner != fd->id))
 		return -EPERM;
-	if (pg->count >= 0xfffffff0u)
-		return -EBUSY; /* would overflow */
-	pg->count++;
+	c = __atomic_load_n(&pg->count, __ATOMIC_ACQUIRE);
+	do {
+		if (!c)
+			return -EINVAL;
+		if (c >= 0xfffffff0u)
+			return -EBUSY; /* would overflow */
+	} while (!__atomic_compare_exchange_n(&pg->count, &c, c + 1, false,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
 	return 0;
 }
 
-bool pv_put_page(mfn_t mfn)
+static int get_page(mfn_t mfn, struct domain *d)
+{
+	return get_page_foreign(mfn, d, NULL);
+}
+
+int pv_get_page(mfn_t mfn, struct domain *d)
+{
+	return get_page(mfn, d);
+}
+
+static void put_page(mfn_t mfn)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 
-	if (!pg->count)
-		return false; /* a bug elsewhere; never underflow */
-	return --pg->count == 0;
+	/* 0: the owner is dying and this was the last outside reference. */
+	if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
+		domain_page_last_put(pg);
+}
+
+void pv_put_page(mfn_t mfn)
+{
+	put_page(mfn);
 }
 
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level);
@@ -137,20 +165,20 @@ void pv_put_type(mfn_t mfn, struct domain *d)
 
 int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
 {
-	int rc = pv_get_page(mfn, d);
+	int rc = get_page(mfn, d);
 
 	if (rc)
 		return rc;
 	rc = get_type(mfn, d, type);
 	if (rc)
-		pv_put_page(mfn);
+		put_page(mfn);
 	return rc;
 }
 
 void pv_put_page_and_type(mfn_t mfn, struct domain *d)
 {
 	pv_put_type(mfn, d);
-	pv_put_page(mfn);
+	put_page(mfn);
 }
 
 unsigned int pv_page_type(mfn_t mfn)
@@ -181,6 +209,12 @@ void pv_page_set_pinned(mfn_t mfn, bool pinned)
  */
 int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d)
 {
+	return pv_get_entry_foreign(e, level, d, NULL);
+}
+
+int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
+			 struct domain *fd)
+{
 	uint64_t v = *e;
 	mfn_t mfn = (v & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
@@ -193,9 +227,18 @@ int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d)
 		v &= ~PTE_G;
 	*e = v;
 	if (level == 1 && !(v & PTE_W))
-		return pv_get_page(mfn, d); /* read-only: any type may stay */
-	return pv_get_page_and_type(
-		mfn, d, level == 1 ? PGT_WRITABLE : PGT_L1 + level - 2);
+		return get_page_foreign(mfn, d, fd); /* any type may stay */
+	if (level == 1) {
+		int rc = get_page_foreign(mfn, d, fd);
+
+		if (rc)
+			return rc;
+		rc = get_type(mfn, d, PGT_WRITABLE);
+		if (rc)
+			put_page(mfn);
+		return rc;
+	}
+	return pv_get_page_and_type(mfn, d, PGT_L1 + level - 2);
 }
 
 void pv_put_entry(uint64_t e, unsigned int level, struct domain *d)
@@ -203,7 +246,7 @@ void pv_put_entry(uint64_t e, unsigned int level, struct domain *d)
 	mfn_t mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
 	if (level == 1 && !(e & PTE_W))
-		pv_put_page(mfn);
+		put_page(mfn);
 	else
 		pv_put_page_and_type(mfn, d);
 }
@@ -261,14 +304,45 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level)
 	}
 }
 
-/*
- * A dying domain (no vcpu runs): drops its base pointers and pins.  Every
- * table is reachable only from those (T2: no recursive tables), so all of
- * its tables devalidate, and what remains on its frames is their
- * allocation and references held from outside (grant mappings).
- */
-void arch_domain_relinquish_tables(struct domain *d)
+void pv_flush_all_tlbs(void)
 {
+	flush_local_tlb(NULL);
+	if (nr_cpus_online > 1)
+		smp_call_others(flush_local_tlb, NULL);
+}
+
+int pv_page_release(struct domain *d, struct page_info *pg)
+{
+	uint32_t one = 1;
+
+	if (pg->owner != d->id)
+		return -EINVAL;
+	if (pg == d->arch.shared_info)
+		return -EBUSY;
+	/* Only the allocation's reference left: no mapping, type or pin
+	 * (each of those holds a general reference too). */
+	if (!__atomic_compare_exchange_n(&pg->count, &one, 0, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	return 0;
+}
+
+void pv_page_unrelease(struct page_info *pg)
+{
+	__atomic_store_n(&pg->count, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Drops every reference d's own state holds on its frames: base pointers
+ * and pins.  Dropping the last type reference of a table devalidates it,
+ * which drops its entries' references in turn, so afterwards only the
+ * allocation's reference and references from other domains (foreign
+ * mappings) are left.
+ */
+void pv_domain_relinquish_tables(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&d->arch.mm_lock);
+
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
@@ -288,4 +362,5 @@ void arch_domain_relinquish_tables(struct domain *d)
 			pv_put_page_and_type(mfn, d);
 		}
 	}
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
 }

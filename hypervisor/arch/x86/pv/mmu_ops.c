@@ -9,6 +9,7 @@
 #include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
+#include <mica/memory.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
@@ -35,8 +36,9 @@ static bool owned_by(mfn_t mfn, const struct domain *d)
  * table) with 'val': the new entry's references are taken first, then it
  * is written, then the old entry's are dropped.
  */
-static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
-			unsigned int idx, uint64_t val, bool preserve_ad)
+static int update_entry(struct domain *d, struct domain *fd, mfn_t mfn,
+			unsigned int level, unsigned int idx, uint64_t val,
+			bool preserve_ad)
 {
 	uint64_t *entry = (uint64_t *)mfn_to_virt(mfn) + idx;
 	uint64_t old = *entry;
@@ -49,7 +51,7 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	if (level == 1 && grant_pte_in_use(d, (mfn << PAGE_SHIFT) + idx * 8))
 		return -EBUSY; /* T9: the grant's; unmap_grant_ref removes it */
 	if (val & PTE_P) {
-		rc = pv_get_entry(&val, level, d);
+		rc = pv_get_entry_foreign(&val, level, d, fd);
 		if (rc)
 			return rc;
 	}
@@ -67,7 +69,8 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	return 0;
 }
 
-static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
+static int mmu_update_one(struct domain *d, struct domain *fd,
+			  const struct mica_mmu_update *r)
 {
 	uint64_t ptr = r->ptr & ~MICA_MMU_REQUEST_MASK;
 	mfn_t mfn = ptr >> PAGE_SHIFT;
@@ -85,7 +88,7 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
 		type = pv_page_type(mfn);
 		if (type < PGT_L1 || type > PGT_L4)
 			return -EINVAL;
-		return update_entry(d, mfn, type - PGT_L1 + 1,
+		return update_entry(d, fd, mfn, type - PGT_L1 + 1,
 				    (ptr & (PAGE_SIZE - 1)) / 8, r->val,
 				    (r->ptr & MICA_MMU_REQUEST_MASK) ==
 					    MICA_MMU_PT_UPDATE_PRESERVE_AD);
@@ -106,7 +109,8 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
  */
 static long run_batch(struct vcpu *v, uint64_t items, uint64_t count,
 		      size_t size, uint64_t done_gaddr,
-		      int (*one)(struct vcpu *v, const void *item))
+		      int (*one)(struct vcpu *v, void *ctx, const void *item),
+		      void *ctx)
 {
 	struct domain *d = v->domain;
 	uint64_t item[3]; /* the larger of the two request structs */
@@ -122,7 +126,7 @@ static long run_batch(struct vcpu *v, uint64_t items, uint64_t count,
 			rc = -EFAULT;
 			break;
 		}
-		rc = one(v, item);
+		rc = one(v, ctx, item);
 		if (rc)
 			break;
 	}
@@ -132,21 +136,30 @@ static long run_batch(struct vcpu *v, uint64_t items, uint64_t count,
 	return rc;
 }
 
-static int mmu_update_item(struct vcpu *v, const void *item)
+static int mmu_update_item(struct vcpu *v, void *fd, const void *item)
 {
-	return mmu_update_one(v->domain, item);
+	return mmu_update_one(v->domain, fd, item);
 }
 
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 		   uint64_t foreign, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
+	struct domain *fd = NULL;
 
 	(void)a5;
-	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id)
-		return v->domain->privileged ? -ESRCH : -EPERM;
+	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id) {
+		/* Only the privileged domain maps another's frames (T4a). */
+		if (!v->domain->privileged)
+			return -EPERM;
+		fd = foreign < MICA_DOMID_FIRST_RESERVED ?
+			     domain_lookup((uint16_t)foreign) :
+			     NULL;
+		if (!fd || READ_ONCE(fd->is_dying))
+			return -ESRCH;
+	}
 	return run_batch(v, reqs, count, sizeof(struct mica_mmu_update),
-			 done_gaddr, mmu_update_item);
+			 done_gaddr, mmu_update_item, fd);
 }
 
 static int set_base(struct vcpu *v, mfn_t mfn, bool user)
@@ -230,8 +243,9 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 	}
 }
 
-static int mmuext_item(struct vcpu *v, const void *item)
+static int mmuext_item(struct vcpu *v, void *ctx, const void *item)
 {
+	(void)ctx;
 	return mmuext_one(v, item);
 }
 
@@ -242,8 +256,8 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 	if (foreign != MICA_DOMID_SELF)
 		return -EINVAL; /* ABI 1.0 */
 	return run_batch(current_vcpu(), ops, count,
-			 sizeof(struct mica_mmuext_op), done_gaddr,
-			 mmuext_item);
+			 sizeof(struct mica_mmuext_op), done_gaddr, mmuext_item,
+			 NULL);
 }
 
 mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
@@ -282,7 +296,8 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 	irqf = spin_lock_irqsave(&d->arch.mm_lock);
 	l1 = pv_l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
-		     update_entry(d, l1, 1, (va >> 12) & 511, pte, false) :
+		     update_entry(d, NULL, l1, 1, (va >> 12) & 511, pte,
+				  false) :
 		     -EINVAL;
 	spin_unlock_irqrestore(&d->arch.mm_lock, irqf);
 	if (rc)
@@ -292,4 +307,34 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 	else if ((flags & MICA_UVMF_FLUSH_MASK) == MICA_UVMF_TLB_FLUSH)
 		write_cr3(read_cr3());
 	return 0;
+}
+
+int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
+		     uint64_t gfn, bool readonly)
+{
+	struct domain *d = v->domain;
+	uint64_t pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+		       (readonly ? 0 : PTE_W);
+	unsigned long irqf;
+	mfn_t l1;
+	int rc;
+
+	/* PV: the gfn is the mfn; it must be fd's and allocated. */
+	if (!owned_by(gfn, fd) || gfn > (PTE_ADDR_MASK >> PAGE_SHIFT))
+		return -EINVAL;
+	if (!guest_range_ok(va, PAGE_SIZE))
+		return -EFAULT;
+	irqf = spin_lock_irqsave(&d->arch.mm_lock);
+	l1 = pv_l1_of(v, va);
+	rc = l1 && pv_page_type(l1) == PGT_L1 ?
+		     update_entry(d, fd, l1, 1, (va >> 12) & 511, pte, false) :
+		     -EFAULT;
+	spin_unlock_irqrestore(&d->arch.mm_lock, irqf);
+	if (rc == -EPERM)
+		rc = -EINVAL; /* released meanwhile */
+	if (!rc && d->max_vcpus > 1)
+		pv_flush_all_tlbs(); /* the old entry may be cached elsewhere */
+	else if (!rc)
+		invlpg((void *)va);
+	return rc;
 }

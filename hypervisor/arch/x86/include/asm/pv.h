@@ -38,11 +38,4 @@ void pv_cpu_init(void);
 /* Fills a guest's hypercall page (a hypervisor mapping of it). */
 void pv_write_hypercall_page(void *page);
 
-/*
- * Builds and starts the initial domain from the boot modules: module 0 is
- * the kernel, module 1 (optional) its initrd.  Returns 0 or a negative
- * errno after printing why.
- */
-int pv_build_dom0(void);
-
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boot-time builder of the initial domain (dom0) from the multiboot
- * modules, following the layout and initial state of public/start_info.h.
+ * The boot-time builder of PV domains from the multiboot modules (dom0 and
+ * the domUs of mica/boot_domains.h), following the layout and initial state
+ * of public/start_info.h.
  */
 #include <mica/boot.h>
+#include <mica/boot_domains.h>
 #include <mica/cmdline.h>
 #include <mica/console.h>
 #include <mica/domain.h>
@@ -18,6 +20,7 @@
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
+#include <asm/smp.h>
 #include <asm/time.h>
 #include <public/arch-x86/layout.h>
 #include <public/sched.h>
@@ -25,10 +28,13 @@
 #include <public/start_info.h>
 
 #define DOM0_DEFAULT_MEM (64UL << 20)
-#define DOM0_MIN_FREE (8UL << 20) /* left to Mica after dom0 */
+#define MIN_FREE (8UL << 20) /* left to Mica after each domain */
 #define PAGES(bytes) (((bytes) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PT_FLAGS (PTE_P | PTE_W | PTE_U | PTE_A)
 #define LEAF_FLAGS (PTE_P | PTE_U | PTE_A | PTE_D)
+
+_Static_assert(BOOT_DOMAIN_MAX_VCPUS == MAX_VCPUS_PER_DOMAIN,
+	       "boot_domains.h vcpu limit");
 
 static uint64_t dom0_mem;
 param_size("dom0_mem", dom0_mem);
@@ -143,99 +149,138 @@ static void load_segments(const struct build *b, const struct elf_info *elf,
 	}
 }
 
-/* A module's command line starts with its file name; the rest is for the
- * guest. */
-static const char *module_arguments(const struct boot_module *m)
-{
-	const char *c = m->cmdline;
-
-	while (*c && *c != ' ')
-		c++;
-	while (*c == ' ')
-		c++;
-	return c;
-}
-
 static uint64_t dom0_pages(void)
 {
 	uint64_t want = dom0_mem ? dom0_mem : DOM0_DEFAULT_MEM;
 	uint64_t free = page_alloc_free_frames() * PAGE_SIZE;
 
-	if (free < DOM0_MIN_FREE * 2)
+	if (free < MIN_FREE * 2)
 		return 0;
-	if (want > free - DOM0_MIN_FREE) {
+	if (want > free - MIN_FREE) {
 		pr_warn("dom0: %lu MiB asked, %lu MiB available; using that\n",
-			want >> 20, (free - DOM0_MIN_FREE) >> 20);
-		want = free - DOM0_MIN_FREE;
+			want >> 20, (free - MIN_FREE) >> 20);
+		want = free - MIN_FREE;
 	}
 	return want >> PAGE_SHIFT;
 }
 
-int pv_build_dom0(void)
+/* Pfns of the items of the start_info.h layout. */
+struct layout {
+	uint64_t mod, p2m, si, store, console, stack, mapped;
+};
+
+/* Lays out L1..L9 for a kernel ending at kernel_end; fills b->pt_*. */
+static void plan_layout(struct build *b, const struct elf_info *elf,
+			uint64_t initrd_len, bool domu, struct layout *l)
 {
-	const struct boot_module *kmod = &boot_info.modules[0];
+	uint64_t pfn = (elf->virt_end - elf->virt_base) >> PAGE_SHIFT;
+
+	l->mod = pfn;
+	pfn += PAGES(initrd_len);
+	l->p2m = pfn;
+	pfn += PAGES(b->nr_pages * sizeof(uint64_t));
+	l->si = pfn++;
+	l->store = domu ? pfn++ : 0;
+	l->console = domu ? pfn++ : 0;
+	b->pt_pfn = pfn;
+	for (b->nr_pt = 1;;) {
+		uint64_t need;
+
+		l->mapped = ALIGN_UP(b->pt_pfn + b->nr_pt +
+					     MICA_START_STACK_PAGES + 128,
+				     1024ULL);
+		need = count_tables(b->virt_base, l->mapped);
+		if (need <= b->nr_pt)
+			break;
+		b->nr_pt = need;
+	}
+	l->stack = b->pt_pfn + b->nr_pt;
+}
+
+static void fill_start_info(const struct build *b, const struct layout *l,
+			    const struct boot_domain *bd,
+			    const struct page_info *shared_pg,
+			    uint64_t initrd_len)
+{
+	struct mica_start_info *si = pfn_to_virt(b, l->si);
+
+	strlcpy(si->magic, MICA_START_INFO_MAGIC, sizeof(si->magic));
+	si->nr_pages = b->nr_pages;
+	si->shared_info_mfn = page_to_mfn(shared_pg);
+	if (bd->privileged) {
+		si->flags = MICA_START_INFO_PRIVILEGED |
+			    MICA_START_INFO_INITDOMAIN;
+	} else {
+		/* The rings' event channels come with event channels: 0. */
+		si->store_mfn = b->p2m[l->store];
+		si->console_mfn = b->p2m[l->console];
+	}
+	si->pt_base = b->virt_base + (b->pt_pfn << PAGE_SHIFT);
+	si->nr_pt_frames = b->nr_pt;
+	si->mfn_list = b->virt_base + (l->p2m << PAGE_SHIFT);
+	si->mod_start = initrd_len ? b->virt_base + (l->mod << PAGE_SHIFT) : 0;
+	si->mod_len = initrd_len;
+	strlcpy(si->cmdline, bd->cmdline, sizeof(si->cmdline));
+}
+
+int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
+{
+	const struct boot_module *kmod = &boot_info.modules[bd->kernel];
 	const struct boot_module *initrd =
-		boot_info.nr_modules > 1 ? &boot_info.modules[1] : NULL;
+		bd->initrd >= 0 ? &boot_info.modules[bd->initrd] : NULL;
 	const uint8_t *image = maddr_to_virt(kmod->start);
 	uint64_t initrd_len = initrd ? initrd->end - initrd->start : 0;
 	struct build b = { 0 };
 	struct elf_info elf;
-	struct mica_start_info *si;
-	struct mica_shared_info *shared;
+	struct layout l;
 	struct page_info *shared_pg;
-	uint64_t pfn, si_pfn, p2m_pfn, mod_pfn, stack_pfn, mapped, end;
 	struct vcpu *v;
 	char why[128];
 	int rc;
 
 	rc = elf_parse(image, kmod->end - kmod->start, &elf, why, sizeof(why));
 	if (rc) {
-		pr_err("dom0: kernel (module 0) refused: %s\n", why);
+		pr_err("%s: kernel (module %u) refused: %s\n", bd->name,
+		       bd->kernel, why);
 		return rc;
 	}
 	b.virt_base = elf.virt_base;
-	b.nr_pages = dom0_pages();
-
-	/* Layout L1..L9 of start_info.h, in pfns. */
-	pfn = (elf.virt_end - elf.virt_base) >> PAGE_SHIFT;
-	mod_pfn = pfn;
-	pfn += PAGES(initrd_len);
-	p2m_pfn = pfn;
-	pfn += PAGES(b.nr_pages * sizeof(uint64_t));
-	si_pfn = pfn++;
-	b.pt_pfn = pfn;
-	for (b.nr_pt = 1;;) {
-		uint64_t need;
-
-		end = ALIGN_UP(b.pt_pfn + b.nr_pt + MICA_START_STACK_PAGES +
-				       128,
-			       1024ULL);
-		need = count_tables(b.virt_base, end);
-		if (need <= b.nr_pt)
-			break;
-		b.nr_pt = need;
-	}
-	stack_pfn = b.pt_pfn + b.nr_pt;
-	mapped = end;
-	if (mapped > b.nr_pages) {
-		pr_err("dom0: needs at least %lu MiB for its kernel and boot "
-		       "layout; dom0_mem gives %lu MiB\n",
-		       (mapped << PAGE_SHIFT) >> 20, b.nr_pages >> 8);
+	b.nr_pages = bd->privileged ? dom0_pages() : bd->mem >> PAGE_SHIFT;
+	if (!bd->privileged && (b.nr_pages + 1) * PAGE_SIZE + MIN_FREE >
+				       page_alloc_free_frames() * PAGE_SIZE) {
+		pr_err("%s: %lu MiB asked, only %lu MiB free; not built\n",
+		       bd->name, b.nr_pages >> 8,
+		       page_alloc_free_frames() >> 8);
 		return -ENOMEM;
 	}
-	if (b.virt_base + (mapped << PAGE_SHIFT) > MICA_HYPERVISOR_VIRT_START &&
+
+	plan_layout(&b, &elf, initrd_len, !bd->privileged, &l);
+	if (l.mapped > b.nr_pages) {
+		pr_err("%s: needs at least %lu MiB for its kernel and boot "
+		       "layout; has %lu MiB\n",
+		       bd->name, (l.mapped << PAGE_SHIFT) >> 20,
+		       b.nr_pages >> 8);
+		return -ENOMEM;
+	}
+	if (b.virt_base + (l.mapped << PAGE_SHIFT) >
+		    MICA_HYPERVISOR_VIRT_START &&
 	    b.virt_base < MICA_HYPERVISOR_VIRT_END) {
-		pr_err("dom0: kernel at %lx overlaps Mica's reserved range\n",
-		       b.virt_base);
+		pr_err("%s: kernel at %lx overlaps Mica's reserved range\n",
+		       bd->name, b.virt_base);
 		return -EINVAL;
 	}
 
-	b.d = domain_create(0, "dom0", true, 1, b.nr_pages + 1, &rc);
+	b.d = domain_create(domid, bd->name, bd->privileged, bd->vcpus,
+			    b.nr_pages + 1, &rc);
 	if (!b.d) {
-		pr_err("dom0: cannot create the domain (%d)\n", rc);
+		pr_err("%s: cannot create the domain (%d)\n", bd->name, rc);
 		return rc;
 	}
-	v = vcpu_create(b.d, 0, 0);
+	/* Spread the domains' first vcpus over the CPUs. */
+	v = vcpu_create(b.d, 0, domid % nr_cpus_online);
+	for (unsigned int i = 1; v && i < bd->vcpus; i++)
+		if (!vcpu_create(b.d, i, (domid + i) % nr_cpus_online))
+			v = NULL;
 	b.p2m = xmalloc(b.nr_pages * sizeof(uint64_t));
 	if (!v || !b.p2m) {
 		rc = -ENOMEM;
@@ -243,67 +288,55 @@ int pv_build_dom0(void)
 	}
 	rc = populate(&b);
 	if (rc) {
-		pr_err("dom0: out of memory for %lu MiB\n", b.nr_pages >> 8);
+		pr_err("%s: out of memory for %lu MiB\n", bd->name,
+		       b.nr_pages >> 8);
 		goto err_free_p2m;
 	}
-	shared_pg = domain_alloc_pages(b.d, 0);
-	if (!shared_pg) {
-		rc = -ENOMEM;
-		goto err_free_p2m;
-	}
+	shared_pg = b.d->arch.shared_info;
 
 	load_segments(&b, &elf, image);
 	if (initrd)
-		copy_to_pfns(&b, mod_pfn << PAGE_SHIFT,
+		copy_to_pfns(&b, l.mod << PAGE_SHIFT,
 			     maddr_to_virt(initrd->start), initrd_len);
-	copy_to_pfns(&b, p2m_pfn << PAGE_SHIFT, b.p2m,
+	copy_to_pfns(&b, l.p2m << PAGE_SHIFT, b.p2m,
 		     b.nr_pages * sizeof(uint64_t));
-	build_page_tables(&b, mapped);
+	build_page_tables(&b, l.mapped);
 	/* The L4 is pinned and is the kernel base pointer: two type
 	 * references; validating it types every table below it. */
 	rc = pv_get_page_and_type(b.p2m[b.pt_pfn], b.d, PGT_L4);
 	if (!rc)
 		rc = pv_get_page_and_type(b.p2m[b.pt_pfn], b.d, PGT_L4);
 	if (rc) {
-		pr_err("dom0: initial page tables do not validate (%d)\n", rc);
+		pr_err("%s: initial page tables do not validate (%d)\n",
+		       bd->name, rc);
 		goto err_free_p2m;
 	}
 	pv_page_set_pinned(b.p2m[b.pt_pfn], true);
 	pv_write_hypercall_page(pfn_to_virt(
 		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
 
-	shared = page_to_virt(shared_pg);
-	shared->vcpu_info[0].evtchn_upcall_mask = 1;
-	shared->wallclock.sec = wallclock_boot_seconds();
-	v->arch.vcpu_info = &shared->vcpu_info[0];
-	b.d->arch.shared_info = shared_pg;
-
-	si = pfn_to_virt(&b, si_pfn);
-	strlcpy(si->magic, MICA_START_INFO_MAGIC, sizeof(si->magic));
-	si->nr_pages = b.nr_pages;
-	si->shared_info_mfn = page_to_mfn(shared_pg);
-	si->flags = MICA_START_INFO_PRIVILEGED | MICA_START_INFO_INITDOMAIN;
-	si->pt_base = b.virt_base + (b.pt_pfn << PAGE_SHIFT);
-	si->nr_pt_frames = b.nr_pt;
-	si->mfn_list = b.virt_base + (p2m_pfn << PAGE_SHIFT);
-	si->mod_start = initrd ? b.virt_base + (mod_pfn << PAGE_SHIFT) : 0;
-	si->mod_len = initrd_len;
-	strlcpy(si->cmdline, module_arguments(kmod), sizeof(si->cmdline));
+	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
+	if (!bd->privileged) {
+		b.d->params[MICA_DOMPARAM_STORE_PFN] = l.store;
+		b.d->params[MICA_DOMPARAM_CONSOLE_PFN] = l.console;
+	}
 
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rip = elf.entry;
 	v->arch.regs.rsp = b.virt_base +
-			   ((stack_pfn + MICA_START_STACK_PAGES) << PAGE_SHIFT);
-	v->arch.regs.rsi = b.virt_base + (si_pfn << PAGE_SHIFT);
+			   ((l.stack + MICA_START_STACK_PAGES) << PAGE_SHIFT);
+	v->arch.regs.rsi = b.virt_base + (l.si << PAGE_SHIFT);
 	v->arch.regs.cs = GUEST_CS64;
 	v->arch.regs.ss = GUEST_DS;
 	v->arch.regs.rflags = 0x2;
 	v->arch.cr3_kernel = b.p2m[b.pt_pfn] << PAGE_SHIFT;
 	v->arch.kernel_mode = true;
 
-	pr_info("dom0: %s kernel, %lu MiB, entry %lx, %lu page-table frames\n",
-		elf.guest_os[0] ? elf.guest_os : "PV", b.nr_pages >> 8,
-		elf.entry, b.nr_pt);
+	pr_info("%s: domain %u, %s kernel, %lu MiB, %u vcpu%s, entry %lx, "
+		"%lu page-table frames\n",
+		bd->name, domid, elf.guest_os[0] ? elf.guest_os : "PV",
+		b.nr_pages >> 8, bd->vcpus, bd->vcpus > 1 ? "s" : "", elf.entry,
+		b.nr_pt);
 	xfree(b.p2m);
 	vcpu_wake(v);
 	return 0;
