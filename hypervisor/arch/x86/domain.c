@@ -7,6 +7,9 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
+#include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/m2p.h>
 #include <asm/mm.h>
 #include <asm/msr-index.h>
@@ -23,6 +26,7 @@ int arch_domain_create(struct domain *d)
 	struct mica_shared_info *shared;
 
 	spin_lock_init(&d->arch.mm_lock);
+	spin_lock_init(&d->arch.io_lock);
 	pg = domain_alloc_pages_unlimited(d, 0);
 	if (!pg)
 		return -ENOMEM;
@@ -36,6 +40,7 @@ int arch_domain_create(struct domain *d)
 
 void arch_domain_destroy(struct domain *d)
 {
+	pv_desc_relinquish(d);
 	pv_domain_relinquish_tables(d);
 	/* Its frames go back to the allocator: forget their pfns. */
 	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
@@ -59,6 +64,11 @@ int arch_vcpu_create(struct vcpu *v)
 		v->arch.vcpu_info = &shared->vcpu_info[v->id];
 	v->arch.kernel_mode = true;
 	v->arch.ds = v->arch.es = GUEST_DS; /* public/start_info.h */
+	if ((uintptr_t)&v->arch.fpu & 63)
+		return -ENOMEM; /* xsave needs 64-byte alignment */
+	pv_fpu_vcpu_init(v);
+	v->arch.debugreg[6] = DR6_RESERVED_ONES;
+	v->arch.debugreg[7] = DR7_RESERVED_ONES;
 	return 0;
 }
 
@@ -80,14 +90,15 @@ static void save_segments(struct arch_vcpu *a)
 
 /*
  * Mica itself never uses DS, ES, FS or GS, so a guest's values stay loaded
- * while Mica runs and change only here.  The selectors were checked when
- * the guest set them (only flat guest selectors or null so far).
+ * while Mica runs and change only here.  A selector of the guest's own
+ * GDT or LDT may no longer load (the guest changed the descriptor): it
+ * becomes null and the guest's failsafe callback runs (pv.h).
  */
-static void load_segments(const struct arch_vcpu *a)
+static void load_segments(struct vcpu *v)
 {
-	__asm__ __volatile__("mov %0, %%ds; mov %1, %%es; mov %2, %%fs; "
-			     "mov %3, %%gs" ::"r"(a->ds),
-			     "r"(a->es), "r"(a->fs), "r"(a->gs));
+	const struct arch_vcpu *a = &v->arch;
+
+	pv_load_data_selectors(v);
 	/* Loading a selector clears the 64-bit bases: set them after. */
 	wrmsr(MSR_FS_BASE, a->fs_base);
 	wrmsr(MSR_GS_BASE, a->gs_base);
@@ -122,9 +133,12 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);
 	}
+	pv_fpu_switch(prev, next);
+	debugreg_switch(prev, next);
+	pv_desc_switch(next); /* before next's selectors are loaded */
 	if (next) {
 		*frame = next->arch.regs;
-		load_segments(&next->arch);
+		load_segments(next);
 		arch_vcpu_update_time(next);
 		write_cr3(next->arch.kernel_mode || !next->arch.cr3_user ?
 				  next->arch.cr3_kernel :

@@ -19,6 +19,12 @@ static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
 	[MICA_HC_callback_op] = do_callback_op,
 	[MICA_HC_stack_switch] = do_stack_switch,
 	[MICA_HC_set_segment_base] = do_set_segment_base,
+	[MICA_HC_set_gdt] = do_set_gdt,
+	[MICA_HC_update_descriptor] = do_update_descriptor,
+	[MICA_HC_fpu_taskswitch] = do_fpu_taskswitch,
+	[MICA_HC_set_debugreg] = do_set_debugreg,
+	[MICA_HC_get_debugreg] = do_get_debugreg,
+	[MICA_HC_physdev_op] = do_physdev_op,
 };
 
 long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

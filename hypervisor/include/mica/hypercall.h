@@ -56,6 +56,19 @@ long do_stack_switch(uint64_t ss, uint64_t rsp, uint64_t a3, uint64_t a4,
 long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
 			 uint64_t a4, uint64_t a5);
 
+long do_set_gdt(uint64_t frame_list, uint64_t nr_entries, uint64_t a3,
+		uint64_t a4, uint64_t a5);
+long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3,
+			  uint64_t a4, uint64_t a5);
+long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5);
+long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4,
+		     uint64_t a5);
+long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5);
+long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		   uint64_t a5);
+
 /* Dispatches hypercall 'nr'; -ENOSYS for unknown numbers. */
 long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5);

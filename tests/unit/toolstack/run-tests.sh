@@ -36,6 +36,22 @@ for test in "$build"/san/tests/test_*; do
 	fi
 done
 
+# Shell tests drive the programs end to end (the CLI against the simulated
+# hypervisor and a real mica-stored).
+for script in "$here"/test-*.sh; do
+	out=$("$script" "$build" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	p=$(grep -c '^PASS: ' <<<"$out")
+	f=$(grep -c '^FAIL: ' <<<"$out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $(basename "$script"): exited with status $rc"
+		failed=$((failed + 1))
+	fi
+done
+
 # Each fuzzer runs for a bounded time from the checked-in seeds; new inputs
 # go to a scratch corpus in the build directory, never into the tree.
 for fuzzer in "$build"/fuzz/fuzz_*; do

@@ -15,6 +15,7 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
+#include <asm/ioport.h>
 #include <asm/m2p.h>
 #include <asm/mm.h>
 #include <asm/page.h>
@@ -285,6 +286,15 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	if (!v || !b.p2m) {
 		rc = -ENOMEM;
 		goto err_destroy;
+	}
+	/* physdev.h: dom0 may use every port Mica does not, at IOPL 1;
+	 * other domains get ports only from dom0. */
+	if (domid == 0) {
+		rc = ioports_permit(b.d, 0, 0x10000, true);
+		if (rc)
+			goto err_free_p2m;
+		for (unsigned int i = 0; i < bd->vcpus; i++)
+			b.d->vcpus[i]->arch.iopl = 1;
 	}
 	rc = populate(&b);
 	if (rc) {

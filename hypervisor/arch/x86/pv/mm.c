@@ -13,6 +13,7 @@
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
+#include <asm/pv_desc.h>
 #include <asm/smp.h>
 #include <public/arch-x86/layout.h>
 
@@ -128,14 +129,21 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 		return 0;
 	}
 	/* Count 0: the frame takes the new type, validated if a table. */
-	if (type >= PGT_L1 && type <= PGT_L4 &&
+	if (type >= PGT_L1 && type <= PGT_SEG_DESC &&
 	    (pg->type_info & PGT_NEED_FLUSH))
 		flush_domain_tlbs(d);
 	/* NEED_FLUSH was consumed above, or waits for a later table type. */
 	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) | 1 |
-			(type >= PGT_L1 && type <= PGT_L4 ?
+			(type >= PGT_L1 && type <= PGT_SEG_DESC ?
 				 0 :
 				 pg->type_info & PGT_NEED_FLUSH);
+	if (type == PGT_SEG_DESC) {
+		rc = pv_validate_desc_page(mfn); /* pv.h descriptor rules */
+		if (rc) {
+			pg->type_info = 0;
+			return rc;
+		}
+	}
 	if (type >= PGT_L1 && type <= PGT_L4) {
 		rc = validate_table(mfn, d, type - PGT_L1 + 1);
 		if (rc) {

@@ -17,6 +17,7 @@
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
+#include <asm/pv_desc.h>
 #include <public/mmu.h>
 
 #define MAX_BATCH 65536 /* per call; longer batches are the guest's bug */
@@ -237,8 +238,10 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 			return -EINVAL;
 		invlpg((void *)op->arg1);
 		return 0;
+	case MICA_MMUEXT_SET_LDT:
+		return pv_set_ldt(v, op->arg1, op->arg2);
 	default:
-		/* MULTI flushes, LDT and page copy come with SMP guests. */
+		/* MULTI flushes and page copy come with SMP guests. */
 		return -ENOSYS;
 	}
 }
@@ -273,6 +276,17 @@ mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 			return 0;
 	}
 	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va)
+{
+	mfn_t l1 = pv_l1_of(v, va);
+	uint64_t e;
+
+	if (!l1)
+		return MFN_NONE;
+	e = ((const uint64_t *)mfn_to_virt(l1))[(va >> 12) & 511];
+	return (e & PTE_P) ? (e & PTE_ADDR_MASK) >> PAGE_SHIFT : MFN_NONE;
 }
 
 long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,

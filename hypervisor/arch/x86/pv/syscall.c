@@ -7,8 +7,10 @@
 #include <mica/sched.h>
 #include <mica/softirq.h>
 #include <asm/cpu.h>
+#include <asm/fpu.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
 #include <public/mica.h>
@@ -62,6 +64,7 @@ void pv_exit_prepare(struct cpu_regs *regs)
 			softirq_run(); /* may switch vcpus: never returns then */
 			local_irq_disable();
 		}
+		pv_failsafe_check(regs);
 		pv_deliver_upcall(regs);
 		/* IRETQ to a non-canonical address would fault in Mica. */
 		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
@@ -93,6 +96,13 @@ void pv_cpu_init(void)
 	wrmsr(MSR_CSTAR, stubs + (pv_cstar_stub - pv_stub_page_start));
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_FLAGS_MASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	fpu_cpu_init();
+	cpuid_faulting_cpu_init();
+	pv_desc_cpu_init(this_cpu());
+	if (this_cpu()->cpu_id == 0)
+		pr_info("PV: FPU state by %s (xcr0 %lx), CPUID faulting %s\n",
+			fpu_has_xsave ? "XSAVE" : "FXSAVE", fpu_xcr0,
+			cpuid_faulting ? "on" : "not available");
 }
 
 /*

@@ -79,6 +79,12 @@ unsigned int pv_page_type(mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);
 void pv_page_set_pinned(mfn_t mfn, bool pinned);
 
+/* The frame mapped at va by v's kernel page tables (4 KiB pages only), or
+ * MFN_NONE. */
+#define MFN_NONE (~(mfn_t)0)
+struct vcpu;
+mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va);
+
 /*
  * Balloon release of one of d's frames: succeeds (0) only if the allocation
  * is its last reference (no mapping, type, pin) and it is not the

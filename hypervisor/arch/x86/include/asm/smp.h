@@ -36,6 +36,14 @@ struct cpu_info {
 	uint64_t guest_rsp; /* syscall entry scratch (pv/entry.S) */
 	uint64_t hypercalls; /* statistics */
 	uint64_t guest_syscalls;
+	/* Guest CPU state loaded on this CPU (pv/fpu.c, pv/debugreg.c,
+	 * pv/descriptors.c). */
+	struct vcpu *fpu_owner; /* whose FPU state the registers hold */
+	bool cr0_ts; /* CR0.TS is set (a vcpu's virtual TS) */
+	bool debugregs_live; /* DR7 holds a vcpu's enabled breakpoints */
+	bool ldt_loaded;
+	uint64_t *desc_pte; /* L1 entries mapping the descriptor window */
+	uint64_t *desc_reserved; /* Mica's GDT entries, in the window */
 };
 
 static inline struct cpu_info *this_cpu(void)
