@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mica/build.h>
@@ -27,25 +28,43 @@
 
 #define TX_RETRIES 16
 
-static int read_file(const char *path, uint8_t **out, size_t *len,
+/* Reads a kernel or ramdisk; one larger than @max cannot fit the domain. */
+static int read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
 		     struct mica_error *err)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	long size;
 
 	if (!f)
 		return mica_error_set(err, errno, "%s: %s", path,
 				      strerror(errno));
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return mica_error_set(err, EINVAL, "%s: not a regular file",
+				      path);
+	}
 	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 ||
 	    fseek(f, 0, SEEK_SET)) {
 		fclose(f);
 		return mica_error_set(err, EIO, "%s: cannot read", path);
 	}
+	if ((uint64_t)size > max) {
+		fclose(f);
+		return mica_error_set(err, EFBIG,
+				      "%s: %ld bytes do not fit in the "
+				      "domain's memory",
+				      path, size);
+	}
 	*out = malloc(size ? (size_t)size : 1);
+	errno = 0;
 	if (!*out || fread(*out, 1, (size_t)size, f) != (size_t)size) {
+		int code = errno ? errno : EIO;
+
 		free(*out);
 		fclose(f);
-		return mica_error_set(err, EIO, "%s: cannot read", path);
+		return mica_error_set(err, code, "%s: cannot read: %s", path,
+				      strerror(code));
 	}
 	*len = (size_t)size;
 	fclose(f);
@@ -263,9 +282,10 @@ int mica_domain_create(struct mica_hv *hv, struct mica_store *store,
 	}
 	mica_uuid_format(&c.uuid, uuid);
 	canonical = mica_config_format(&c);
-	ret = read_file(c.kernel, &kernel, &in.kernel_len, err);
+	ret = read_file(c.kernel, c.memory, &kernel, &in.kernel_len, err);
 	if (!ret && c.ramdisk)
-		ret = read_file(c.ramdisk, &ramdisk, &in.module_len, err);
+		ret = read_file(c.ramdisk, c.memory, &ramdisk, &in.module_len,
+				err);
 	if (ret || !canonical) {
 		ret = ret ? ret : mica_error_set(err, ENOMEM, "out of memory");
 		goto out_files;

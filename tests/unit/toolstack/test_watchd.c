@@ -455,6 +455,45 @@ static void test_duplicate_uuid_refused(void)
 	CHECK(!exists(&e, 2));
 }
 
+/* Files that are not what they should be: clear errors, nothing left. */
+static void test_create_refuses_bad_files(void)
+{
+	char big[4200], cfg[4200];
+	struct mica_error err;
+	struct env e;
+	uint16_t d;
+	FILE *f;
+
+	CHECK(env_open(&e, false));
+	/* A directory as the configuration file. */
+	CHECK_INT(mica_domain_create(e.hv, e.store, e.dir, false, false, &d,
+				     &err),
+		  -EISDIR);
+	CHECK(strstr(err.message, "Is a directory"));
+	/* A directory as the kernel. */
+	snprintf(cfg, sizeof(cfg), "%s/dir.cfg", e.dir);
+	f = fopen(cfg, "w");
+	CHECK(f);
+	fprintf(f, "name = \"d\"\nkernel = \"%s\"\n", e.dir);
+	fclose(f);
+	CHECK_INT(mica_domain_create(e.hv, e.store, cfg, false, false, &d,
+				     &err),
+		  -EINVAL);
+	CHECK_MSG(strstr(err.message, "domain 'd': ") &&
+			  strstr(err.message, ": not a regular file"),
+		  "%s", err.message);
+	/* A ramdisk larger than the domain's memory is not even read. */
+	snprintf(big, sizeof(big), "%s/big.img", e.dir);
+	f = fopen(big, "w");
+	CHECK(f);
+	CHECK(!ftruncate(fileno(f), 64 << 20));
+	fclose(f);
+	CHECK(config(&e, "huge", "ramdisk = \"big.img\""));
+	CHECK_INT(create(&e, "huge", "ramdisk = \"big.img\"", &d), -EFBIG);
+	CHECK_INT(lookup(&e, "huge"), -1);
+	CHECK(!exists(&e, 1));
+}
+
 static void test_bad_arguments(void)
 {
 	char log[4200];
@@ -491,6 +530,8 @@ int main(void)
 	RUN(test_dead_claim_taken_over);
 	cleanup();
 	RUN(test_duplicate_uuid_refused);
+	cleanup();
+	RUN(test_create_refuses_bad_files);
 	cleanup();
 	RUN(test_bad_arguments);
 	cleanup();
