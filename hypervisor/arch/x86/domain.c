@@ -7,6 +7,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/debugreg.h>
 #include <asm/pv.h>
 #include <asm/pv_desc.h>
@@ -80,6 +81,7 @@ int arch_vcpu_create(struct vcpu *v)
 	pv_fpu_vcpu_init(v);
 	v->arch.debugreg[6] = DR6_RESERVED_ONES;
 	v->arch.debugreg[7] = DR7_RESERVED_ONES;
+	v->arch.dirty_cpu = -1;
 	return 0;
 }
 
@@ -139,6 +141,7 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
+	uint64_t flushes;
 
 	if (prev) {
 		prev->arch.regs = *frame;
@@ -147,6 +150,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	pv_fpu_switch(prev, next);
 	debugreg_switch(prev, next);
 	pv_desc_switch(next); /* before next's selectors are loaded */
+	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
 	if (next) {
 		*frame = next->arch.regs;
 		load_segments(next);
@@ -157,4 +161,5 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	} else {
 		write_cr3(paging_idle_cr3());
 	}
+	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
 }

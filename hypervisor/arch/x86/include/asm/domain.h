@@ -45,6 +45,10 @@ struct arch_vcpu {
 	unsigned int iopl; /* virtual IOPL (physdev.h) */
 	uint64_t iobitmap_gaddr;
 	uint32_t iobitmap_nr_ports;
+
+	/* TLB shootdown (asm/flushtlb.h): the CPU whose TLB may hold this
+	 * vcpu's translations, -1 for none. */
+	int dirty_cpu;
 };
 
 struct arch_domain {
@@ -55,5 +59,12 @@ struct arch_domain {
 	spinlock_t io_lock;
 	struct rangeset ioports;
 };
+
+/* The lock of a domain's frame counts, page tables and grant state. */
+#define domain_mm_lock(d) (&(d)->arch.mm_lock)
+
+/* Dying domain: drops every page-table reference among its own frames. */
+struct domain;
+void arch_domain_relinquish_tables(struct domain *d);
 
 #endif
