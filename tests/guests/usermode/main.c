@@ -14,11 +14,14 @@
  *     cr2, and a fault the kernel fixes (maps the page) is resumed;
  *   - the kernel image and the hypervisor are not reachable from user mode;
  *   - fs is shared and gs swaps between the user and the kernel base;
- *   - int3 at DPL 3 is delivered from user mode with a user cs.
+ *   - int3 at DPL 3 is delivered from user mode with a user cs;
+ *   - timer events (VIRQ_TIMER upcalls) interrupt user mode and return
+ *     to it.
  * It also prints the user syscall round trip for `make bench`.
  */
 #include "boot.h"
 #include "cpu.h"
+#include "events.h"
 #include "hypercall.h"
 #include "layout.h"
 #include "test.h"
@@ -167,6 +170,14 @@ __asm__(".section .text.user_page, \"ax\"\n"
 	"	mov %rbx, %rsp\n"
 	"	mov %rax, %rdi\n"
 	USER_EXIT
+	/* u_spin(addr, n): spins until *addr >= n (at most 2^32 rounds);
+	 * exits with *addr. */
+	"u_spin:\n"
+	"	mov $0x100000000, %rcx\n"
+	"1:	cmp %rsi, (%rdi)\n	jae 2f\n"
+	"	pause\n	dec %rcx\n	jnz 1b\n"
+	"2:	mov (%rdi), %rdi\n"
+	USER_EXIT
 	/* u_int3(): a breakpoint (trap entry DPL 3). */
 	"u_int3:\n"
 	"	int3\n"
@@ -223,7 +234,7 @@ __asm__(".text\n"
 
 extern char user_page[], user_page_end[], usr_syscall_entry[];
 extern char u_add_loop[], u_null_loop[], u_read[], u_write[], u_segments[];
-extern char u_hypercalls[], u_bad_rsp[], u_int3[];
+extern char u_hypercalls[], u_bad_rsp[], u_int3[], u_spin[];
 uint64_t run_user(uint64_t entry, uint64_t a1, uint64_t a2);
 long usr_syscall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		 const uint64_t *frame);
@@ -272,9 +283,6 @@ static long mmu_update(uint64_t ptr, uint64_t val)
 	return HYPERCALL5(MICA_HC_mmu_update, &r, 1, 0, MICA_DOMID_SELF, 0);
 }
 
-/* cr2 lives in our vcpu_info, which we map at a spare page. */
-static volatile struct mica_shared_info *shared;
-
 /* The trap hook: records traps; fixes or steps over user page faults. */
 static void trap_hook(struct cpu_trap_frame *f)
 {
@@ -282,7 +290,7 @@ static void trap_hook(struct cpu_trap_frame *f)
 	last_fault_cs = f->cs;
 	if (f->vector != 14)
 		return;
-	last_cr2 = shared->vcpu_info[0].arch.cr2;
+	last_cr2 = vcpu_info->arch.cr2;
 	last_error = f->error_code;
 	if (map_lazy_on_fault && (last_cr2 & ~0xfffULL) == USER_LAZY &&
 	    (f->cs & 3) == 3) {
@@ -492,6 +500,42 @@ static void check_int3(void)
 			  faults - before, cpu_last_trap.vector);
 }
 
+/* Timer events (VIRQ_TIMER, 1 ms periodic) while user mode spins: the
+ * upcall leaves user mode and comes back. */
+static uint32_t timer_port;
+
+static void on_event(uint32_t port)
+{
+	if (port == timer_port)
+		(*(volatile uint64_t *)(user_data + 0x300))++;
+}
+
+static void check_events_in_user_mode(void)
+{
+	struct mica_vcpu_periodic_timer t = { 1000000 };
+	uint64_t upcalls = upcalls_taken, r;
+
+	printk("timer events while in user mode\n");
+	event_handler = on_event;
+	if (evtchn_bind_virq(MICA_VIRQ_TIMER, 0, &timer_port)) {
+		test_error("cannot bind VIRQ_TIMER");
+		return;
+	}
+	port_unmask(timer_port);
+	test_expect_rc(vcpu_op(MICA_VCPUOP_set_periodic_timer, 0, &t), 0,
+		       "a 1 ms periodic timer");
+	r = run_user(U(u_spin), USER_DATA + 0x300, 5);
+	test_expect_rc(vcpu_op(MICA_VCPUOP_stop_periodic_timer, 0, NULL), 0,
+		       "stop the timer");
+	if (r < 5 || upcalls_taken - upcalls < 5)
+		test_fail("user mode saw %lu timer events, %lu upcalls", r,
+			  upcalls_taken - upcalls);
+	/* The user L4 and gs are back after all those upcalls. */
+	r = run_user(U(u_read), USER_DATA + 0x300, 0);
+	if (r < 5)
+		test_fail("user read after the events gave %lu", r);
+}
+
 static uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -530,7 +574,7 @@ void test_main(void)
 	uint64_t kernel_l4 = cpu_virt_to_mfn((void *)start_info->pt_base);
 	struct mica_callback_register cb = { MICA_CALLBACK_syscall, 0, 0,
 					     (uint64_t)usr_syscall_entry };
-	uint64_t user_l4, spare = boot_mapping_end() - 4096;
+	uint64_t user_l4;
 
 	if (user_page_end - user_page != 4096) {
 		test_error("user code is %ld bytes", user_page_end - user_page);
@@ -542,14 +586,8 @@ void test_main(void)
 		test_error("cannot install the trap table and callbacks");
 		return;
 	}
-	/* vcpu_info (for cr2) through a spare page of ours. */
-	if (hypercall_update_va_mapping(
-		    spare, (start_info->shared_info_mfn << 12) | PTE_P | PTE_W,
-		    MICA_UVMF_INVLPG)) {
-		test_error("cannot map the shared-info page");
-		return;
-	}
-	shared = (volatile struct mica_shared_info *)spare;
+	/* Shared info (cr2 in vcpu_info) and the event machinery. */
+	events_setup();
 	cpu_trap_skip = 0;
 	cpu_trap_hook = trap_hook;
 
@@ -566,6 +604,7 @@ void test_main(void)
 	check_faults();
 	check_segments();
 	check_int3();
+	check_events_in_user_mode();
 	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, user_l4), 0,
 		       "pin the user L4 again");
 	bench(user_l4, kernel_l4);
