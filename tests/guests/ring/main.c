@@ -203,7 +203,8 @@ static bool front_connect(struct front *f, unsigned int conn)
 	ci->port = f->port;
 	ci->state = CONN_OFFERED;
 	__atomic_store_n(&front_mb->nr_conns, conn + 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&ci->state, __ATOMIC_SEQ_CST) != CONN_CONNECTED) {
+	while (__atomic_load_n(&ci->state, __ATOMIC_SEQ_CST) !=
+	       CONN_CONNECTED) {
 		if (system_time() > end) {
 			test_fail("ring %u: the backend never connected", conn);
 			return false;
@@ -301,8 +302,8 @@ static bool front_stream(struct front *f, uint32_t op, uint64_t total,
 			const struct tr_response *rs =
 				MICA_RING_RESPONSE(&f->r, cons);
 			unsigned int slot = cons & (NR_DATA - 1);
-			uint64_t want_id = f->next_id -
-					   (f->r.req_prod_pvt - cons);
+			uint64_t want_id =
+				f->next_id - (f->r.req_prod_pvt - cons);
 
 			if (rs->id != want_id || rs->status) {
 				test_fail("response %lu: id %lu, status %d",
@@ -428,11 +429,11 @@ static const struct bad_request bad_requests[] = {
 	  "a length that is no multiple of 8" },
 	{ OP_WRITE_COPY, DATA_REF, 0, 0, false, -MICA_EINVAL, "length 0" },
 	{ 77, DATA_REF, 0, 64, false, -MICA_EINVAL, "an unknown op" },
-	{ OP_WRITE_COPY, DATA_REF, 0, 64, true, -MICA_EIO,
-	  "a wrong checksum" },
+	{ OP_WRITE_COPY, DATA_REF, 0, 64, true, -MICA_EIO, "a wrong checksum" },
 	{ OP_WRITE_COPY, MICA_GRANT_REF_STORE, 0, 64, false, -MICA_EIO,
 	  "the mailbox as data (not stream data)" },
-	{ OP_WRITE_COPY, DATA_REF, 0, 64, false, 0, "a good request after all" },
+	{ OP_WRITE_COPY, DATA_REF, 0, 64, false, 0,
+	  "a good request after all" },
 };
 
 /* Sends one request built from b (data from stream offset 0), returns the
@@ -486,8 +487,9 @@ static void evil_main(void)
 {
 	struct front f;
 	volatile struct conn_info *ci;
-	const struct bad_request good = { OP_WRITE_COPY, DATA_REF, 0, 64,
-					  false, 0, "a good request" };
+	const struct bad_request good = {
+		OP_WRITE_COPY, DATA_REF, 0, 64, false, 0, "a good request"
+	};
 
 	for (unsigned int i = 0; i < NR_DATA; i++)
 		grant_access(DATA_REF + i, 0, virt_to_mfn(data_pages[i]),
@@ -541,12 +543,12 @@ static void evil_main(void)
 
 		revoked.gref = DATA_REF + REVOKED_SLOT;
 		revoked.what = "copy from a revoked data grant";
-		test_expect_rc(evil_request(&f, &revoked), -MICA_EACCES,
-			       "%s", revoked.what);
+		test_expect_rc(evil_request(&f, &revoked), -MICA_EACCES, "%s",
+			       revoked.what);
 		revoked.op = OP_WRITE_MAP;
 		revoked.what = "map a revoked data grant";
-		test_expect_rc(evil_request(&f, &revoked), -MICA_EACCES,
-			       "%s", revoked.what);
+		test_expect_rc(evil_request(&f, &revoked), -MICA_EACCES, "%s",
+			       revoked.what);
 	}
 	/* A last request in flight, and we are gone. */
 	front_fill(&f, OP_WRITE_COPY, 0, 4096);
@@ -785,8 +787,8 @@ static int32_t back_serve(struct back *b)
 static volatile struct mailbox *back_mailbox(uint16_t dom, unsigned int w,
 					     uint32_t *handle)
 {
-	volatile struct mailbox *mb = (volatile struct mailbox *)
-		mailbox_windows[w];
+	volatile struct mailbox *mb =
+		(volatile struct mailbox *)mailbox_windows[w];
 	uint64_t end = system_time() + TIMEOUT_NS;
 
 	if (!grant_map_store_page(dom, mailbox_windows[w], handle, TIMEOUT_NS))
@@ -849,7 +851,10 @@ static void back_main(void)
 			return;
 		test_expect_rc(back_serve(&b), evil_verdict[c],
 			       "d2's ring %u closed", c);
-		if (b.errors != evil_errors[c])
+		/* Ring 2's last request races d2's death: it may be
+		 * answered, or fail with -ESRCH (d2 dying). */
+		if (b.errors != evil_errors[c] &&
+		    (c != 2 || b.errors != evil_errors[c] + 1))
 			test_fail("d2's ring %u: %lu requests failed, "
 				  "expected %lu",
 				  c, b.errors, evil_errors[c]);
