@@ -25,7 +25,7 @@
  * held stays allocated until the lock is dropped.
  */
 static spinlock_t interdomain_lock = SPINLOCK_INIT;
-static struct domain *evtchn_domains[MAX_DOMAINS];
+static struct domid_table evtchn_domains;
 /* Which domain bound each global VIRQ (interdomain lock). */
 static struct domain *global_virq_domain[MICA_NR_VIRQS];
 
@@ -46,9 +46,7 @@ static struct domain *lookup_locked(struct domain *self, uint16_t domid)
 
 	if (domid == MICA_DOMID_SELF)
 		return self;
-	if (domid >= MAX_DOMAINS)
-		return NULL;
-	d = evtchn_domains[domid];
+	d = domid_table_get(&evtchn_domains, domid);
 	return d && !d->evtchn->dead ? d : NULL;
 }
 
@@ -176,7 +174,7 @@ static int port_close(struct domain *d, uint32_t port)
 	}
 	/* A bound peer is listed until all its ports are closed. */
 	if (chn->state == ECS_INTERDOMAIN)
-		peer = evtchn_domains[chn->remote_domid];
+		peer = domid_table_get(&evtchn_domains, chn->remote_domid);
 	spin_unlock_irqrestore(&d->evtchn->lock, flags);
 	/* The binding cannot change: that needs the interdomain lock. */
 	flags = lock_pair(d, peer);
@@ -204,6 +202,7 @@ int evtchn_domain_init(struct domain *d)
 {
 	struct evtchn_domain *ed = xzalloc(sizeof(*ed));
 	unsigned long flags;
+	int rc;
 
 	if (!ed)
 		return -ENOMEM;
@@ -214,9 +213,13 @@ int evtchn_domain_init(struct domain *d)
 		d->max_evtchn_ports = EVTCHN_DEFAULT_MAX_PORTS;
 	d->evtchn = ed;
 	flags = spin_lock_irqsave(&interdomain_lock);
-	evtchn_domains[d->id] = d;
+	rc = domid_table_set(&evtchn_domains, d->id, d);
 	spin_unlock_irqrestore(&interdomain_lock, flags);
-	return 0;
+	if (rc) {
+		d->evtchn = NULL;
+		xfree(ed);
+	}
+	return rc;
 }
 
 void evtchn_domain_destroy(struct domain *d)
@@ -229,7 +232,7 @@ void evtchn_domain_destroy(struct domain *d)
 	flags = spin_lock_irqsave(&interdomain_lock);
 	ed->dead = true;
 	close_all_ports(d);
-	evtchn_domains[d->id] = NULL;
+	domid_table_set(&evtchn_domains, d->id, NULL);
 	spin_unlock_irqrestore(&interdomain_lock, flags);
 	evtchn_fifo_teardown(d);
 	for (uint32_t b = 0; b < EVTCHN_BUCKETS; b++)
@@ -279,7 +282,7 @@ static int port_send(struct domain *d, uint32_t port)
 	switch (chn->state) {
 	case ECS_INTERDOMAIN:
 		/* The binding keeps the peer alive while we hold our lock. */
-		peer = READ_ONCE(evtchn_domains[chn->remote_domid]);
+		peer = domid_table_get(&evtchn_domains, chn->remote_domid);
 		if (peer)
 			evtchn_fifo_raise(peer, chn->remote_port,
 					  evtchn_of(peer->evtchn,
