@@ -31,6 +31,10 @@ static spinlock_t domain_list_lock = SPINLOCK_INIT;
 static spinlock_t reap_lock = SPINLOCK_INIT;
 static struct domain *reap_list;
 
+/* A vcpu is one heap page, not two: keep the field order of mica/domain.h
+ * and asm/domain.h in mind when adding to them. */
+_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits a page");
+
 /* With "guest_test", the machine ends when the last domain is gone. */
 static bool guest_test;
 param_bool("guest_test", guest_test);

@@ -98,13 +98,25 @@ static long port_alloc(struct domain *d, enum evtchn_state state)
 	struct evtchn *chn;
 	uint32_t port;
 
+	if (!ed->bucket) {
+		uint32_t n =
+			(limit + EVTCHN_PER_BUCKET - 1) / EVTCHN_PER_BUCKET;
+		struct evtchn **dir = xzalloc(n * sizeof(*dir));
+
+		if (!dir)
+			return -ENOMEM;
+		ed->nr_buckets = n;
+		__atomic_store_n(&ed->bucket, dir, __ATOMIC_RELEASE);
+	}
 	for (port = MAX(ed->free_hint, 1u); port < limit; port++) {
 		struct evtchn **b = &ed->bucket[port / EVTCHN_PER_BUCKET];
 
 		if (!*b) {
-			*b = xzalloc(PAGE_SIZE);
-			if (!*b)
+			struct evtchn *fresh = xzalloc(PAGE_SIZE);
+
+			if (!fresh)
 				return -ENOMEM;
+			__atomic_store_n(b, fresh, __ATOMIC_RELEASE);
 		}
 		if ((*b)[port % EVTCHN_PER_BUCKET].state == ECS_CLOSED)
 			break;
@@ -189,11 +201,13 @@ static void close_all_ports(struct domain *d)
 {
 	struct evtchn_domain *ed = d->evtchn;
 
-	for (uint32_t b = 0; b < EVTCHN_BUCKETS; b++) {
-		if (!ed->bucket[b])
+	for (uint32_t b = 0; b < ed->nr_buckets; b++) {
+		const struct evtchn *chn = evtchn_bucket(ed, b);
+
+		if (!chn)
 			continue;
 		for (uint32_t i = 0; i < EVTCHN_PER_BUCKET; i++)
-			if (ed->bucket[b][i].state != ECS_CLOSED)
+			if (chn[i].state != ECS_CLOSED)
 				port_close(d, b * EVTCHN_PER_BUCKET + i);
 	}
 }
@@ -235,8 +249,10 @@ void evtchn_domain_destroy(struct domain *d)
 	domid_table_set(&evtchn_domains, d->id, NULL);
 	spin_unlock_irqrestore(&interdomain_lock, flags);
 	evtchn_fifo_teardown(d);
-	for (uint32_t b = 0; b < EVTCHN_BUCKETS; b++)
+	for (uint32_t b = 0; b < ed->nr_buckets; b++)
 		xfree(ed->bucket[b]);
+	xfree(ed->bucket);
+	xfree(ed->array);
 	d->evtchn = NULL;
 	xfree(ed);
 }

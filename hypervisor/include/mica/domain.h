@@ -36,13 +36,15 @@ enum vcpu_state {
 	VCPU_BLOCKED, /* waits for an event */
 };
 
+/* Fields are ordered so that the whole vcpu fits in one page (asserted in
+ * common/domain.c): mind the holes when adding one. */
 struct vcpu {
 	unsigned int id;
+	unsigned int processor; /* the CPU whose run queue it uses */
 	struct domain *domain;
 	enum vcpu_state state;
 	bool running; /* on a CPU now (its frame is live there) */
 	bool queued; /* on a run queue */
-	unsigned int processor; /* the CPU whose run queue it uses */
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
