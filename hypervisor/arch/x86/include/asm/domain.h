@@ -11,6 +11,9 @@
 #include <public/arch-x86/pv.h>
 #include <public/shared_info.h>
 
+struct hvm_vcpu;
+struct hvm_domain;
+
 struct arch_vcpu {
 	/* Guest registers while the vcpu is off the CPU. */
 	struct cpu_regs regs;
@@ -45,6 +48,9 @@ struct arch_vcpu {
 	unsigned int iopl; /* virtual IOPL (physdev.h) */
 	uint64_t iobitmap_gaddr;
 	uint32_t iobitmap_nr_ports;
+
+	/* HVM vcpus (asm/hvm.h); NULL for PV. */
+	struct hvm_vcpu *hvm;
 };
 
 struct arch_domain {
@@ -54,6 +60,9 @@ struct arch_domain {
 	/* I/O ports dom0 gave this domain (ioport.c), under io_lock. */
 	spinlock_t io_lock;
 	struct rangeset ioports;
+
+	/* HVM domains (asm/hvm.h); NULL for PV. */
+	struct hvm_domain *hvm;
 };
 
 #endif
