@@ -121,7 +121,6 @@ static int parse_notes(const uint8_t *p, uint64_t len, struct elf_info *info,
 	return 0;
 }
 
-
 /* The ELF header checks both parsers share: 0 or -EINVAL with why. */
 static int check_header(const uint8_t *img, size_t size, struct elf_info *info,
 			struct elf64_ehdr *out, char *why, size_t why_size)
@@ -281,8 +280,7 @@ int elf_parse_physical(const void *image, size_t size, struct elf_info *info,
 		if (ph.filesz > ph.memsz ||
 		    !in_bounds(ph.offset, ph.filesz, size))
 			FAIL(-EINVAL,
-			     "segment %u extends past the end of the image",
-			     i);
+			     "segment %u extends past the end of the image", i);
 		if (ph.paddr + ph.memsz < ph.paddr)
 			FAIL(-EINVAL, "segment %u wraps the address space", i);
 		seg = &info->segments[info->nr_segments++];

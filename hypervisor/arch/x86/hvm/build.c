@@ -60,8 +60,8 @@ static int populate(struct domain *d, uint64_t nr_pages)
 
 /* Every segment inside RAM below the start-info page; the entry point
  * reachable from real mode. */
-static int check_image(const struct elf_info *elf, uint64_t ram_end,
-		       char *why, size_t size)
+static int check_image(const struct elf_info *elf, uint64_t ram_end, char *why,
+		       size_t size)
 {
 	for (unsigned int i = 0; i < elf->nr_segments; i++) {
 		const struct elf_segment *s = &elf->segments[i];
@@ -136,14 +136,16 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		return -ENOMEM;
 	}
 
-	d = domain_create(domid, bd->name, false, bd->vcpus, nr_pages, &rc);
+	/* + 1: the shared-info page (mica/domain.h), not guest RAM. */
+	d = domain_create(domid, bd->name, false, bd->vcpus, nr_pages + 1, &rc);
 	if (!d) {
 		pr_err("%s: cannot create the domain (%d)\n", bd->name, rc);
 		return rc;
 	}
 	rc = hvm_domain_create(d);
 	for (unsigned int i = 0; !rc && i < bd->vcpus; i++) {
-		struct vcpu *n = vcpu_create(d, i, (domid + i) % nr_cpus_online);
+		struct vcpu *n =
+			vcpu_create(d, i, (domid + i) % nr_cpus_online);
 
 		if (!n)
 			rc = -ENOMEM;
@@ -166,9 +168,8 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	strlcpy(si->cmdline, bd->cmdline, sizeof(si->cmdline));
 
 	cs = (uint16_t)((elf.entry >> 4) & 0xf000);
-	hvm_backend->vcpu_reset_real_mode(v, cs,
-					  (uint16_t)(elf.entry -
-						     ((uint64_t)cs << 4)));
+	hvm_backend->vcpu_reset_real_mode(
+		v, cs, (uint16_t)(elf.entry - ((uint64_t)cs << 4)));
 	v->arch.hvm->regs.rax = MICA_HVM_START_MAGIC;
 	v->arch.hvm->regs.rbx = si_gpa;
 

@@ -60,8 +60,8 @@ void hvm_cpu_init(void)
 		return;
 	rc = hvm_backend->cpu_init();
 	if (rc)
-		panic("HVM: CPU%u cannot enable %s (%d)\n",
-		      this_cpu()->cpu_id, hvm_backend->name, rc);
+		panic("HVM: CPU%u cannot enable %s (%d)\n", this_cpu()->cpu_id,
+		      hvm_backend->name, rc);
 }
 
 bool hvm_available(void)
@@ -182,8 +182,7 @@ int hvm_copy_from_gpa(struct domain *d, void *dst, uint64_t gpa, size_t len)
 	return copy_gpa(d, dst, gpa, len, false);
 }
 
-int hvm_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src,
-		    size_t len)
+int hvm_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t len)
 {
 	return copy_gpa(d, (void *)src, gpa, len, true);
 }
@@ -195,7 +194,8 @@ int hvm_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src,
 /* CPUID.1: what HVM guests do not get (yet) on top of the PV filter:
  * XSAVE/OSXSAVE/AVX (XCR0 is not switched for HVM yet) and the local
  * APIC (not emulated yet). */
-#define HVM_C1_ECX_HIDE ((1u << 26) | (1u << 27) | (1u << 28) | (1u << 12) | (1u << 29))
+#define HVM_C1_ECX_HIDE \
+	((1u << 26) | (1u << 27) | (1u << 28) | (1u << 12) | (1u << 29))
 #define HVM_C1_EDX_HIDE (1u << 9)
 
 void hvm_handle_cpuid(struct vcpu *v)
@@ -317,11 +317,9 @@ void hvm_handle_hypercall(struct vcpu *v)
 	else if (!hypercall_allowed(nr))
 		r->rax = (uint64_t)-ENOSYS;
 	else
-		r->rax = (uint64_t)hypercall_dispatch(nr, r->rdi & mask,
-						      r->rsi & mask,
-						      r->rdx & mask,
-						      r->r10 & mask,
-						      r->r8 & mask);
+		r->rax = (uint64_t)hypercall_dispatch(
+			nr, r->rdi & mask, r->rsi & mask, r->rdx & mask,
+			r->r10 & mask, r->r8 & mask);
 }
 
 /* hvm.h P5.  With interrupts off nothing can wake the vcpu: it goes down,
@@ -353,6 +351,8 @@ void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 	domain_crash(v->domain,
 		     "nested page fault: %s at gpa %lx (rip %lx), not guest "
 		     "memory and no device there",
-		     fetch ? "fetch" : write ? "write" : "read", gpa,
-		     v->arch.hvm->regs.rip);
+		     fetch ? "fetch" :
+		     write ? "write" :
+			     "read",
+		     gpa, v->arch.hvm->regs.rip);
 }

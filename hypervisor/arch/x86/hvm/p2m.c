@@ -99,7 +99,8 @@ int p2m_map(struct domain *d, uint64_t gfn, uint64_t mfn, unsigned int order)
 
 		if (!e || (*e & PTE_P))
 			return e ? -EEXIST : -ENOMEM;
-		*e = (mfn << PAGE_SHIFT) | P2M_LEAF_FLAGS | (large ? PTE_PS : 0);
+		*e = (mfn << PAGE_SHIFT) | P2M_LEAF_FLAGS |
+		     (large ? PTE_PS : 0);
 		gfn += large ? 512 : 1;
 		mfn += large ? 512 : 1;
 		n -= large ? 512 : 1;

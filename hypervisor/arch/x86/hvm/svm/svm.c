@@ -86,10 +86,16 @@ static void msrpm_allow(uint8_t *pm, uint32_t msr)
 static int svm_global_init(void)
 {
 	static const uint32_t guest_msrs[] = {
-		MSR_STAR,     MSR_LSTAR,	  MSR_CSTAR,
-		MSR_SYSCALL_MASK, MSR_FS_BASE,	  MSR_GS_BASE,
-		MSR_KERNEL_GS_BASE, 0x174 /* SYSENTER_CS */,
-		0x175 /* SYSENTER_ESP */, 0x176 /* SYSENTER_EIP */,
+		MSR_STAR,
+		MSR_LSTAR,
+		MSR_CSTAR,
+		MSR_SYSCALL_MASK,
+		MSR_FS_BASE,
+		MSR_GS_BASE,
+		MSR_KERNEL_GS_BASE,
+		0x174 /* SYSENTER_CS */,
+		0x175 /* SYSENTER_ESP */,
+		0x176 /* SYSENTER_EIP */,
 	};
 	uint32_t a, b, c, d;
 
@@ -155,13 +161,12 @@ static int svm_vcpu_create(struct vcpu *v)
 	/* Debug registers 0-3 are not in the VMCB: the guest must not see
 	 * or set the host's (or another vcpu's) breakpoints. */
 	vmcb->intercept_dr = 0x000f000f;
-	vmcb->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI |
-				INTERCEPT1_SMI | INTERCEPT1_INIT |
-				INTERCEPT1_CPUID | INTERCEPT1_RSM |
-				INTERCEPT1_INVD | INTERCEPT1_HLT |
-				INTERCEPT1_INVLPGA | INTERCEPT1_IOIO |
-				INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH |
-				INTERCEPT1_SHUTDOWN;
+	vmcb->intercept_misc1 =
+		INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI |
+		INTERCEPT1_INIT | INTERCEPT1_CPUID | INTERCEPT1_RSM |
+		INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
+		INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH |
+		INTERCEPT1_SHUTDOWN;
 	vmcb->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
 				INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
 				INTERCEPT2_STGI | INTERCEPT2_CLGI |
@@ -231,7 +236,8 @@ static void svm_inject_exception(struct vcpu *v, unsigned int vector,
 
 	/* Real mode pushes no error codes. */
 	if (error_code >= 0 && (vmcb->cr0 & X86_CR0_PE))
-		ev |= EVENT_ERROR_VALID | ((uint64_t)(uint32_t)error_code << 32);
+		ev |= EVENT_ERROR_VALID |
+		      ((uint64_t)(uint32_t)error_code << 32);
 	vmcb->eventinj = ev;
 }
 
@@ -260,8 +266,8 @@ static void advance_rip(struct vcpu *v, unsigned int len)
 {
 	struct vmcb *vmcb = svm(v)->vmcb;
 
-	v->arch.hvm->regs.rip =
-		has_nrips ? vmcb->next_rip : v->arch.hvm->regs.rip + len;
+	v->arch.hvm->regs.rip = has_nrips ? vmcb->next_rip :
+					    v->arch.hvm->regs.rip + len;
 }
 
 static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
@@ -352,8 +358,8 @@ static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
 					   err & NPF_FETCH);
 		return;
 	}
-	domain_crash(v->domain, "nested page fault at gpa %lx, error %lx",
-		     gpa, err);
+	domain_crash(v->domain, "nested page fault at gpa %lx, error %lx", gpa,
+		     err);
 }
 
 static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
