@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh [NAME...]: boots Mica in QEMU once per HVM test guest (default:
 # every directory with a main.c), as domain 1 (type=hvm, 16 MiB) next to
-# the PV guest "hello" as dom0, and judges the serial log.  Prints
+# the PV guest "version" as dom0, and judges the serial log.  Prints
 # "PASS: hvm-NAME", "FAIL: hvm-NAME: why" (with the log tail) or
 # "SKIP: hvm-NAME: why", and last "N passed, N failed, N skipped".
 #
@@ -13,6 +13,8 @@
 #     no result line, and the log has "domain 1 (NAME) crashed: " followed
 #     by the text on the file's first line.
 # Every line of an optional NAME/expect must appear in the log as well.
+# NAME/dom0 names another PV guest of tests/guests to run as dom0 (it must
+# pass too); NAME/smp sets the number of CPUs (default 2).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
 # (default 60).  The HVM guests and the PV guests are (re)built first; the
@@ -22,7 +24,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
 hvm=$build/hvm
 hypervisor=$build/hypervisor/mica.elf
-dom0=$build/guests/hello.elf
+dom0=$build/guests/version.elf
 logs=$build/test-logs/hvm
 timeout=${QEMU_TIMEOUT:-60}
 passed=0 failed=0 skipped=0
@@ -46,15 +48,21 @@ result_lines() {
 
 run_guest() {
 	local name=$1 elf=$hvm/$1.elf log=$logs/$1.log dir=$top/tests/hvm/$1
-	local status d0 d1 count want line
+	local status d0 d1 count want line pv=$dom0 pvname=version smp=2
+
+	if [ -f "$dir/dom0" ]; then
+		pvname=$(cat "$dir/dom0")
+		pv=$build/guests/$pvname.elf
+	fi
+	[ -f "$dir/smp" ] && smp=$(cat "$dir/smp")
 
 	[ -f "$elf" ] || { fail "$name" "" "no such guest ($elf)"; return; }
 	[ -f "$hypervisor" ] ||
 		{ fail "$name" "" "no hypervisor image (make hypervisor)"; return; }
 	rm -f "$log"
-	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
+	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" --smp "$smp" \
 		--append "guest_test loglvl=info" \
-		--initrd "$dom0 test=hello,$elf domain=$name type=hvm mem=16M -- test=$name" \
+		--initrd "$pv test=$pvname,$elf domain=$name type=hvm mem=16M -- test=$name" \
 		"$hypervisor" >"$log.qemu" 2>&1
 	status=$?
 	case $status in
