@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * MICA_HC_vcpu_op (public/vcpu.h): per-vcpu timers, run-state accounting
- * and vcpu_info placement.  Bringing vcpus up and down is not here yet:
- * those sub-ops answer -ENOSYS like unknown ones.
+ * MICA_HC_vcpu_op (public/vcpu.h): the dispatcher, per-vcpu timers,
+ * run-state accounting and vcpu_info placement.  Bringing vcpus up and
+ * down is in common/vcpu_updown.c.
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -11,6 +11,7 @@
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include <mica/time.h>
+#include <mica/vcpu_op.h>
 #include <asm/page.h>
 #include "event_internal.h"
 
@@ -168,6 +169,10 @@ typedef long (*vcpu_op_fn)(struct vcpu *target, uint64_t arg);
 
 /* Sub-ops by number; a hole answers -ENOSYS (initialise..is_up: to come). */
 static const vcpu_op_fn vcpu_ops[] = {
+	[MICA_VCPUOP_initialise] = vcpu_op_initialise,
+	[MICA_VCPUOP_up] = vcpu_op_up,
+	[MICA_VCPUOP_down] = vcpu_op_down,
+	[MICA_VCPUOP_is_up] = vcpu_op_is_up,
 	[MICA_VCPUOP_get_runstate] = op_get_runstate,
 	[MICA_VCPUOP_register_runstate] = op_register_runstate,
 	[MICA_VCPUOP_register_info] = op_register_info,

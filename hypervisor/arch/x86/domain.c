@@ -7,6 +7,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/debugreg.h>
 #include <asm/hvm.h>
 #include <asm/pv.h>
@@ -74,6 +75,7 @@ int arch_vcpu_create(struct vcpu *v)
 	pv_fpu_vcpu_init(v);
 	v->arch.debugreg[6] = DR6_RESERVED_ONES;
 	v->arch.debugreg[7] = DR7_RESERVED_ONES;
+	v->arch.dirty_cpu = -1;
 	if (is_hvm_domain(v->domain))
 		return hvm_vcpu_create(v);
 	return 0;
@@ -144,6 +146,7 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
+	uint64_t flushes;
 
 	if (prev && !is_hvm_vcpu(prev)) {
 		prev->arch.regs = *frame;
@@ -152,6 +155,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	pv_fpu_switch(prev, next);
 	debugreg_switch(prev, next);
 	pv_desc_switch(next); /* before next's selectors are loaded */
+	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
 	if (is_hvm_vcpu(next)) {
 		arch_vcpu_update_time(next);
 		write_cr3(paging_idle_cr3());
@@ -165,6 +169,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	} else {
 		write_cr3(paging_idle_cr3());
 	}
+	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
 }
 
 /* The way back into the current vcpu, by its type. */

@@ -31,7 +31,7 @@ struct domain;
 struct page_info;
 
 enum vcpu_state {
-	VCPU_DOWN, /* not started, or stopped for good */
+	VCPU_DOWN, /* not started, brought down, or its domain stopped */
 	VCPU_RUNNABLE, /* wants a CPU (queued, or running) */
 	VCPU_BLOCKED, /* waits for an event */
 };
@@ -50,8 +50,18 @@ struct vcpu {
 	/* Events, timers, polling, run state (mica/event.h). */
 	struct vcpu_events events;
 
-	/* MICA_DOMCTL_set_vcpu_affinity: bit c = may run on CPU c. */
-	uint64_t affinity;
+	/* Credit scheduler (common/schedule.c); run-queue lock of
+	 * 'processor' unless noted. */
+	int64_t credit; /* ns of CPU still owed; atomic */
+	uint64_t affinity; /* CPUs it may run on, bit per CPU (domctl) */
+	bool parked; /* its domain's cap is used up until next period */
+	bool yielded; /* gave up its slice: queue it behind every other */
+
+	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder);
+	 * 'initialising' while a context is being set (atomic). */
+	bool initialised;
+	bool initialising;
+
 	struct arch_vcpu arch;
 };
 
@@ -74,6 +84,13 @@ struct domain {
 	/* Event channels (mica/event.h): ports below max_evtchn_ports. */
 	struct evtchn_domain *evtchn;
 	unsigned int max_evtchn_ports;
+
+	/* Credit scheduler (common/schedule.c), under its accounting lock. */
+	uint32_t sched_weight; /* relative share, 1..65535 */
+	uint32_t sched_cap; /* % of one CPU, 0 = none */
+	unsigned int sched_active; /* runnable vcpus at the last accounting */
+	struct domain *sched_next; /* on the scheduler's domain list */
+
 	/* Toolstack control (common/domctl.c). */
 	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
 	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
@@ -84,6 +101,10 @@ struct domain {
 
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
+
+	/* Grants (mica/grant_table.h): destruction unmaps what the domain
+	 * has mapped first; what others map of it stays (dying). */
+	struct grant_table *grant;
 
 	struct arch_domain arch;
 };
@@ -112,7 +133,8 @@ unsigned int domain_count(void);
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 
 /* The same, not limited by max_pages (still counted in tot_pages): the
- * shared-info page, and exchanges, which give back what they take. */
+ * shared-info page, grant-table frames (at most MICA_GRANT_MAX_FRAMES),
+ * and exchanges, which give back what they take. */
 struct page_info *domain_alloc_pages_unlimited(struct domain *d,
 					       unsigned int order);
 
@@ -159,6 +181,13 @@ void domain_crash(struct domain *d, const char *fmt, ...)
  * scheduler after it switched away from a vcpu.
  */
 void domain_reap(void);
+
+/*
+ * Moves a frame from its owner's allocation into d's (grant transfer; the
+ * owner is another live domain and the frame unreferenced): -ENOMEM at
+ * d's max_pages or if d is dying.
+ */
+int domain_give_frame(struct domain *d, struct page_info *pg);
 
 /* Appends text from the guest's console to its line buffer / the log. */
 void domain_console_write(struct domain *d, const char *buf, size_t len);

@@ -260,12 +260,12 @@ static void check_virqs_and_ipis(void)
 	bv.port = exc;
 	test_expect_rc(evtchn_op(MICA_EVTCHNOP_bind_vcpu, &bv), 0,
 		       "bind_vcpu of a global VIRQ");
-	bv.vcpu = 1;
+	bv.vcpu = 40; /* beyond any domain's vcpus */
 	test_expect_rc(evtchn_op(MICA_EVTCHNOP_bind_vcpu, &bv), -MICA_ENOENT,
-		       "bind_vcpu to vcpu 1");
+		       "bind_vcpu to vcpu 40");
 
-	test_expect_rc(evtchn_bind_ipi(1, &dummy), -MICA_ENOENT,
-		       "bind_ipi on vcpu 1");
+	test_expect_rc(evtchn_bind_ipi(40, &dummy), -MICA_ENOENT,
+		       "bind_ipi on vcpu 40");
 	test_expect_rc(evtchn_bind_ipi(0, &ipi), 0, "bind_ipi");
 	bv.port = ipi;
 	bv.vcpu = 0;

@@ -177,7 +177,7 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		"real mode\n",
 		bd->name, domid, hvm_backend->name, nr_pages >> 8, bd->vcpus,
 		bd->vcpus > 1 ? "s" : "", elf.entry);
-	vcpu_wake(v);
+	vcpu_up(v);
 	return 0;
 
 err_destroy:

@@ -49,6 +49,10 @@ struct arch_vcpu {
 	uint64_t iobitmap_gaddr;
 	uint32_t iobitmap_nr_ports;
 
+	/* TLB shootdown (asm/flushtlb.h): the CPU whose TLB may hold this
+	 * vcpu's translations, -1 for none. */
+	int dirty_cpu;
+
 	/* HVM vcpus (asm/hvm.h); NULL for PV. */
 	struct hvm_vcpu *hvm;
 };
@@ -64,5 +68,12 @@ struct arch_domain {
 	/* HVM domains (asm/hvm.h); NULL for PV. */
 	struct hvm_domain *hvm;
 };
+
+/* The lock of a domain's frame counts, page tables and grant state. */
+#define domain_mm_lock(d) (&(d)->arch.mm_lock)
+
+/* Dying domain: drops every page-table reference among its own frames. */
+struct domain;
+void arch_domain_relinquish_tables(struct domain *d);
 
 #endif
