@@ -26,30 +26,15 @@
 
 const struct hvm_backend *hvm_backend;
 
-/* CPUID 0x80000001 ECX bit 2 (SVM), 0x8000000A EDX bit 0 (nested paging).
- * VMX (CPUID 1 ECX bit 5) comes with hvm/vmx/. */
-static bool cpu_has_svm_npt(void)
-{
-	uint32_t a, b, c, d, max_ext;
-
-	cpuid_count(0x80000000, 0, &max_ext, &b, &c, &d);
-	if (max_ext < 0x8000000a)
-		return false;
-	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
-	if (!(c & (1u << 2)))
-		return false;
-	cpuid_count(0x8000000a, 0, &a, &b, &c, &d);
-	return d & 1;
-}
-
 void hvm_init(void)
 {
-	if (cpu_has_svm_npt())
+	/* VMX (CPUID 1 ECX bit 5, with EPT) comes with hvm/vmx/. */
+	if (svm_supported())
 		hvm_backend = &svm_backend;
 	if (hvm_backend)
 		pr_info("HVM: %s with nested paging\n", hvm_backend->name);
 	else
-		pr_info("HVM: no SVM with nested paging; PV only\n");
+		pr_info("HVM: no usable SVM with nested paging; PV only\n");
 }
 
 void hvm_cpu_init(void)

@@ -58,6 +58,22 @@ static paddr_t iopm_pa, msrpm_pa;
 
 void svm_vmrun(struct hvm_gprs *regs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
 
+/* CPUID 0x80000001 ECX bit 2 (SVM), 0x8000000A EDX bit 0 (nested
+ * paging); VM_CR exists whenever SVM does. */
+bool svm_supported(void)
+{
+	uint32_t a, b, c, d, max_ext;
+
+	cpuid_count(0x80000000, 0, &max_ext, &b, &c, &d);
+	if (max_ext < 0x8000000a)
+		return false;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 2)))
+		return false;
+	cpuid_count(0x8000000a, 0, &a, &b, &c, &d);
+	return (d & 1) && !(rdmsr(MSR_VM_CR) & VM_CR_SVMDIS);
+}
+
 static paddr_t alloc_zeroed(unsigned int order, uint8_t fill)
 {
 	struct page_info *pg = alloc_pages(order, OWNER_HYPERVISOR);

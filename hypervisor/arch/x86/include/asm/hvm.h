@@ -102,6 +102,8 @@ struct hvm_backend {
 
 extern const struct hvm_backend *hvm_backend;
 extern const struct hvm_backend svm_backend;
+/* SVM with nested paging, not disabled by the firmware (VM_CR.SVMDIS). */
+bool svm_supported(void);
 
 static inline bool is_hvm_domain(const struct domain *d);
 static inline bool is_hvm_vcpu(const struct vcpu *v);
