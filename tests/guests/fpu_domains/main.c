@@ -50,8 +50,7 @@ void test_main(void)
 		test_error("get_runstate failed");
 		return;
 	}
-	printk("domain %lu: %u yields with its own SSE state\n", seed,
-	       ROUNDS);
+	printk("domain %lu: %u yields with its own SSE state\n", seed, ROUNDS);
 	fpu_set_mxcsr(mxcsr_of[seed]);
 	for (unsigned int i = 0; i < ROUNDS; i++) {
 		fpu_xmm_pattern(want, (unsigned int)(seed * ROUNDS + i));

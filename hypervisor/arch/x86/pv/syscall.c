@@ -94,11 +94,15 @@ void pv_exit_prepare(struct cpu_regs *regs)
 		pv_failsafe_check(regs);
 		pv_deliver_upcall(regs);
 		/* IRETQ to a non-canonical address would fault in Mica. */
-		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
+		if (!is_canonical(regs->rip) || !is_canonical(regs->rsp))
+			domain_crash(
+				current_vcpu()->domain,
+				"return to non-canonical rip %lx / rsp %lx",
+				regs->rip, regs->rsp);
+		/* A crash above stopped this vcpu and raised SCHEDULE: it
+		 * must not return to the guest. */
+		else if (!softirq_pending())
 			break;
-		domain_crash(current_vcpu()->domain,
-			     "return to non-canonical rip %lx / rsp %lx",
-			     regs->rip, regs->rsp);
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to
