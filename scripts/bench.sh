@@ -9,7 +9,7 @@ logs=$build/bench-logs
 mkdir -p "$logs"
 status=0
 # guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
-for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2"; do
+for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:"; do
 	guest=${spec%%:*}
 	log=$logs/$guest.log
 	"$top/scripts/qemu.sh" --timeout 120 --smp 1 --log "$log" \

@@ -77,6 +77,11 @@ static int get_page(mfn_t mfn, struct domain *d)
 	return get_page_foreign(mfn, d, NULL);
 }
 
+int pv_get_page(mfn_t mfn, struct domain *d)
+{
+	return get_page(mfn, d);
+}
+
 static void put_page(mfn_t mfn)
 {
 	struct page_info *pg = mfn_to_page(mfn);
@@ -84,6 +89,11 @@ static void put_page(mfn_t mfn)
 	/* 0: the owner is dying and this was the last outside reference. */
 	if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
 		domain_page_last_put(pg);
+}
+
+void pv_put_page(mfn_t mfn)
+{
+	put_page(mfn);
 }
 
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level);
@@ -147,7 +157,7 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	return 0;
 }
 
-static void put_type(mfn_t mfn, struct domain *d)
+void pv_put_type(mfn_t mfn, struct domain *d)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 	unsigned int type = type_of(pg);
@@ -178,7 +188,7 @@ int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
 
 void pv_put_page_and_type(mfn_t mfn, struct domain *d)
 {
-	put_type(mfn, d);
+	pv_put_type(mfn, d);
 	put_page(mfn);
 }
 

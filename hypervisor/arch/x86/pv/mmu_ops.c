@@ -6,6 +6,7 @@
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/memory.h>
@@ -50,6 +51,8 @@ static int update_entry(struct domain *d, struct domain *fd, mfn_t mfn,
 	    (idx >= MICA_L4_FIRST_HYPERVISOR_SLOT &&
 	     idx < MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS))
 		return -EPERM; /* T5 */
+	if (level == 1 && grant_pte_in_use(d, (mfn << PAGE_SHIFT) + idx * 8))
+		return -EBUSY; /* T9: the grant's; unmap_grant_ref removes it */
 	if (val & PTE_P) {
 		rc = pv_get_entry_foreign(&val, level, d, fd);
 		if (rc)
@@ -367,8 +370,7 @@ static mfn_t l1_in(paddr_t l4, uint64_t va)
 	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
-/* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
-static mfn_t l1_of(const struct vcpu *v, uint64_t va)
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 {
 	return l1_in(v->arch.cr3_kernel, va);
 }
@@ -408,7 +410,7 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 	if (rc)
 		return rc;
 	irqf = pv_mm_lock(d);
-	l1 = l1_of(v, va);
+	l1 = pv_l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
 		     update_entry(d, NULL, l1, 1, (va >> 12) & 511, pte,
 				  false) :
@@ -436,7 +438,7 @@ int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
 	if (!guest_range_ok(va, PAGE_SIZE))
 		return -EFAULT;
 	irqf = pv_mm_lock(d);
-	l1 = l1_of(v, va);
+	l1 = pv_l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
 		     update_entry(d, fd, l1, 1, (va >> 12) & 511, pte, false) :
 		     -EFAULT;

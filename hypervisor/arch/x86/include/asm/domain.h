@@ -58,4 +58,11 @@ struct arch_domain {
 	struct rangeset ioports;
 };
 
+/* The lock of a domain's frame counts, page tables and grant state. */
+#define domain_mm_lock(d) (&(d)->arch.mm_lock)
+
+/* Dying domain: drops every page-table reference among its own frames. */
+struct domain;
+void arch_domain_relinquish_tables(struct domain *d);
+
 #endif

@@ -48,6 +48,21 @@ int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type);
 void pv_put_page_and_type(mfn_t mfn, struct domain *d);
 
 /*
+ * A general reference alone (a read-only mapping): 0, -EINVAL (no such
+ * frame), -EPERM (not d's), -EBUSY (count saturated).  pv_put_page drops
+ * one (the last one of a dying domain's frame frees it, and maybe the
+ * domain: touch nothing of the owner after it).  pv_put_type drops a type
+ * reference alone (owner's mm lock).
+ */
+int pv_get_page(mfn_t mfn, struct domain *d);
+void pv_put_page(mfn_t mfn);
+void pv_put_type(mfn_t mfn, struct domain *d);
+
+/* The L1 frame mapping va in v's kernel tables, or 0 (mm lock held). */
+struct vcpu;
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va);
+
+/*
  * Checks a present entry for a level-'level' table (T4) and takes the
  * references it implies; adjusts *e to the value to store (U set, G clear
  * in L1 entries).  pv_put_entry drops them.
