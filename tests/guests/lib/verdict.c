@@ -124,10 +124,12 @@ bool test_expect_rc(long got, long want, const char *what_fmt, ...)
 	return false;
 }
 
-uint32_t test_print_result(void)
+static bool result_printed;
+
+static void print_result(void)
 {
 	if (status == TEST_RUNNING)
-		test_error("test_main returned without a verdict");
+		test_error("no verdict before the result line");
 	if (status == TEST_SUCCESS)
 		printk("Test result: SUCCESS\n");
 	else if (nr_reasons > 1)
@@ -135,6 +137,18 @@ uint32_t test_print_result(void)
 		       status_names[status], reason, nr_reasons - 1);
 	else
 		printk("Test result: %s: %s\n", status_names[status], reason);
+}
+
+void test_print_result_now(void)
+{
+	if (!result_printed)
+		print_result();
+	result_printed = true;
+}
+
+uint32_t test_print_result(void)
+{
+	test_print_result_now();
 	return status == TEST_SUCCESS || status == TEST_SKIP ?
 		       MICA_SHUTDOWN_poweroff :
 		       MICA_SHUTDOWN_crash;

@@ -12,7 +12,7 @@ const char test_title[] = "cli; hlt: the vcpu goes down, the domain powers off";
 void test_main(void)
 {
 	test_pass();
-	test_print_result();
+	test_print_result_now();
 	asm volatile("cli; hlt");
 	printk("hlt with interrupts off returned\n");
 	for (;;)

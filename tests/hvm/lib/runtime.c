@@ -115,7 +115,7 @@ void hvm_main(uint32_t magic, uint32_t si_gpa)
 		test_error("cannot install the hypercall page");
 		/* No way to shut down: halting with interrupts off ends the
 		 * domain too (hvm.h P5). */
-		test_print_result();
+		test_print_result_now();
 		for (;;)
 			asm volatile("cli; hlt");
 	}
