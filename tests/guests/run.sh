@@ -21,7 +21,7 @@
 # and none is FAILURE or ERROR (SKIP if any skips).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
-# (default 60).  Guests are (re)built into $BUILD/guests first; the
+# (default 60; a file tests/guests/NAME/timeout raises it for that test).  Guests are (re)built into $BUILD/guests first; the
 # hypervisor must already be built (make hypervisor).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,6 +48,12 @@ run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
 	local status results count=0 verdict modules ndom=1 dname dguest rest
 	local domfile=$top/tests/guests/$1/domains
+	local limit=$timeout tfile=$top/tests/guests/$1/timeout
+
+	# A test that needs more time says so in NAME/timeout (seconds).
+	if [ -f "$tfile" ] && [ "$(cat "$tfile")" -gt "$limit" ]; then
+		limit=$(cat "$tfile")
+	fi
 
 	if [ ! -f "$elf" ]; then
 		fail "$name" "" "no such guest ($elf)"
@@ -75,7 +81,7 @@ run_guest() {
 		done <"$domfile"
 	fi
 	rm -f "$log"
-	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
+	"$top/scripts/qemu.sh" --timeout "$limit" --log "$log" \
 		--append "guest_test loglvl=info" \
 		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
 	status=$?
@@ -88,7 +94,7 @@ run_guest() {
 		fail "$name" "$log" "the hypervisor panicked"
 		return ;;
 	124)
-		fail "$name" "$log" "timed out after ${timeout}s" \
+		fail "$name" "$log" "timed out after ${limit}s" \
 			"($count result lines; the run must end when dom0 shuts down)"
 		return ;;
 	*)
