@@ -8,10 +8,12 @@ build=${BUILD:-$top/build}
 logs=$build/bench-logs
 mkdir -p "$logs"
 status=0
-for guest in bench_pv; do
+# guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
+for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2"; do
+	guest=${spec%%:*}
 	log=$logs/$guest.log
 	"$top/scripts/qemu.sh" --timeout 120 --smp 1 --log "$log" \
-		--append "guest_test" \
+		--append "guest_test ${spec#*:}" \
 		--initrd "$build/guests/$guest.elf" "$build/hypervisor/mica.elf"
 	rc=$?
 	if [ $rc -ne 1 ]; then

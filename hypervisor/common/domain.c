@@ -73,8 +73,15 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = arch_domain_create(d);
 	if (*err)
 		goto err_unlist;
+	/* Events (mica/event.h); default port limit unless set. */
+	*err = evtchn_domain_init(d);
+	if (*err)
+		goto err_arch;
+	sched_domain_add(d);
 	return d;
 
+err_arch:
+	arch_domain_destroy(d);
 err_unlist:
 	flags = spin_lock_irqsave(&domain_list_lock);
 	domains[domid] = NULL;
@@ -98,11 +105,12 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	v->domain = d;
 	v->state = VCPU_DOWN;
 	v->processor = processor;
-	v->affinity = ~0ULL;
+	v->affinity = ~0ULL; /* any CPU */
 	if (arch_vcpu_create(v)) {
 		xfree(v);
 		return NULL;
 	}
+	vcpu_events_init(v); /* timers, run state (mica/event.h) */
 	d->vcpus[id] = v;
 	return v;
 }
@@ -244,6 +252,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	d->shutdown_reason = reason;
 	spin_unlock_irqrestore(&d->lock, flags);
 
+	send_global_virq(MICA_VIRQ_DOM_EXC);
 	if (d->console_len)
 		domain_console_write(d, "\n", 1);
 	pr_info("domain %u (%s): shut down (%s)\n", d->id, d->name,
@@ -301,6 +310,7 @@ static void domain_unlist(struct domain *d)
 	if (guest_test && d->privileged)
 		kill_orphans();
 	xfree(d);
+	send_global_virq(MICA_VIRQ_DOM_EXC); /* a domain died */
 
 	if (guest_test && domain_count() == 0) {
 		pr_info("guest_test: every domain has shut down%s\n",
@@ -314,6 +324,12 @@ static void domain_destroy(struct domain *d)
 {
 	uint64_t frames = d->tot_pages;
 
+	/* Events first: they hold references to the domain's frames. */
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_events_destroy(d->vcpus[i]);
+	evtchn_domain_destroy(d);
+	sched_domain_remove(d); /* before its vcpus are freed */
 	arch_domain_destroy(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		xfree(d->vcpus[i]);
@@ -423,9 +439,8 @@ int domain_unpause(struct domain *d)
 					      __ATOMIC_SEQ_CST));
 	if (c == 1)
 		for (unsigned int i = 0; i < d->max_vcpus; i++)
-			if (d->vcpus[i] &&
-			    READ_ONCE(d->vcpus[i]->state) == VCPU_RUNNABLE)
-				vcpu_wake(d->vcpus[i]);
+			if (d->vcpus[i])
+				sched_vcpu_check(d->vcpus[i]);
 	return 0;
 }
 

@@ -12,7 +12,9 @@
 #include <mica/lib.h>
 #include <mica/memory.h>
 #include <mica/sched.h>
+#include <mica/vcpu_context.h>
 #include <asm/smp.h>
+#include <public/arch-x86/context.h>
 #include <public/domctl.h>
 
 _Static_assert(MICA_DOMPARAM_NR == ARRAY_SIZE(((struct domain *)0)->params),
@@ -59,6 +61,8 @@ static long op_create(struct mica_domctl *op)
 	/* Mica keeps at most MAX_VCPUS_PER_DOMAIN (< the ABI's limit). */
 	if (!c->max_vcpus || c->max_vcpus > MAX_VCPUS_PER_DOMAIN)
 		return -EINVAL;
+	if (c->max_evtchn_port >= MICA_EVTCHN_FIFO_MAX_PORTS)
+		return -EINVAL;
 	if (domid == MICA_DOMID_ANY)
 		domid = DOMID_NONE;
 	else if (domid == 0 || domid >= MAX_DOMAINS)
@@ -69,6 +73,10 @@ static long op_create(struct mica_domctl *op)
 	snprintf(d->name, sizeof(d->name), "d%u", d->id);
 	memcpy(d->uuid, c->uuid, sizeof(d->uuid));
 	d->pause_count = 1; /* a new domain starts paused */
+	d->max_evtchn_ports = (c->max_evtchn_port ?
+				       c->max_evtchn_port :
+				       MICA_DOMCTL_DEFAULT_MAX_EVTCHN_PORT) +
+			      1;
 	rc = create_vcpus(d, 0, c->max_vcpus);
 	if (rc) {
 		domain_kill(d);
@@ -235,18 +243,8 @@ static long op_affinity(struct domain *d, struct mica_domctl *op, bool set)
 		return -EFAULT;
 	if (a->nr_cpus < 64)
 		mask &= (1ULL << a->nr_cpus) - 1;
-	if (!(mask & online))
-		return -EINVAL;
-	if (d == current_vcpu()->domain) {
-		v->affinity = mask; /* takes effect at the next move */
-		return 0;
-	}
-	domain_pause(d);
-	v->affinity = mask;
-	if (!(mask & (1ULL << v->processor)))
-		v->processor = (unsigned int)__builtin_ctzll(mask & online);
-	domain_unpause(d);
-	return 0;
+	/* The scheduler moves v if it runs or waits where it may not. */
+	return sched_set_affinity(v, mask);
 }
 
 static long op_vcpu_info(struct domain *d, struct mica_domctl *op)
@@ -264,6 +262,63 @@ static long op_vcpu_info(struct domain *d, struct mica_domctl *op)
 	i->cpu = v->processor;
 	i->pad0 = 0;
 	i->cpu_time = v->runtime_ns;
+	return 0;
+}
+
+/*
+ * get/set_vcpu_context on a paused domain.  Setting a context marks the
+ * vcpu initialised, as MICA_VCPUOP_initialise does; for vcpu 0 of a domain
+ * that never ran it also marks it up, so that unpause starts the domain.
+ */
+static long op_vcpu_context(struct domain *d, struct mica_domctl *op, bool set)
+{
+	struct mica_domctl_vcpu_context *c = &op->u.vcpu_context;
+	struct vcpu *v = target_vcpu(d, c->vcpu);
+	struct mica_vcpu_guest_context *ctx;
+	long rc;
+
+	if (c->pad0)
+		return -EINVAL;
+	if (!v)
+		return -ENOENT;
+	if (!READ_ONCE(d->pause_count) || vcpu_is_running(v))
+		return -EBUSY;
+	/* One context change at a time per vcpu (MICA_VCPUOP_initialise). */
+	if (__atomic_exchange_n(&v->initialising, true, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	ctx = xmalloc(sizeof(*ctx));
+	if (!ctx) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (!set) {
+		arch_get_vcpu_context(v, ctx);
+		rc = copy_to_guest(c->context_gaddr, ctx, sizeof(*ctx));
+	} else {
+		rc = copy_from_guest(ctx, c->context_gaddr, sizeof(*ctx));
+		if (!rc)
+			rc = arch_set_vcpu_context(v, ctx);
+		if (!rc) {
+			bool first = !READ_ONCE(v->initialised);
+
+			WRITE_ONCE(v->initialised, true);
+			if (first && v->id == 0)
+				vcpu_up(v);
+		}
+	}
+	xfree(ctx);
+out:
+	__atomic_store_n(&v->initialising, false, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static long op_sched_credit(struct domain *d, struct mica_domctl *op, bool set)
+{
+	struct mica_domctl_sched_credit *c = &op->u.sched_credit;
+
+	if (set)
+		return sched_set_credit(d, c->weight, c->cap);
+	sched_get_credit(d, &c->weight, &c->cap);
 	return 0;
 }
 
@@ -322,6 +377,14 @@ static long domctl_on(struct domain *d, struct mica_domctl *op)
 		return memory_set_map(d, &op->u.memory_map);
 	case MICA_DOMCTL_get_vcpu_info:
 		return op_vcpu_info(d, op);
+	case MICA_DOMCTL_get_vcpu_context:
+	case MICA_DOMCTL_set_vcpu_context:
+		return op_vcpu_context(d, op,
+				       op->cmd == MICA_DOMCTL_set_vcpu_context);
+	case MICA_DOMCTL_get_sched_credit:
+	case MICA_DOMCTL_set_sched_credit:
+		return op_sched_credit(d, op,
+				       op->cmd == MICA_DOMCTL_set_sched_credit);
 	default:
 		return arch_domctl(d, op);
 	}

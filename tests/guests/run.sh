@@ -20,8 +20,13 @@
 # every domain, d0 and each dN, prints exactly one "(dN) Test result:" line
 # and none is FAILURE or ERROR (SKIP if any skips).
 #
+# A guest may ask for a bigger machine in tests/guests/NAME/run.conf,
+# lines "key=value": smp=N (CPUs; default 2), append=ARGS (added to the
+# hypervisor command line, e.g. dom0_max_vcpus=2) and timeout=SECONDS (a
+# longer time limit than QEMU_TIMEOUT for this guest).
+#
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
-# (default 60; a file tests/guests/NAME/timeout raises it for that test).  Guests are (re)built into $BUILD/guests first; the
+# (default 60).  Guests are (re)built into $BUILD/guests first; the
 # hypervisor must already be built (make hypervisor).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,11 +53,14 @@ run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
 	local status results count=0 verdict modules ndom=1 dname dguest rest
 	local domfile=$top/tests/guests/$1/domains
-	local limit=$timeout tfile=$top/tests/guests/$1/timeout
+	local conf=$top/tests/guests/$1/run.conf smp=2 append="" limit=$timeout t
 
-	# A test that needs more time says so in NAME/timeout (seconds).
-	if [ -f "$tfile" ] && [ "$(cat "$tfile")" -gt "$limit" ]; then
-		limit=$(cat "$tfile")
+	if [ -f "$conf" ]; then
+		smp=$(sed -n 's/^smp=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
+		append=$(sed -n 's/^append=//p' "$conf" | tail -n 1)
+		smp=${smp:-2}
+		t=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
+		[ -n "$t" ] && [ "$t" -gt "$limit" ] && limit=$t
 	fi
 
 	if [ ! -f "$elf" ]; then
@@ -82,7 +90,7 @@ run_guest() {
 	fi
 	rm -f "$log"
 	"$top/scripts/qemu.sh" --timeout "$limit" --log "$log" \
-		--append "guest_test loglvl=info" \
+		--smp "$smp" --append "guest_test loglvl=info $append" \
 		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
 	status=$?
 

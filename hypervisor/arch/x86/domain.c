@@ -7,6 +7,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/debugreg.h>
 #include <asm/pv.h>
 #include <asm/pv_desc.h>
@@ -69,6 +70,7 @@ int arch_vcpu_create(struct vcpu *v)
 	pv_fpu_vcpu_init(v);
 	v->arch.debugreg[6] = DR6_RESERVED_ONES;
 	v->arch.debugreg[7] = DR7_RESERVED_ONES;
+	v->arch.dirty_cpu = -1;
 	return 0;
 }
 
@@ -128,6 +130,7 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
+	uint64_t flushes;
 
 	if (prev) {
 		prev->arch.regs = *frame;
@@ -136,6 +139,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	pv_fpu_switch(prev, next);
 	debugreg_switch(prev, next);
 	pv_desc_switch(next); /* before next's selectors are loaded */
+	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
 	if (next) {
 		*frame = next->arch.regs;
 		load_segments(next);
@@ -146,4 +150,5 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	} else {
 		write_cr3(paging_idle_cr3());
 	}
+	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
 }

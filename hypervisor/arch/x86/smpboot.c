@@ -17,6 +17,7 @@
 #include <asm/atomic.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
+#include <asm/flushtlb.h>
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -101,6 +102,13 @@ void smp_call_others(void (*fn)(void *), void *arg)
 	while (atomic_read(&call_pending) > 0)
 		cpu_relax();
 	spin_unlock(&call_lock);
+}
+
+uint64_t arch_online_cpus(void)
+{
+	unsigned int n = READ_ONCE(nr_cpus_online);
+
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1; /* CPUs 0..n-1 */
 }
 
 void arch_cpu_kick(unsigned int cpu)
@@ -192,6 +200,7 @@ unsigned int smp_boot_cpus(void)
 	unsigned int cpu = 1;
 
 	trap_set_irq_handler(VECTOR_CALL_FUNCTION, call_function_interrupt);
+	tlb_flush_init();
 	cpu_apic_ids[0] = bsp;
 	nr_cpus_present = acpi_info.nr_cpus ? acpi_info.nr_cpus : 1;
 	if (nr_cpus_present == 1)

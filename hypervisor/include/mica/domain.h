@@ -16,6 +16,7 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <mica/event.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -30,7 +31,7 @@ struct domain;
 struct page_info;
 
 enum vcpu_state {
-	VCPU_DOWN, /* not started, or stopped for good */
+	VCPU_DOWN, /* not started, brought down, or its domain stopped */
 	VCPU_RUNNABLE, /* wants a CPU (queued, or running) */
 	VCPU_BLOCKED, /* waits for an event */
 };
@@ -45,8 +46,22 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
-	/* MICA_DOMCTL_set_vcpu_affinity: bit c = may run on CPU c. */
-	uint64_t affinity;
+
+	/* Events, timers, polling, run state (mica/event.h). */
+	struct vcpu_events events;
+
+	/* Credit scheduler (common/schedule.c); run-queue lock of
+	 * 'processor' unless noted. */
+	int64_t credit; /* ns of CPU still owed; atomic */
+	uint64_t affinity; /* CPUs it may run on, bit per CPU (domctl) */
+	bool parked; /* its domain's cap is used up until next period */
+	bool yielded; /* gave up its slice: queue it behind every other */
+
+	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder);
+	 * 'initialising' while a context is being set (atomic). */
+	bool initialised;
+	bool initialising;
+
 	struct arch_vcpu arch;
 };
 
@@ -65,6 +80,16 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
+
+	/* Event channels (mica/event.h): ports below max_evtchn_ports. */
+	struct evtchn_domain *evtchn;
+	unsigned int max_evtchn_ports;
+
+	/* Credit scheduler (common/schedule.c), under its accounting lock. */
+	uint32_t sched_weight; /* relative share, 1..65535 */
+	uint32_t sched_cap; /* % of one CPU, 0 = none */
+	unsigned int sched_active; /* runnable vcpus at the last accounting */
+	struct domain *sched_next; /* on the scheduler's domain list */
 
 	/* Toolstack control (common/domctl.c). */
 	unsigned int pause_count; /* domain_pause() nesting; 0: may run */

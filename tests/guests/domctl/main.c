@@ -15,6 +15,7 @@
  */
 #include "test.h"
 
+#include "public/arch-x86/context.h"
 #include "public/arch-x86/layout.h"
 #include "public/console.h"
 #include "public/domctl.h"
@@ -310,6 +311,91 @@ static void check_pause(uint16_t domu)
 	op.u.vcpu_info.vcpu = 5;
 	test_expect_rc(domctl(&op, MICA_DOMCTL_get_vcpu_info, domu),
 		       -MICA_ENOENT, "vcpu info of vcpu 5");
+}
+
+/*
+ * vcpu contexts of the paused domU: read vcpu 0's, refuse bad ones, write
+ * the same one back (the domU must go on unharmed after unpause).
+ */
+static void check_vcpu_context(uint16_t domu)
+{
+	static struct mica_vcpu_guest_context ctx, bad;
+	struct mica_domctl op = { 0 };
+
+	op.u.vcpu_context =
+		(struct mica_domctl_vcpu_context){ 0, 0, (uint64_t)&ctx };
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_vcpu_context, domu),
+		       -MICA_EBUSY, "get_vcpu_context of a running domain");
+	test_expect_rc(domctl(&op, MICA_DOMCTL_pause, domu), 0, "pause domU");
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_vcpu_context, domu), 0,
+		       "get_vcpu_context");
+	if (!(ctx.flags & MICA_VGCF_IN_KERNEL) || !ctx.kernel_pt_base_gfn ||
+	    ctx.user_regs.rip < 0xffff800000000000ULL)
+		test_fail("domU vcpu 0: flags %#x, L4 %#lx, rip %#lx",
+			  ctx.flags, ctx.kernel_pt_base_gfn, ctx.user_regs.rip);
+
+	bad = ctx;
+	bad.kernel_pt_base_gfn = start_info->shared_info_mfn; /* not its L4 */
+	op.u.vcpu_context.context_gaddr = (uint64_t)&bad;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
+		       -MICA_EINVAL,
+		       "set_vcpu_context with dom0's frame as L4");
+	bad = ctx;
+	bad.user_regs.rip = 0x8000000000000000ULL;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
+		       -MICA_EINVAL, "set_vcpu_context, non-canonical rip");
+	bad = ctx;
+	bad.pad1 = 1;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
+		       -MICA_EINVAL, "set_vcpu_context, padding");
+	op.u.vcpu_context.context_gaddr = (uint64_t)&ctx;
+	op.u.vcpu_context.pad0 = 1;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
+		       -MICA_EINVAL, "vcpu_context, pad0");
+	op.u.vcpu_context.pad0 = 0;
+	op.u.vcpu_context.vcpu = 40;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_vcpu_context, domu),
+		       -MICA_ENOENT, "get_vcpu_context of vcpu 40");
+	op.u.vcpu_context.vcpu = 0;
+	op.u.vcpu_context.context_gaddr = 0x10;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_vcpu_context, domu),
+		       -MICA_EFAULT, "get_vcpu_context into unmapped memory");
+	op.u.vcpu_context.context_gaddr = (uint64_t)&ctx;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu), 0,
+		       "set_vcpu_context with the context read");
+	test_expect_rc(domctl(&op, MICA_DOMCTL_unpause, domu), 0,
+		       "unpause domU");
+}
+
+static void check_sched_credit(uint16_t domu)
+{
+	struct mica_domctl op = { 0 };
+
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_sched_credit, domu), 0,
+		       "get_sched_credit");
+	if (op.u.sched_credit.weight != MICA_SCHED_CREDIT_DEFAULT_WEIGHT ||
+	    op.u.sched_credit.cap)
+		test_fail("default credit: weight %u cap %u",
+			  op.u.sched_credit.weight, op.u.sched_credit.cap);
+	op.u.sched_credit.weight = 512;
+	op.u.sched_credit.cap = 50;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_sched_credit, domu), 0,
+		       "set_sched_credit");
+	op.u.sched_credit.weight = op.u.sched_credit.cap = 0;
+	domctl(&op, MICA_DOMCTL_get_sched_credit, domu);
+	if (op.u.sched_credit.weight != 512 || op.u.sched_credit.cap != 50)
+		test_fail("credit read back: weight %u cap %u",
+			  op.u.sched_credit.weight, op.u.sched_credit.cap);
+	op.u.sched_credit.weight = 0;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_sched_credit, domu),
+		       -MICA_EINVAL, "set_sched_credit weight 0");
+	op.u.sched_credit.weight = MICA_SCHED_CREDIT_DEFAULT_WEIGHT;
+	op.u.sched_credit.cap = 100000;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_sched_credit, domu),
+		       -MICA_EINVAL, "set_sched_credit cap beyond its vcpus");
+	op.u.sched_credit.cap = 0;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_sched_credit, domu), 0,
+		       "set_sched_credit back to the default");
 }
 
 static void check_affinity(uint16_t domu)
@@ -626,6 +712,8 @@ void test_main(void)
 		test_fail("domU ring pfns: store %lu, console %lu", store,
 			  op.u.param.value);
 	check_pause(domu);
+	check_vcpu_context(domu);
+	check_sched_credit(domu);
 	check_affinity(domu);
 	release_domu(domu);
 	check_lifecycle();

@@ -11,6 +11,7 @@
 #include <mica/domain.h>
 #include <mica/elf.h>
 #include <mica/errno.h>
+#include <mica/event.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
@@ -39,6 +40,10 @@ _Static_assert(BOOT_DOMAIN_MAX_VCPUS == MAX_VCPUS_PER_DOMAIN,
 
 static uint64_t dom0_mem;
 param_size("dom0_mem", dom0_mem);
+/* vcpus of dom0 (default: one per online CPU); vcpu 0 starts, the guest
+ * brings up the others (public/vcpu.h). */
+static unsigned int dom0_max_vcpus;
+param_uint("dom0_max_vcpus", dom0_max_vcpus);
 
 /* The guest's memory as the builder sees it. */
 struct build {
@@ -198,6 +203,25 @@ static void plan_layout(struct build *b, const struct elf_info *elf,
 	l->stack = b->pt_pfn + b->nr_pt;
 }
 
+/*
+ * A domU's store and console rings each get an unbound port offered to
+ * dom0, where the store and console daemons bind them.
+ */
+static int alloc_ring_ports(struct domain *d)
+{
+	uint32_t store, console;
+	int rc;
+
+	rc = evtchn_alloc_unbound(d, 0, &store);
+	if (!rc)
+		rc = evtchn_alloc_unbound(d, 0, &console);
+	if (rc)
+		return rc;
+	d->params[MICA_DOMPARAM_STORE_EVTCHN] = store;
+	d->params[MICA_DOMPARAM_CONSOLE_EVTCHN] = console;
+	return 0;
+}
+
 static void fill_start_info(const struct build *b, const struct layout *l,
 			    const struct boot_domain *bd,
 			    const struct page_info *shared_pg,
@@ -212,9 +236,10 @@ static void fill_start_info(const struct build *b, const struct layout *l,
 		si->flags = MICA_START_INFO_PRIVILEGED |
 			    MICA_START_INFO_INITDOMAIN;
 	} else {
-		/* The rings' event channels come with event channels: 0. */
 		si->store_mfn = b->p2m[l->store];
 		si->console_mfn = b->p2m[l->console];
+		si->store_evtchn = b->d->params[MICA_DOMPARAM_STORE_EVTCHN];
+		si->console_evtchn = b->d->params[MICA_DOMPARAM_CONSOLE_EVTCHN];
 	}
 	si->pt_base = b->virt_base + (b->pt_pfn << PAGE_SHIFT);
 	si->nr_pt_frames = b->nr_pt;
@@ -235,6 +260,7 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	struct elf_info elf;
 	struct layout l;
 	struct page_info *shared_pg;
+	unsigned int nr_vcpus = bd->vcpus;
 	struct vcpu *v;
 	char why[128];
 	int rc;
@@ -271,7 +297,11 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		return -EINVAL;
 	}
 
-	b.d = domain_create(domid, bd->name, bd->privileged, bd->vcpus,
+	if (domid == 0) /* one per CPU unless dom0_max_vcpus= says */
+		nr_vcpus =
+			MIN(dom0_max_vcpus ? dom0_max_vcpus : nr_cpus_online,
+			    MIN(MAX_VCPUS_PER_DOMAIN, MICA_SHARED_INFO_VCPUS));
+	b.d = domain_create(domid, bd->name, bd->privileged, nr_vcpus,
 			    b.nr_pages + 1, &rc);
 	if (!b.d) {
 		pr_err("%s: cannot create the domain (%d)\n", bd->name, rc);
@@ -279,7 +309,7 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	}
 	/* Spread the domains' first vcpus over the CPUs. */
 	v = vcpu_create(b.d, 0, domid % nr_cpus_online);
-	for (unsigned int i = 1; v && i < bd->vcpus; i++)
+	for (unsigned int i = 1; v && i < nr_vcpus; i++)
 		if (!vcpu_create(b.d, i, (domid + i) % nr_cpus_online))
 			v = NULL;
 	b.p2m = xmalloc(b.nr_pages * sizeof(uint64_t));
@@ -325,11 +355,17 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	pv_write_hypercall_page(pfn_to_virt(
 		&b, (elf.hypercall_page - b.virt_base) >> PAGE_SHIFT));
 
-	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
 	if (!bd->privileged) {
+		rc = alloc_ring_ports(b.d);
+		if (rc) {
+			pr_err("%s: no event channels for its rings (%d)\n",
+			       bd->name, rc);
+			goto err_free_p2m;
+		}
 		b.d->params[MICA_DOMPARAM_STORE_PFN] = l.store;
 		b.d->params[MICA_DOMPARAM_CONSOLE_PFN] = l.console;
 	}
+	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
 
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rip = elf.entry;
@@ -341,14 +377,15 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	v->arch.regs.rflags = 0x2;
 	v->arch.cr3_kernel = b.p2m[b.pt_pfn] << PAGE_SHIFT;
 	v->arch.kernel_mode = true;
+	v->initialised = true;
 
 	pr_info("%s: domain %u, %s kernel, %lu MiB, %u vcpu%s, entry %lx, "
 		"%lu page-table frames\n",
 		bd->name, domid, elf.guest_os[0] ? elf.guest_os : "PV",
-		b.nr_pages >> 8, bd->vcpus, bd->vcpus > 1 ? "s" : "", elf.entry,
+		b.nr_pages >> 8, nr_vcpus, nr_vcpus > 1 ? "s" : "", elf.entry,
 		b.nr_pt);
 	xfree(b.p2m);
-	vcpu_wake(v);
+	vcpu_up(v);
 	return 0;
 
 err_free_p2m:

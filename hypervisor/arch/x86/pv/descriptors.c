@@ -194,7 +194,7 @@ long do_set_gdt(uint64_t frame_list, uint64_t nr_entries, uint64_t a3,
 	n = (unsigned int)((nr_entries + 511) / 512);
 	if (copy_from_guest(frames, frame_list, n * sizeof(uint64_t)))
 		return -EFAULT;
-	flags = spin_lock_irqsave(&d->arch.mm_lock);
+	flags = pv_mm_lock(d);
 	rc = get_frames(d, frames, n);
 	if (!rc) {
 		put_frames(d, v->arch.gdt_frames, v->arch.gdt_nr_frames);
@@ -202,7 +202,7 @@ long do_set_gdt(uint64_t frame_list, uint64_t nr_entries, uint64_t a3,
 		v->arch.gdt_nr_frames = n;
 		v->arch.gdt_entries = (unsigned int)nr_entries;
 	}
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	pv_mm_unlock(d, flags);
 	if (!rc)
 		pv_desc_switch(v);
 	return rc;
@@ -226,7 +226,7 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3,
 	if (mfn_to_page(mfn)->owner != d->id)
 		return -EPERM;
 	entry = (uint64_t *)mfn_to_virt(mfn) + (maddr & (PAGE_SIZE - 1)) / 8;
-	flags = spin_lock_irqsave(&d->arch.mm_lock);
+	flags = pv_mm_lock(d);
 	if (pv_page_type(mfn) == PGT_SEG_DESC) {
 		__atomic_store_n(entry, desc, __ATOMIC_SEQ_CST);
 	} else {
@@ -237,13 +237,13 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3,
 			pv_put_page_and_type(mfn, d);
 		}
 	}
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	pv_mm_unlock(d, flags);
 	return rc;
 }
 
 void pv_desc_relinquish(struct domain *d)
 {
-	unsigned long flags = spin_lock_irqsave(&d->arch.mm_lock);
+	unsigned long flags = pv_mm_lock(d);
 
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
@@ -255,7 +255,7 @@ void pv_desc_relinquish(struct domain *d)
 		v->arch.gdt_nr_frames = v->arch.ldt_nr_frames = 0;
 		v->arch.gdt_entries = v->arch.ldt_entries = 0;
 	}
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	pv_mm_unlock(d, flags);
 }
 
 int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries)

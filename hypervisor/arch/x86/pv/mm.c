@@ -10,6 +10,7 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -88,21 +89,23 @@ static void put_page(mfn_t mfn)
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level);
 static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level);
 
-static void flush_local_tlb(void *unused)
+unsigned long pv_mm_lock(struct domain *d)
 {
-	(void)unused;
-	write_cr3(read_cr3()); /* non-global entries: all guest mappings */
+	return spin_lock_irqsave_poll(&d->arch.mm_lock, tlb_flush_service);
+}
+
+void pv_mm_unlock(struct domain *d, unsigned long flags)
+{
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
 }
 
 /*
- * Flushes every TLB that may map a frame of d (T8).  A vcpu that is not
- * running has no entries: switching CR3 away from it flushed them.
+ * A vcpu that is not loaded on a CPU has no TLB entries: switching CR3
+ * away from it flushed them.  So only the CPUs it is loaded on count.
  */
-static void flush_domain_tlbs(struct domain *d)
+void pv_flush_domain_tlbs(struct domain *d)
 {
-	flush_local_tlb(NULL);
-	if (d->max_vcpus > 1 && nr_cpus_online > 1)
-		smp_call_others(flush_local_tlb, NULL);
+	tlb_flush_cpus(tlb_dirty_cpus(d, ~0ULL));
 }
 
 static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
@@ -121,7 +124,7 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	/* Count 0: the frame takes the new type, validated if a table. */
 	if (type >= PGT_L1 && type <= PGT_SEG_DESC &&
 	    (pg->type_info & PGT_NEED_FLUSH))
-		flush_domain_tlbs(d);
+		pv_flush_domain_tlbs(d);
 	/* NEED_FLUSH was consumed above, or waits for a later table type. */
 	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) | 1 |
 			(type >= PGT_L1 && type <= PGT_SEG_DESC ?
@@ -304,9 +307,7 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level)
 
 void pv_flush_all_tlbs(void)
 {
-	flush_local_tlb(NULL);
-	if (nr_cpus_online > 1)
-		smp_call_others(flush_local_tlb, NULL);
+	tlb_flush_cpus(arch_online_cpus());
 }
 
 int pv_page_release(struct domain *d, struct page_info *pg)
@@ -339,7 +340,7 @@ void pv_page_unrelease(struct page_info *pg)
  */
 void pv_domain_relinquish_tables(struct domain *d)
 {
-	unsigned long flags = spin_lock_irqsave(&d->arch.mm_lock);
+	unsigned long flags = pv_mm_lock(d);
 
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
@@ -360,5 +361,5 @@ void pv_domain_relinquish_tables(struct domain *d)
 			pv_put_page_and_type(mfn, d);
 		}
 	}
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	pv_mm_unlock(d, flags);
 }

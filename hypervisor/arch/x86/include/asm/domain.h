@@ -45,6 +45,10 @@ struct arch_vcpu {
 	unsigned int iopl; /* virtual IOPL (physdev.h) */
 	uint64_t iobitmap_gaddr;
 	uint32_t iobitmap_nr_ports;
+
+	/* TLB shootdown (asm/flushtlb.h): the CPU whose TLB may hold this
+	 * vcpu's translations, -1 for none. */
+	int dirty_cpu;
 };
 
 struct arch_domain {

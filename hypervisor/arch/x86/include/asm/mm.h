@@ -59,6 +59,16 @@ int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
 			 struct domain *fd);
 void pv_put_entry(uint64_t e, unsigned int level, struct domain *d);
 
+/*
+ * The domain's mm_lock, taken with interrupts off; while waiting, this CPU
+ * answers TLB shootdowns (the holder may be waiting for one from us).
+ */
+unsigned long pv_mm_lock(struct domain *d);
+void pv_mm_unlock(struct domain *d, unsigned long flags);
+
+/* Flushes every TLB that may hold translations of d's vcpus (T8). */
+void pv_flush_domain_tlbs(struct domain *d);
+
 /* Type of a frame with a type in force (type count > 0), else PGT_NONE. */
 unsigned int pv_page_type(mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);

@@ -44,6 +44,9 @@ struct cpu_info {
 	bool ldt_loaded;
 	uint64_t *desc_pte; /* L1 entries mapping the descriptor window */
 	uint64_t *desc_reserved; /* Mica's GDT entries, in the window */
+	/* TLB shootdown (asm/flushtlb.h): bit per CPU waiting for this one
+	 * to flush; atomic. */
+	uint64_t tlb_flush_from;
 };
 
 static inline struct cpu_info *this_cpu(void)
@@ -89,6 +92,9 @@ unsigned int smp_boot_cpus(void);
 
 /* Runs fn(arg) on every online CPU other than this one and waits. */
 void smp_call_others(void (*fn)(void *), void *arg);
+
+/* The CPUs that are online, bit per CPU id. */
+uint64_t arch_online_cpus(void);
 
 /* Interrupts 'cpu' so that it looks at its pending softirqs. */
 void arch_cpu_kick(unsigned int cpu);
