@@ -170,6 +170,16 @@ static bool watch_once(uint64_t now, bool *fuzzers_done)
 			w->last_change = now;
 		} else if (now - w->last_change > WATCHDOG_NS) {
 			volatile struct fuzz_status *s = w->status;
+			struct mica_domctl op = { 0 };
+
+			printk("fuzz: d%u stuck in hypercall %lu (%#lx %#lx %#lx "
+			       "%#lx %#lx)\n",
+			       w->domid, s->nr, s->args[0], s->args[1],
+			       s->args[2], s->args[3], s->args[4]);
+			if (!domctl(&op, MICA_DOMCTL_get_vcpu_info, w->domid))
+				printk("fuzz: d%u vcpu 0 flags %#x (online 1, "
+				       "blocked 2, running 4)\n",
+				       w->domid, op.u.vcpu_info.flags);
 
 			test_fail(
 				"d%u (%s) made no progress for %llu s at %lu%s"
@@ -186,7 +196,27 @@ static bool watch_once(uint64_t now, bool *fuzzers_done)
 	return true;
 }
 
+/* Ends every domU still running, so that a failed run ends at once. */
+static void stop_all(void)
+{
+	for (unsigned int i = 0; i < nr_doms; i++) {
+		struct mica_sched_remote_shutdown r = { doms[i].domid, 0,
+							MICA_SHUTDOWN_crash };
+
+		if (!doms[i].done)
+			hypercall_sched_op(MICA_SCHEDOP_remote_shutdown, &r);
+	}
+}
+
+static void watch(void);
+
 void watcher_main(void)
+{
+	watch();
+	stop_all();
+}
+
+static void watch(void)
 {
 	uint64_t mfns[MAX_DOMAINS + 1] = { 0 }, checks_at_start = 0, now;
 	uint64_t va = boot_mapping_end() - 4096;
