@@ -4,6 +4,7 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
@@ -77,9 +78,14 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = evtchn_domain_init(d);
 	if (*err)
 		goto err_arch;
+	*err = grant_table_create(d);
+	if (*err)
+		goto err_events;
 	sched_domain_add(d);
 	return d;
 
+err_events:
+	evtchn_domain_destroy(d);
 err_arch:
 	arch_domain_destroy(d);
 err_unlist:
@@ -213,6 +219,37 @@ static bool domain_relinquish_memory(struct domain *d)
 	return empty;
 }
 
+int domain_give_frame(struct domain *d, struct page_info *pg)
+{
+	struct domain *from = domain_lookup(pg->owner);
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+	uint32_t mfn = (uint32_t)page_to_mfn(pg);
+
+	if (d->is_dying || d->tot_pages >= d->max_pages) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return -ENOMEM;
+	}
+	/* Two domains' locks nest only here, under both mm locks. */
+	spin_lock(&from->lock);
+	if (pg->prev != PFN_NONE)
+		mfn_to_page(pg->prev)->next = pg->next;
+	else
+		from->page_list_head = pg->next;
+	if (pg->next != PFN_NONE)
+		mfn_to_page(pg->next)->prev = pg->prev;
+	from->tot_pages--;
+	spin_unlock(&from->lock);
+	pg->owner = d->id;
+	pg->prev = PFN_NONE;
+	pg->next = d->page_list_head;
+	if (d->page_list_head != PFN_NONE)
+		mfn_to_page(d->page_list_head)->prev = mfn;
+	d->page_list_head = mfn;
+	d->tot_pages++;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return 0;
+}
+
 void domain_page_last_put(struct page_info *pg)
 {
 	struct domain *d = domain_lookup(pg->owner);
@@ -307,6 +344,7 @@ static void domain_unlist(struct domain *d)
 	pr_info("domain %u (%s): gone, %lu MiB free\n", d->id, d->name,
 		page_alloc_free_frames() / 256);
 	xfree(d->memory_map);
+	grant_table_free(d);
 	if (guest_test && d->privileged)
 		kill_orphans();
 	xfree(d);
@@ -330,7 +368,9 @@ static void domain_destroy(struct domain *d)
 			vcpu_events_destroy(d->vcpus[i]);
 	evtchn_domain_destroy(d);
 	sched_domain_remove(d); /* before its vcpus are freed */
+	grant_table_unmap_all(d); /* before its page tables go */
 	arch_domain_destroy(d);
+	grant_table_release_frames(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		xfree(d->vcpus[i]);
 		d->vcpus[i] = NULL;

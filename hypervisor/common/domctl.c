@@ -6,6 +6,7 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/heap.h>
 #include <mica/hypercall.h>
@@ -61,7 +62,9 @@ static long op_create(struct mica_domctl *op)
 	/* Mica keeps at most MAX_VCPUS_PER_DOMAIN (< the ABI's limit). */
 	if (!c->max_vcpus || c->max_vcpus > MAX_VCPUS_PER_DOMAIN)
 		return -EINVAL;
-	if (c->max_evtchn_port >= MICA_EVTCHN_FIFO_MAX_PORTS)
+	if (c->max_evtchn_port >= MICA_EVTCHN_FIFO_MAX_PORTS ||
+	    c->max_grant_frames > MICA_GRANT_MAX_FRAMES ||
+	    c->max_grant_mappings > MAPTRACK_MAX_LIMIT)
 		return -EINVAL;
 	if (domid == MICA_DOMID_ANY)
 		domid = DOMID_NONE;
@@ -77,7 +80,11 @@ static long op_create(struct mica_domctl *op)
 				       c->max_evtchn_port :
 				       MICA_DOMCTL_DEFAULT_MAX_EVTCHN_PORT) +
 			      1;
-	rc = create_vcpus(d, 0, c->max_vcpus);
+	/* 0 keeps the defaults; the range was checked above. */
+	rc = grant_table_set_limits(d, c->max_grant_frames,
+				    c->max_grant_mappings);
+	if (!rc)
+		rc = create_vcpus(d, 0, c->max_vcpus);
 	if (rc) {
 		domain_kill(d);
 		return rc;

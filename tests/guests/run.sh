@@ -36,6 +36,9 @@ hypervisor=$build/hypervisor/mica.elf
 logs=$build/test-logs/guests
 timeout=${QEMU_TIMEOUT:-60}
 passed=0 failed=0 skipped=0
+modules="" ndom=1 smp=2 append="" boot_args_error=""
+# guest_boot_args: the modules, smp and append of a guest.
+. "$top/tests/guests/boot-args.sh"
 
 fail() {
 	local name=$1 log=$2
@@ -51,17 +54,8 @@ fail() {
 # run_guest NAME: one QEMU run, judged from its exit status and log.
 run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
-	local status results count=0 verdict modules ndom=1 dname dguest rest
-	local domfile=$top/tests/guests/$1/domains
-	local conf=$top/tests/guests/$1/run.conf smp=2 append="" limit=$timeout t
-
-	if [ -f "$conf" ]; then
-		smp=$(sed -n 's/^smp=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
-		append=$(sed -n 's/^append=//p' "$conf" | tail -n 1)
-		smp=${smp:-2}
-		t=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
-		[ -n "$t" ] && [ "$t" -gt "$limit" ] && limit=$t
-	fi
+	local status results count=0 verdict limit=$timeout t
+	local conf=$top/tests/guests/$1/run.conf
 
 	if [ ! -f "$elf" ]; then
 		fail "$name" "" "no such guest ($elf)"
@@ -71,22 +65,13 @@ run_guest() {
 		fail "$name" "" "no hypervisor image $hypervisor (make hypervisor)"
 		return
 	fi
-	modules="$elf test=$name"
-	if [ -f "$domfile" ]; then
-		while read -r dname dguest rest; do
-			case $dname in "" | "#"*) continue ;; esac
-			if [ ! -f "$guests/$dguest.elf" ]; then
-				fail "$name" "" "domains: no such guest '$dguest'"
-				return
-			fi
-			case " $rest " in
-			*" -- "*) rest="${rest/--/-- test=$name}" ;;
-			*) rest="$rest -- test=$name" ;;
-			esac
-			# QEMU's -initrd separates modules with ',' (',,' escapes).
-			modules="$modules,$guests/$dguest.elf domain=$dname ${rest//,/,,}"
-			ndom=$((ndom + 1))
-		done <"$domfile"
+	if ! guest_boot_args "$name"; then
+		fail "$name" "" "$boot_args_error"
+		return
+	fi
+	if [ -f "$conf" ]; then
+		t=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
+		[ -n "$t" ] && [ "$t" -gt "$limit" ] && limit=$t
 	fi
 	rm -f "$log"
 	"$top/scripts/qemu.sh" --timeout "$limit" --log "$log" \

@@ -55,13 +55,6 @@ struct mica_store *cli_store(void);
  */
 int cli_resolve(struct mica_store *store, const char *arg, uint16_t *domid);
 
-/* Domain lifecycle with its store records (domain.c). */
-int cli_domain_create(struct mica_hv *hv, struct mica_store *store,
-		      const char *config_text_or_path, bool from_text,
-		      bool paused, uint16_t *domid, struct mica_error *err);
-int cli_domain_destroy(struct mica_hv *hv, struct mica_store *store,
-		       uint16_t domid, struct mica_error *err);
-
 int cli_console_attach(uint16_t domid);
 
 int cmd_create(int argc, char **argv);

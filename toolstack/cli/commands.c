@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <mica/config.h>
+#include <mica/domain.h>
 #include <mica/hv.h>
 #include <mica/json.h>
 #include <mica/store.h>
@@ -66,37 +67,15 @@ static void close_session(struct session *s)
 	mica_hv_close(s->hv);
 }
 
-/* A store value for domain @domid, or NULL. */
-static char *domain_value(struct mica_store *store, uint16_t domid,
-			  const char *key)
+/* The name given at creation (dom0's record, not the guest's). */
+static char *domain_name(struct mica_store *store,
+			 const struct mica_domctl_domain_info *d)
 {
-	char path[128], *value = NULL;
+	char *name = d->domid ? mica_domain_vm_read(store, d->domid, d->uuid,
+						    "name") :
+				NULL;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, key);
-	if (mica_store_read(store, MICA_STORE_NO_TX, path, &value, NULL, NULL))
-		return NULL;
-	return value;
-}
-
-static char *domain_name(struct mica_store *store, uint16_t domid)
-{
-	char *name = domid ? domain_value(store, domid, "name") : NULL;
-
-	return name ? name : strdup(domid ? "-" : "Domain-0");
-}
-
-/* The canonical configuration text stored at creation, or NULL. */
-static char *domain_config(struct mica_store *store, uint16_t domid)
-{
-	char *vm = domain_value(store, domid, "vm"), path[128], *text = NULL;
-
-	if (!vm)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/config", vm);
-	free(vm);
-	if (mica_store_read(store, MICA_STORE_NO_TX, path, &text, NULL, NULL))
-		return NULL;
-	return text;
+	return name ? name : strdup(d->domid ? "-" : "Domain-0");
 }
 
 int cmd_create(int argc, char **argv)
@@ -111,8 +90,8 @@ int cmd_create(int argc, char **argv)
 		return -i - 1;
 	if (open_session(&s, NULL))
 		return CLI_FAILED;
-	ret = cli_domain_create(s.hv, s.store, argv[i], false, flags['p' - 'a'],
-				&domid, &err);
+	ret = mica_domain_create(s.hv, s.store, argv[i], false,
+				 flags['p' - 'a'], &domid, &err);
 	close_session(&s);
 	if (ret)
 		return cli_fail("%s", err.message);
@@ -127,7 +106,7 @@ static struct mica_json *info_json(struct mica_store *store,
 				   const struct mica_domctl_domain_info *d)
 {
 	struct mica_json *o = mica_json_new_object();
-	char uuid[MICA_UUID_STRLEN + 1], *name = domain_name(store, d->domid);
+	char uuid[MICA_UUID_STRLEN + 1], *name = domain_name(store, d);
 	struct mica_uuid u;
 	int ret;
 
@@ -228,7 +207,7 @@ int cmd_list(int argc, char **argv)
 			}
 			memcpy(u.bytes, buf[k].uuid, sizeof(u.bytes));
 			mica_uuid_format(&u, uuid);
-			name = domain_name(s.store, buf[k].domid);
+			name = domain_name(s.store, &buf[k]);
 			printf("%-5u %-20s %-9s %9llu %5u  %s\n", buf[k].domid,
 			       name ? name : "-",
 			       mica_hv_state_name(buf[k].flags),
@@ -263,7 +242,7 @@ int cmd_info(int argc, char **argv)
 						strerror(-ret));
 	}
 	o = info_json(s.store, &d);
-	config = domain_config(s.store, s.domid);
+	config = mica_domain_vm_read(s.store, s.domid, d.uuid, "config");
 	close_session(&s);
 	if (json) {
 		struct mica_config c;
@@ -337,46 +316,25 @@ int cmd_destroy(int argc, char **argv)
 		return -i - 1;
 	if (open_session(&s, argv[i]))
 		return CLI_FAILED;
-	ret = cli_domain_destroy(s.hv, s.store, s.domid, &err);
+	ret = mica_domain_destroy(s.hv, s.store, s.domid, &err);
 	close_session(&s);
 	return ret ? cli_fail("%s", err.message) : CLI_OK;
 }
 
-/* After a forced shutdown for @reason: what the configuration says. */
-static int apply_action(struct session *s, uint32_t reason)
+/* After a forced shutdown: what the configuration says (mica/domain.h).
+ * A restart prints the new domain's id. */
+static int apply_action(struct session *s)
 {
-	char *config = domain_config(s->store, s->domid);
-	struct mica_config c;
+	enum mica_shutdown_outcome outcome;
 	struct mica_error err;
-	enum mica_config_action action = MICA_ACTION_DESTROY;
 	uint16_t domid;
-	int ret;
 
-	if (config &&
-	    !mica_config_parse(config, strlen(config), "", &c, NULL)) {
-		action = reason == MICA_SHUTDOWN_reboot	  ? c.on_reboot :
-			 reason == MICA_SHUTDOWN_poweroff ? c.on_poweroff :
-							    c.on_crash;
-		mica_config_release(&c);
-	}
-	if (action == MICA_ACTION_PRESERVE) {
-		free(config);
-		return CLI_OK;
-	}
-	ret = cli_domain_destroy(s->hv, s->store, s->domid, &err);
-	if (!ret && action == MICA_ACTION_RESTART) {
-		if (!config)
-			ret = mica_error_set(&err, ENOENT,
-					     "no stored configuration to "
-					     "restart from");
-		else
-			ret = cli_domain_create(s->hv, s->store, config, true,
-						false, &domid, &err);
-		if (!ret)
-			printf("%u\n", domid);
-	}
-	free(config);
-	return ret ? cli_fail("%s", err.message) : CLI_OK;
+	if (mica_domain_handle_shutdown(s->hv, s->store, s->domid, &outcome,
+					&domid, &err))
+		return cli_fail("%s", err.message);
+	if (outcome == MICA_SHUTDOWN_RESTARTED)
+		printf("%u\n", domid);
+	return CLI_OK;
 }
 
 static int shutdown_common(int argc, char **argv, uint32_t reason)
@@ -415,7 +373,7 @@ static int shutdown_common(int argc, char **argv, uint32_t reason)
 				ret == -ESRCH ? "no such domain" :
 						strerror(-ret));
 	}
-	ret = apply_action(&s, reason);
+	ret = apply_action(&s);
 	close_session(&s);
 	return ret;
 }

@@ -5,18 +5,18 @@
  * per-domain log (LOGDIR/UUID.log), and serves `mica console` clients
  * (mica/console.h).
  *
- * Rings are found through the hypervisor (MICA_DOMPARAM_CONSOLE_PFN) and
- * mapped with foreign mappings.  The daemon's only state is in the shared
- * page (out_cons) and the log files, so a restarted daemon carries on
- * exactly where the old one stopped: output still in the ring is not lost.
- * Domains are rescanned and rings polled every SCAN_MS: event-channel
- * wake-ups arrive with dom0's event channel device.
+ * This file: options, the clients and the event loop; the rings, logs and
+ * restart safety are in rings.c.  Domains are rescanned and rings polled
+ * every SCAN_MS: event-channel wake-ups arrive with dom0's event channel
+ * device.  A client whose domain goes away gets the output it has not
+ * read yet, then end of file.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,32 +29,26 @@
 #include <mica/console.h>
 #include <mica/error.h>
 #include <mica/hv.h>
-#include <mica/uuid.h>
 
-#include "public/io/console.h"
+#include "consoled.h"
 
 #define SCAN_MS 20
 #define MAX_CLIENTS 64
-#define LIST_BATCH 64
-
-struct console {
-	bool present;
-	uint64_t ring_gfn;
-	volatile struct mica_console_ring *ring;
-	int log_fd;
-};
+#define CLIENT_BACKLOG (256 * 1024) /* output a slow reader may lag */
 
 struct client {
 	int fd; /* -1: free slot */
 	uint16_t domid; /* 0: not attached yet */
 	char line[32];
 	size_t line_len;
+	uint8_t *out; /* output not yet taken by the reader */
+	size_t out_len;
+	bool closing; /* the domain went: close once out is sent */
 };
 
-static struct console consoles[MICA_DOMID_FIRST_RESERVED];
 static struct client clients[MAX_CLIENTS];
-static struct mica_hv *hv;
-static const char *log_dir = MICA_CONSOLED_DEFAULT_LOG_DIR;
+struct mica_hv *hv;
+const char *log_dir = MICA_CONSOLED_DEFAULT_LOG_DIR;
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -66,139 +60,144 @@ static void on_signal(int sig)
 static void client_close(struct client *c)
 {
 	close(c->fd);
-	c->fd = -1;
+	free(c->out);
+	*c = (struct client){ .fd = -1 };
 }
 
-static void console_disconnect(uint16_t domid)
+/* An error line for a client not attached yet, then the end. */
+static void client_refuse(struct client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void client_refuse(struct client *c, const char *fmt, ...)
 {
-	struct console *con = &consoles[domid];
+	char line[300];
+	va_list ap;
+	int n;
+
+	strcpy(line, "error: ");
+	va_start(ap, fmt);
+	n = vsnprintf(line + 7, sizeof(line) - 8, fmt, ap);
+	va_end(ap);
+	n = n < 0 ? 7 :
+		    7 + (n < (int)sizeof(line) - 8 ? n : (int)sizeof(line) - 9);
+	line[n++] = '\n';
+	send(c->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	client_close(c);
+}
+
+/* Sends what the socket takes now; 0, or -1 when the client went. */
+static int client_flush(struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_len) {
+		n = send(c->fd, c->out, c->out_len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			client_close(c);
+			return -1;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	if (c->closing) {
+		client_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+void clients_output(uint16_t domid, const uint8_t *bytes, size_t len)
+{
+	struct client *c;
+	uint8_t *bigger;
 	int i;
 
-	hv->ops->unmap_foreign(hv, (void *)con->ring, 1);
-	close(con->log_fd);
-	memset(con, 0, sizeof(*con));
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd >= 0 && clients[i].domid == domid)
-			client_close(&clients[i]);
-}
-
-static void console_connect(const struct mica_domctl_domain_info *info,
-			    uint64_t gfn)
-{
-	struct console *con = &consoles[info->domid];
-	char path[4096], uuid[MICA_UUID_STRLEN + 1];
-	struct mica_uuid u;
-	int err, ret;
-	void *ring;
-
-	ring = hv->ops->map_foreign(hv, info->domid, &gfn, 1, 1, &err, &ret);
-	if (!ring || ret)
-		return;
-	memcpy(u.bytes, info->uuid, sizeof(u.bytes));
-	mica_uuid_format(&u, uuid);
-	snprintf(path, sizeof(path), "%s/%s.log", log_dir, uuid);
-	con->log_fd =
-		open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (con->log_fd < 0) {
-		fprintf(stderr, "mica-consoled: %s: %s\n", path,
-			strerror(errno));
-		hv->ops->unmap_foreign(hv, ring, 1);
-		return;
-	}
-	con->ring = ring;
-	con->ring_gfn = gfn;
-	con->present = true;
-}
-
-/* Connects new domains, drops those that went away. */
-static void scan(void)
-{
-	static bool seen[MICA_DOMID_FIRST_RESERVED];
-	struct mica_domctl_domain_info buf[LIST_BATCH];
-	uint16_t first = 1, next;
-	uint32_t nr, k, id;
-	uint64_t gfn;
-
-	memset(seen, 0, sizeof(seen));
-	do {
-		if (hv->ops->list(hv, first, buf, LIST_BATCH, &nr, &next))
-			return;
-		for (k = 0; k < nr; k++) {
-			id = buf[k].domid;
-			if (!id || id >= MICA_DOMID_FIRST_RESERVED)
-				continue;
-			if (hv->ops->get_param(hv, (uint16_t)id,
-					       MICA_DOMPARAM_CONSOLE_PFN,
-					       &gfn) ||
-			    !gfn)
-				continue;
-			seen[id] = true;
-			if (consoles[id].present &&
-			    consoles[id].ring_gfn != gfn)
-				console_disconnect((uint16_t)id);
-			if (!consoles[id].present)
-				console_connect(&buf[k], gfn);
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		c = &clients[i];
+		if (c->fd < 0 || c->domid != domid || c->closing)
+			continue;
+		if (c->out_len + len > CLIENT_BACKLOG) {
+			fprintf(stderr,
+				"mica-consoled: domain %u: a console client "
+				"reads too slowly (%d KiB behind), "
+				"disconnected\n",
+				domid, CLIENT_BACKLOG / 1024);
+			client_close(c);
+			continue;
 		}
-		first = next;
-	} while (next != MICA_DOMID_INVALID);
-	for (id = 1; id < MICA_DOMID_FIRST_RESERVED; id++)
-		if (consoles[id].present && !seen[id])
-			console_disconnect((uint16_t)id);
+		bigger = realloc(c->out, c->out_len + len);
+		if (!bigger) {
+			client_close(c);
+			continue;
+		}
+		c->out = bigger;
+		memcpy(c->out + c->out_len, bytes, len);
+		c->out_len += len;
+		client_flush(c);
+	}
 }
 
-/* Moves guest output to the log and the attached clients. */
-static void drain(uint16_t domid)
+void clients_detach(uint16_t domid)
 {
-	struct console *con = &consoles[domid];
-	volatile struct mica_console_ring *r = con->ring;
-	uint8_t buf[MICA_CONSOLE_OUT_SIZE];
-	mica_console_idx_t cons = r->out_cons, prod = r->out_prod, i;
-	uint32_t n = prod - cons;
-	int c;
+	int i;
 
-	if (!n)
-		return;
-	if (n > MICA_CONSOLE_OUT_SIZE) {
-		/* A hostile producer index: stop reading this ring. */
-		fprintf(stderr,
-			"mica-consoled: domain %u: bad console "
-			"indices, disconnected\n",
-			domid);
-		console_disconnect(domid);
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0 && clients[i].domid == domid &&
+		    !clients[i].closing) {
+			clients[i].closing = true;
+			client_flush(&clients[i]);
+		}
+}
+
+/* "attach DOMID": strictly decimal digits, 1..MICA_DOMID_FIRST_RESERVED-1. */
+static unsigned long parse_domid(const char *text)
+{
+	unsigned long id = 0;
+
+	if (!*text || strlen(text) > 5)
+		return 0;
+	for (; *text; text++) {
+		if (*text < '0' || *text > '9')
+			return 0;
+		id = id * 10 + (unsigned long)(*text - '0');
+	}
+	return id < MICA_DOMID_FIRST_RESERVED ? id : 0;
+}
+
+static void client_attach(struct client *c, const char *line)
+{
+	unsigned long id;
+
+	if (strncmp(line, "attach ", 7)) {
+		client_refuse(c, "expected 'attach DOMID'");
 		return;
 	}
-	__atomic_thread_fence(__ATOMIC_ACQUIRE); /* bytes after the index */
-	for (i = 0; i < n; i++)
-		buf[i] = r->out[MICA_CONSOLE_OUT_MASK(cons + i)];
-	/* Logged before the space is given back: a crash here repeats
-	 * output rather than losing it. */
-	if (write(con->log_fd, buf, n) != (ssize_t)n)
-		fprintf(stderr, "mica-consoled: domain %u: log write failed\n",
-			domid);
-	for (c = 0; c < MAX_CLIENTS; c++)
-		if (clients[c].fd >= 0 && clients[c].domid == domid &&
-		    send(clients[c].fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) <
-			    0 &&
-		    errno != EAGAIN)
-			client_close(&clients[c]);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* read before release */
-	r->out_cons = cons + n;
-}
-
-/* Keyboard input from a client into the guest's ring (what fits). */
-static void feed(struct client *c, const uint8_t *bytes, size_t len)
-{
-	volatile struct mica_console_ring *r = consoles[c->domid].ring;
-	mica_console_idx_t prod = r->in_prod, cons = r->in_cons;
-	size_t i;
-
-	if ((uint32_t)(prod - cons) > MICA_CONSOLE_IN_SIZE)
+	id = parse_domid(line + 7);
+	if (!id) {
+		client_refuse(c, "'%s' is not a domain id (1-%u)", line + 7,
+			      MICA_DOMID_FIRST_RESERVED - 1);
 		return;
-	for (i = 0; i < len && (uint32_t)(prod - cons) < MICA_CONSOLE_IN_SIZE;
-	     i++)
-		r->in[MICA_CONSOLE_IN_MASK(prod++)] = bytes[i];
-	__atomic_thread_fence(__ATOMIC_RELEASE); /* bytes before the index */
-	r->in_prod = prod;
+	}
+	consoles_scan(); /* a domain created a moment ago */
+	switch (consoles[id].state) {
+	case CONSOLE_LIVE:
+		break;
+	case CONSOLE_BROKEN:
+		client_refuse(c, "domain %lu: console unusable: %s", id,
+			      consoles[id].why);
+		return;
+	default:
+		client_refuse(c, "domain %lu has no console", id);
+		return;
+	}
+	c->domid = (uint16_t)id;
+	if (send(c->fd, "ok\n", 3, MSG_NOSIGNAL | MSG_DONTWAIT) != 3)
+		client_close(c);
 }
 
 static void client_input(struct client *c)
@@ -213,41 +212,23 @@ static void client_input(struct client *c)
 		return;
 	}
 	if (c->domid) {
-		feed(c, buf, (size_t)n);
+		if (!c->closing)
+			console_input(c->domid, buf, (size_t)n);
 		return;
 	}
 	for (i = 0; i < (size_t)n; i++) {
-		unsigned long id;
-		char *end;
-
 		if (buf[i] != '\n') {
 			if (c->line_len == sizeof(c->line) - 1) {
-				client_close(c);
+				client_refuse(c, "request line too long");
 				return;
 			}
 			c->line[c->line_len++] = (char)buf[i];
 			continue;
 		}
 		c->line[c->line_len] = '\0';
-		if (strncmp(c->line, "attach ", 7)) {
-			dprintf(c->fd, "error: expected 'attach DOMID'\n");
-			client_close(c);
-			return;
-		}
-		id = strtoul(c->line + 7, &end, 10);
-		if (!*end && id && id < MICA_DOMID_FIRST_RESERVED)
-			scan(); /* a domain created a moment ago */
-		if (*end || !id || id >= MICA_DOMID_FIRST_RESERVED ||
-		    !consoles[id].present) {
-			dprintf(c->fd, "error: domain %s has no console\n",
-				c->line + 7);
-			client_close(c);
-			return;
-		}
-		c->domid = (uint16_t)id;
-		dprintf(c->fd, "ok\n");
-		if (i + 1 < (size_t)n)
-			feed(c, buf + i + 1, (size_t)n - i - 1);
+		client_attach(c, c->line);
+		if (c->fd >= 0 && i + 1 < (size_t)n)
+			console_input(c->domid, buf + i + 1, (size_t)n - i - 1);
 		return;
 	}
 }
@@ -257,8 +238,10 @@ static int listen_on(const char *path)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
 	strcpy(addr.sun_path, path);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -291,7 +274,7 @@ int main(int argc, char **argv)
 	const char *socket_path = getenv("MICA_CONSOLED_SOCKET");
 	struct pollfd pfds[MAX_CLIENTS + 1];
 	struct mica_error err;
-	int opt, listen_fd, i, id;
+	int opt, listen_fd, i;
 
 	if (!socket_path)
 		socket_path = MICA_CONSOLED_DEFAULT_SOCKET;
@@ -328,17 +311,20 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a client that went away is not fatal */
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	while (!stopping) {
-		scan();
-		for (id = 1; id < MICA_DOMID_FIRST_RESERVED; id++)
-			if (consoles[id].present)
-				drain((uint16_t)id);
+		consoles_scan();
+		consoles_drain();
+		consoles_feed();
 		pfds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 		for (i = 0; i < MAX_CLIENTS; i++)
-			pfds[i + 1] = (struct pollfd){ .fd = clients[i].fd,
-						       .events = POLLIN };
+			pfds[i + 1] = (struct pollfd){
+				.fd = clients[i].fd,
+				.events = POLLIN |
+					  (clients[i].out_len ? POLLOUT : 0)
+			};
 		if (poll(pfds, MAX_CLIENTS + 1, SCAN_MS) <= 0)
 			continue;
 		if (pfds[0].revents & POLLIN) {
@@ -351,12 +337,24 @@ int main(int argc, char **argv)
 					break;
 				}
 			}
-			if (fd >= 0 && i == MAX_CLIENTS)
-				close(fd);
+			if (fd >= 0 && i == MAX_CLIENTS) {
+				struct client extra = { .fd = fd };
+
+				client_refuse(&extra,
+					      "too many console clients (%d)",
+					      MAX_CLIENTS);
+			}
 		}
-		for (i = 0; i < MAX_CLIENTS; i++)
-			if (clients[i].fd >= 0 && pfds[i + 1].revents)
+		for (i = 0; i < MAX_CLIENTS; i++) {
+			if (clients[i].fd < 0 || !pfds[i + 1].revents ||
+			    pfds[i + 1].fd != clients[i].fd)
+				continue;
+			if ((pfds[i + 1].revents & POLLOUT) &&
+			    client_flush(&clients[i]))
+				continue;
+			if (pfds[i + 1].revents & ~POLLOUT)
 				client_input(&clients[i]);
+		}
 	}
 	unlink(socket_path);
 	mica_hv_close(hv);

@@ -49,14 +49,17 @@ int mica_config_load(const char *path, struct mica_config *config,
 		fclose(f);
 		return mica_error_set(err, ENOMEM, "out of memory");
 	}
+	errno = 0;
 	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
-	ret = ferror(f) ? mica_error_set(err, EIO, "%s: read error", path) :
+	ret = ferror(f) ?
+		      mica_error_set(err, errno ? errno : EIO, "%s: %s", path,
+				     errno ? strerror(errno) : "read error") :
 	      len > CONFIG_FILE_MAX ?
-			  mica_error_set(err, EFBIG,
-					 "%s: larger than 1 MiB: not a "
-					 "configuration file",
-					 path) :
-			  0;
+		      mica_error_set(err, EFBIG,
+				     "%s: larger than 1 MiB: not a "
+				     "configuration file",
+				     path) :
+		      0;
 	fclose(f);
 	if (!ret)
 		ret = mica_config_parse(text, len, path, config, err);

@@ -17,7 +17,9 @@
  * when memory runs out; foreign mappings only of frames the domain owns
  * (-EINVAL per entry otherwise); set_vcpu_context only while paused, with
  * a kernel L4 the domain owns; remote shutdown of a shut-down domain is
- * -EALREADY.  Frames are zeroed when a domain is destroyed.  Differences:
+ * -EALREADY.  Frames are zeroed when a domain is destroyed.  A test plays
+ * a guest shutting itself down with mica_hv_sim_guest_shutdown().
+ * Differences:
  * nothing runs (an unpaused domain is reported blocked), page tables are
  * not validated, and destroy frees frames at once (foreign mappings still
  * open keep seeing the file, now zero).
@@ -503,6 +505,32 @@ static int sim_shutdown(struct mica_hv *hv, uint16_t domid, uint32_t reason)
 		return unlock(hv, -EINVAL);
 	if (d->shut_down)
 		return unlock(hv, -EALREADY);
+	d->shut_down = 1;
+	d->shutdown_reason = reason;
+	return unlock(hv, 0);
+}
+
+static const struct mica_hv_ops sim_ops;
+
+/* What a running guest does with MICA_SCHEDOP_shutdown (sched.h). */
+int mica_hv_sim_guest_shutdown(struct mica_hv *hv, uint16_t domid,
+			       uint32_t reason)
+{
+	struct sim_domain *d;
+
+	if (hv->ops != &sim_ops)
+		return -EOPNOTSUPP;
+	d = domain(lock(hv), domid);
+	if (!d)
+		return unlock(hv, -ESRCH);
+	if (!domid)
+		return unlock(hv, -EPERM); /* the host itself: not simulated */
+	if (reason > MICA_SHUTDOWN_watchdog)
+		return unlock(hv, -EINVAL);
+	if (d->shut_down)
+		return unlock(hv, -EALREADY);
+	if (d->pause_count)
+		return unlock(hv, -EBUSY); /* a paused guest runs nothing */
 	d->shut_down = 1;
 	d->shutdown_reason = reason;
 	return unlock(hv, 0);

@@ -31,6 +31,15 @@ int arch_domain_create(struct domain *d)
 	pg = domain_alloc_pages_unlimited(d, 0);
 	if (!pg)
 		return -ENOMEM;
+	/*
+	 * Mica writes this page whenever it likes (time, events): it holds a
+	 * writable type reference for the domain's life, so the page can
+	 * never become a page table or descriptor page (public/mmu.h T1).
+	 */
+	if (pv_get_page_and_type(page_to_mfn(pg), d, PGT_WRITABLE)) {
+		domain_free_page(d, pg);
+		return -ENOMEM;
+	}
 	shared = page_to_virt(pg);
 	for (unsigned int i = 0; i < MICA_SHARED_INFO_VCPUS; i++)
 		shared->vcpu_info[i].evtchn_upcall_mask = 1;
@@ -43,6 +52,8 @@ void arch_domain_destroy(struct domain *d)
 {
 	pv_desc_relinquish(d);
 	pv_domain_relinquish_tables(d);
+	if (d->arch.shared_info)
+		pv_put_page_and_type(page_to_mfn(d->arch.shared_info), d);
 	/* Its frames go back to the allocator: forget their pfns. */
 	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
 	     mfn = mfn_to_page(mfn)->next)

@@ -17,6 +17,7 @@ static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
 	[MICA_HC_mmuext_op] = do_mmuext_op,
 	[MICA_HC_update_va_mapping] = do_update_va_mapping,
 	[MICA_HC_multicall] = do_multicall,
+	[MICA_HC_grant_table_op] = do_grant_table_op,
 	[MICA_HC_set_trap_table] = do_set_trap_table,
 	[MICA_HC_callback_op] = do_callback_op,
 	[MICA_HC_stack_switch] = do_stack_switch,

@@ -102,6 +102,10 @@ struct domain {
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
 
+	/* Grants (mica/grant_table.h): destruction unmaps what the domain
+	 * has mapped first; what others map of it stays (dying). */
+	struct grant_table *grant;
+
 	struct arch_domain arch;
 };
 
@@ -129,7 +133,8 @@ unsigned int domain_count(void);
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 
 /* The same, not limited by max_pages (still counted in tot_pages): the
- * shared-info page, and exchanges, which give back what they take. */
+ * shared-info page, grant-table frames (at most MICA_GRANT_MAX_FRAMES),
+ * and exchanges, which give back what they take. */
 struct page_info *domain_alloc_pages_unlimited(struct domain *d,
 					       unsigned int order);
 
@@ -176,6 +181,13 @@ void domain_crash(struct domain *d, const char *fmt, ...)
  * scheduler after it switched away from a vcpu.
  */
 void domain_reap(void);
+
+/*
+ * Moves a frame from its owner's allocation into d's (grant transfer; the
+ * owner is another live domain and the frame unreferenced): -ENOMEM at
+ * d's max_pages or if d is dying.
+ */
+int domain_give_frame(struct domain *d, struct page_info *pg);
 
 /* Appends text from the guest's console to its line buffer / the log. */
 void domain_console_write(struct domain *d, const char *buf, size_t len);

@@ -23,6 +23,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg, uint64_t a4,
 		uint64_t a5);
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 			 uint64_t a5);
+long do_grant_table_op(uint64_t cmd, uint64_t ops, uint64_t count, uint64_t a4,
+		       uint64_t a5);
 
 long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		  uint64_t a5);

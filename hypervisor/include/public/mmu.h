@@ -24,7 +24,9 @@
  *   none        nothing: the frame is plain memory, mapped read-only or
  *               not at all
  *   writable    each writable (RW=1) L1 entry mapping it, each writable
- *               grant mapping, a registered vcpu_info/runstate area
+ *               grant mapping, a registered vcpu_info/runstate area, and
+ *               the hypervisor itself for the shared-info page (so that
+ *               page is never a page table or descriptor page)
  *   L1          each L2 entry pointing at it; a pin
  *   L2          each L3 entry pointing at it; a pin
  *   L3          each L4 entry pointing at it; a pin
@@ -95,6 +97,11 @@
  *       the domain (decrease_reservation, grant transfer, destruction),
  *       and after a grant unmap (grant_table.h).  A guest that skips a
  *       flush can only corrupt itself.
+ *   T9. An L1 entry written by a grant map (grant_table.h) belongs to the
+ *       grant until unmap_grant_ref removes it: mmu_update and
+ *       update_va_mapping on it fail [-MICA_EBUSY], and the L1 holding it
+ *       keeps its L1 type (one type reference per grant entry in it), so
+ *       unhooking or unpinning that L1 never devalidates it meanwhile.
  *
  * Frames in arguments: every "machine address" or "gfn" a PV guest passes
  * here is a machine frame number (gfn == mfn for PV, see mica.h).

@@ -12,6 +12,9 @@ fuzz_dir=$(cd "$here/../../fuzz" && pwd)
 fuzz_seconds=${MICA_FUZZ_SECONDS:-12}
 
 export MICA_STORED="$build/san/mica-stored"
+export MICA_CONSOLED="$build/san/mica-consoled"
+export MICA_WATCHD="$build/san/mica-watchd"
+export MICA_CLI="$build/san/mica"
 export MICA_TEST_GOLDEN="$here/golden"
 export TMPDIR="$build/tmp"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

@@ -107,6 +107,17 @@ int mica_hv_open_privcmd(const char *device, struct mica_hv **out,
 int mica_hv_open_sim(const char *dir, uint64_t total_pages,
 		     struct mica_hv **out, struct mica_error *err);
 
+/*
+ * Simulated host only: the running guest @domid shuts itself down with
+ * MICA_SCHEDOP_shutdown(@reason), any MICA_SHUTDOWN_* (sched.h), as a test
+ * makes it happen; on the real hypervisor dom0 would then get
+ * MICA_VIRQ_DOM_EXC.  Errors: -EOPNOTSUPP (not the simulator), -ESRCH,
+ * -EPERM (dom0), -EINVAL (bad reason), -EALREADY (already shut down),
+ * -EBUSY (paused: it runs no code).
+ */
+int mica_hv_sim_guest_shutdown(struct mica_hv *hv, uint16_t domid,
+			       uint32_t reason);
+
 static inline void mica_hv_close(struct mica_hv *hv)
 {
 	if (hv)

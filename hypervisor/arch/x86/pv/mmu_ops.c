@@ -6,6 +6,7 @@
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/memory.h>
@@ -50,6 +51,8 @@ static int update_entry(struct domain *d, struct domain *fd, mfn_t mfn,
 	    (idx >= MICA_L4_FIRST_HYPERVISOR_SLOT &&
 	     idx < MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS))
 		return -EPERM; /* T5 */
+	if (level == 1 && grant_pte_in_use(d, (mfn << PAGE_SHIFT) + idx * 8))
+		return -EBUSY; /* T9: the grant's; unmap_grant_ref removes it */
 	if (val & PTE_P) {
 		rc = pv_get_entry_foreign(&val, level, d, fd);
 		if (rc)
@@ -180,6 +183,7 @@ static int set_base(struct vcpu *v, mfn_t mfn, bool user)
 {
 	struct domain *d = v->domain;
 	paddr_t *base = user ? &v->arch.cr3_user : &v->arch.cr3_kernel;
+	paddr_t old;
 	int rc;
 
 	if (user && mfn == 0) {
@@ -189,11 +193,14 @@ static int set_base(struct vcpu *v, mfn_t mfn, bool user)
 		if (rc)
 			return rc;
 	}
-	if (*base)
-		pv_put_page_and_type(*base >> PAGE_SHIFT, d);
+	old = *base;
 	*base = mfn << PAGE_SHIFT;
+	/* The caller is in kernel mode.  Off the old L4 before its last
+	 * reference may go (devalidation clears Mica's slots in it). */
 	if (!user)
-		write_cr3(*base); /* the caller is in kernel mode */
+		write_cr3(*base);
+	if (old)
+		pv_put_page_and_type(old >> PAGE_SHIFT, d);
 	return 0;
 }
 
@@ -351,10 +358,10 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 			 mmuext_item, NULL);
 }
 
-/* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
-static mfn_t l1_of(const struct vcpu *v, uint64_t va)
+/* The L1 frame mapping va in the tables whose L4 is at l4, or 0. */
+static mfn_t l1_in(paddr_t l4, uint64_t va)
 {
-	uint64_t e = v->arch.cr3_kernel;
+	uint64_t e = l4;
 
 	for (unsigned int level = 4; level > 1; level--) {
 		const uint64_t *t =
@@ -367,9 +374,14 @@ static mfn_t l1_of(const struct vcpu *v, uint64_t va)
 	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
-mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va)
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 {
-	mfn_t l1 = l1_of(v, va);
+	return l1_in(v->arch.cr3_kernel, va);
+}
+
+mfn_t pv_l4_va_to_mfn(paddr_t l4, uint64_t va)
+{
+	mfn_t l1 = l1_in(l4, va);
 	uint64_t e;
 
 	if (!l1)
@@ -402,7 +414,7 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 	if (rc)
 		return rc;
 	irqf = pv_mm_lock(d);
-	l1 = l1_of(v, va);
+	l1 = pv_l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
 		     update_entry(d, NULL, l1, 1, (va >> 12) & 511, pte,
 				  false) :
@@ -430,7 +442,7 @@ int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
 	if (!guest_range_ok(va, PAGE_SIZE))
 		return -EFAULT;
 	irqf = pv_mm_lock(d);
-	l1 = l1_of(v, va);
+	l1 = pv_l1_of(v, va);
 	rc = l1 && pv_page_type(l1) == PGT_L1 ?
 		     update_entry(d, fd, l1, 1, (va >> 12) & 511, pte, false) :
 		     -EFAULT;

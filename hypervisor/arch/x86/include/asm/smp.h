@@ -92,6 +92,8 @@ unsigned int smp_boot_cpus(void);
 
 /* Runs fn(arg) on every online CPU other than this one and waits. */
 void smp_call_others(void (*fn)(void *), void *arg);
+/* The same on the online CPUs in 'cpus' (bit n: CPU n), this one excepted. */
+void smp_call_mask(uint64_t cpus, void (*fn)(void *), void *arg);
 
 /* The CPUs that are online, bit per CPU id. */
 uint64_t arch_online_cpus(void);
