@@ -71,8 +71,8 @@ __asm__(".text\n"
 /*
  * fuzz_iret_probe(rflags, flags, rax, rcx, r11): MICA_HC_iret with a frame
  * that returns to kernel mode at the next instruction on the same stack,
- * with these rflags, iret flags and register values (cs, ss, rip and rsp
- * stay valid: a bad one crashes the caller by design, pv.h).
+ * with these rflags, iret flags and register values (cs, ss, rip, rsp and
+ * the flags stay valid: a bad frame crashes the caller by design, pv.h).
  */
 void fuzz_iret_probe(uint64_t rflags, uint64_t flags, uint64_t rax,
 		     uint64_t rcx, uint64_t r11);
@@ -317,8 +317,8 @@ void fuzzer_main(void)
 		gen_args(nr, a, 0);
 		if (nr == MICA_HC_iret) {
 			fuzz_iret_probe(chance(50) ? rnd() : RFLAGS_IF | 2,
-					chance(50) ? 0 : rnd(), rnd(), rnd(),
-					rnd());
+					chance(50) ? 0 : MICA_IRET_FROM_SYSCALL,
+					rnd(), rnd(), rnd());
 			iret_probes++;
 			rc = 0;
 		} else if (!guard_call(nr, a, 0, &restore)) {
