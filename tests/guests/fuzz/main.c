@@ -45,34 +45,35 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* System time (public/time.h); monotonic even if the fuzzer scribbles on
- * its own shared-info page, which the hypervisor rewrites anyway. */
+/*
+ * System time (public/time.h).  The scale is read once, at the first call:
+ * the fuzzer's own calls may write over its shared-info page (a valid
+ * target), and a clock read from there would jump.
+ */
 uint64_t fuzz_now(void)
 {
-	static uint64_t last;
-	uint64_t tsc, sys, delta, now;
-	uint32_t v1, v2, mul;
-	int8_t shift;
-	int tries = 0;
+	static uint64_t tsc0, sys0;
+	static uint32_t mul;
+	static int8_t shift;
+	uint64_t delta;
 
-	do {
-		v1 = time_info->version;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		tsc = time_info->tsc_timestamp;
-		sys = time_info->system_time;
-		mul = time_info->tsc_to_system_mul;
-		shift = time_info->tsc_shift;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		v2 = time_info->version;
-	} while (((v1 & 1) || v1 != v2) && ++tries < 1000);
-	delta = rdtsc() - tsc;
-	if (shift > 31 || shift < -31)
-		shift = 0;
+	if (!mul) {
+		uint32_t v1, v2;
+
+		do {
+			v1 = time_info->version;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			tsc0 = time_info->tsc_timestamp;
+			sys0 = time_info->system_time;
+			mul = time_info->tsc_to_system_mul;
+			shift = time_info->tsc_shift;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			v2 = time_info->version;
+		} while ((v1 & 1) || v1 != v2);
+	}
+	delta = rdtsc() - tsc0;
 	delta = shift >= 0 ? delta << shift : delta >> -shift;
-	now = sys + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
-	if (now > last)
-		last = now;
-	return last;
+	return sys0 + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
 
 void fuzz_announce(uint64_t role)
