@@ -16,9 +16,9 @@
  * Round 1 runs on a cold hypervisor heap and measures what the domains
  * cost the hypervisor; round 2 does it all again on a warm heap, and must
  * end with exactly the free pages of the end of round 1 (a leak of one
- * page per domain would show).  In each round the create+start times
- * around the 1st, 100th and 200th domain are compared: the median of the
- * last window may exceed the first by at most GROWTH_LIMIT times.  First,
+ * page per domain would show).  In each round the median create+start
+ * time of the 31 domains around the 200th may exceed that of the first 31
+ * by at most GROWTH_LIMIT times.  First,
  * NR_EMPTY empty domains measure what an empty domain costs.
  *
  * Along the way: a domain at the top of the id range (only a two-level
@@ -52,7 +52,9 @@ _Static_assert(TINY_SCHEDOP_BLOCK == MICA_SCHEDOP_block, "tiny.h");
 
 #define NR_DOMAINS 256
 #define NR_EMPTY 64
-#define WINDOW 9 /* creates per timing window (median) */
+/* Creates per timing window: the median of 31 ignores a stall of the host
+ * (QEMU shares the machine) that hits up to 15 of them. */
+#define WINDOW 31
 #define GROWTH_LIMIT 3
 #define WAIT_NS 20000000000ULL
 
@@ -258,6 +260,7 @@ static bool build_tiny(struct tiny *t)
 /* The median create+start time of the WINDOW domains from index 'from'. */
 static uint64_t window_median(unsigned int from)
 {
+	_Static_assert(200 + WINDOW / 2 <= NR_DOMAINS, "window in range");
 	uint64_t v[WINDOW];
 
 	for (unsigned int i = 0; i < WINDOW; i++) {
@@ -426,10 +429,10 @@ static void run_round(unsigned int round)
 	if (n == NR_DOMAINS) {
 		check_all(n);
 		early = window_median(0);
-		late = window_median(200 - WINDOW);
+		late = window_median(200 - WINDOW / 2); /* around the 200th */
 		printk("round %u: create+start 1st %lu ns, 100th %lu ns, "
 		       "200th %lu ns, 256th %lu ns; medians of %u: first "
-		       "%lu ns, to the 200th %lu ns\n",
+		       "%lu ns, around the 200th %lu ns\n",
 		       round, doms[0].ns, doms[99].ns, doms[199].ns,
 		       doms[255].ns, WINDOW, early, late);
 		if (late > GROWTH_LIMIT * early)
@@ -443,6 +446,14 @@ static void run_round(unsigned int round)
 			       doms[99].ns);
 			printk("bench: domain_create_start_200th %lu ns\n",
 			       doms[199].ns);
+			/* Single samples are noisy under QEMU; the medians
+			 * are what the test judges. */
+			printk("bench: domain_create_start_median_first31 %lu "
+			       "ns\n",
+			       early);
+			printk("bench: domain_create_start_median_200th %lu "
+			       "ns\n",
+			       late);
 		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
