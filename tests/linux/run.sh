@@ -10,7 +10,14 @@
 #   linux-mica-entry     the PV entry point ran C code and printed the banner
 #   linux-mica-layout    start_info's memory layout was read and reported
 #   linux-mica-p2m       the p2m list was checked against Mica's m2p
-#   linux-mica-shutdown  the domain shut itself down cleanly (poweroff)
+#   linux-mica-shared-info  the shared-info page is mapped (events masked)
+#   linux-mica-traps     the early trap table was accepted
+#   linux-mica-generic   the generic kernel (start_kernel) was entered
+#   linux-mica-stop      the first operation not yet ported (today: the cli
+#                        at the top of start_kernel) was reported with its
+#                        registers and the domain shut itself down as
+#                        crashed: a clean end through MICA_SCHEDOP_shutdown,
+#                        not a hang (an INFO line names the stopping point)
 # Native (the same kernel, bzImage, no hypervisor):
 #   linux-native-init    the kernel reached /init and the init ended QEMU
 #
@@ -82,10 +89,23 @@ expect linux-mica-layout "$log" \
 	"start_info's memory size not reported (dom0_mem=128M)"
 expect linux-mica-p2m "$log" '\(d0\) mica: p2m: 32768 entries, the inverse of the m2p' \
 	"p2m list not checked"
-if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -aq 'domain 0 (dom0): shut down (poweroff)'; then
-	pass linux-mica-shutdown
+expect linux-mica-shared-info "$log" '\(d0\) mica: shared info \(mfn 0x[0-9a-f]+\) at [0-9a-f]+, events masked' \
+	"shared-info page not mapped"
+expect linux-mica-traps "$log" '\(d0\) mica: early trap table installed' \
+	"early trap table not installed"
+expect linux-mica-generic "$log" '\(d0\) mica: entering the generic kernel' \
+	"start_kernel not reached"
+# guest_test: QEMU status 3 when a domain ended other than by poweroff.
+stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
+if [ $status -eq 3 ] && [ -n "$stop" ] &&
+	tr -d '\r' <"$log" | grep -aq '(d0) mica:   r13 ' &&
+	tr -d '\r' <"$log" | grep -aq 'domain 0 (dom0): shut down (crash)'; then
+	pass linux-mica-stop
+	rip=$(sed -n 's/.* at rip \(0x[0-9a-f]*\).*/\1/p' <<<"$stop")
+	fn=$(addr2line -f -e "$linux/obj/vmlinux" "$rip" 2>/dev/null | head -n 1)
+	echo "INFO: linux on Mica stops at:${stop#*mica:} in ${fn:-?}"
 else
-	fail linux-mica-shutdown "$log" "no clean poweroff (QEMU status $status)"
+	fail linux-mica-stop "$log" "no reported stop and crash shutdown (QEMU status $status)"
 fi
 
 # Natively: the init reads mica.run/mica.exit from the command line.
