@@ -13,8 +13,13 @@
 #   linux-mica-shared-info  the shared-info page is mapped (events masked)
 #   linux-mica-traps     the early trap table was accepted
 #   linux-mica-generic   the generic kernel (start_kernel) was entered
-#   linux-mica-stop      the first operation not yet ported (today: the cli
-#                        at the top of start_kernel) was reported with its
+#   linux-mica-printk    printk reaches the hypervisor console (boot console):
+#                        the kernel's own "Linux version" banner
+#   linux-mica-idt       setup_arch() loaded its IDT through pv_ops (it
+#                        got past the virtual IF ops and early CPU probing,
+#                        whose MSR probes are fixed up by the early traps)
+#   linux-mica-stop      the first operation not yet ported (today: read_cr3
+#                        for the fixmap in setup_arch) was reported with its
 #                        registers and the domain shut itself down as
 #                        crashed: a clean end through MICA_SCHEDOP_shutdown,
 #                        not a hang (an INFO line names the stopping point)
@@ -93,8 +98,12 @@ expect linux-mica-shared-info "$log" '\(d0\) mica: shared info \(mfn 0x[0-9a-f]+
 	"shared-info page not mapped"
 expect linux-mica-traps "$log" '\(d0\) mica: early trap table installed' \
 	"early trap table not installed"
-expect linux-mica-generic "$log" '\(d0\) mica: entering the generic kernel' \
+expect linux-mica-generic "$log" '\(d0\) (\[ *[0-9.]+\] )?mica: entering the generic kernel' \
 	"start_kernel not reached"
+expect linux-mica-printk "$log" '\(d0\) \[ *[0-9.]+\] Linux version 6\.1\.' \
+	"no printk output on the hypervisor console"
+expect linux-mica-idt "$log" '\(d0\) \[ *[0-9.]+\] mica: IDT at 0x[0-9a-f]+ kept aside' \
+	"setup_arch's IDT load not reached"
 # guest_test: QEMU status 3 when a domain ended other than by poweroff.
 stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
 if [ $status -eq 3 ] && [ -n "$stop" ] &&
