@@ -2,7 +2,7 @@
 # bench.sh: runs the benchmarks in QEMU and prints their results as
 # "metric value unit" lines (a stable format for comparisons).
 #
-#   pv.*               PV entry-path micro-benchmarks (bench_pv guest on Mica)
+#   pv.*, smp.*, ...   PV micro-benchmarks (the bench_* guests on Mica)
 #   linux.X.native     the Linux micro-benchmarks (tests/linux/bench), the
 #                      Mica guest kernel booted natively in the same QEMU
 #   linux.X.mica       the same kernel and initramfs as Mica's dom0
@@ -17,10 +17,12 @@ linux=$build/linux
 mkdir -p "$logs"
 status=0
 
-for guest in bench_pv; do
+# guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
+for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:"; do
+	guest=${spec%%:*}
 	log=$logs/$guest.log
 	"$top/scripts/qemu.sh" --timeout 120 --smp 1 --log "$log" \
-		--append "guest_test" \
+		--append "guest_test ${spec#*:}" \
 		--initrd "$build/guests/$guest.elf" "$build/hypervisor/mica.elf"
 	rc=$?
 	if [ $rc -ne 1 ]; then

@@ -4,6 +4,7 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
@@ -73,8 +74,20 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = arch_domain_create(d);
 	if (*err)
 		goto err_unlist;
+	/* Events (mica/event.h); default port limit unless set. */
+	*err = evtchn_domain_init(d);
+	if (*err)
+		goto err_arch;
+	*err = grant_table_create(d);
+	if (*err)
+		goto err_events;
+	sched_domain_add(d);
 	return d;
 
+err_events:
+	evtchn_domain_destroy(d);
+err_arch:
+	arch_domain_destroy(d);
 err_unlist:
 	flags = spin_lock_irqsave(&domain_list_lock);
 	domains[domid] = NULL;
@@ -98,22 +111,25 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	v->domain = d;
 	v->state = VCPU_DOWN;
 	v->processor = processor;
+	v->affinity = ~0ULL; /* any CPU */
 	if (arch_vcpu_create(v)) {
 		xfree(v);
 		return NULL;
 	}
+	vcpu_events_init(v); /* timers, run state (mica/event.h) */
 	d->vcpus[id] = v;
 	return v;
 }
 
-struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
+static struct page_info *alloc_domain_pages(struct domain *d,
+					    unsigned int order, bool limited)
 {
 	struct page_info *pg;
 	unsigned long flags;
 	uint64_t n = 1ULL << order;
 
 	flags = spin_lock_irqsave(&d->lock);
-	if (d->is_dying || d->tot_pages + n > d->max_pages) {
+	if (d->is_dying || (limited && d->tot_pages + n > d->max_pages)) {
 		spin_unlock_irqrestore(&d->lock, flags);
 		return NULL;
 	}
@@ -144,20 +160,113 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 	return pg;
 }
 
-/* Returns every frame of a dead domain to the allocator. */
-static void domain_relinquish_memory(struct domain *d)
+struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 {
+	return alloc_domain_pages(d, order, true);
+}
+
+struct page_info *domain_alloc_pages_unlimited(struct domain *d,
+					       unsigned int order)
+{
+	return alloc_domain_pages(d, order, false);
+}
+
+/* Unlinks a frame from d's page list and frees it.  d->lock held. */
+static void free_domain_page(struct domain *d, struct page_info *pg)
+{
+	if (pg->prev != PFN_NONE)
+		mfn_to_page(pg->prev)->next = pg->next;
+	else
+		d->page_list_head = pg->next;
+	if (pg->next != PFN_NONE)
+		mfn_to_page(pg->next)->prev = pg->prev;
+	d->tot_pages--;
+	free_pages(pg, 0);
+}
+
+void domain_free_page(struct domain *d, struct page_info *pg)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+
+	free_domain_page(d, pg);
+	spin_unlock_irqrestore(&d->lock, flags);
+}
+
+static void domain_unlist(struct domain *d);
+
+/*
+ * Drops the allocation's reference of every frame of a dead domain: frames
+ * nobody else references go back to the allocator now, the others when
+ * their last outside reference goes (domain_page_last_put).  Returns
+ * whether every frame is gone.
+ */
+static bool domain_relinquish_memory(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
 	uint32_t mfn = d->page_list_head;
+	bool empty;
 
 	while (mfn != PFN_NONE) {
 		struct page_info *pg = mfn_to_page(mfn);
 		uint32_t next = pg->next;
 
-		free_pages(pg, 0);
-		d->tot_pages--;
+		if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
+			free_domain_page(d, pg);
 		mfn = next;
 	}
-	d->page_list_head = PFN_NONE;
+	empty = d->page_list_head == PFN_NONE;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return empty;
+}
+
+int domain_give_frame(struct domain *d, struct page_info *pg)
+{
+	struct domain *from = domain_lookup(pg->owner);
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+	uint32_t mfn = (uint32_t)page_to_mfn(pg);
+
+	if (d->is_dying || d->tot_pages >= d->max_pages) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return -ENOMEM;
+	}
+	/* Two domains' locks nest only here, under both mm locks. */
+	spin_lock(&from->lock);
+	if (pg->prev != PFN_NONE)
+		mfn_to_page(pg->prev)->next = pg->next;
+	else
+		from->page_list_head = pg->next;
+	if (pg->next != PFN_NONE)
+		mfn_to_page(pg->next)->prev = pg->prev;
+	from->tot_pages--;
+	spin_unlock(&from->lock);
+	pg->owner = d->id;
+	pg->prev = PFN_NONE;
+	pg->next = d->page_list_head;
+	if (d->page_list_head != PFN_NONE)
+		mfn_to_page(d->page_list_head)->prev = mfn;
+	d->page_list_head = mfn;
+	d->tot_pages++;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return 0;
+}
+
+void domain_page_last_put(struct page_info *pg)
+{
+	struct domain *d = domain_lookup(pg->owner);
+	unsigned long flags;
+	bool empty;
+
+	if (!d || !d->is_dying) {
+		pr_err("page %lx: reference count underflow (owner %u)\n",
+		       page_to_mfn(pg), pg->owner);
+		return;
+	}
+	flags = spin_lock_irqsave(&d->lock);
+	free_domain_page(d, pg);
+	empty = d->page_list_head == PFN_NONE;
+	spin_unlock_irqrestore(&d->lock, flags);
+	if (empty)
+		domain_unlist(d);
 }
 
 static const char *shutdown_reason_name(unsigned int reason)
@@ -180,6 +289,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	d->shutdown_reason = reason;
 	spin_unlock_irqrestore(&d->lock, flags);
 
+	send_global_virq(MICA_VIRQ_DOM_EXC);
 	if (d->console_len)
 		domain_console_write(d, "\n", 1);
 	pr_info("domain %u (%s): shut down (%s)\n", d->id, d->name,
@@ -203,23 +313,42 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	domain_shutdown(d, MICA_SHUTDOWN_crash);
 }
 
-static void domain_destroy(struct domain *d)
+static void domain_stop_and_reap(struct domain *d);
+
+/*
+ * guest_test: once dom0 is gone, nobody can unpause the domains it created
+ * and left paused; they go too, so the run ends.
+ */
+static void kill_orphans(void)
 {
-	unsigned long flags;
-	uint64_t frames = d->tot_pages;
+	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+		struct domain *o = domain_lookup((uint16_t)id);
 
-	arch_domain_destroy(d);
-	domain_relinquish_memory(d);
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		xfree(d->vcpus[i]);
-	pr_info("domain %u (%s): destroyed, %lu KiB returned, %lu MiB free\n",
-		d->id, d->name, frames * 4, page_alloc_free_frames() / 256);
+		if (o && !o->is_dying && READ_ONCE(o->pause_count)) {
+			pr_info("guest_test: domain %u is paused and dom0 is "
+				"gone; destroying it\n",
+				o->id);
+			domain_kill(o);
+		}
+	}
+}
 
-	flags = spin_lock_irqsave(&domain_list_lock);
+/* The last frame of a dead domain is gone: its id becomes free. */
+static void domain_unlist(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
 	domains[d->id] = NULL;
 	nr_domains--;
 	spin_unlock_irqrestore(&domain_list_lock, flags);
+	pr_info("domain %u (%s): gone, %lu MiB free\n", d->id, d->name,
+		page_alloc_free_frames() / 256);
+	xfree(d->memory_map);
+	grant_table_free(d);
+	if (guest_test && d->privileged)
+		kill_orphans();
 	xfree(d);
+	send_global_virq(MICA_VIRQ_DOM_EXC); /* a domain died */
 
 	if (guest_test && domain_count() == 0) {
 		pr_info("guest_test: every domain has shut down%s\n",
@@ -229,28 +358,130 @@ static void domain_destroy(struct domain *d)
 	}
 }
 
+static void domain_destroy(struct domain *d)
+{
+	uint64_t frames = d->tot_pages;
+
+	/* Events first: they hold references to the domain's frames. */
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_events_destroy(d->vcpus[i]);
+	evtchn_domain_destroy(d);
+	sched_domain_remove(d); /* before its vcpus are freed */
+	grant_table_unmap_all(d); /* before its page tables go */
+	arch_domain_destroy(d);
+	grant_table_release_frames(d);
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		xfree(d->vcpus[i]);
+		d->vcpus[i] = NULL;
+	}
+	if (domain_relinquish_memory(d)) {
+		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
+			d->name, frames * 4);
+		domain_unlist(d);
+		return;
+	}
+	pr_info("domain %u (%s): dying, %lu KiB still mapped by other "
+		"domains\n",
+		d->id, d->name, d->tot_pages * 4);
+}
+
+/* Destroys d if it is shut down and none of its vcpus is on a CPU or
+ * queued; false if it must wait (or another CPU destroys it). */
+static bool domain_try_reap(struct domain *d)
+{
+	unsigned long flags;
+	bool busy = false;
+
+	if (!d->is_shutting_down)
+		return false;
+	flags = spin_lock_irqsave(&d->lock);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && (READ_ONCE(d->vcpus[i]->running) ||
+				    READ_ONCE(d->vcpus[i]->queued)))
+			busy = true;
+	if (busy || d->is_dying) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return false;
+	}
+	d->is_dying = true;
+	spin_unlock_irqrestore(&d->lock, flags);
+	domain_destroy(d);
+	return true;
+}
+
 void domain_reap(void)
 {
 	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
 		struct domain *d = domain_lookup((uint16_t)id);
-		bool busy = false;
-		unsigned long flags;
 
-		if (!d || !d->is_shutting_down)
-			continue;
-		flags = spin_lock_irqsave(&d->lock);
-		for (unsigned int i = 0; i < d->max_vcpus; i++)
-			if (d->vcpus[i] && (READ_ONCE(d->vcpus[i]->running) ||
-					    READ_ONCE(d->vcpus[i]->queued)))
-				busy = true;
-		if (busy || d->is_dying) {
-			spin_unlock_irqrestore(&d->lock, flags);
-			continue;
-		}
-		d->is_dying = true;
-		spin_unlock_irqrestore(&d->lock, flags);
-		domain_destroy(d);
+		/* A paused domain is being stopped by another domain, which
+		 * destroys it itself (domain_stop_and_reap). */
+		if (d && !READ_ONCE(d->pause_count))
+			domain_try_reap(d);
 	}
+}
+
+/* Another domain stops d: once its vcpus are off every CPU (paused, so
+ * the scheduler's reaper leaves it to us), it is destroyed. */
+static void domain_stop_and_reap(struct domain *d)
+{
+	domain_pause(d);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_stop(d->vcpus[i]);
+	domain_try_reap(d);
+}
+
+void domain_kill(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+
+	if (!d->is_shutting_down) {
+		d->is_shutting_down = true;
+		d->shutdown_reason = MICA_SHUTDOWN_poweroff;
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	pr_info("domain %u (%s): destroyed by the toolstack\n", d->id, d->name);
+	domain_stop_and_reap(d);
+}
+
+int domain_remote_shutdown(struct domain *d, unsigned int reason)
+{
+	if (READ_ONCE(d->is_shutting_down))
+		return -EALREADY;
+	domain_pause(d);
+	domain_shutdown(d, reason);
+	domain_try_reap(d);
+	return 0;
+}
+
+void domain_pause(struct domain *d)
+{
+	__atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		if (!d->vcpus[i])
+			continue;
+		vcpu_deschedule(d->vcpus[i]);
+		vcpu_wait_off_cpu(d->vcpus[i]);
+	}
+}
+
+int domain_unpause(struct domain *d)
+{
+	unsigned int c = __atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST);
+
+	do {
+		if (!c)
+			return -EINVAL;
+	} while (!__atomic_compare_exchange_n(&d->pause_count, &c, c - 1, false,
+					      __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	if (c == 1)
+		for (unsigned int i = 0; i < d->max_vcpus; i++)
+			if (d->vcpus[i])
+				sched_vcpu_check(d->vcpus[i]);
+	return 0;
 }
 
 void domain_console_write(struct domain *d, const char *buf, size_t len)

@@ -2,6 +2,7 @@
 /* MICA_HC_version: ABI version and features (public/version.h). */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
@@ -18,7 +19,7 @@ static long version_features(uint64_t arg)
 		return -EFAULT;
 	fi.bits = 0; /* words beyond ours read as 0 */
 	if (fi.index == 0) {
-		fi.bits = MICA_FEAT_PV_MMU;
+		fi.bits = MICA_FEAT_PV_MMU | MICA_FEAT_GRANT_SUB_PAGE;
 		if (current_vcpu()->domain->privileged)
 			fi.bits |= MICA_FEAT_PRIVILEGED;
 	}
@@ -35,6 +36,7 @@ static long version_parameters(uint64_t arg)
 	p.m2p_virt_start = MICA_M2P_VIRT_START;
 	p.m2p_virt_end = MICA_M2P_VIRT_END;
 	p.max_vcpus = current_vcpu()->domain->max_vcpus;
+	p.max_grant_frames = current_vcpu()->domain->grant->max_frames;
 	return copy_to_guest(arg, &p, sizeof(p));
 }
 

@@ -5,11 +5,13 @@
 #include <mica/spinlock.h>
 #include <mica/time.h>
 #include <mica/timer.h>
+#include <asm/cpu.h>
 #include <asm/smp.h>
 
 struct timer_queue {
 	spinlock_t lock;
 	struct timer *head; /* sorted by expires */
+	struct timer *running; /* whose function runs now (for timer_kill) */
 };
 
 static struct timer_queue queues[NR_CPUS];
@@ -68,6 +70,16 @@ void timer_stop(struct timer *t)
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
+void timer_kill(struct timer *t)
+{
+	struct timer_queue *q = &queues[t->cpu];
+
+	timer_stop(t);
+	while (READ_ONCE(q->running) == t)
+		cpu_relax();
+	timer_stop(t); /* in case the function re-armed it */
+}
+
 /* Runs every expired timer of this CPU, then reprograms the hardware. */
 static void timer_softirq(void)
 {
@@ -79,9 +91,11 @@ static void timer_softirq(void)
 
 		q->head = t->next;
 		t->active = false;
+		q->running = t;
 		spin_unlock_irqrestore(&q->lock, flags);
 		t->fn(t->data);
 		flags = spin_lock_irqsave(&q->lock);
+		q->running = NULL;
 	}
 	arch_timer_program(q->head ? q->head->expires : 0);
 	spin_unlock_irqrestore(&q->lock, flags);

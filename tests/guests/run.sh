@@ -12,6 +12,18 @@
 # "(d0) ", and with guest_test on its command line ends QEMU once every
 # domain has shut down.  The guest prints exactly one "Test result:" line.
 #
+# Multi-domain tests: a file tests/guests/NAME/domains adds domUs, one line
+# per domain (blank lines and '#' comments ignored):
+#   DOMAIN-NAME GUEST [mem=SIZE] [vcpus=N] [-- GUEST ARGS]
+# Each becomes a module "GUEST.elf domain=DOMAIN-NAME ... -- test=NAME ARGS"
+# (docs/boot.md), domain ids 1, 2, ... in file order.  The test passes when
+# every domain, d0 and each dN, prints exactly one "(dN) Test result:" line
+# and none is FAILURE or ERROR (SKIP if any skips).
+#
+# A guest may ask for a bigger machine in tests/guests/NAME/run.conf,
+# lines "key=value": smp=N (CPUs; default 2) and append=ARGS (added to the
+# hypervisor command line, e.g. dom0_max_vcpus=2).
+#
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
 # (default 60).  Guests are (re)built into $BUILD/guests first; the
 # hypervisor must already be built (make hypervisor).
@@ -38,7 +50,15 @@ fail() {
 # run_guest NAME: one QEMU run, judged from its exit status and log.
 run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
-	local status results count verdict
+	local status results count=0 verdict modules ndom=1 dname dguest rest
+	local domfile=$top/tests/guests/$1/domains
+	local conf=$top/tests/guests/$1/run.conf smp=2 append=""
+
+	if [ -f "$conf" ]; then
+		smp=$(sed -n 's/^smp=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
+		append=$(sed -n 's/^append=//p' "$conf" | tail -n 1)
+		smp=${smp:-2}
+	fi
 
 	if [ ! -f "$elf" ]; then
 		fail "$name" "" "no such guest ($elf)"
@@ -48,15 +68,28 @@ run_guest() {
 		fail "$name" "" "no hypervisor image $hypervisor (make hypervisor)"
 		return
 	fi
+	modules="$elf test=$name"
+	if [ -f "$domfile" ]; then
+		while read -r dname dguest rest; do
+			case $dname in "" | "#"*) continue ;; esac
+			if [ ! -f "$guests/$dguest.elf" ]; then
+				fail "$name" "" "domains: no such guest '$dguest'"
+				return
+			fi
+			case " $rest " in
+			*" -- "*) rest="${rest/--/-- test=$name}" ;;
+			*) rest="$rest -- test=$name" ;;
+			esac
+			# QEMU's -initrd separates modules with ',' (',,' escapes).
+			modules="$modules,$guests/$dguest.elf domain=$dname ${rest//,/,,}"
+			ndom=$((ndom + 1))
+		done <"$domfile"
+	fi
 	rm -f "$log"
 	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
-		--append "guest_test loglvl=info" \
-		--initrd "$elf test=$name" "$hypervisor" >"$log.qemu" 2>&1
+		--smp "$smp" --append "guest_test loglvl=info $append" \
+		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
 	status=$?
-	# The result lines of dom0, whatever the hypervisor puts before them.
-	results=$(tr -d '\r' <"$log" 2>/dev/null |
-		grep -a '(d0) Test result: ' | sed 's/.*(d0) Test result: //')
-	count=$(grep -c . <<<"$results")
 
 	# QEMU status: (code << 1) | 1 when the hypervisor ends the run
 	# (mica/shutdown.h): 1 clean, 3 tests failed, 5 panic; 124 timeout.
@@ -75,12 +108,27 @@ run_guest() {
 		return ;;
 	esac
 
-	if [ "$count" -ne 1 ]; then
-		fail "$name" "$log" "$count '(d0) Test result:' lines, expected 1" \
-			"$([ "$count" -eq 0 ] && echo '(the guest crashed or never ran)')"
-		return
-	fi
-	verdict=$results
+	# Every domain's one result line; the worst verdict counts.
+	verdict=SUCCESS
+	for ((id = 0; id < ndom; id++)); do
+		results=$(tr -d '\r' <"$log" 2>/dev/null |
+			grep -a "(d$id) Test result: " |
+			sed "s/.*(d$id) Test result: //")
+		count=$(grep -c . <<<"$results")
+		if [ "$count" -ne 1 ]; then
+			fail "$name" "$log" "$count '(d$id) Test result:' lines," \
+				"expected 1" "$([ "$count" -eq 0 ] &&
+					echo '(the guest crashed or never ran)')"
+			return
+		fi
+		[ $ndom -gt 1 ] && results="d$id: $results"
+		case $results in
+		*"FAILURE: "* | *"ERROR: "*) verdict=$results; break ;;
+		*"SKIP: "*) verdict="SKIP: ${results#*SKIP: }" ;;
+		*SUCCESS) ;;
+		*) verdict="malformed result '$results'"; break ;;
+		esac
+	done
 	case $verdict in
 	SUCCESS)
 		echo "PASS: guest-$name"
@@ -88,10 +136,10 @@ run_guest() {
 	"SKIP: "*)
 		echo "SKIP: guest-$name: ${verdict#SKIP: }"
 		skipped=$((skipped + 1)) ;;
-	"FAILURE: "* | "ERROR: "*)
+	*"FAILURE: "* | *"ERROR: "*)
 		fail "$name" "$log" "$verdict" ;;
 	*)
-		fail "$name" "$log" "malformed result '$verdict'" ;;
+		fail "$name" "$log" "$verdict" ;;
 	esac
 }
 

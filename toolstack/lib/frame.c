@@ -9,18 +9,16 @@
 
 #include "frame.h"
 
-void frame_decoder_init(struct frame_decoder *dec, uint32_t limit,
-			unsigned int header_size)
+void frame_decoder_init(struct frame_decoder *dec, uint32_t limit)
 {
 	memset(dec, 0, sizeof(*dec));
 	dec->limit = limit;
-	dec->header_size = header_size;
 }
 
 void frame_decoder_release(struct frame_decoder *dec)
 {
 	free(dec->payload);
-	frame_decoder_init(dec, dec->limit, dec->header_size);
+	frame_decoder_init(dec, dec->limit);
 }
 
 static uint32_t load_le32(const uint8_t *p)
@@ -40,8 +38,7 @@ static void store_le32(uint8_t *p, uint32_t value)
 /* Starts the payload of the frame whose header is complete. */
 static int frame_decoder_begin_payload(struct frame_decoder *dec)
 {
-	if (dec->header_size == FRAME_HEADER_RING &&
-	    load_le32(dec->header + 4) != 0)
+	if (load_le32(dec->header + 4) != 0)
 		return FRAME_MALFORMED;
 	dec->payload_len = load_le32(dec->header);
 	dec->payload_have = 0;
@@ -70,14 +67,14 @@ int frame_decoder_feed(struct frame_decoder *dec, const void *bytes, size_t len,
 	int ret;
 
 	while (pos < len) {
-		if (dec->header_have < dec->header_size) {
-			take = dec->header_size - dec->header_have;
+		if (dec->header_have < FRAME_HEADER_SIZE) {
+			take = FRAME_HEADER_SIZE - dec->header_have;
 			if (take > len - pos)
 				take = len - pos;
 			memcpy(dec->header + dec->header_have, in + pos, take);
 			dec->header_have += take;
 			pos += take;
-			if (dec->header_have < dec->header_size)
+			if (dec->header_have < FRAME_HEADER_SIZE)
 				break;
 			ret = frame_decoder_begin_payload(dec);
 			if (ret != FRAME_INCOMPLETE) {
@@ -118,10 +115,9 @@ uint8_t *frame_decoder_take(struct frame_decoder *dec, uint32_t *len)
 }
 
 int frame_encode(const struct mica_json *message, uint32_t limit,
-		 unsigned int header_size, struct buffer *out,
-		 struct mica_error *err)
+		 struct buffer *out, struct mica_error *err)
 {
-	uint8_t header[FRAME_HEADER_MAX] = { 0 };
+	uint8_t header[FRAME_HEADER_SIZE] = { 0 };
 	size_t old_len = out->len;
 	size_t text_len;
 	char *text;
@@ -137,7 +133,7 @@ int frame_encode(const struct mica_json *message, uint32_t limit,
 		goto out_free_text;
 	}
 	store_le32(header, text_len);
-	ret = buffer_append(out, header, header_size);
+	ret = buffer_append(out, header, sizeof(header));
 	if (!ret)
 		ret = buffer_append(out, text, text_len);
 	if (ret) {

@@ -3,13 +3,11 @@
 #define MICA_LIB_FRAME_H
 
 /*
- * Store message framing: a little-endian 32-bit payload length, then that
- * many bytes of JSON text.  Two header forms exist:
- *   FRAME_HEADER_STREAM (4 bytes): the length alone; Unix sockets and the
- *     daemon's state files.
- *   FRAME_HEADER_RING (8 bytes): the length and a reserved 32-bit word that
- *     must be zero; the shared guest ring (struct mica_store_msg_header in
- *     hypervisor/include/public/io/store.h).
+ * Store message framing, the same everywhere (guest rings, the Unix socket,
+ * the daemon's state files): the ABI's struct mica_store_msg_header
+ * (hypervisor/include/public/io/store.h), i.e. a little-endian 32-bit
+ * payload length and a reserved 32-bit word that must be zero, then that
+ * many bytes of JSON text.
  */
 
 #include <stddef.h>
@@ -20,9 +18,7 @@
 struct mica_error;
 struct mica_json;
 
-#define FRAME_HEADER_STREAM 4
-#define FRAME_HEADER_RING 8
-#define FRAME_HEADER_MAX 8
+#define FRAME_HEADER_SIZE 8
 /* No frame, in either direction, is ever longer than this. */
 #define FRAME_PAYLOAD_MAX (1u << 20)
 
@@ -40,8 +36,7 @@ enum frame_status {
  */
 struct frame_decoder {
 	uint32_t limit; /* largest payload accepted */
-	unsigned int header_size; /* FRAME_HEADER_STREAM or _RING */
-	uint8_t header[FRAME_HEADER_MAX];
+	uint8_t header[FRAME_HEADER_SIZE];
 	size_t header_have;
 	uint32_t payload_len; /* announced length of the current frame */
 	uint32_t payload_have; /* bytes stored (or skipped) so far */
@@ -49,8 +44,7 @@ struct frame_decoder {
 	int skipping;
 };
 
-void frame_decoder_init(struct frame_decoder *dec, uint32_t limit,
-			unsigned int header_size);
+void frame_decoder_init(struct frame_decoder *dec, uint32_t limit);
 void frame_decoder_release(struct frame_decoder *dec);
 
 /*
@@ -75,12 +69,11 @@ static inline uint32_t frame_decoder_oversized_len(struct frame_decoder *dec)
 }
 
 /*
- * Appends @message to @out as one frame with a @header_size header.
+ * Appends @message to @out as one frame.
  * Returns 0, -E2BIG when the text would exceed @limit bytes, -ENOMEM or
  * -EINVAL (string not UTF-8), with @out unchanged on failure.
  */
 int frame_encode(const struct mica_json *message, uint32_t limit,
-		 unsigned int header_size, struct buffer *out,
-		 struct mica_error *err);
+		 struct buffer *out, struct mica_error *err);
 
 #endif

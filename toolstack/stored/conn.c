@@ -29,8 +29,7 @@ int conn_attach(struct conn *conn, struct store *store,
 	conn->dead = false;
 	conn->out = (struct buffer){ 0 };
 	frame_decoder_init(&conn->decoder,
-			   domain_quota(store, domain)->message_size,
-			   ops->header_size);
+			   domain_quota(store, domain)->message_size);
 	list_init(&conn->watches);
 	list_init(&conn->txns);
 	list_add_tail(&conn->link, &store->conns);
@@ -113,8 +112,7 @@ int conn_send(struct conn *conn, const struct mica_json *message)
 
 	if (conn->dead)
 		return 0;
-	ret = frame_encode(message, conn->decoder.limit,
-			   conn->decoder.header_size, &conn->out, NULL);
+	ret = frame_encode(message, conn->decoder.limit, &conn->out, NULL);
 	if (ret)
 		return ret;
 	if (conn->out.len > CONN_OUTPUT_MAX) {

@@ -23,7 +23,6 @@ struct mica_json;
 struct store;
 
 struct conn_ops {
-	unsigned int header_size; /* FRAME_HEADER_STREAM or _RING */
 	/*
 	 * Reads up to @len bytes: returns how many (0 when none are waiting)
 	 * or a negative errno when the peer is gone or misbehaved.

@@ -22,7 +22,7 @@
 /* One commit's record may be far larger than a protocol message. */
 #define JOURNAL_RECORD_MAX (64u << 20)
 #define SNAPSHOT_FORMAT "mica-store-snapshot"
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 2: 8-byte frame headers */
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -99,7 +99,7 @@ static int next_record(const uint8_t *bytes, size_t len, size_t *pos,
 
 	if (*pos == len)
 		return 0;
-	frame_decoder_init(&dec, JOURNAL_RECORD_MAX, FRAME_HEADER_STREAM);
+	frame_decoder_init(&dec, JOURNAL_RECORD_MAX);
 	status = frame_decoder_feed(&dec, bytes + *pos, len - *pos, &used);
 	if (status != FRAME_COMPLETE) {
 		frame_decoder_release(&dec);
@@ -255,8 +255,7 @@ static int snapshot_emit(int fd, struct buffer *out, struct mica_json *message,
 
 	if (!message)
 		return -ENOMEM;
-	ret = frame_encode(message, JOURNAL_RECORD_MAX, FRAME_HEADER_STREAM,
-			   out, NULL);
+	ret = frame_encode(message, JOURNAL_RECORD_MAX, out, NULL);
 	mica_json_free(message);
 	if (ret)
 		return ret;
@@ -451,8 +450,7 @@ int journal_append(struct journal *journal, const struct change *changes,
 	record = journal_record(journal->seq + 1, changes, count);
 	if (!record)
 		return mica_error_set(err, ENOMEM, "out of memory");
-	ret = frame_encode(record, JOURNAL_RECORD_MAX, FRAME_HEADER_STREAM,
-			   &out, err);
+	ret = frame_encode(record, JOURNAL_RECORD_MAX, &out, err);
 	mica_json_free(record);
 	if (ret)
 		return ret;

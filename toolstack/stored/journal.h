@@ -6,7 +6,7 @@
  * Keeping the store across restarts.  The state directory holds:
  *
  *   store.snapshot   the whole state at some record number: a header frame
- *                    {"format": "mica-store-snapshot", "version": 1,
+ *                    {"format": "mica-store-snapshot", "version": 2,
  *                    "seq": N}, one change frame per introduced domain and
  *                    per node (parents first), and a trailer frame
  *                    {"end": true, "count": changes}.
@@ -14,7 +14,8 @@
  *                    [...]}, written (and by default fsynced) before the
  *                    commit is applied or answered.
  *
- * Frames are the wire protocol's: a 4-byte little-endian length, then JSON.
+ * Frames are the wire protocol's (frame.h): an 8-byte header (length,
+ * reserved zero word), then JSON.
  * A snapshot is written to store.snapshot.tmp, fsynced, renamed over the
  * old one and the directory fsynced, and only then is the journal
  * truncated; records at or below the snapshot's seq are skipped on replay,

@@ -99,7 +99,6 @@ static void ring_conn_destroy(struct conn *conn)
 }
 
 static const struct conn_ops ring_conn_ops = {
-	.header_size = FRAME_HEADER_RING,
 	.recv = ring_conn_recv,
 	.send = ring_conn_send,
 	.destroy = ring_conn_destroy,

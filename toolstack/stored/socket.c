@@ -90,7 +90,6 @@ static void socket_conn_destroy(struct conn *conn)
 }
 
 static const struct conn_ops socket_conn_ops = {
-	.header_size = FRAME_HEADER_STREAM,
 	.recv = socket_conn_recv,
 	.send = socket_conn_send,
 	.output_pending = socket_conn_output_pending,

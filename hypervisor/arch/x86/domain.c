@@ -2,11 +2,17 @@
 /* x86 domain and vcpu state, and the context switch. */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
+#include <asm/debugreg.h>
+#include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/m2p.h>
+#include <asm/mm.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -17,12 +23,26 @@
 
 int arch_domain_create(struct domain *d)
 {
+	struct page_info *pg;
+	struct mica_shared_info *shared;
+
 	spin_lock_init(&d->arch.mm_lock);
+	spin_lock_init(&d->arch.io_lock);
+	pg = domain_alloc_pages_unlimited(d, 0);
+	if (!pg)
+		return -ENOMEM;
+	shared = page_to_virt(pg);
+	for (unsigned int i = 0; i < MICA_SHARED_INFO_VCPUS; i++)
+		shared->vcpu_info[i].evtchn_upcall_mask = 1;
+	d->arch.shared_info = pg;
+	arch_domain_set_wallclock(d);
 	return 0;
 }
 
 void arch_domain_destroy(struct domain *d)
 {
+	pv_desc_relinquish(d);
+	pv_domain_relinquish_tables(d);
 	/* Its frames go back to the allocator: forget their pfns. */
 	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
 	     mfn = mfn_to_page(mfn)->next)
@@ -31,10 +51,26 @@ void arch_domain_destroy(struct domain *d)
 	d->arch.shared_info = NULL;
 }
 
+uint64_t arch_domain_shared_info_mfn(const struct domain *d)
+{
+	return d->arch.shared_info ? page_to_mfn(d->arch.shared_info) : 0;
+}
+
 int arch_vcpu_create(struct vcpu *v)
 {
+	struct mica_shared_info *shared =
+		page_to_virt(v->domain->arch.shared_info);
+
+	if (v->id < MICA_SHARED_INFO_VCPUS)
+		v->arch.vcpu_info = &shared->vcpu_info[v->id];
 	v->arch.kernel_mode = true;
 	v->arch.ds = v->arch.es = GUEST_DS; /* public/start_info.h */
+	if ((uintptr_t)&v->arch.fpu & 63)
+		return -ENOMEM; /* xsave needs 64-byte alignment */
+	pv_fpu_vcpu_init(v);
+	v->arch.debugreg[6] = DR6_RESERVED_ONES;
+	v->arch.debugreg[7] = DR7_RESERVED_ONES;
+	v->arch.dirty_cpu = -1;
 	return 0;
 }
 
@@ -56,14 +92,15 @@ static void save_segments(struct arch_vcpu *a)
 
 /*
  * Mica itself never uses DS, ES, FS or GS, so a guest's values stay loaded
- * while Mica runs and change only here.  The selectors were checked when
- * the guest set them (only flat guest selectors or null so far).
+ * while Mica runs and change only here.  A selector of the guest's own
+ * GDT or LDT may no longer load (the guest changed the descriptor): it
+ * becomes null and the guest's failsafe callback runs (pv.h).
  */
-static void load_segments(const struct arch_vcpu *a)
+static void load_segments(struct vcpu *v)
 {
-	__asm__ __volatile__("mov %0, %%ds; mov %1, %%es; mov %2, %%fs; "
-			     "mov %3, %%gs" ::"r"(a->ds),
-			     "r"(a->es), "r"(a->fs), "r"(a->gs));
+	const struct arch_vcpu *a = &v->arch;
+
+	pv_load_data_selectors(v);
 	/* Loading a selector clears the 64-bit bases: set them after. */
 	wrmsr(MSR_FS_BASE, a->fs_base);
 	wrmsr(MSR_GS_BASE, a->gs_base);
@@ -93,14 +130,19 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
+	uint64_t flushes;
 
 	if (prev) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);
 	}
+	pv_fpu_switch(prev, next);
+	debugreg_switch(prev, next);
+	pv_desc_switch(next); /* before next's selectors are loaded */
+	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
 	if (next) {
 		*frame = next->arch.regs;
-		load_segments(&next->arch);
+		load_segments(next);
 		arch_vcpu_update_time(next);
 		write_cr3(next->arch.kernel_mode || !next->arch.cr3_user ?
 				  next->arch.cr3_kernel :
@@ -108,4 +150,5 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	} else {
 		write_cr3(paging_idle_cr3());
 	}
+	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
 }

@@ -10,6 +10,8 @@
 
 static uint64_t *m2p; /* Mica's writable view, in the direct map */
 static uint64_t m2p_entries;
+static mfn_t m2p_mfn; /* first frame of the table */
+static uint64_t m2p_bytes; /* the table's allocation */
 
 void m2p_init(void)
 {
@@ -24,6 +26,8 @@ void m2p_init(void)
 	if (!pg)
 		panic("m2p: no memory for a %lu KiB table\n", bytes / 1024);
 	m2p = page_to_virt(pg);
+	m2p_mfn = page_to_mfn(pg);
+	m2p_bytes = PAGE_SIZE << order;
 	for (uint64_t i = 0; i < (PAGE_SIZE << order) / sizeof(uint64_t); i++)
 		m2p[i] = MICA_INVALID_FRAME;
 	/* Guests (ring 3) may read it: user, read-only, no-execute. */
@@ -41,4 +45,19 @@ void m2p_set(mfn_t mfn, uint64_t pfn)
 uint64_t m2p_get(mfn_t mfn)
 {
 	return mfn < m2p_entries ? m2p[mfn] : MICA_INVALID_FRAME;
+}
+
+uint64_t m2p_nr_entries(void)
+{
+	return m2p_entries;
+}
+
+mfn_t m2p_table_mfn(void)
+{
+	return m2p_mfn;
+}
+
+uint64_t m2p_table_bytes(void)
+{
+	return m2p_bytes;
 }

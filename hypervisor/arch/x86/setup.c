@@ -5,6 +5,7 @@
  * the other CPUs, then self-tests (if asked) and idle.
  */
 #include <mica/boot.h>
+#include <mica/boot_domains.h>
 #include <mica/boot_alloc.h>
 #include <mica/cmdline.h>
 #include <mica/console.h>
@@ -184,8 +185,7 @@ static void __noreturn boot_continue(void)
 	pr_info("SMP: %u of %u CPUs online\n", online, nr_cpus_present);
 
 	selftest_run();
-	if (boot_info.nr_modules)
-		pv_build_dom0();
+	boot_domains_build();
 	pr_info("Mica: boot complete, %lu MiB free; idle.\n",
 		page_alloc_free_frames() * PAGE_SIZE / MIB);
 	idle_loop();

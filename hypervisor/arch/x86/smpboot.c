@@ -17,6 +17,7 @@
 #include <asm/atomic.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
+#include <asm/flushtlb.h>
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -41,7 +42,7 @@ static paddr_t trampoline_pa;
 static spinlock_t call_lock = SPINLOCK_INIT;
 static void (*call_fn)(void *);
 static void *call_arg;
-static atomic_t call_pending;
+static uint64_t call_targets; /* CPUs that have yet to run call_fn */
 
 struct cpu_info *cpu_info_alloc(unsigned int cpu)
 {
@@ -79,28 +80,62 @@ struct cpu_info *cpu_info_alloc(unsigned int cpu)
 	return ci;
 }
 
+/* Runs the pending cross-CPU call if this CPU is one of its targets. */
+static void call_function_poll(void)
+{
+	uint64_t me = 1ULL << smp_processor_id();
+
+	if (!(__atomic_load_n(&call_targets, __ATOMIC_ACQUIRE) & me))
+		return;
+	call_fn(call_arg);
+	__atomic_fetch_and(&call_targets, ~me, __ATOMIC_SEQ_CST);
+}
+
 static void call_function_interrupt(struct cpu_regs *regs)
 {
 	(void)regs;
-	call_fn(call_arg);
-	atomic_add_return(&call_pending, -1);
+	call_function_poll();
+}
+
+void smp_call_mask(uint64_t cpus, void (*fn)(void *), void *arg)
+{
+	unsigned int me = smp_processor_id();
+
+	cpus &= ~(1ULL << me);
+	if (nr_cpus_online < 64)
+		cpus &= (1ULL << nr_cpus_online) - 1;
+	if (!cpus)
+		return;
+	/*
+	 * Callers may run with interrupts off: while waiting for the lock,
+	 * serve the call that its holder may be waiting for from us.
+	 */
+	while (!spin_trylock(&call_lock)) {
+		call_function_poll();
+		cpu_relax();
+	}
+	call_fn = fn;
+	call_arg = arg;
+	__atomic_store_n(&call_targets, cpus, __ATOMIC_SEQ_CST);
+	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++)
+		if (cpus & (1ULL << cpu))
+			lapic_send_ipi(cpu_infos[cpu]->apic_id,
+				       VECTOR_CALL_FUNCTION);
+	while (__atomic_load_n(&call_targets, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	spin_unlock(&call_lock);
 }
 
 void smp_call_others(void (*fn)(void *), void *arg)
 {
-	unsigned int me = smp_processor_id();
+	smp_call_mask(~0ULL, fn, arg);
+}
 
-	spin_lock(&call_lock);
-	call_fn = fn;
-	call_arg = arg;
-	atomic_set(&call_pending, (int32_t)nr_cpus_online - 1);
-	for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++)
-		if (cpu != me)
-			lapic_send_ipi(cpu_infos[cpu]->apic_id,
-				       VECTOR_CALL_FUNCTION);
-	while (atomic_read(&call_pending) > 0)
-		cpu_relax();
-	spin_unlock(&call_lock);
+uint64_t arch_online_cpus(void)
+{
+	unsigned int n = READ_ONCE(nr_cpus_online);
+
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1; /* CPUs 0..n-1 */
 }
 
 void arch_cpu_kick(unsigned int cpu)
@@ -192,6 +227,7 @@ unsigned int smp_boot_cpus(void)
 	unsigned int cpu = 1;
 
 	trap_set_irq_handler(VECTOR_CALL_FUNCTION, call_function_interrupt);
+	tlb_flush_init();
 	cpu_apic_ids[0] = bsp;
 	nr_cpus_present = acpi_info.nr_cpus ? acpi_info.nr_cpus : 1;
 	if (nr_cpus_present == 1)

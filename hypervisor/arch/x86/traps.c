@@ -9,7 +9,9 @@
 #include <mica/shutdown.h>
 #include <mica/symbols.h>
 #include <asm/apic.h>
+#include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
 #include <asm/pv.h>
@@ -193,8 +195,14 @@ void do_trap(struct cpu_regs *regs)
 		pv_guest_exception(regs);
 		return;
 	}
-	if ((vec == 13 || vec == 14) && fixup_exception(regs))
+	if ((vec == 11 || vec == 13 || vec == 14) && fixup_exception(regs))
 		return;
+	/* A guest's data breakpoint hit by Mica's own access to guest
+	 * memory: the guest sees it in DR6, and Mica carries on. */
+	if (vec == 1 && current_vcpu() && this_cpu()->debugregs_live) {
+		debugreg_note_db(current_vcpu());
+		return;
+	}
 	if (vec == 14)
 		snprintf(why, sizeof(why),
 			 "%s at %016lx (error code %04lx: %s %s %s)",

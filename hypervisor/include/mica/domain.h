@@ -16,10 +16,12 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <mica/event.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
 #include <asm/domain.h>
+#include <public/domctl.h>
 
 #define MAX_DOMAINS 1024
 #define MAX_VCPUS_PER_DOMAIN 32
@@ -29,7 +31,7 @@ struct domain;
 struct page_info;
 
 enum vcpu_state {
-	VCPU_DOWN, /* not started, or stopped for good */
+	VCPU_DOWN, /* not started, brought down, or its domain stopped */
 	VCPU_RUNNABLE, /* wants a CPU (queued, or running) */
 	VCPU_BLOCKED, /* waits for an event */
 };
@@ -44,6 +46,22 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
+
+	/* Events, timers, polling, run state (mica/event.h). */
+	struct vcpu_events events;
+
+	/* Credit scheduler (common/schedule.c); run-queue lock of
+	 * 'processor' unless noted. */
+	int64_t credit; /* ns of CPU still owed; atomic */
+	uint64_t affinity; /* CPUs it may run on, bit per CPU (domctl) */
+	bool parked; /* its domain's cap is used up until next period */
+	bool yielded; /* gave up its slice: queue it behind every other */
+
+	/* vcpu.h: has a context (MICA_VCPUOP_initialise or the builder);
+	 * 'initialising' while a context is being set (atomic). */
+	bool initialised;
+	bool initialising;
+
 	struct arch_vcpu arch;
 };
 
@@ -63,8 +81,30 @@ struct domain {
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
 
+	/* Event channels (mica/event.h): ports below max_evtchn_ports. */
+	struct evtchn_domain *evtchn;
+	unsigned int max_evtchn_ports;
+
+	/* Credit scheduler (common/schedule.c), under its accounting lock. */
+	uint32_t sched_weight; /* relative share, 1..65535 */
+	uint32_t sched_cap; /* % of one CPU, 0 = none */
+	unsigned int sched_active; /* runnable vcpus at the last accounting */
+	struct domain *sched_next; /* on the scheduler's domain list */
+
+	/* Toolstack control (common/domctl.c). */
+	unsigned int pause_count; /* domain_pause() nesting; 0: may run */
+	uint8_t uuid[16]; /* opaque, from MICA_DOMCTL_create */
+	uint64_t params[MICA_DOMPARAM_NR]; /* MICA_DOMCTL_set/get_param */
+
+	struct mica_e820_entry *memory_map; /* set_memory_map, or NULL */
+	unsigned int nr_memory_map;
+
 	char console_line[160]; /* guest console output, per line */
 	unsigned int console_len;
+
+	/* Grants (mica/grant_table.h): destruction unmaps what the domain
+	 * has mapped first; what others map of it stays (dying). */
+	struct grant_table *grant;
 
 	struct arch_domain arch;
 };
@@ -78,7 +118,8 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages,
 			     int *err);
 
-/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor'. */
+/* Creates vcpu 'id' (state VCPU_DOWN) on CPU 'processor', which must be
+ * online; it may run on any CPU (affinity). */
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 			 unsigned int processor);
 
@@ -90,6 +131,40 @@ unsigned int domain_count(void);
  * and accounted to it.  NULL if d would exceed max_pages or memory is out.
  */
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
+
+/* The same, not limited by max_pages (still counted in tot_pages): the
+ * shared-info page, grant-table frames (at most MICA_GRANT_MAX_FRAMES),
+ * and exchanges, which give back what they take. */
+struct page_info *domain_alloc_pages_unlimited(struct domain *d,
+					       unsigned int order);
+
+/* Unlinks one of d's frames (released: count 0) and frees it. */
+void domain_free_page(struct domain *d, struct page_info *pg);
+
+/*
+ * A frame's last reference went (put_page): its owner is dying and had
+ * dropped its own; the frame is freed, and the domain with its last frame.
+ */
+void domain_page_last_put(struct page_info *pg);
+
+/*
+ * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
+ * guest_test verdict is not affected); returns once the domain is
+ * destroyed, or dying if other domains still map its frames.
+ */
+void domain_kill(struct domain *d);
+
+/* MICA_SCHEDOP_remote_shutdown: d shuts down as if it had asked, and is
+ * off every CPU on return.  -EALREADY if it is shutting down already. */
+int domain_remote_shutdown(struct domain *d, unsigned int reason);
+
+/*
+ * Pauses nest (pause_count).  domain_pause returns once no vcpu of d is on
+ * a CPU; domain_unpause makes the runnable ones run again when the count
+ * drops to 0 (-EINVAL if it is 0 already).  Never on the caller's domain.
+ */
+void domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
 
 /*
  * The guest (or the hypervisor on its behalf) stops the domain: every vcpu
@@ -107,6 +182,13 @@ void domain_crash(struct domain *d, const char *fmt, ...)
  */
 void domain_reap(void);
 
+/*
+ * Moves a frame from its owner's allocation into d's (grant transfer; the
+ * owner is another live domain and the frame unreferenced): -ENOMEM at
+ * d's max_pages or if d is dying.
+ */
+int domain_give_frame(struct domain *d, struct page_info *pg);
+
 /* Appends text from the guest's console to its line buffer / the log. */
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 
@@ -114,5 +196,7 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);
+/* The frame of d's shared-info page (domctl get_info). */
+uint64_t arch_domain_shared_info_mfn(const struct domain *d);
 
 #endif

@@ -25,6 +25,12 @@ void timer_init(struct timer *t, void (*fn)(void *), void *data,
 void timer_set(struct timer *t, uint64_t expires);
 /* Disarms t; afterwards its function does not start (it may be running). */
 void timer_stop(struct timer *t);
+/*
+ * Disarms t for good, before its memory is freed: also waits until its
+ * function is not running (which may re-arm it).  Never call it from t's
+ * own function.
+ */
+void timer_kill(struct timer *t);
 
 /* Boot: registers the softirq; the arch hook fires arch_timer_interrupt. */
 void timers_init(void);

@@ -174,7 +174,10 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_set_max_vcpus) == 8,
  * The domain must be paused [-MICA_EBUSY].  set validates the context as
  * described in context.h (its errors: -MICA_EINVAL, -MICA_EBUSY,
  * -MICA_EPERM as for mmu.h pinning); setting vcpu 0 of a new PV domain is
- * the moment its initial page tables are validated.
+ * the moment its initial page tables are validated.  A set marks the vcpu
+ * initialised (as MICA_VCPUOP_initialise, vcpu.h); for vcpu 0 of a domain
+ * that has never run it also marks the vcpu up, so that unpause starts
+ * the domain.  Other vcpus stay down until the guest brings them up.
  */
 #define MICA_DOMCTL_get_vcpu_context 8
 #define MICA_DOMCTL_set_vcpu_context 9

@@ -278,8 +278,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_evtchn_port_op) == 8,
  *   OUT remote_port  interdomain: the peer's port.
  *   OUT virq         virq: which.
  *   Fields that do not apply to the state read as 0.
- * Errors: -MICA_EPERM (other domain, not privileged), -MICA_ESRCH.  A port
- *   beyond the limit is reported as closed rather than failing.
+ * Errors: -MICA_EPERM (other domain, not privileged), -MICA_ESRCH.  Port 0
+ *   and ports beyond the limit are reported as closed rather than failing.
  */
 #define MICA_EVTCHNOP_status 7
 

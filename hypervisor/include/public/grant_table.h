@@ -124,8 +124,11 @@ MICA_STATIC_ASSERT(sizeof(struct mica_grant_entry) == 16, "mica_grant_entry");
  * Operations.  Every op takes an array of `count` structures; the call
  * returns 0 once all were attempted (each with its own status), or a
  * negative errno if the batch itself is bad: -MICA_EFAULT (array
- * unreadable/unwritable), -MICA_ENOSYS (unknown cmd), -MICA_EINVAL
- * (count 0, or != 1 where required).  Preemptible between ops.
+ * unreadable/unwritable; the ops before the fault took effect),
+ * -MICA_ENOSYS (unknown cmd), -MICA_EINVAL (count 0, above
+ * MICA_GNTTAB_MAX_BATCH, or != 1 where required).  Preemptible between
+ * ops.  A domain may map and copy its own grants (ref granted to its own
+ * id, dom = MICA_DOMID_SELF or that id).
  * ========================================================================
  */
 
@@ -151,7 +154,21 @@ MICA_STATIC_ASSERT(sizeof(struct mica_grant_entry) == 16, "mica_grant_entry");
  *      if the granter dies meanwhile the frame lives on until then.
  *   3. A domain may hold at most its max_grant_mappings mappings
  *      (domctl.h), else MICA_GNTST_no_space.
+ *   4. Errors: general_error (bad flags: none of host_map/device_map,
+ *      contains_pte without host_map, unknown bits, host_addr with
+ *      device_map only; non-zero padding), bad_domain, bad_ref,
+ *      permission_denied (note 1; device_map by an unprivileged domain),
+ *      bad_page (the entry's frame is not the granter's), busy (writable
+ *      map of a page-table or descriptor frame, T1), bad_host_addr
+ *      (host_addr not page aligned, not mapped down to an L1 of the
+ *      caller's, or an L1 entry that already holds a grant; a PTE address
+ *      not 8-byte aligned or not in one of the caller's L1 tables),
+ *      no_space, eagain.  PV host mappings are present, user, accessed,
+ *      NX, and writable+dirty unless readonly; whatever the entry held
+ *      before is replaced.  Unmap leaves it 0 (mmu.h T9 meanwhile).
  */
+#define MICA_GNTTAB_MAX_BATCH 65536 /* ops per call */
+
 #define MICA_GNTTABOP_map_grant_ref 0
 
 #define MICA_GNTMAP_device_map (1u << 0)
@@ -260,6 +277,11 @@ MICA_STATIC_ASSERT(sizeof(struct mica_gnttab_query_size) == 16,
  *      to concurrent writes by either domain to the bytes themselves.
  *   3. Source and destination ranges in the same frame must not overlap
  *      (general_error).
+ *   4. Errors: general_error (offset + len beyond the page, overlap,
+ *      unknown flags, non-zero padding), bad_domain, bad_ref,
+ *      permission_denied (note 1; another domain's gfn named by an
+ *      unprivileged caller), bad_page (frame not that domain's), busy
+ *      (destination is a page-table or descriptor frame).
  */
 #define MICA_GNTTABOP_copy 4
 
@@ -293,6 +315,10 @@ MICA_STATIC_ASSERT(sizeof(struct mica_gnttab_copy) == 40, "mica_gnttab_copy");
  *                  caller).
  *   OUT status     MICA_GNTST_*; -MICA_ENOMEM if the receiver is at its
  *                  max_pages (the frame then stays the caller's).
+ *   Errors also: bad_domain, bad_ref, permission_denied (not an unused
+ *   accept_transfer entry for the caller), bad_page (not the caller's
+ *   frame), busy (mapped, typed, pinned, or a hypervisor-shared frame
+ *   such as shared info or a grant-table frame), general_error (padding).
  * On success the frame leaves the caller's allocation and joins the
  * receiver's; the receiver learns its gfn by E5 (PV: an mfn it must enter
  * in its p2m and M2P; HVM: the hypervisor places it at a free gfn).

@@ -95,6 +95,11 @@
  *       the domain (decrease_reservation, grant transfer, destruction),
  *       and after a grant unmap (grant_table.h).  A guest that skips a
  *       flush can only corrupt itself.
+ *   T9. An L1 entry written by a grant map (grant_table.h) belongs to the
+ *       grant until unmap_grant_ref removes it: mmu_update and
+ *       update_va_mapping on it fail [-MICA_EBUSY], and the L1 holding it
+ *       keeps its L1 type (one type reference per grant entry in it), so
+ *       unhooking or unpinning that L1 never devalidates it meanwhile.
  *
  * Frames in arguments: every "machine address" or "gfn" a PV guest passes
  * here is a machine frame number (gfn == mfn for PV, see mica.h).
@@ -131,7 +136,9 @@
  *   -MICA_ESRCH (foreign_domid), -MICA_ENOSYS (unknown request type),
  *   -MICA_ENOMEM.
  * Preemptible: on a long batch reqs_gaddr and count advance in the argument
- * registers (mica.h note 6).
+ * registers (mica.h note 6), and bits 32-63 of the count register carry the
+ * number of requests already done (so *done counts the whole batch); a
+ * guest passes count zero-extended.
  */
 #ifndef MICA_PUBLIC_MMU_H
 #define MICA_PUBLIC_MMU_H
@@ -187,7 +194,7 @@ MICA_STATIC_ASSERT(sizeof(struct mica_mmu_update) == 16, "mica_mmu_update");
  *       the domain.  Flushes cover both the kernel and the user page
  *       tables.  The call returns after every named vcpu's TLB is clean
  *       (remote vcpus are flushed or, if not running, flushed before they
- *       next run).
+ *       next run).  An INVLPG may flush more than va on remote vcpus.
  *   (c) mask: gaddr of a bitmap of uint64_t words; bit (v % 64) of word
  *       (v / 64) selects vcpu v; ceil(max_vcpus / 64) words are read.
  *   (d) va: page-aligned kernel virtual address of the LDT (0 with
@@ -244,7 +251,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_mmuext_op) == 24, "mica_mmuext_op");
  *   Returns 0.
  * Errors: -MICA_EINVAL (va in the hypervisor range or not mapped down to an
  *   L1, bad entry, bad flags), -MICA_EPERM, -MICA_EBUSY (T1), -MICA_EFAULT
- *   (mask).
+ *   (mask), -MICA_ENOENT (vcpu in mask beyond max_vcpus).  The mask is
+ *   read before the entry changes: a bad mask changes nothing.
  */
 #define MICA_UVMF_NONE 0u /* no flush */
 #define MICA_UVMF_TLB_FLUSH 1u /* flush whole TLBs */

@@ -19,8 +19,10 @@
  *      made one by one.  A failing entry does not stop the batch: check
  *      every result.
  *   2. Not allowed in a batch (result -MICA_EINVAL): MICA_HC_multicall
- *      itself and MICA_HC_iret.  A shutdown or vcpu-down in a batch stops it
- *      there.
+ *      itself and MICA_HC_iret.  A shutdown in a batch stops it there; a
+ *      MICA_VCPUOP_down of the calling vcpu stops it there until the vcpu
+ *      is up again, when the rest of the batch runs.
+ *   5. count is at most 2^32 - 1 (-MICA_EINVAL above).
  *   3. Preemptible between entries (and inside a preemptible entry): the
  *      batch resumes where it stopped; results already written stay.
  *   4. Pointer arguments (gaddr) inside entries are read when that entry

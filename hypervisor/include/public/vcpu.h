@@ -30,9 +30,17 @@
  *   2. The context is validated as for MICA_DOMCTL_set_vcpu_context: the
  *      page-table base must name a valid L4 of the caller, which is pinned
  *      on the vcpu's behalf; selectors and callbacks must be valid.
- * Errors: -MICA_EEXIST (already initialised), -MICA_EBUSY (vcpu is up),
- *   -MICA_EINVAL (bad context), -MICA_EBUSY/-MICA_EINVAL as for pinning
- *   (mmu.h), -MICA_ENOMEM.
+ *   3. A page-table base that is not an L4 the caller owns (or that does
+ *      not validate) is a bad context: -MICA_EINVAL; one with another type
+ *      in force: -MICA_EBUSY (mmu.h T1).  A refused context leaves no
+ *      reference behind.
+ *   4. Until their hypercalls exist, the FPU image (MICA_VGCF_FPU_VALID,
+ *      _FPU_TS), GDT, LDT, debug registers and I/O privilege of the
+ *      context must be empty (-MICA_EINVAL otherwise).  The one gs
+ *      selector is user_regs.gs, and gs_user_sel must equal it.
+ * Errors: -MICA_EBUSY (vcpu is up, or another initialise of it is under
+ *   way), -MICA_EEXIST (already initialised), -MICA_EINVAL (bad context),
+ *   -MICA_EBUSY/-MICA_EINVAL as for pinning (mmu.h), -MICA_ENOMEM.
  */
 #define MICA_VCPUOP_initialise 0
 
@@ -48,7 +56,8 @@
  * Notes:
  *   1. On the calling vcpu: it stops inside the call, which returns 0 when
  *      another vcpu brings it up again.
- *   2. On another vcpu: returns after that vcpu has stopped.
+ *   2. On another vcpu: returns after that vcpu has stopped (the call may
+ *      be restarted meanwhile, mica.h note 6).
  *   3. Events bound to a down vcpu stay queued and are delivered after up.
  */
 #define MICA_VCPUOP_down 2

@@ -80,4 +80,28 @@ static inline long hypercall_sched_op(uint32_t cmd, void *arg)
 	return HYPERCALL5(MICA_HC_sched_op, cmd, arg, 0, 0, 0);
 }
 
+/* memory.h */
+static inline long hypercall_memory_op(uint32_t cmd, void *arg)
+{
+	return HYPERCALL5(MICA_HC_memory_op, cmd, arg, 0, 0, 0);
+}
+
+/* domctl.h, sysctl.h: the caller fills interface_version. */
+static inline long hypercall_domctl(void *domctl)
+{
+	return HYPERCALL5(MICA_HC_domctl, domctl, 0, 0, 0, 0);
+}
+
+static inline long hypercall_sysctl(void *sysctl)
+{
+	return HYPERCALL5(MICA_HC_sysctl, sysctl, 0, 0, 0, 0);
+}
+
+/* mmu.h */
+static inline long hypercall_update_va_mapping(uint64_t va, uint64_t pte,
+					       uint32_t flags)
+{
+	return HYPERCALL5(MICA_HC_update_va_mapping, va, pte, flags, 0, 0);
+}
+
 #endif /* GUEST_HYPERCALL_H */

@@ -74,3 +74,13 @@ int strncmp(const char *a, const char *b, size_t n)
 		;
 	return n ? (unsigned char)*a - (unsigned char)*b : 0;
 }
+
+char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *haystack; haystack++)
+		if (!strncmp(haystack, needle, n))
+			return (char *)haystack;
+	return n ? NULL : (char *)haystack;
+}

@@ -57,4 +57,10 @@ void vprintk(const char *fmt, va_list ap) __printf(1, 0);
 /* Stops the domain (MICA_SCHEDOP_shutdown); never returns. */
 void __noreturn guest_shutdown(uint32_t reason);
 
+/* The value of the word "key=value" of the command line, or NULL (the
+ * pointer runs to the end of the line; the value ends at a space). */
+const char *cmdline_value(const char *key);
+/* A decimal "key=N"; false if absent or malformed. */
+bool cmdline_ulong(const char *key, unsigned long *value);
+
 #endif /* GUEST_TEST_H */

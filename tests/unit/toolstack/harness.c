@@ -69,7 +69,9 @@ const char *test_tmpdir(void)
 
 	if (tmpdir[0])
 		return tmpdir;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/mica-test-%s-XXXXXX",
+	/* The name is cut short: Unix socket paths in it must stay under
+	 * 108 bytes. */
+	snprintf(tmpdir, sizeof(tmpdir), "%s/%.20s-XXXXXX",
 		 base ? base : "/tmp", current);
 	if (!mkdtemp(tmpdir)) {
 		fprintf(stderr, "mkdtemp %s: %s\n", tmpdir, strerror(errno));

@@ -12,6 +12,9 @@ fuzz_dir=$(cd "$here/../../fuzz" && pwd)
 fuzz_seconds=${MICA_FUZZ_SECONDS:-12}
 
 export MICA_STORED="$build/san/mica-stored"
+export MICA_CONSOLED="$build/san/mica-consoled"
+export MICA_WATCHD="$build/san/mica-watchd"
+export MICA_CLI="$build/san/mica"
 export MICA_TEST_GOLDEN="$here/golden"
 export TMPDIR="$build/tmp"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -32,6 +35,22 @@ for test in "$build"/san/tests/test_*; do
 	failed=$((failed + f))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $name: exited with status $rc"
+		failed=$((failed + 1))
+	fi
+done
+
+# Shell tests drive the programs end to end (the CLI against the simulated
+# hypervisor and a real mica-stored).
+for script in "$here"/test-*.sh; do
+	out=$("$script" "$build" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	p=$(grep -c '^PASS: ' <<<"$out")
+	f=$(grep -c '^FAIL: ' <<<"$out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $(basename "$script"): exited with status $rc"
 		failed=$((failed + 1))
 	fi
 done

@@ -61,8 +61,7 @@ struct tclient *tclient_open(struct store *store, unsigned int domid)
 		return NULL;
 	client->store = store;
 	client->domid = domid;
-	frame_decoder_init(&client->decoder, FRAME_PAYLOAD_MAX,
-			   FRAME_HEADER_RING);
+	frame_decoder_init(&client->decoder, FRAME_PAYLOAD_MAX);
 	if (ring_conn_open(store, domid, &client->ring, &client->conn)) {
 		free(client);
 		return NULL;
@@ -197,7 +196,7 @@ const char *tclient_do(struct tclient *client, const char *fmt, ...)
 	}
 	mica_json_object_add(request, "id",
 			     mica_json_new_integer(++client->last_id));
-	if (frame_encode(request, UINT32_MAX, FRAME_HEADER_RING, &out, &err))
+	if (frame_encode(request, UINT32_MAX, &out, &err))
 		printf("cannot frame %s: %s\n", text, err.message);
 	mica_json_free(request);
 	tclient_send_raw(client, buffer_head(&out), out.len);

@@ -286,10 +286,10 @@ static int raw_connect(void)
 /* Reads one framed reply from @fd into @buf (NUL-terminated). */
 static bool raw_reply(int fd, char *buf, size_t size)
 {
-	uint8_t header[4];
+	uint8_t header[8];
 	uint32_t len;
 
-	if (recv(fd, header, 4, MSG_WAITALL) != 4)
+	if (recv(fd, header, 8, MSG_WAITALL) != 8)
 		return false;
 	len = header[0] | header[1] << 8 | header[2] << 16 |
 	      (uint32_t)header[3] << 24;
@@ -302,9 +302,9 @@ static bool raw_reply(int fd, char *buf, size_t size)
 static bool raw_send(int fd, uint32_t len, const char *text, size_t text_len)
 {
 	/* @len may claim more (or less) than the @text_len bytes sent. */
-	uint8_t header[4] = { len, len >> 8, len >> 16, len >> 24 };
+	uint8_t header[8] = { len, len >> 8, len >> 16, len >> 24 };
 
-	return send(fd, header, 4, MSG_NOSIGNAL) == 4 &&
+	return send(fd, header, 8, MSG_NOSIGNAL) == 8 &&
 	       send(fd, text, text_len, MSG_NOSIGNAL) == (ssize_t)text_len;
 }
 

@@ -39,21 +39,18 @@ static void test_buffer_queue(void)
 	buffer_release(&buf);
 }
 
-static void test_encode_stream_header(void)
+static void test_encode_header(void)
 {
 	struct mica_json *m = message("{\"a\":1}");
 	struct buffer out = { 0 };
 
-	CHECK_INT(frame_encode(m, 100, FRAME_HEADER_STREAM, &out, NULL), 0);
-	CHECK_INT(out.len, 4 + 7);
-	CHECK(!memcmp(buffer_head(&out), "\x07\x00\x00\x00{\"a\":1}", 11));
-	/* The ring form adds a zero reserved word. */
-	buffer_consume(&out, out.len);
-	CHECK_INT(frame_encode(m, 100, FRAME_HEADER_RING, &out, NULL), 0);
+	/* Length, then a zero reserved word (struct mica_store_msg_header). */
+	CHECK_INT(frame_encode(m, 100, &out, NULL), 0);
+	CHECK_INT(out.len, 8 + 7);
 	CHECK(!memcmp(buffer_head(&out),
 		      "\x07\x00\x00\x00\x00\x00\x00\x00{\"a\":1}", 15));
 	buffer_consume(&out, out.len);
-	CHECK_INT(frame_encode(m, 6, FRAME_HEADER_STREAM, &out, NULL), -E2BIG);
+	CHECK_INT(frame_encode(m, 6, &out, NULL), -E2BIG);
 	CHECK_INT(out.len, 0);
 	buffer_release(&out);
 	mica_json_free(m);
@@ -62,7 +59,7 @@ static void test_encode_stream_header(void)
 /* Feeds @len bytes @step at a time; returns the frames' payloads joined by
  * '|', with "<big>" for oversized frames and "<bad>" for malformed ones. */
 static char *decode_all(const uint8_t *bytes, size_t len, size_t step,
-			uint32_t limit, unsigned int header)
+			uint32_t limit)
 {
 	static char result[4096];
 	struct frame_decoder dec;
@@ -72,7 +69,7 @@ static char *decode_all(const uint8_t *bytes, size_t len, size_t step,
 	int status;
 
 	result[0] = '\0';
-	frame_decoder_init(&dec, limit, header);
+	frame_decoder_init(&dec, limit);
 	while (pos < len) {
 		chunk = len - pos < step ? len - pos : step;
 		status = frame_decoder_feed(&dec, bytes + pos, chunk, &used);
@@ -95,52 +92,48 @@ static char *decode_all(const uint8_t *bytes, size_t len, size_t step,
 
 static void test_decode_any_split(void)
 {
-	const uint8_t stream[] = "\x03\x00\x00\x00one"
-				 "\x00\x00\x00\x00"
-				 "\x05\x00\x00\x00three";
+	const uint8_t stream[] = "\x03\x00\x00\x00\x00\x00\x00\x00one"
+				 "\x00\x00\x00\x00\x00\x00\x00\x00"
+				 "\x05\x00\x00\x00\x00\x00\x00\x00three";
 	size_t step;
 
 	for (step = 1; step <= sizeof(stream); step++)
-		CHECK_STR(decode_all(stream, sizeof(stream) - 1, step, 100,
-				     FRAME_HEADER_STREAM),
+		CHECK_STR(decode_all(stream, sizeof(stream) - 1, step, 100),
 			  "one||three|");
 }
 
 static void test_decode_skips_oversized(void)
 {
-	uint8_t stream[4 + 300 + 4 + 2];
+	uint8_t stream[8 + 300 + 8 + 2];
 	size_t step;
 
-	memcpy(stream, "\x2c\x01\x00\x00", 4); /* 300 bytes */
-	memset(stream + 4, 'x', 300);
-	memcpy(stream + 304, "\x02\x00\x00\x00ok", 6);
+	memcpy(stream, "\x2c\x01\x00\x00\x00\x00\x00\x00", 8); /* 300 B */
+	memset(stream + 8, 'x', 300);
+	memcpy(stream + 308, "\x02\x00\x00\x00\x00\x00\x00\x00ok", 10);
 	for (step = 1; step <= sizeof(stream); step += 7)
-		CHECK_STR(decode_all(stream, sizeof(stream), step, 100,
-				     FRAME_HEADER_STREAM),
+		CHECK_STR(decode_all(stream, sizeof(stream), step, 100),
 			  "<big>|ok|");
 	/* A huge announced length is refused before any allocation. */
-	CHECK_STR(decode_all((const uint8_t *)"\xff\xff\xff\xff", 4, 4, 100,
-			     FRAME_HEADER_STREAM),
+	CHECK_STR(decode_all((const uint8_t *)"\xff\xff\xff\xff\0\0\0\0", 8, 8,
+			     100),
 		  "<big>|");
 }
 
-static void test_decode_ring_reserved_word(void)
+static void test_decode_reserved_word(void)
 {
 	const uint8_t good[] = "\x02\x00\x00\x00\x00\x00\x00\x00hi";
 	const uint8_t bad[] = "\x02\x00\x00\x00\x01\x00\x00\x00hi";
 
-	CHECK_STR(decode_all(good, sizeof(good) - 1, 3, 100, FRAME_HEADER_RING),
-		  "hi|");
-	CHECK_STR(decode_all(bad, sizeof(bad) - 1, 3, 100, FRAME_HEADER_RING),
-		  "<bad>|");
+	CHECK_STR(decode_all(good, sizeof(good) - 1, 3, 100), "hi|");
+	CHECK_STR(decode_all(bad, sizeof(bad) - 1, 3, 100), "<bad>|");
 }
 
 int main(void)
 {
 	RUN(test_buffer_queue);
-	RUN(test_encode_stream_header);
+	RUN(test_encode_header);
 	RUN(test_decode_any_split);
 	RUN(test_decode_skips_oversized);
-	RUN(test_decode_ring_reserved_word);
+	RUN(test_decode_reserved_word);
 	return test_exit_code();
 }

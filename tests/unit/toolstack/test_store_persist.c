@@ -157,7 +157,7 @@ static void test_torn_journal_tail_is_dropped(void)
 	/* As if the daemon died in the middle of writing a record. */
 	fd = open(state_file(dir, "store.journal"), O_WRONLY | O_APPEND);
 	CHECK(fd >= 0);
-	CHECK(write(fd, "\x40\x00\x00\x00{\"seq\":", 11) == 11);
+	CHECK(write(fd, "\x40\x00\x00\x00\x00\x00\x00\x00{\"seq\":", 15) == 15);
 	close(fd);
 	tstore_free(store);
 	store = tstore_new(NULL, dir);
@@ -185,7 +185,7 @@ static void test_corrupt_snapshot_refuses_to_start(void)
 	tstore_free(store);
 	fd = open(state_file(dir, "store.snapshot"), O_WRONLY | O_TRUNC);
 	CHECK(fd >= 0);
-	CHECK(write(fd, "\x02\x00\x00\x00{}", 6) == 6);
+	CHECK(write(fd, "\x02\x00\x00\x00\x00\x00\x00\x00{}", 10) == 10);
 	close(fd);
 	printf("(an error about a bad header is expected here)\n");
 	store = tstore_new(NULL, dir);

@@ -113,8 +113,7 @@ static void test_message_size(void)
 		 "\"value\":\"%03000d\"}",
 		 0);
 	CHECK(!mica_json_parse(text, strlen(text), &message, NULL));
-	CHECK(!frame_encode(message, UINT32_MAX, FRAME_HEADER_RING, &out,
-			    NULL));
+	CHECK(!frame_encode(message, UINT32_MAX, &out, NULL));
 	mica_json_free(message);
 	tclient_send_raw(guest, buffer_head(&out), out.len);
 	buffer_release(&out);

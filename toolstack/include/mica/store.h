@@ -68,6 +68,8 @@ struct mica_store_event {
  */
 int mica_store_open(const char *socket_path, struct mica_store **out,
 		    struct mica_error *err);
+/* With $MICA_STORE_COUNT_FILE set, writes the number of requests this
+ * connection made there (for the benchmarks). */
 void mica_store_close(struct mica_store *store);
 
 /* Value of @path in *@value (NUL-terminated, free() it), length in *@len. */

@@ -10,9 +10,11 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
+#include <asm/pv_desc.h>
 #include <asm/smp.h>
 #include <public/arch-x86/layout.h>
 
@@ -41,45 +43,79 @@ static uint64_t addr_mask(void)
 	return mask;
 }
 
-/* A general reference on a frame the domain may map. */
-static int get_page(mfn_t mfn, struct domain *d)
+/*
+ * A general reference on a frame that d may map: d's own, or (fd != NULL,
+ * L1 entries of a privileged caller) one of fd's.  Counts are atomic: a
+ * frame of one domain may be referenced under another's mm_lock (foreign
+ * mappings).  A count of 0 means the frame is on its way out (released or
+ * its dying owner let go): no new references.
+ */
+static int get_page_foreign(mfn_t mfn, struct domain *d, struct domain *fd)
 {
 	struct page_info *pg;
+	uint32_t c;
 
 	if (mfn >= page_alloc_table_frames())
 		return -EINVAL;
 	pg = mfn_to_page(mfn);
-	if (pg->owner != d->id)
+	if (pg->owner != d->id && (!fd || pg->owner != fd->id))
 		return -EPERM;
-	if (pg->count >= 0xfffffff0u)
-		return -EBUSY; /* would overflow */
-	pg->count++;
+	c = __atomic_load_n(&pg->count, __ATOMIC_ACQUIRE);
+	do {
+		if (!c)
+			return -EINVAL;
+		if (c >= 0xfffffff0u)
+			return -EBUSY; /* would overflow */
+	} while (!__atomic_compare_exchange_n(&pg->count, &c, c + 1, false,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
 	return 0;
+}
+
+static int get_page(mfn_t mfn, struct domain *d)
+{
+	return get_page_foreign(mfn, d, NULL);
+}
+
+int pv_get_page(mfn_t mfn, struct domain *d)
+{
+	return get_page(mfn, d);
 }
 
 static void put_page(mfn_t mfn)
 {
-	mfn_to_page(mfn)->count--;
+	struct page_info *pg = mfn_to_page(mfn);
+
+	/* 0: the owner is dying and this was the last outside reference. */
+	if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
+		domain_page_last_put(pg);
+}
+
+void pv_put_page(mfn_t mfn)
+{
+	put_page(mfn);
 }
 
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level);
 static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level);
 
-static void flush_local_tlb(void *unused)
+unsigned long pv_mm_lock(struct domain *d)
 {
-	(void)unused;
-	write_cr3(read_cr3()); /* non-global entries: all guest mappings */
+	return spin_lock_irqsave_poll(&d->arch.mm_lock, tlb_flush_service);
+}
+
+void pv_mm_unlock(struct domain *d, unsigned long flags)
+{
+	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
 }
 
 /*
- * Flushes every TLB that may map a frame of d (T8).  A vcpu that is not
- * running has no entries: switching CR3 away from it flushed them.
+ * A vcpu that is not loaded on a CPU has no TLB entries: switching CR3
+ * away from it flushed them.  So only the CPUs it is loaded on count.
  */
-static void flush_domain_tlbs(struct domain *d)
+void pv_flush_domain_tlbs(struct domain *d)
 {
-	flush_local_tlb(NULL);
-	if (d->max_vcpus > 1 && nr_cpus_online > 1)
-		smp_call_others(flush_local_tlb, NULL);
+	tlb_flush_cpus(tlb_dirty_cpus(d, ~0ULL));
 }
 
 static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
@@ -96,14 +132,21 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 		return 0;
 	}
 	/* Count 0: the frame takes the new type, validated if a table. */
-	if (type >= PGT_L1 && type <= PGT_L4 &&
+	if (type >= PGT_L1 && type <= PGT_SEG_DESC &&
 	    (pg->type_info & PGT_NEED_FLUSH))
-		flush_domain_tlbs(d);
+		pv_flush_domain_tlbs(d);
 	/* NEED_FLUSH was consumed above, or waits for a later table type. */
 	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) | 1 |
-			(type >= PGT_L1 && type <= PGT_L4 ?
+			(type >= PGT_L1 && type <= PGT_SEG_DESC ?
 				 0 :
 				 pg->type_info & PGT_NEED_FLUSH);
+	if (type == PGT_SEG_DESC) {
+		rc = pv_validate_desc_page(mfn); /* pv.h descriptor rules */
+		if (rc) {
+			pg->type_info = 0;
+			return rc;
+		}
+	}
 	if (type >= PGT_L1 && type <= PGT_L4) {
 		rc = validate_table(mfn, d, type - PGT_L1 + 1);
 		if (rc) {
@@ -114,7 +157,7 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	return 0;
 }
 
-static void put_type(mfn_t mfn, struct domain *d)
+void pv_put_type(mfn_t mfn, struct domain *d)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 	unsigned int type = type_of(pg);
@@ -145,7 +188,7 @@ int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
 
 void pv_put_page_and_type(mfn_t mfn, struct domain *d)
 {
-	put_type(mfn, d);
+	pv_put_type(mfn, d);
 	put_page(mfn);
 }
 
@@ -177,6 +220,12 @@ void pv_page_set_pinned(mfn_t mfn, bool pinned)
  */
 int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d)
 {
+	return pv_get_entry_foreign(e, level, d, NULL);
+}
+
+int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
+			 struct domain *fd)
+{
 	uint64_t v = *e;
 	mfn_t mfn = (v & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
@@ -189,9 +238,18 @@ int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d)
 		v &= ~PTE_G;
 	*e = v;
 	if (level == 1 && !(v & PTE_W))
-		return get_page(mfn, d); /* read-only: any type may stay */
-	return pv_get_page_and_type(
-		mfn, d, level == 1 ? PGT_WRITABLE : PGT_L1 + level - 2);
+		return get_page_foreign(mfn, d, fd); /* any type may stay */
+	if (level == 1) {
+		int rc = get_page_foreign(mfn, d, fd);
+
+		if (rc)
+			return rc;
+		rc = get_type(mfn, d, PGT_WRITABLE);
+		if (rc)
+			put_page(mfn);
+		return rc;
+	}
+	return pv_get_page_and_type(mfn, d, PGT_L1 + level - 2);
 }
 
 void pv_put_entry(uint64_t e, unsigned int level, struct domain *d)
@@ -255,4 +313,63 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level)
 		if (t[i] & PTE_P)
 			pv_put_entry(t[i], level, d);
 	}
+}
+
+void pv_flush_all_tlbs(void)
+{
+	tlb_flush_cpus(arch_online_cpus());
+}
+
+int pv_page_release(struct domain *d, struct page_info *pg)
+{
+	uint32_t one = 1;
+
+	if (pg->owner != d->id)
+		return -EINVAL;
+	if (pg == d->arch.shared_info)
+		return -EBUSY;
+	/* Only the allocation's reference left: no mapping, type or pin
+	 * (each of those holds a general reference too). */
+	if (!__atomic_compare_exchange_n(&pg->count, &one, 0, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	return 0;
+}
+
+void pv_page_unrelease(struct page_info *pg)
+{
+	__atomic_store_n(&pg->count, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Drops every reference d's own state holds on its frames: base pointers
+ * and pins.  Dropping the last type reference of a table devalidates it,
+ * which drops its entries' references in turn, so afterwards only the
+ * allocation's reference and references from other domains (foreign
+ * mappings) are left.
+ */
+void pv_domain_relinquish_tables(struct domain *d)
+{
+	unsigned long flags = pv_mm_lock(d);
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+
+		if (!v)
+			continue;
+		if (v->arch.cr3_user)
+			pv_put_page_and_type(v->arch.cr3_user >> PAGE_SHIFT, d);
+		if (v->arch.cr3_kernel)
+			pv_put_page_and_type(v->arch.cr3_kernel >> PAGE_SHIFT,
+					     d);
+		v->arch.cr3_user = v->arch.cr3_kernel = 0;
+	}
+	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
+	     mfn = mfn_to_page(mfn)->next) {
+		if (pv_page_pinned(mfn)) {
+			pv_page_set_pinned(mfn, false);
+			pv_put_page_and_type(mfn, d);
+		}
+	}
+	pv_mm_unlock(d, flags);
 }

@@ -6,18 +6,23 @@
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
+#include <mica/memory.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/flushtlb.h>
 #include <asm/m2p.h>
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
+#include <asm/smp.h>
+#include <asm/pv_desc.h>
 #include <public/mmu.h>
 
-#define MAX_BATCH 65536 /* per call; longer batches are the guest's bug */
+#define BATCH_CHUNK 64 /* items between preemption checks */
 
 _Static_assert(sizeof(struct mica_mmuext_op) <= 3 * sizeof(uint64_t) &&
 		       sizeof(struct mica_mmu_update) <= 3 * sizeof(uint64_t),
@@ -34,8 +39,9 @@ static bool owned_by(mfn_t mfn, const struct domain *d)
  * table) with 'val': the new entry's references are taken first, then it
  * is written, then the old entry's are dropped.
  */
-static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
-			unsigned int idx, uint64_t val, bool preserve_ad)
+static int update_entry(struct domain *d, struct domain *fd, mfn_t mfn,
+			unsigned int level, unsigned int idx, uint64_t val,
+			bool preserve_ad)
 {
 	uint64_t *entry = (uint64_t *)mfn_to_virt(mfn) + idx;
 	uint64_t old = *entry;
@@ -45,8 +51,10 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	    (idx >= MICA_L4_FIRST_HYPERVISOR_SLOT &&
 	     idx < MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS))
 		return -EPERM; /* T5 */
+	if (level == 1 && grant_pte_in_use(d, (mfn << PAGE_SHIFT) + idx * 8))
+		return -EBUSY; /* T9: the grant's; unmap_grant_ref removes it */
 	if (val & PTE_P) {
-		rc = pv_get_entry(&val, level, d);
+		rc = pv_get_entry_foreign(&val, level, d, fd);
 		if (rc)
 			return rc;
 	}
@@ -64,7 +72,8 @@ static int update_entry(struct domain *d, mfn_t mfn, unsigned int level,
 	return 0;
 }
 
-static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
+static int mmu_update_one(struct domain *d, struct domain *fd,
+			  const struct mica_mmu_update *r)
 {
 	uint64_t ptr = r->ptr & ~MICA_MMU_REQUEST_MASK;
 	mfn_t mfn = ptr >> PAGE_SHIFT;
@@ -82,7 +91,7 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
 		type = pv_page_type(mfn);
 		if (type < PGT_L1 || type > PGT_L4)
 			return -EINVAL;
-		return update_entry(d, mfn, type - PGT_L1 + 1,
+		return update_entry(d, fd, mfn, type - PGT_L1 + 1,
 				    (ptr & (PAGE_SIZE - 1)) / 8, r->val,
 				    (r->ptr & MICA_MMU_REQUEST_MASK) ==
 					    MICA_MMU_PT_UPDATE_PRESERVE_AD);
@@ -97,53 +106,77 @@ static int mmu_update_one(struct domain *d, const struct mica_mmu_update *r)
 }
 
 /*
- * Runs a batch of 'count' items of 'size' bytes from guest memory through
- * 'one', under the domain's mm_lock, stopping at the first failure; writes
- * the number done to done_gaddr (if not 0).
+ * Runs a batch of items of 'size' bytes from guest memory through 'one',
+ * under the domain's mm_lock, stopping at the first failure, and writes the
+ * number done to done_gaddr (if not 0).  Preemptible: every BATCH_CHUNK
+ * items it may stop and continue as hypercall 'nr' with items and count
+ * advanced; bits 32-63 of the count argument carry the number already done
+ * by earlier parts (a guest passes count zero-extended, mica.h note 8).
  */
-static long run_batch(struct vcpu *v, uint64_t items, uint64_t count,
-		      size_t size, uint64_t done_gaddr,
-		      int (*one)(struct vcpu *v, const void *item))
+static long run_batch(struct vcpu *v, unsigned int nr, uint64_t items,
+		      uint64_t count_arg, size_t size, uint64_t done_gaddr,
+		      uint64_t foreign,
+		      int (*one)(struct vcpu *v, void *ctx, const void *item),
+		      void *ctx)
 {
 	struct domain *d = v->domain;
 	uint64_t item[3]; /* the larger of the two request structs */
+	uint32_t count = (uint32_t)count_arg, earlier = count_arg >> 32;
 	uint32_t done = 0;
 	unsigned long flags;
 	long rc = 0;
 
-	if (count > MAX_BATCH)
-		return -EINVAL;
-	flags = spin_lock_irqsave(&d->arch.mm_lock);
-	for (; done < count; done++) {
-		if (copy_from_guest(item, items + done * size, size)) {
-			rc = -EFAULT;
-			break;
+	while (done < count && !rc) {
+		if (done && hypercall_preempt_check())
+			return hypercall_create_continuation(
+				nr, items + done * size,
+				((uint64_t)(earlier + done) << 32) |
+					(count - done),
+				done_gaddr, foreign, 0);
+		flags = pv_mm_lock(d);
+		for (uint32_t n = 0; n < BATCH_CHUNK && done < count;
+		     n++, done++) {
+			if (copy_from_guest(item, items + done * size, size)) {
+				rc = -EFAULT;
+				break;
+			}
+			rc = one(v, ctx, item);
+			if (rc)
+				break;
 		}
-		rc = one(v, item);
-		if (rc)
-			break;
+		pv_mm_unlock(d, flags);
 	}
-	spin_unlock_irqrestore(&d->arch.mm_lock, flags);
+	done += earlier;
 	if (done_gaddr && copy_to_guest(done_gaddr, &done, sizeof(done)))
 		return -EFAULT;
 	return rc;
 }
 
-static int mmu_update_item(struct vcpu *v, const void *item)
+static int mmu_update_item(struct vcpu *v, void *fd, const void *item)
 {
-	return mmu_update_one(v->domain, item);
+	return mmu_update_one(v->domain, fd, item);
 }
 
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 		   uint64_t foreign, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
+	struct domain *fd = NULL;
 
 	(void)a5;
-	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id)
-		return v->domain->privileged ? -ESRCH : -EPERM;
-	return run_batch(v, reqs, count, sizeof(struct mica_mmu_update),
-			 done_gaddr, mmu_update_item);
+	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id) {
+		/* Only the privileged domain maps another's frames (T4a). */
+		if (!v->domain->privileged)
+			return -EPERM;
+		fd = foreign < MICA_DOMID_FIRST_RESERVED ?
+			     domain_lookup((uint16_t)foreign) :
+			     NULL;
+		if (!fd || READ_ONCE(fd->is_dying))
+			return -ESRCH;
+	}
+	return run_batch(v, MICA_HC_mmu_update, reqs, count,
+			 sizeof(struct mica_mmu_update), done_gaddr, foreign,
+			 mmu_update_item, fd);
 }
 
 static int set_base(struct vcpu *v, mfn_t mfn, bool user)
@@ -165,6 +198,65 @@ static int set_base(struct vcpu *v, mfn_t mfn, bool user)
 	if (!user)
 		write_cr3(*base); /* the caller is in kernel mode */
 	return 0;
+}
+
+/*
+ * Reads a vcpu bitmap (mmu.h (c)): ceil(max_vcpus / 64) words, no bit at
+ * or above max_vcpus.  0, -EFAULT or -ENOENT.
+ */
+static int read_vcpu_mask(const struct domain *d, uint64_t gaddr,
+			  uint64_t *mask)
+{
+	_Static_assert(MAX_VCPUS_PER_DOMAIN <= 64, "one mask word");
+	if (copy_from_guest(mask, gaddr, sizeof(*mask)))
+		return -EFAULT;
+	if (d->max_vcpus < 64 && (*mask >> d->max_vcpus))
+		return -ENOENT;
+	return 0;
+}
+
+/* The vcpus a flush scope names (MICA_UVMF_LOCAL, _MULTI with the bitmap
+ * at mask_gaddr, _ALL).  0, -EFAULT or -ENOENT. */
+static int scope_vcpus(const struct vcpu *v, unsigned int scope,
+		       uint64_t mask_gaddr, uint64_t *vcpus)
+{
+	if (scope == MICA_UVMF_MULTI)
+		return read_vcpu_mask(v->domain, mask_gaddr, vcpus);
+	*vcpus = scope == MICA_UVMF_ALL ? ~0ULL : 1ULL << v->id;
+	return 0;
+}
+
+/*
+ * Flushes the TLBs of 'vcpus' (bit per vcpu): whole, or just va for
+ * MICA_UVMF_INVLPG.  Remote vcpus are flushed on the CPUs where they are
+ * loaded (wholly there); vcpus not loaded anywhere have nothing cached.
+ */
+static void flush_vcpus(const struct vcpu *v, uint64_t vcpus, unsigned int kind,
+			uint64_t va)
+{
+	uint64_t self = 1ULL << v->id;
+
+	if (vcpus & self) {
+		if (kind == MICA_UVMF_INVLPG)
+			invlpg((void *)va);
+		else
+			tlb_flush_local();
+	}
+	if (vcpus & ~self)
+		tlb_flush_cpus(tlb_dirty_cpus(v->domain, vcpus & ~self) &
+			       ~(1ULL << smp_processor_id()));
+}
+
+/* An mmuext flush op: its scope, then the flush. */
+static int mmuext_flush(const struct vcpu *v, unsigned int scope,
+			uint64_t mask_gaddr, unsigned int kind, uint64_t va)
+{
+	uint64_t vcpus;
+	int rc = scope_vcpus(v, scope, mask_gaddr, &vcpus);
+
+	if (!rc)
+		flush_vcpus(v, vcpus, kind, va);
+	return rc;
 }
 
 static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
@@ -213,22 +305,41 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 	case MICA_MMUEXT_TLB_FLUSH_ALL:
 		if (op->arg1 || op->arg2)
 			return -EINVAL;
-		write_cr3(read_cr3());
-		return 0;
+		return mmuext_flush(v,
+				    op->cmd == MICA_MMUEXT_TLB_FLUSH_LOCAL ?
+					    MICA_UVMF_LOCAL :
+					    MICA_UVMF_ALL,
+				    0, MICA_UVMF_TLB_FLUSH, 0);
 	case MICA_MMUEXT_INVLPG_LOCAL:
 	case MICA_MMUEXT_INVLPG_ALL:
 		if (op->arg2 || !guest_range_ok(op->arg1, 1))
 			return -EINVAL;
-		invlpg((void *)op->arg1);
-		return 0;
+		return mmuext_flush(v,
+				    op->cmd == MICA_MMUEXT_INVLPG_LOCAL ?
+					    MICA_UVMF_LOCAL :
+					    MICA_UVMF_ALL,
+				    0, MICA_UVMF_INVLPG, op->arg1);
+	case MICA_MMUEXT_TLB_FLUSH_MULTI:
+		if (op->arg1)
+			return -EINVAL;
+		return mmuext_flush(v, MICA_UVMF_MULTI, op->arg2,
+				    MICA_UVMF_TLB_FLUSH, 0);
+	case MICA_MMUEXT_INVLPG_MULTI:
+		if (!guest_range_ok(op->arg1, 1))
+			return -EINVAL;
+		return mmuext_flush(v, MICA_UVMF_MULTI, op->arg2,
+				    MICA_UVMF_INVLPG, op->arg1);
+	case MICA_MMUEXT_SET_LDT:
+		return pv_set_ldt(v, op->arg1, op->arg2);
 	default:
-		/* MULTI flushes, LDT and page copy come with SMP guests. */
+		/* Page copy is still to come. */
 		return -ENOSYS;
 	}
 }
 
-static int mmuext_item(struct vcpu *v, const void *item)
+static int mmuext_item(struct vcpu *v, void *ctx, const void *item)
 {
+	(void)ctx;
 	return mmuext_one(v, item);
 }
 
@@ -238,13 +349,12 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 	(void)a5;
 	if (foreign != MICA_DOMID_SELF)
 		return -EINVAL; /* ABI 1.0 */
-	return run_batch(current_vcpu(), ops, count,
-			 sizeof(struct mica_mmuext_op), done_gaddr,
-			 mmuext_item);
+	return run_batch(current_vcpu(), MICA_HC_mmuext_op, ops, count,
+			 sizeof(struct mica_mmuext_op), done_gaddr, foreign,
+			 mmuext_item, NULL);
 }
 
-/* The L1 frame mapping va in the vcpu's kernel tables, or 0. */
-static mfn_t l1_of(const struct vcpu *v, uint64_t va)
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 {
 	uint64_t e = v->arch.cr3_kernel;
 
@@ -259,12 +369,24 @@ static mfn_t l1_of(const struct vcpu *v, uint64_t va)
 	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
+mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va)
+{
+	mfn_t l1 = pv_l1_of(v, va);
+	uint64_t e;
+
+	if (!l1)
+		return MFN_NONE;
+	e = ((const uint64_t *)mfn_to_virt(l1))[(va >> 12) & 511];
+	return (e & PTE_P) ? (e & PTE_ADDR_MASK) >> PAGE_SHIFT : MFN_NONE;
+}
+
 long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 			  uint64_t mask, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
 	struct domain *d = v->domain;
 	unsigned long irqf;
+	uint64_t vcpus;
 	mfn_t l1;
 	long rc;
 
@@ -277,17 +399,49 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 		return -EINVAL;
 	if ((va & (PAGE_SIZE - 1)) || !guest_range_ok(va, PAGE_SIZE))
 		return -EINVAL;
-	irqf = spin_lock_irqsave(&d->arch.mm_lock);
-	l1 = l1_of(v, va);
-	rc = l1 && pv_page_type(l1) == PGT_L1 ?
-		     update_entry(d, l1, 1, (va >> 12) & 511, pte, false) :
-		     -EINVAL;
-	spin_unlock_irqrestore(&d->arch.mm_lock, irqf);
+	/* The mask is read (and checked) before anything changes. */
+	rc = scope_vcpus(v, flags & MICA_UVMF_SCOPE_MASK, mask, &vcpus);
 	if (rc)
 		return rc;
-	if ((flags & MICA_UVMF_FLUSH_MASK) == MICA_UVMF_INVLPG)
-		invlpg((void *)va);
-	else if ((flags & MICA_UVMF_FLUSH_MASK) == MICA_UVMF_TLB_FLUSH)
-		write_cr3(read_cr3());
+	irqf = pv_mm_lock(d);
+	l1 = pv_l1_of(v, va);
+	rc = l1 && pv_page_type(l1) == PGT_L1 ?
+		     update_entry(d, NULL, l1, 1, (va >> 12) & 511, pte,
+				  false) :
+		     -EINVAL;
+	pv_mm_unlock(d, irqf);
+	if (rc || !(flags & MICA_UVMF_FLUSH_MASK))
+		return rc;
+	flush_vcpus(v, vcpus, flags & MICA_UVMF_FLUSH_MASK, va);
 	return 0;
+}
+
+int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
+		     uint64_t gfn, bool readonly)
+{
+	struct domain *d = v->domain;
+	uint64_t pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+		       (readonly ? 0 : PTE_W);
+	unsigned long irqf;
+	mfn_t l1;
+	int rc;
+
+	/* PV: the gfn is the mfn; it must be fd's and allocated. */
+	if (!owned_by(gfn, fd) || gfn > (PTE_ADDR_MASK >> PAGE_SHIFT))
+		return -EINVAL;
+	if (!guest_range_ok(va, PAGE_SIZE))
+		return -EFAULT;
+	irqf = pv_mm_lock(d);
+	l1 = pv_l1_of(v, va);
+	rc = l1 && pv_page_type(l1) == PGT_L1 ?
+		     update_entry(d, fd, l1, 1, (va >> 12) & 511, pte, false) :
+		     -EFAULT;
+	pv_mm_unlock(d, irqf);
+	if (rc == -EPERM)
+		rc = -EINVAL; /* released meanwhile */
+	if (!rc && d->max_vcpus > 1)
+		pv_flush_all_tlbs(); /* the old entry may be cached elsewhere */
+	else if (!rc)
+		invlpg((void *)va);
+	return rc;
 }

@@ -7,8 +7,10 @@
 #include <mica/sched.h>
 #include <mica/softirq.h>
 #include <asm/cpu.h>
+#include <asm/fpu.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
 #include <public/mica.h>
@@ -28,6 +30,7 @@ extern const char pv_lstar_stub[], pv_cstar_stub[];
 void pv_do_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
+	long rc;
 
 	if (!v->arch.kernel_mode) {
 		/* A system call of the guest's own user space. */
@@ -44,9 +47,35 @@ void pv_do_syscall(struct cpu_regs *regs)
 		pv_do_iret(regs); /* never returns to the caller */
 		return;
 	}
-	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi,
-						 regs->rsi, regs->rdx,
-						 regs->r10, regs->r8);
+	rc = hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
+				regs->r10, regs->r8);
+	if (rc != HYPERCALL_PREEMPTED)
+		regs->rax = (uint64_t)rc;
+}
+
+/* The hypercall stub's `syscall` is 2 bytes (0f 05) before the return
+ * address SYSCALL left in rcx, which the frame holds as rip. */
+void arch_hypercall_continuation(unsigned int nr, const uint64_t a[5])
+{
+	struct cpu_regs *regs = guest_frame();
+
+	regs->rip -= 2;
+	regs->rax = nr;
+	regs->rdi = a[0];
+	regs->rsi = a[1];
+	regs->rdx = a[2];
+	regs->r10 = a[3];
+	regs->r8 = a[4];
+}
+
+bool hypercall_preempt_check(void)
+{
+	/* One instruction after sti, pending interrupts are taken; their
+	 * handlers only raise softirqs or answer shootdowns. */
+	/* clang-format off */
+	__asm__ __volatile__("sti; nop; cli" ::: "memory");
+	/* clang-format on */
+	return softirq_pending();
 }
 
 static bool is_canonical(uint64_t va)
@@ -62,6 +91,7 @@ void pv_exit_prepare(struct cpu_regs *regs)
 			softirq_run(); /* may switch vcpus: never returns then */
 			local_irq_disable();
 		}
+		pv_failsafe_check(regs);
 		pv_deliver_upcall(regs);
 		/* IRETQ to a non-canonical address would fault in Mica. */
 		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
@@ -93,6 +123,13 @@ void pv_cpu_init(void)
 	wrmsr(MSR_CSTAR, stubs + (pv_cstar_stub - pv_stub_page_start));
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_FLAGS_MASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	fpu_cpu_init();
+	cpuid_faulting_cpu_init();
+	pv_desc_cpu_init(this_cpu());
+	if (this_cpu()->cpu_id == 0)
+		pr_info("PV: FPU state by %s (xcr0 %lx), CPUID faulting %s\n",
+			fpu_has_xsave ? "XSAVE" : "FXSAVE", fpu_xcr0,
+			cpuid_faulting ? "on" : "not available");
 }
 
 /*

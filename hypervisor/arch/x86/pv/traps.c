@@ -11,6 +11,7 @@
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
@@ -18,6 +19,7 @@
 
 #define RFLAGS_IF 0x200
 #define RFLAGS_TF 0x100
+#define RFLAGS_IOPL 0x3000
 #define RFLAGS_NT 0x4000
 #define RFLAGS_RF 0x10000
 
@@ -51,9 +53,10 @@ int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
 	uint64_t frame[8], rsp, rflags;
 	unsigned int n = 0;
 
-	rflags = regs->rflags & ~(uint64_t)RFLAGS_IF;
+	rflags = regs->rflags & ~(uint64_t)(RFLAGS_IF | RFLAGS_IOPL);
 	if (!vi->evtchn_upcall_mask)
 		rflags |= RFLAGS_IF; /* the virtual IF */
+	rflags |= (uint64_t)v->arch.iopl << 12; /* the virtual IOPL */
 
 	if (from_user) {
 		if (!v->arch.kernel_sp)
@@ -165,11 +168,23 @@ void pv_guest_exception(struct cpu_regs *regs)
 	case 18:
 		domain_crash(v->domain, "exception %u", vec);
 		return;
+	case 1:
+		debugreg_note_db(v); /* the guest reads DR6 (pv.h note 2) */
+		break;
+	case 6:
+		if (pv_emulate(regs)) /* the forced-emulation prefix */
+			return;
+		break;
+	case 7:
+		pv_fpu_device_not_available(v); /* virtual TS: now clear */
+		break;
 	case 13:
 		if ((regs->error_code & 3) == 2) {
 			software_interrupt(regs);
 			return;
 		}
+		if (regs->error_code == 0 && pv_emulate(regs))
+			return;
 		break;
 	case 14:
 		v->arch.vcpu_info->arch.cr2 = read_cr2();

@@ -290,10 +290,19 @@ MICA_STATIC_ASSERT(sizeof(struct mica_callback_unregister) == 8,
  * The LDT is set with mmu.h MICA_MMUEXT_SET_LDT; its pages are checked by
  * the same rules when it is installed.
  *
+ * The guest loads selectors of its GDT and LDT itself (mov to ds/es/fs/gs,
+ * far jumps and returns).  The hypervisor reloads ds, es, fs and gs when
+ * the vcpu is switched back onto a CPU; one that no longer loads (the
+ * guest changed its descriptor meanwhile) is replaced by the null selector
+ * and the failsafe callback is entered with the four original selectors
+ * (MICA_CALLBACK_failsafe above); with no failsafe callback registered the
+ * domain is crashed.
+ *
  * Descriptor rules (each 8-byte entry of a guest GDT or LDT page):
  *   1. Not present (P, bit 47, clear): accepted whatever the other bits.
  *   2. Present code or data segment (S, bit 44, set): DPL (bits 45-46) must
- *      be 3; a 64-bit code segment (L, bit 53) must have D (bit 54) clear.
+ *      be 3; a 64-bit code segment (L, bit 53) must have D (bit 54) clear;
+ *      conforming code segments (type bit 42 with bit 43) are refused.
  *      Base and limit are not restricted: in 64-bit mode they are ignored
  *      for cs/ds/es/ss, and 32-bit segments cannot reach the hypervisor
  *      range, which lies above 4 GiB.
@@ -335,6 +344,42 @@ MICA_STATIC_ASSERT(sizeof(struct mica_callback_unregister) == 8,
  *   loaded whenever it runs.
  * Errors: -MICA_EINVAL (invalid reg or value).
  * ------------------------------------------------------------------------
+ */
+
+/*
+ * ------------------------------------------------------------------------
+ * Privileged instructions
+ * ------------------------------------------------------------------------
+ * Guest code runs in ring 3, so privileged instructions fault.  The
+ * hypervisor emulates a few of them, in the modes listed; everything else
+ * (and everything listed when the mode or value is not allowed) is
+ * delivered to the guest as the #GP(0) the instruction raised:
+ *
+ *   instruction          modes    effect
+ *   cpuid                both     arch-x86/cpuid.h (filtered view)
+ *   in, out (not ins/outs) both   physdev.h rules; emulated on the real
+ *                                 port when allowed
+ *   rdmsr / wrmsr        kernel   FS_BASE, GS_BASE (this mode's gs base),
+ *                                 KERNEL_GS_BASE (the other mode's): read
+ *                                 and written (canonical values); TSC read;
+ *                                 EFER and PAT read, and "written" only
+ *                                 with the value they have
+ *   cli / sti            kernel   set / clear evtchn_upcall_mask (the
+ *                                 virtual IF); a pending upcall is
+ *                                 delivered after sti
+ *   hlt                  kernel   as MICA_SCHEDOP_block (sched.h)
+ *   clts                 kernel   MICA_HC_fpu_taskswitch(0)
+ *   mov from cr0         kernel   PE MP ET NE WP AM PG, and TS = virtual TS
+ *   mov to cr0           kernel   only TS may differ from the value read
+ *   mov from cr2         kernel   vcpu_info.arch.cr2
+ *   mov from cr3         kernel   machine address of the kernel L4
+ *   mov from cr4         kernel   PSE, PAE, OSFXSR, OSXMMEXCPT and OSXSAVE
+ *                                 as the hypervisor set them
+ *   mov to/from dr0-3, dr6, dr7
+ *                        kernel   MICA_HC_set_debugreg / get_debugreg
+ * rdtsc and rdtscp run natively.  Writes to cr3 and cr4 are refused (use
+ * mmu.h NEW_BASEPTR).  An emulated instruction completes as on hardware
+ * (rip moves past it).
  */
 
 #endif /* MICA_PUBLIC_ARCH_X86_PV_H */

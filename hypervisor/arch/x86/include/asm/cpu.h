@@ -27,6 +27,58 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 			     "d"((uint32_t)(v >> 32)));
 }
 
+/*
+ * rdmsr/wrmsr that may fault (an MSR the CPU lacks): 0, or -EIO after the
+ * #GP was caught through the exception table (traps.c).
+ */
+static inline int rdmsr_safe(uint32_t msr, uint64_t *v)
+{
+	uint32_t lo = 0, hi = 0;
+	int err;
+
+	/* clang-format off */
+	__asm__ __volatile__(
+		"1:	rdmsr\n"
+		"	xorl %[err], %[err]\n"
+		"2:\n"
+		"	.pushsection .text.fixup, \"ax\"\n"
+		"3:	movl $-5, %[err]\n"
+		"	jmp 2b\n"
+		"	.popsection\n"
+		"	.pushsection .extable, \"a\"\n"
+		"	.balign 8\n"
+		"	.quad 1b, 3b\n"
+		"	.popsection\n"
+		: [err] "=r"(err), "+a"(lo), "+d"(hi)
+		: "c"(msr));
+	/* clang-format on */
+	*v = ((uint64_t)hi << 32) | lo;
+	return err;
+}
+
+static inline int wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	int err;
+
+	/* clang-format off */
+	__asm__ __volatile__(
+		"1:	wrmsr\n"
+		"	xorl %[err], %[err]\n"
+		"2:\n"
+		"	.pushsection .text.fixup, \"ax\"\n"
+		"3:	movl $-5, %[err]\n"
+		"	jmp 2b\n"
+		"	.popsection\n"
+		"	.pushsection .extable, \"a\"\n"
+		"	.balign 8\n"
+		"	.quad 1b, 3b\n"
+		"	.popsection\n"
+		: [err] "=r"(err)
+		: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	/* clang-format on */
+	return err;
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

@@ -4,7 +4,9 @@
 #define ASM_DOMAIN_H
 
 #include <mica/spinlock.h>
+#include <mica/rangeset.h>
 #include <mica/types.h>
+#include <asm/fpu.h>
 #include <asm/regs.h>
 #include <public/arch-x86/pv.h>
 #include <public/shared_info.h>
@@ -26,12 +28,43 @@ struct arch_vcpu {
 	uint16_t callback_flags[MICA_CALLBACK_SLOTS];
 	uint64_t kernel_ss, kernel_sp; /* MICA_HC_stack_switch */
 	struct mica_vcpu_info *vcpu_info; /* Mica's mapping of it */
+
+	/* FPU, debug registers, descriptor tables, I/O privilege
+	 * (pv/fpu.c, pv/debugreg.c, pv/descriptors.c, ioport.c). */
+	struct fpu_area fpu;
+	int fpu_cpu; /* CPU whose registers may hold fpu, -1: none */
+	bool fpu_ts; /* virtual CR0.TS */
+	uint64_t debugreg[8];
+	uint64_t gdt_frames[MICA_GDT_MAX_GUEST_FRAMES]; /* seg_desc typed */
+	unsigned int gdt_nr_frames, gdt_entries;
+	uint64_t ldt_frames[16]; /* seg_desc typed */
+	unsigned int ldt_nr_frames, ldt_entries;
+	uint64_t ldt_base; /* guest va given to SET_LDT */
+	bool failsafe_pending; /* a data selector failed to load */
+	uint16_t failsafe_sel[4]; /* ds, es, fs, gs as they were */
+	unsigned int iopl; /* virtual IOPL (physdev.h) */
+	uint64_t iobitmap_gaddr;
+	uint32_t iobitmap_nr_ports;
+
+	/* TLB shootdown (asm/flushtlb.h): the CPU whose TLB may hold this
+	 * vcpu's translations, -1 for none. */
+	int dirty_cpu;
 };
 
 struct arch_domain {
 	spinlock_t mm_lock; /* page types and tables of this domain */
 	struct page_info *shared_info; /* shared_info.h page, domain-owned */
 	uint64_t hypercall_page_va; /* from the kernel's ELF notes */
+	/* I/O ports dom0 gave this domain (ioport.c), under io_lock. */
+	spinlock_t io_lock;
+	struct rangeset ioports;
 };
+
+/* The lock of a domain's frame counts, page tables and grant state. */
+#define domain_mm_lock(d) (&(d)->arch.mm_lock)
+
+/* Dying domain: drops every page-table reference among its own frames. */
+struct domain;
+void arch_domain_relinquish_tables(struct domain *d);
 
 #endif

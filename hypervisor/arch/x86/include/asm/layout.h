@@ -12,6 +12,7 @@
  *   slot 256  0xffff800000000000  read-only machine-to-physical table (guests)
  *   slot 257  0xffff808000000000  hypervisor image: phys P at base + P
  *   slot 258  0xffff810000000000  per-CPU stacks (with unmapped guard pages)
+ *   slot 259  0xffff818000000000  per-CPU GDT/LDT windows (asm/pv_desc.h)
  *   slot 260  0xffff820000000000  MMIO mappings (LAPIC, HPET, ...)
  *   262..271  0xffff830000000000  direct map of all machine memory (5 TiB)
  *
@@ -29,6 +30,7 @@
 #define HV_IMAGE_BASE 0xffff808000000000
 #define HV_LOAD_PHYS 0x200000 /* where the image is loaded, 2 MiB */
 #define HV_STACKS_BASE 0xffff810000000000
+#define HV_DESC_WINDOWS_BASE 0xffff818000000000 /* slot 259, asm/pv_desc.h */
 #define HV_MMIO_BASE 0xffff820000000000
 #define HV_MMIO_END 0xffff828000000000
 #define HV_DIRECTMAP_BASE 0xffff830000000000

@@ -12,5 +12,10 @@
 void m2p_init(void);
 void m2p_set(mfn_t mfn, uint64_t pfn);
 uint64_t m2p_get(mfn_t mfn);
+/* Entries (machine frames covered); the table's first frame and size
+ * (machine-contiguous, MICA_MEMOP_machphys_mfn_list). */
+uint64_t m2p_nr_entries(void);
+mfn_t m2p_table_mfn(void);
+uint64_t m2p_table_bytes(void);
 
 #endif

@@ -48,16 +48,66 @@ int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type);
 void pv_put_page_and_type(mfn_t mfn, struct domain *d);
 
 /*
+ * A general reference alone (a read-only mapping): 0, -EINVAL (no such
+ * frame), -EPERM (not d's), -EBUSY (count saturated).  pv_put_page drops
+ * one (the last one of a dying domain's frame frees it, and maybe the
+ * domain: touch nothing of the owner after it).  pv_put_type drops a type
+ * reference alone (owner's mm lock).
+ */
+int pv_get_page(mfn_t mfn, struct domain *d);
+void pv_put_page(mfn_t mfn);
+void pv_put_type(mfn_t mfn, struct domain *d);
+
+/* The L1 frame mapping va in v's kernel tables, or 0 (mm lock held). */
+struct vcpu;
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va);
+
+/*
  * Checks a present entry for a level-'level' table (T4) and takes the
  * references it implies; adjusts *e to the value to store (U set, G clear
  * in L1 entries).  pv_put_entry drops them.
  */
 int pv_get_entry(uint64_t *e, unsigned int level, struct domain *d);
+/* The same for a privileged caller d whose L1 entries may also map frames
+ * of fd (mmu.h T4a, foreign mappings); fd NULL: d's frames only. */
+int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
+			 struct domain *fd);
 void pv_put_entry(uint64_t e, unsigned int level, struct domain *d);
+
+/*
+ * The domain's mm_lock, taken with interrupts off; while waiting, this CPU
+ * answers TLB shootdowns (the holder may be waiting for one from us).
+ */
+unsigned long pv_mm_lock(struct domain *d);
+void pv_mm_unlock(struct domain *d, unsigned long flags);
+
+/* Flushes every TLB that may hold translations of d's vcpus (T8). */
+void pv_flush_domain_tlbs(struct domain *d);
 
 /* Type of a frame with a type in force (type count > 0), else PGT_NONE. */
 unsigned int pv_page_type(mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);
 void pv_page_set_pinned(mfn_t mfn, bool pinned);
+
+/* The frame mapped at va by v's kernel page tables (4 KiB pages only), or
+ * MFN_NONE. */
+#define MFN_NONE (~(mfn_t)0)
+struct vcpu;
+mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va);
+
+/*
+ * Balloon release of one of d's frames: succeeds (0) only if the allocation
+ * is its last reference (no mapping, type, pin) and it is not the
+ * shared-info page; the count drops to 0 so no new reference can be taken.
+ * -EBUSY otherwise, -EINVAL if not d's.  pv_page_unrelease undoes it.
+ * Before the frame is reused, pv_flush_all_tlbs() must have run (stale
+ * TLB entries of past mappings).
+ */
+int pv_page_release(struct domain *d, struct page_info *pg);
+void pv_page_unrelease(struct page_info *pg);
+void pv_flush_all_tlbs(void);
+
+/* Destruction: drops d's base pointers and pins (see mm.c). */
+void pv_domain_relinquish_tables(struct domain *d);
 
 #endif

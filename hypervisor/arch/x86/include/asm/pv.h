@@ -26,6 +26,29 @@ void pv_bounce_syscall(struct cpu_regs *regs);
 /* Enters the event callback if an upcall is pending and unmasked. */
 void pv_deliver_upcall(struct cpu_regs *regs);
 
+/*
+ * FPU, debug registers, descriptor tables, emulation (pv/fpu.c,
+ * pv/debugreg.c, pv/descriptors.c, pv/emulate.c, pv/cpuid.c).
+ */
+void pv_fpu_vcpu_init(struct vcpu *v);
+void pv_fpu_switch(struct vcpu *prev, struct vcpu *next);
+/* Sets or clears v's virtual CR0.TS (v is the running vcpu). */
+int pv_fpu_taskswitch(struct vcpu *v, bool set);
+/* #NM from v: true if it came from the virtual TS (now cleared). */
+bool pv_fpu_device_not_available(struct vcpu *v);
+/*
+ * A #GP (error code 0) or #UD from guest code: emulates the instruction if
+ * the rules allow it (advancing rip) and returns true; false leaves the
+ * fault to the guest.
+ */
+bool pv_emulate(struct cpu_regs *regs);
+/* The filtered CPUID view (public/arch-x86/cpuid.h): r = eax..edx. */
+void guest_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub,
+		 uint32_t r[4]);
+/* Enables CPUID faulting on this CPU if it has it. */
+void cpuid_faulting_cpu_init(void);
+extern bool cpuid_faulting;
+
 /* From pv/entry.S: a guest executed SYSCALL. */
 void pv_do_syscall(struct cpu_regs *regs);
 
@@ -37,12 +60,5 @@ void pv_cpu_init(void);
 
 /* Fills a guest's hypercall page (a hypervisor mapping of it). */
 void pv_write_hypercall_page(void *page);
-
-/*
- * Builds and starts the initial domain from the boot modules: module 0 is
- * the kernel, module 1 (optional) its initrd.  Returns 0 or a negative
- * errno after printing why.
- */
-int pv_build_dom0(void);
 
 #endif

@@ -36,6 +36,17 @@ struct cpu_info {
 	uint64_t guest_rsp; /* syscall entry scratch (pv/entry.S) */
 	uint64_t hypercalls; /* statistics */
 	uint64_t guest_syscalls;
+	/* Guest CPU state loaded on this CPU (pv/fpu.c, pv/debugreg.c,
+	 * pv/descriptors.c). */
+	struct vcpu *fpu_owner; /* whose FPU state the registers hold */
+	bool cr0_ts; /* CR0.TS is set (a vcpu's virtual TS) */
+	bool debugregs_live; /* DR7 holds a vcpu's enabled breakpoints */
+	bool ldt_loaded;
+	uint64_t *desc_pte; /* L1 entries mapping the descriptor window */
+	uint64_t *desc_reserved; /* Mica's GDT entries, in the window */
+	/* TLB shootdown (asm/flushtlb.h): bit per CPU waiting for this one
+	 * to flush; atomic. */
+	uint64_t tlb_flush_from;
 };
 
 static inline struct cpu_info *this_cpu(void)
@@ -81,6 +92,11 @@ unsigned int smp_boot_cpus(void);
 
 /* Runs fn(arg) on every online CPU other than this one and waits. */
 void smp_call_others(void (*fn)(void *), void *arg);
+/* The same on the online CPUs in 'cpus' (bit n: CPU n), this one excepted. */
+void smp_call_mask(uint64_t cpus, void (*fn)(void *), void *arg);
+
+/* The CPUs that are online, bit per CPU id. */
+uint64_t arch_online_cpus(void);
 
 /* Interrupts 'cpu' so that it looks at its pending softirqs. */
 void arch_cpu_kick(unsigned int cpu);

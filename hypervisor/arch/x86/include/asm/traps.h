@@ -9,6 +9,7 @@
 #define VECTOR_LAPIC_TIMER 0xf0
 #define VECTOR_CALL_FUNCTION 0xf1
 #define VECTOR_EVENT_CHECK 0xf2 /* look at pending softirqs */
+#define VECTOR_TLB_FLUSH 0xf3 /* asm/flushtlb.h */
 
 /* Pseudo-vectors in the frame of a guest's syscall (pv/entry.S). */
 #define VECTOR_SYSCALL 0x100

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* x86 domctl ops (public/domctl.h): I/O port permissions. */
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/hypercall.h>
+#include <asm/ioport.h>
+#include <public/domctl.h>
+
+static long ioport_permission(struct domain *d,
+			      const struct mica_domctl_permission *p)
+{
+	for (unsigned int i = 0; i < sizeof(p->pad0); i++)
+		if (p->pad0[i])
+			return -EINVAL;
+	if (p->allow > 1 || !p->nr || p->first > 0xffff ||
+	    p->nr > 0x10000 - p->first)
+		return -EINVAL; /* ports beyond 65535, or none */
+	return ioports_permit(d, (uint32_t)p->first, (uint32_t)p->nr, p->allow);
+}
+
+long arch_domctl(struct domain *d, struct mica_domctl *op)
+{
+	switch (op->cmd) {
+	case MICA_DOMCTL_ioport_permission:
+		return ioport_permission(d, &op->u.permission);
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FPU/SSE/AVX state of vcpus.  Mica itself never uses the FPU (it is built
+ * with -mno-sse), so the registers always hold some vcpu's state; they are
+ * switched eagerly on every vcpu switch (docs/design.md, "FPU").
+ *
+ * The save area is XSAVE format where the CPU has XSAVE (components x87,
+ * SSE and AVX, as far as the CPU has them), else the 512-byte FXSAVE image;
+ * both start with the FXSAVE layout.
+ */
+#ifndef ASM_FPU_H
+#define ASM_FPU_H
+
+#include <mica/types.h>
+
+/* x87 + SSE + AVX: 512 legacy bytes, 64 header bytes, 256 AVX bytes. */
+#define FPU_AREA_SIZE 832
+
+struct fpu_area {
+	uint8_t bytes[FPU_AREA_SIZE];
+} __attribute__((aligned(64)));
+
+/* What this machine offers guests (set up by fpu_cpu_init on the BSP). */
+extern bool fpu_has_xsave;
+extern uint64_t fpu_xcr0; /* components in use (XSAVE only) */
+
+/*
+ * Per-CPU set-up: CR0.MP/NE, CR4.OSFXSR/OSXMMEXCPT, and with XSAVE also
+ * CR4.OSXSAVE and XCR0.  Panics if the machine lacks FXSR or SSE2, which
+ * every x86-64 CPU has.
+ */
+void fpu_cpu_init(void);
+
+/* The initial state of a new vcpu: as after FNINIT, MXCSR 0x1f80, XMM
+ * and YMM registers zero. */
+void fpu_area_init(struct fpu_area *a);
+
+/* Saves the registers into a / loads them from a.  CR0.TS must be clear. */
+void fpu_save(struct fpu_area *a);
+void fpu_restore(const struct fpu_area *a);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest descriptor tables (public/arch-x86/pv.h "Descriptor tables",
+ * mmu.h MICA_MMUEXT_SET_LDT): the descriptor rules, and the per-CPU
+ * windows through which the CPU sees the running vcpu's GDT and LDT.
+ *
+ * Each CPU has a window of DESC_WINDOW_PAGES pages (asm/layout.h):
+ *
+ *   pages  0..13  the vcpu's GDT frames (the zero page where it has none);
+ *                 mapped writable for Mica, so the CPU can set accessed bits
+ *   page  14      Mica's reserved entries (0xe000 up): flat guest
+ *                 selectors, Mica's own, the TSS and LDT descriptors
+ *   page  15      unmapped
+ *   pages 16..31  the vcpu's LDT frames
+ *
+ * The GDTR base is the window; the LDT descriptor (HV_LDT) points at
+ * page 16 with the vcpu's LDT limit.
+ */
+#ifndef ASM_PV_DESC_H
+#define ASM_PV_DESC_H
+
+#include <mica/types.h>
+
+#define GDT_GUEST_PAGES 14 /* = MICA_GDT_MAX_GUEST_FRAMES */
+#define LDT_PAGES 16 /* MICA_LDT_MAX_ENTRIES * 8 bytes */
+#define DESC_WINDOW_PAGES 32
+#define DESC_WINDOW_LDT_PAGE 16
+
+struct vcpu;
+struct cpu_info;
+struct cpu_regs;
+
+/* The descriptor rules: may a guest GDT/LDT hold this entry?  Pure. */
+bool pv_descriptor_ok(uint64_t desc);
+
+/* Checks all 512 entries of a frame that is to become a descriptor page:
+ * 0 or -EINVAL. */
+int pv_validate_desc_page(mfn_t mfn);
+
+/* Maps this CPU's window and moves its GDTR there (pv_cpu_init). */
+void pv_desc_cpu_init(struct cpu_info *ci);
+
+/* Context switch: shows next's GDT and LDT in this CPU's window and loads
+ * its LDT.  Call before next's data selectors are loaded. */
+void pv_desc_switch(struct vcpu *next);
+
+/* SET_LDT (mmu.h); the caller holds the domain's mm_lock. */
+int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries);
+
+/* Destruction: drops the descriptor-page references of d's vcpus. */
+struct domain;
+void pv_desc_relinquish(struct domain *d);
+
+/*
+ * Loads a vcpu's four data selectors (ds, es, fs, gs); any that faults is
+ * replaced by the null selector and the failsafe callback is arranged for
+ * the next return to the guest (pv.h).
+ */
+void pv_load_data_selectors(struct vcpu *v);
+
+/* The exit path: enters the failsafe callback if a selector failed. */
+void pv_failsafe_check(struct cpu_regs *regs);
+
+#endif

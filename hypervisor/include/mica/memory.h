@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MICA_HC_memory_op (public/memory.h): reservations, memory maps, and the
+ * pieces the domctl interface shares (populate another domain, set its
+ * map).  Common code in common/memory.c; x86 specifics (M2P, page types)
+ * behind the arch hooks below.
+ */
+#ifndef MICA_MEMORY_H
+#define MICA_MEMORY_H
+
+#include <mica/types.h>
+
+struct domain;
+struct vcpu;
+struct page_info;
+struct mica_memory_reservation;
+struct mica_memory_map;
+
+/*
+ * Populates d's pseudo-physical space from the caller's reservation
+ * (already copied in; extent_list is read and written in the caller).
+ * Writes progress to r->nr_done.  Returns the number of extents done, or
+ * a negative errno for a bad argument.
+ */
+long memory_populate(struct domain *d, struct mica_memory_reservation *r,
+		     bool privileged);
+
+/*
+ * Validates and installs the map the caller's buffer holds (m describes
+ * it) as d's pseudo-physical memory map.  0, -EINVAL, -E2BIG, -EFAULT,
+ * -ENOMEM.
+ */
+int memory_set_map(struct domain *d, const struct mica_memory_map *m);
+
+/* Arch hooks (arch/x86/memory.c). */
+/* Release for ballooning (see asm/mm.h pv_page_release). */
+int arch_page_release(struct domain *d, struct page_info *pg);
+void arch_page_unrelease(struct page_info *pg);
+/* Before released frames are reused: no TLB may still map them. */
+void arch_flush_released(void);
+/* Records the guest frame number of a frame of d (PV: the M2P). */
+void arch_set_page_gfn(mfn_t mfn, uint64_t gfn);
+/*
+ * MICA_DOMCTL_map_foreign, one frame: maps gfn of fd at va in caller v's
+ * current kernel page tables.  0 or the per-entry errno of domctl.h.
+ */
+int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
+		     uint64_t gfn, bool readonly);
+/* The arch-specific sub-ops; -ENOSYS for unknown ones. */
+long arch_memory_op(unsigned int cmd, uint64_t arg);
+
+#endif
