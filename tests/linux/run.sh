@@ -18,8 +18,10 @@
 #   linux-mica-idt       setup_arch() loaded its IDT through pv_ops (it
 #                        got past the virtual IF ops and early CPU probing,
 #                        whose MSR probes are fixed up by the early traps)
-#   linux-mica-stop      the first operation not yet ported (today: read_cr3
-#                        for the fixmap in setup_arch) was reported with its
+#   linux-mica-stop      the first operation not yet ported (today: the
+#                        fixmap setup in setup_arch reading the page tables
+#                        through the direct map, which the MMU patch will
+#                        build) was reported with its
 #                        registers and the domain shut itself down as
 #                        crashed: a clean end through MICA_SCHEDOP_shutdown,
 #                        not a hang (an INFO line names the stopping point)
