@@ -20,7 +20,7 @@ case "$run" in
 bench)
 	boot_time
 	for b in null_syscall fork_exit fork_exec page_fault mmap_munmap \
-		pipe_ctxsw; do
+		pipe_ctxsw gzip_job; do
 		$b || echo "init: $b failed"
 	done
 	;;
