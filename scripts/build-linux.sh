@@ -26,6 +26,10 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${LINUX_JOBS:-2}
 export CCACHE_DIR=${MICA_CCACHE_DIR:-$HOME/.cache/mica/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G}
+# Kbuild passes absolute include paths; rewriting them relative to $out lets
+# build trees in different $BUILD directories share cache entries (the
+# kernel's -fmacro-prefix-map already keeps paths out of the objects).
+export CCACHE_BASEDIR=$out
 # Same paths and timestamps in every build, so that ccache hits across
 # re-extractions and identical sources give identical objects.
 export KBUILD_BUILD_TIMESTAMP="2024-01-01"
