@@ -34,6 +34,7 @@ toolstack: deps
 # Tiny PV test kernels (tests/guests), run by `make test` on Mica.
 guests: deps
 	@$(MAKE) -s -C tests/guests O=$(BUILD)/guests
+	@$(MAKE) -s -C tests/hvm O=$(BUILD)/hvm
 
 # The Mica guest kernel (guest-linux-patches/ over Debian's linux-source-6.1,
 # built under $(BUILD)/linux with ccache) and its test initramfs.
@@ -69,6 +70,7 @@ test: all iso
 	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
 	@$(SUITE) guests tests/guests/run.sh
 	@$(SUITE) linux tests/linux/run.sh
+	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 

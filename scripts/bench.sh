@@ -1,35 +1,60 @@
 #!/usr/bin/env bash
-# bench.sh: runs the benchmarks in QEMU and prints their results as
-# "metric value unit" lines (a stable format for comparisons).
+# bench.sh: runs the benchmark guests on Mica in QEMU and prints their
+# results as "metric value unit" lines (stable format, for comparisons with
+# native Linux and Xen as those benchmarks arrive).  A guest reports a
+# result by printing "bench: metric value unit" from any of its domains.
 #
-#   pv.*, smp.*, ...   PV micro-benchmarks (the bench_* guests on Mica)
-#   linux.X.native     the Linux micro-benchmarks (tests/linux/bench), the
-#                      Mica guest kernel booted natively in the same QEMU
-#   linux.X.mica       the same kernel and initramfs as Mica's dom0
+# Single-domain guests run on one CPU.  Multi-domain guests (a
+# tests/guests/NAME/domains file) boot exactly as tests/guests/run.sh boots
+# them (tests/guests/boot-args.sh: modules, CPUs, hypervisor arguments):
+#   evtchn2  event_channel_interdomain_round_trip
+#   ring     ring_round_trip, ring_throughput
+#
+# Then the Linux micro-benchmarks (tests/linux/bench) with the Mica guest
+# kernel and its initramfs (make linux):
+#   linux.X.native     booted natively in the same QEMU (no hypervisor)
+#   linux.X.mica       booted as Mica's dom0
 #   linux.X.ratio      mica / native (> 1: slower on Mica)
 # A Linux run that does not reach its benchmarks (the port is still being
 # written) is reported on stderr, and its lines and ratios are left out.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
+guests=$build/guests
 logs=$build/bench-logs
 linux=$build/linux
+modules="" ndom=1 smp=2 append="" boot_args_error=""
+. "$top/tests/guests/boot-args.sh"
 mkdir -p "$logs"
 status=0
 
-# guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
-for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:"; do
-	guest=${spec%%:*}
-	log=$logs/$guest.log
-	"$top/scripts/qemu.sh" --timeout 120 --smp 1 --log "$log" \
-		--append "guest_test ${spec#*:}" \
-		--initrd "$build/guests/$guest.elf" "$build/hypervisor/mica.elf"
+# bench GUEST SMP APPEND MODULES: one QEMU run, its "bench:" lines printed.
+bench() {
+	local guest=$1 log=$logs/$1.log rc
+
+	"$top/scripts/qemu.sh" --timeout 120 --smp "$2" --log "$log" \
+		--append "guest_test $3" --initrd "$4" \
+		"$build/hypervisor/mica.elf"
 	rc=$?
 	if [ $rc -ne 1 ]; then
 		echo "bench: $guest failed (QEMU status $rc); see $log" >&2
 		status=1
 	fi
-	tr -d '\r' <"$log" | sed -n 's/^.*(d0) bench: //p'
+	tr -d '\r' <"$log" | sed -n 's/^.*(d[0-9]*) bench: //p'
+}
+
+# guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
+for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:" "usermode:"; do
+	guest=${spec%%:*}
+	bench "$guest" 1 "${spec#*:}" "$guests/$guest.elf"
+done
+for guest in evtchn2 ring; do
+	if ! guest_boot_args "$guest"; then
+		echo "bench: $guest: $boot_args_error" >&2
+		status=1
+		continue
+	fi
+	bench "$guest" "$smp" "$append" "$modules"
 done
 
 # linux_results LOG: "metric value unit" lines the init's programs printed.

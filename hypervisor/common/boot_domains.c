@@ -101,6 +101,10 @@ static const char *parse_domu(const char *args, struct boot_domain *bd,
 				return msg;
 			}
 			bd->mem = mem;
+		} else if (word_is(w, len, "type=hvm")) {
+			bd->hvm = true;
+		} else if (word_is(w, len, "type=pv")) {
+			bd->hvm = false;
 		} else if (len > 6 && !strncmp(w, "vcpus=", 6)) {
 			unsigned long n;
 

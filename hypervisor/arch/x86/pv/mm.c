@@ -131,15 +131,19 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 		pg->type_info++;
 		return 0;
 	}
-	/* Count 0: the frame takes the new type, validated if a table. */
-	if (type >= PGT_L1 && type <= PGT_SEG_DESC &&
-	    (pg->type_info & PGT_NEED_FLUSH))
+	/*
+	 * Count 0: the frame takes the new type, validated if a table.  If it
+	 * last had another type, TLBs may still hold what that type allowed:
+	 * writable mappings of it (before it becomes a table), or paging-
+	 * structure cache entries that walk through it as a table (before it
+	 * becomes writable or a table of another level).  Flush those first.
+	 */
+	if ((pg->type_info & PGT_NEED_FLUSH) && type_of(pg) != type) {
 		pv_flush_domain_tlbs(d);
-	/* NEED_FLUSH was consumed above, or waits for a later table type. */
+		pg->type_info &= ~PGT_NEED_FLUSH;
+	}
 	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) | 1 |
-			(type >= PGT_L1 && type <= PGT_SEG_DESC ?
-				 0 :
-				 pg->type_info & PGT_NEED_FLUSH);
+			(pg->type_info & PGT_NEED_FLUSH);
 	if (type == PGT_SEG_DESC) {
 		rc = pv_validate_desc_page(mfn); /* pv.h descriptor rules */
 		if (rc) {
@@ -170,8 +174,11 @@ void pv_put_type(mfn_t mfn, struct domain *d)
 	}
 	if (type >= PGT_L1 && type <= PGT_L4)
 		devalidate_table(mfn, d, type - PGT_L1 + 1);
-	pg->type_info = (type == PGT_WRITABLE ? PGT_NEED_FLUSH :
-						pg->type_info & PGT_NEED_FLUSH);
+	/* Count 0 keeps the last type, for get_type's flush decision. */
+	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) |
+			(type >= PGT_WRITABLE && type <= PGT_L4 ?
+				 PGT_NEED_FLUSH :
+				 pg->type_info & PGT_NEED_FLUSH);
 }
 
 int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
