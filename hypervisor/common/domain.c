@@ -45,6 +45,47 @@ struct domain *domain_lookup(uint16_t domid)
 	return domid_table_get(&domains, domid);
 }
 
+static struct domain *get_listed(uint16_t domid, bool dying_too)
+{
+	unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+	struct domain *d = domid_table_get(&domains, domid);
+
+	if (d && (dying_too || !d->is_dying))
+		d->refs++;
+	else
+		d = NULL;
+	spin_unlock_irqrestore(&domain_list_lock, flags);
+	return d;
+}
+
+struct domain *domain_get(uint16_t domid)
+{
+	return get_listed(domid, false);
+}
+
+struct domain *domain_get_any(uint16_t domid)
+{
+	return get_listed(domid, true);
+}
+
+static void reap_retry(struct domain *d);
+static bool domain_relinquish_memory(struct domain *d);
+
+void domain_put(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+	unsigned int refs = --d->refs;
+	/* Read under the lock: with only the table's reference left, d may
+	 * be destroyed by another CPU as soon as it is dropped. */
+	bool retry = refs == 1 && d->is_shutting_down && !d->is_dying;
+
+	spin_unlock_irqrestore(&domain_list_lock, flags);
+	if (!refs)
+		xfree(d); /* unlisted, and this was the last holder */
+	else if (retry)
+		reap_retry(d); /* this reference was what kept it */
+}
+
 unsigned int domain_next_id(unsigned int from)
 {
 	return domid_bitmap_next(&domids, from);
@@ -77,7 +118,11 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	d->max_vcpus = max_vcpus;
 	d->max_pages = max_pages;
 	d->page_list_head = PFN_NONE;
+	d->refs = 1; /* the domain table's */
 
+	/* The id is taken now; the domain is listed (domain_lookup,
+	 * domain_get) only once it is complete, so nobody finds a domain that
+	 * the error path below frees. */
 	flags = spin_lock_irqsave(&domain_list_lock);
 	*err = 0;
 	if (domid == DOMID_NONE)
@@ -86,22 +131,16 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 		*err = -EEXIST;
 	if (domid >= MAX_DOMAINS)
 		*err = -ENOSPC;
-	if (!*err && domid_table_set(&domains, domid, d)) {
-		domid_bitmap_release(&domids, domid);
-		*err = -ENOMEM;
-	}
+	spin_unlock_irqrestore(&domain_list_lock, flags);
 	if (*err) {
-		spin_unlock_irqrestore(&domain_list_lock, flags);
 		xfree(d);
 		return NULL;
 	}
 	d->id = domid;
-	nr_domains++;
-	spin_unlock_irqrestore(&domain_list_lock, flags);
 
 	*err = arch_domain_create(d);
 	if (*err)
-		goto err_unlist;
+		goto err_release_id;
 	/* Events (mica/event.h); default port limit unless set. */
 	*err = evtchn_domain_init(d);
 	if (*err)
@@ -109,18 +148,26 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = grant_table_create(d);
 	if (*err)
 		goto err_events;
+	flags = spin_lock_irqsave(&domain_list_lock);
+	*err = domid_table_set(&domains, domid, d);
+	if (!*err)
+		nr_domains++;
+	spin_unlock_irqrestore(&domain_list_lock, flags);
+	if (*err)
+		goto err_grant;
 	sched_domain_add(d);
 	return d;
 
+err_grant:
+	grant_table_free(d);
 err_events:
 	evtchn_domain_destroy(d);
 err_arch:
 	arch_domain_destroy(d);
-err_unlist:
+	domain_relinquish_memory(d); /* the shared-info frame */
+err_release_id:
 	flags = spin_lock_irqsave(&domain_list_lock);
-	domid_table_set(&domains, domid, NULL);
 	domid_bitmap_release(&domids, domid);
-	nr_domains--;
 	spin_unlock_irqrestore(&domain_list_lock, flags);
 	xfree(d);
 	return NULL;
@@ -148,6 +195,18 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	vcpu_events_init(v); /* timers, run state (mica/event.h) */
 	d->vcpus[id] = v;
 	return v;
+}
+
+void vcpu_destroy_unused(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = d->vcpus[id];
+
+	if (!v)
+		return;
+	d->vcpus[id] = NULL;
+	vcpu_events_destroy(v);
+	arch_vcpu_destroy(v);
+	xfree(v);
 }
 
 static struct page_info *alloc_domain_pages(struct domain *d,
@@ -402,14 +461,17 @@ static void kill_orphans(void)
 {
 	for (unsigned int id = domain_next_id(0); id < MAX_DOMAINS;
 	     id = domain_next_id(id + 1)) {
-		struct domain *o = domain_lookup((uint16_t)id);
+		struct domain *o = domain_get((uint16_t)id);
 
-		if (o && !o->is_dying && READ_ONCE(o->pause_count)) {
+		if (!o)
+			continue;
+		if (READ_ONCE(o->pause_count)) {
 			pr_info("guest_test: domain %u is paused and dom0 is "
 				"gone; destroying it\n",
 				o->id);
 			domain_kill(o);
 		}
+		domain_put(o);
 	}
 }
 
@@ -428,7 +490,7 @@ static void domain_unlist(struct domain *d)
 	grant_table_free(d);
 	if (guest_test && d->privileged)
 		kill_orphans();
-	xfree(d);
+	domain_put(d); /* the table's reference: d is freed with the last */
 	send_global_virq(MICA_VIRQ_DOM_EXC); /* a domain died */
 
 	if (guest_test && domain_count() == 0) {
@@ -468,25 +530,57 @@ static void domain_destroy(struct domain *d)
 }
 
 /*
- * Destroys d if it is shut down and none of its vcpus is on a CPU or
- * queued; false if it must wait.  The caller has taken d off the reap
- * list (reap_take), so nobody else destroys it meanwhile.
+ * Destroys d if it is shut down, none of its vcpus is on a CPU or queued,
+ * and nobody but the caller ('held' references) and the domain table
+ * holds a reference; false if it must wait.  The caller has taken d off
+ * the reap list (reap_take), so nobody else destroys it meanwhile.
  */
-static bool domain_try_reap(struct domain *d)
+static bool domain_try_reap(struct domain *d, unsigned int held)
 {
 	unsigned long flags;
+	bool reap;
 
 	if (!d->is_shutting_down)
 		return false;
 	flags = spin_lock_irqsave(&d->lock);
-	if (domain_vcpus_busy(d) || d->is_dying) {
-		spin_unlock_irqrestore(&d->lock, flags);
-		return false;
-	}
-	d->is_dying = true;
+	/* is_dying is set under domain_list_lock too: domain_get sees it. */
+	spin_lock(&domain_list_lock);
+	reap = !domain_vcpus_busy(d) && !d->is_dying && d->refs == 1 + held;
+	if (reap)
+		d->is_dying = true;
+	spin_unlock(&domain_list_lock);
 	spin_unlock_irqrestore(&d->lock, flags);
-	domain_destroy(d);
-	return true;
+	if (reap)
+		domain_destroy(d);
+	return reap;
+}
+
+/*
+ * d, taken off the reap list, could not go: it goes back on the list.  If
+ * only a reference held it and that reference was dropped meanwhile (its
+ * holder found d off the list and left it to us), d is tried again.
+ */
+static void reap_requeue(struct domain *d, unsigned int held)
+{
+	for (;;) {
+		unsigned long flags;
+		bool again;
+
+		reap_queue(d);
+		flags = spin_lock_irqsave(&domain_list_lock);
+		again = d->refs == 1 + held && !domain_vcpus_busy(d);
+		spin_unlock_irqrestore(&domain_list_lock, flags);
+		if (!again || !reap_take(d) || domain_try_reap(d, held))
+			return;
+	}
+}
+
+/* The last outside reference of shut-down d went: destroy it if it may go
+ * now (d may be freed already, then it is not on the list). */
+static void reap_retry(struct domain *d)
+{
+	if (reap_take(d) && !domain_try_reap(d, 0))
+		reap_requeue(d, 0);
 }
 
 void domain_reap(void)
@@ -511,8 +605,9 @@ void domain_reap(void)
 		spin_unlock_irqrestore(&reap_lock, flags);
 		if (!d)
 			return;
-		if (!domain_try_reap(d)) {
-			reap_queue(d); /* a vcpu came back meanwhile */
+		if (!domain_try_reap(d, 0)) {
+			/* A vcpu came back, or a reference holds it. */
+			reap_requeue(d, 0);
 			return;
 		}
 	}
@@ -533,16 +628,18 @@ static bool reap_claim(struct domain *d)
 	return true;
 }
 
-/* Another domain stops d: once its vcpus are off every CPU (paused, so
- * the scheduler's reaper leaves it to us), it is destroyed. */
+/* Another domain, holding a reference, stops d: once its vcpus are off
+ * every CPU (paused, so the scheduler's reaper leaves it to us), it is
+ * destroyed, unless another reference holds it (its holder's
+ * domain_put destroys it then). */
 static void domain_stop_and_reap(struct domain *d)
 {
 	domain_pause(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_stop(d->vcpus[i]);
-	if (reap_claim(d) && !domain_try_reap(d))
-		reap_queue(d);
+	if (reap_claim(d) && !domain_try_reap(d, 1))
+		reap_requeue(d, 1);
 }
 
 void domain_kill(struct domain *d)
@@ -565,8 +662,8 @@ int domain_remote_shutdown(struct domain *d, unsigned int reason)
 		return -EALREADY;
 	domain_pause(d);
 	domain_shutdown(d, reason);
-	if (reap_claim(d) && !domain_try_reap(d))
-		reap_queue(d);
+	if (reap_claim(d) && !domain_try_reap(d, 1))
+		reap_requeue(d, 1);
 	return 0;
 }
 

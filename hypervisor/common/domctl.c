@@ -21,13 +21,10 @@
 _Static_assert(MICA_DOMPARAM_NR == ARRAY_SIZE(((struct domain *)0)->params),
 	       "domain params");
 
-/* The live domain 'domid' names (not dying), or NULL. */
+/* The live domain 'domid' names (not dying), with a reference, or NULL. */
 static struct domain *target(mica_domid_t domid)
 {
-	struct domain *d =
-		domid < MICA_DOMID_FIRST_RESERVED ? domain_lookup(domid) : NULL;
-
-	return d && !READ_ONCE(d->is_dying) ? d : NULL;
+	return domid < MICA_DOMID_FIRST_RESERVED ? domain_get(domid) : NULL;
 }
 
 static struct vcpu *target_vcpu(struct domain *d, uint32_t id)
@@ -86,7 +83,10 @@ static long op_create(struct mica_domctl *op)
 	if (!rc)
 		rc = create_vcpus(d, 0, c->max_vcpus);
 	if (rc) {
+		/* domain_kill wants a reference; nobody else knows d yet. */
+		d = domain_get(d->id);
 		domain_kill(d);
+		domain_put(d);
 		return rc;
 	}
 	op->domid = d->id;
@@ -95,9 +95,11 @@ static long op_create(struct mica_domctl *op)
 	return 0;
 }
 
+/* d is referenced (domain_get_any); a dying domain's vcpus may be going. */
 static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 {
 	bool all_blocked = true, any_online = false, any_running = false;
+	unsigned int nr_vcpus = d->is_dying ? 0 : d->max_vcpus;
 
 	memset(i, 0, sizeof(*i));
 	i->domid = d->id;
@@ -107,7 +109,7 @@ static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 		   (d->privileged ? MICA_DOMINFO_PRIVILEGED : 0);
 	i->shutdown_reason = d->is_shutting_down ? d->shutdown_reason : 0;
 	i->max_vcpus = d->max_vcpus;
-	for (unsigned int n = 0; n < d->max_vcpus; n++) {
+	for (unsigned int n = 0; n < nr_vcpus; n++) {
 		struct vcpu *v = d->vcpus[n];
 
 		if (!v)
@@ -130,6 +132,20 @@ static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 	memcpy(i->uuid, d->uuid, sizeof(i->uuid));
 }
 
+static long op_get_info(struct mica_domctl *op)
+{
+	/* A dying domain still answers (it waits for its frames). */
+	struct domain *d = op->domid < MICA_DOMID_FIRST_RESERVED ?
+				   domain_get_any(op->domid) :
+				   NULL;
+
+	if (!d)
+		return -ESRCH;
+	fill_info(d, &op->u.info);
+	domain_put(d);
+	return 0;
+}
+
 static long op_list(struct mica_domctl *op)
 {
 	struct mica_domctl_list *l = &op->u.list;
@@ -141,13 +157,16 @@ static long op_list(struct mica_domctl *op)
 	l->nr_entries = 0;
 	for (id = domain_next_id(l->first_domid); id < MAX_DOMAINS;
 	     id = domain_next_id(id + 1)) {
-		struct domain *d = domain_lookup((uint16_t)id);
+		struct domain *d = domain_get_any((uint16_t)id);
 
 		if (!d)
 			continue;
-		if (l->nr_entries == l->max_entries)
+		if (l->nr_entries == l->max_entries) {
+			domain_put(d);
 			break;
+		}
 		fill_info(d, &info);
+		domain_put(d);
 		if (copy_to_guest(l->buffer_gaddr + (uint64_t)l->nr_entries *
 							    sizeof(info),
 				  &info, sizeof(info)))
@@ -169,9 +188,14 @@ static long op_set_max_vcpus(struct domain *d, struct mica_domctl *op)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
-		if (v && (v->runtime_ns || READ_ONCE(v->running) ||
-			  READ_ONCE(v->state) != VCPU_DOWN))
-			return -EBUSY; /* it has run, or is about to */
+		/* It has run, is about to, or holds a context's page
+		 * references (set_vcpu_context), which only domain
+		 * destruction gives back. */
+		if (v &&
+		    (v->runtime_ns || READ_ONCE(v->running) ||
+		     READ_ONCE(v->state) != VCPU_DOWN ||
+		     READ_ONCE(v->initialised) || READ_ONCE(v->initialising)))
+			return -EBUSY;
 	}
 	if (n > d->max_vcpus) {
 		unsigned int old = d->max_vcpus;
@@ -181,11 +205,11 @@ static long op_set_max_vcpus(struct domain *d, struct mica_domctl *op)
 		if (rc)
 			return rc; /* the ones made stay, down */
 	} else {
-		for (unsigned int i = n; i < d->max_vcpus; i++) {
-			xfree(d->vcpus[i]);
-			d->vcpus[i] = NULL;
-		}
-		d->max_vcpus = n;
+		unsigned int old = d->max_vcpus;
+
+		d->max_vcpus = n; /* first: nobody looks beyond it */
+		for (unsigned int i = n; i < old; i++)
+			vcpu_destroy_unused(d, i);
 	}
 	return 0;
 }
@@ -424,13 +448,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		rc = op_list(&op);
 		break;
 	case MICA_DOMCTL_get_info:
-		/* A dying domain still answers (it waits for its frames). */
-		d = op.domid < MICA_DOMID_FIRST_RESERVED ?
-			    domain_lookup(op.domid) :
-			    NULL;
-		rc = d ? 0 : -ESRCH;
-		if (d)
-			fill_info(d, &op.u.info);
+		rc = op_get_info(&op);
 		break;
 	default:
 		if (op.cmd > MICA_DOMCTL_get_vcpu_info) {
@@ -439,6 +457,8 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		}
 		d = target(op.domid);
 		rc = d ? domctl_on(d, &op) : -ESRCH;
+		if (d)
+			domain_put(d);
 		break;
 	}
 	if (copy_to_guest(arg, &op, sizeof(op)))

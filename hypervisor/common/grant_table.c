@@ -49,16 +49,21 @@ static void unlock_pair(struct domain *a, struct domain *b, unsigned long flags)
 
 /*
  * The domain an op names: MICA_DOMID_SELF or the caller's own id is the
- * caller; any other live domain otherwise.  NULL: no such domain.
+ * caller; any other live domain otherwise, with a reference (it must not
+ * be destroyed and freed under the op), which domain_unname drops.  NULL:
+ * no such domain.
  */
 static struct domain *domain_named(uint16_t domid, struct domain *self)
 {
-	struct domain *d;
-
 	if (domid == MICA_DOMID_SELF || domid == self->id)
 		return self;
-	d = domain_lookup(domid);
-	return d && !READ_ONCE(d->is_dying) ? d : NULL;
+	return domain_get(domid);
+}
+
+static void domain_unname(struct domain *d, struct domain *self)
+{
+	if (d != self)
+		domain_put(d);
 }
 
 /* ---- the granter's table ------------------------------------------------ */
@@ -188,9 +193,12 @@ static int gnttab_setup_table(struct domain *self, uint64_t gaddr)
 		op.status = -EINVAL;
 		goto out;
 	}
+	if (op.dom != MICA_DOMID_SELF && op.dom != self->id &&
+	    !self->privileged) {
+		op.status = -ESRCH;
+		goto out;
+	}
 	d = domain_named(op.dom, self);
-	if (d != self && d && !self->privileged)
-		d = NULL;
 	if (!d) {
 		op.status = -ESRCH;
 		goto out;
@@ -208,8 +216,11 @@ static int gnttab_setup_table(struct domain *self, uint64_t gaddr)
 		uint64_t mfn = READ_ONCE(d->grant->frames[i]);
 
 		if (copy_to_guest(op.frame_list_gaddr + i * 8ULL, &mfn, 8))
-			return -EFAULT;
+			rc = -EFAULT;
 	}
+	domain_unname(d, self);
+	if (rc == -EFAULT)
+		return rc;
 	op.status = rc;
 out:
 	return copy_to_guest(gaddr, &op, sizeof(op)) ? -EFAULT : 0;
@@ -222,9 +233,10 @@ static int gnttab_query_size(struct domain *self, uint64_t gaddr)
 
 	if (copy_from_guest(&op, gaddr, sizeof(op)))
 		return -EFAULT;
-	d = domain_named(op.dom, self);
-	if (d != self && d && !self->privileged)
-		d = NULL;
+	d = op.dom == MICA_DOMID_SELF || op.dom == self->id ||
+			    self->privileged ?
+		    domain_named(op.dom, self) :
+		    NULL;
 	if (op.pad0)
 		op.status = -EINVAL;
 	else if (!d)
@@ -234,6 +246,8 @@ static int gnttab_query_size(struct domain *self, uint64_t gaddr)
 		op.max_nr_frames = READ_ONCE(d->grant->max_frames);
 		op.status = 0;
 	}
+	if (d)
+		domain_unname(d, self);
 	return copy_to_guest(gaddr, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
@@ -368,6 +382,7 @@ static int map_one(struct vcpu *v, struct mica_gnttab_map_grant_ref *op)
 	unlock_pair(self, granter, flags);
 	if (put_frame != MICA_INVALID_FRAME)
 		arch_grant_frame_put(put_frame);
+	domain_unname(granter, self);
 	return rc;
 }
 
@@ -533,7 +548,8 @@ static long gnttab_map(struct vcpu *v, uint64_t gaddr, uint32_t count)
 
 /* One side of a copy, resolved and referenced. */
 struct copy_side {
-	struct domain *d;
+	struct domain *d; /* referenced unless it is self (domain_named) */
+	struct domain *self;
 	mfn_t frame;
 	bool grant;
 	bool write;
@@ -548,11 +564,13 @@ static int copy_side_get(struct domain *self,
 	unsigned long flags;
 	int rc = 0;
 
+	if (!grant && p->domid != MICA_DOMID_SELF && p->domid != self->id &&
+	    !self->privileged)
+		return -EACCES; /* only dom0 names others' gfns */
 	s->d = domain_named(p->domid, self);
 	if (!s->d)
 		return -ESRCH;
-	if (!grant && s->d != self && !self->privileged)
-		return -EACCES; /* only dom0 names others' gfns */
+	s->self = self;
 	s->grant = grant;
 	s->write = write;
 	s->ref = (uint32_t)p->ref_or_gfn;
@@ -594,6 +612,8 @@ err_unpin:
 		unpin_ref(s->d, s->ref, write);
 out:
 	spin_unlock_irqrestore(domain_mm_lock(s->d), flags);
+	if (rc)
+		domain_unname(s->d, self);
 	return rc;
 }
 
@@ -606,7 +626,8 @@ static void copy_side_put(struct copy_side *s)
 	if (s->grant)
 		unpin_ref(s->d, s->ref, s->write);
 	spin_unlock_irqrestore(domain_mm_lock(s->d), flags);
-	arch_grant_frame_put(s->frame); /* last: it may free a dying s->d */
+	arch_grant_frame_put(s->frame);
+	domain_unname(s->d, s->self); /* last: it may destroy s->d */
 }
 
 static int copy_one(struct domain *self, const struct mica_gnttab_copy *op)
@@ -707,6 +728,7 @@ static int transfer_one(struct domain *self,
 		grant_transfer_complete(e, op->gfn);
 out:
 	unlock_pair(self, to, flags);
+	domain_unname(to, self);
 	return rc;
 }
 

@@ -319,13 +319,15 @@ static long reservation_query(unsigned int cmd, uint64_t arg)
 	if (m.domid != MICA_DOMID_SELF && m.domid != self->id) {
 		if (!self->privileged)
 			return -EPERM;
-		d = domain_lookup(m.domid);
-		if (!d || d->is_dying)
+		d = domain_get(m.domid);
+		if (!d)
 			return -ESRCH;
 	}
 	m.nr_pages = cmd == MICA_MEMOP_maximum_reservation ?
 			     READ_ONCE(d->max_pages) :
 			     READ_ONCE(d->tot_pages);
+	if (d != self)
+		domain_put(d);
 	return copy_to_guest(arg, &m, sizeof(m)) ? -EFAULT : 0;
 }
 

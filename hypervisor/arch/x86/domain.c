@@ -93,6 +93,12 @@ int arch_vcpu_create(struct vcpu *v)
 	return 0;
 }
 
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	if (is_hvm_vcpu(v))
+		hvm_vcpu_destroy(v);
+}
+
 /*
  * Switches the CPU's guest frame and page tables from prev to next (either
  * may be NULL: the idle loop).  Mica's own mappings are global and shared

@@ -101,7 +101,9 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level);
 
 unsigned long pv_mm_lock(struct domain *d)
 {
-	return spin_lock_irqsave_poll(&d->arch.mm_lock, tlb_flush_service);
+	/* Waiting, it answers TLB shootdowns (cpu_relax): the holder may be
+	 * shooting this CPU down. */
+	return spin_lock_irqsave(&d->arch.mm_lock);
 }
 
 void pv_mm_unlock(struct domain *d, unsigned long flags)
