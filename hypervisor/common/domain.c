@@ -8,8 +8,10 @@
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/relinquish.h>
 #include <mica/sched.h>
 #include <mica/shutdown.h>
+#include <mica/time.h>
 #include <public/sched.h>
 #include <asm/layout.h>
 
@@ -194,29 +196,53 @@ void domain_free_page(struct domain *d, struct page_info *pg)
 
 static void domain_unlist(struct domain *d);
 
-/*
- * Drops the allocation's reference of every frame of a dead domain: frames
- * nobody else references go back to the allocator now, the others when
- * their last outside reference goes (domain_page_last_put).  Returns
- * whether every frame is gone.
- */
-static bool domain_relinquish_memory(struct domain *d)
+#define MEMORY_CHECK_EVERY 64 /* frames between two looks at the clock */
+
+bool domain_relinquish_memory(struct domain *d, uint64_t deadline)
 {
 	unsigned long flags = spin_lock_irqsave(&d->lock);
-	uint32_t mfn = d->page_list_head;
+	uint32_t mfn = d->relinquish.cursor;
+	uint64_t left, frames = d->relinquish.frames;
+	unsigned int n = 0, id = d->id;
 	bool empty;
 
+	/*
+	 * Frames nobody else references go back to the allocator now, the
+	 * others when their last outside reference goes
+	 * (domain_page_last_put).  The frame at the cursor still has its
+	 * allocation reference, so it stays on the list between slices.
+	 */
 	while (mfn != PFN_NONE) {
 		struct page_info *pg = mfn_to_page(mfn);
 		uint32_t next = pg->next;
 
+		if (++n % MEMORY_CHECK_EVERY == 0 &&
+		    system_time_ns() >= deadline)
+			break;
 		if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
 			free_domain_page(d, pg);
 		mfn = next;
 	}
+	d->relinquish.cursor = mfn;
+	if (mfn != PFN_NONE) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return false;
+	}
 	empty = d->page_list_head == PFN_NONE;
+	left = d->tot_pages;
+	/* From here on another CPU's last put may free d. */
+	domain_relinquish_dequeue(d);
 	spin_unlock_irqrestore(&d->lock, flags);
-	return empty;
+	if (empty) {
+		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
+			d->name, frames * 4);
+		domain_unlist(d);
+	} else {
+		pr_info("domain %u: dying, %lu KiB still mapped by other "
+			"domains\n",
+			id, left * 4);
+	}
+	return true;
 }
 
 int domain_give_frame(struct domain *d, struct page_info *pg)
@@ -358,34 +384,6 @@ static void domain_unlist(struct domain *d)
 	}
 }
 
-static void domain_destroy(struct domain *d)
-{
-	uint64_t frames = d->tot_pages;
-
-	/* Events first: they hold references to the domain's frames. */
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_events_destroy(d->vcpus[i]);
-	evtchn_domain_destroy(d);
-	sched_domain_remove(d); /* before its vcpus are freed */
-	grant_table_unmap_all(d); /* before its page tables go */
-	arch_domain_destroy(d);
-	grant_table_release_frames(d);
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		xfree(d->vcpus[i]);
-		d->vcpus[i] = NULL;
-	}
-	if (domain_relinquish_memory(d)) {
-		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
-			d->name, frames * 4);
-		domain_unlist(d);
-		return;
-	}
-	pr_info("domain %u (%s): dying, %lu KiB still mapped by other "
-		"domains\n",
-		d->id, d->name, d->tot_pages * 4);
-}
-
 /* Destroys d if it is shut down and none of its vcpus is on a CPU or
  * queued; false if it must wait (or another CPU destroys it). */
 static bool domain_try_reap(struct domain *d)
@@ -393,7 +391,8 @@ static bool domain_try_reap(struct domain *d)
 	unsigned long flags;
 	bool busy = false;
 
-	if (!d->is_shutting_down)
+	/* A dying domain's vcpus may be freed already. */
+	if (!READ_ONCE(d->is_shutting_down) || READ_ONCE(d->is_dying))
 		return false;
 	flags = spin_lock_irqsave(&d->lock);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
@@ -406,7 +405,7 @@ static bool domain_try_reap(struct domain *d)
 	}
 	d->is_dying = true;
 	spin_unlock_irqrestore(&d->lock, flags);
-	domain_destroy(d);
+	domain_relinquish_start(d);
 	return true;
 }
 

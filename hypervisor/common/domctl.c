@@ -342,17 +342,38 @@ static long op_param(struct domain *d, struct mica_domctl *op, bool set)
 	return 0;
 }
 
+/*
+ * MICA_DOMCTL_destroy (preemptible): kills the domain, then runs the
+ * slices of its destruction (mica/relinquish.h) until they are done or
+ * other work waits on this CPU; then the call continues, and a restart
+ * finds the domain dying and goes on.  Returns 1 to continue.
+ */
+static long op_destroy(mica_domid_t domid)
+{
+	struct domain *self = current_vcpu()->domain;
+	struct domain *d =
+		domid < MICA_DOMID_FIRST_RESERVED ? domain_lookup(domid) : NULL;
+
+	if (!d)
+		return -ESRCH;
+	if (!READ_ONCE(d->is_dying)) {
+		if (d == self || d->privileged)
+			return -EPERM;
+		domain_kill(d);
+	}
+	/* From here on d may be freed by another CPU: only its id counts. */
+	while (domain_relinquish_step(domid))
+		if (hypercall_preempt_check())
+			return 1;
+	return 0;
+}
+
 /* The ops on an existing domain. */
 static long domctl_on(struct domain *d, struct mica_domctl *op)
 {
 	struct domain *self = current_vcpu()->domain;
 
 	switch (op->cmd) {
-	case MICA_DOMCTL_destroy:
-		if (d == self || d->privileged)
-			return -EPERM;
-		domain_kill(d);
-		return 0;
 	case MICA_DOMCTL_pause:
 		if (d == self || d->privileged)
 			return -EPERM;
@@ -421,6 +442,12 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		break;
 	case MICA_DOMCTL_list:
 		rc = op_list(&op);
+		break;
+	case MICA_DOMCTL_destroy:
+		rc = op_destroy(op.domid);
+		if (rc == 1) /* op is unchanged: nothing to write back */
+			return hypercall_create_continuation(MICA_HC_domctl,
+							     arg, 0, 0, 0, 0);
 		break;
 	case MICA_DOMCTL_get_info:
 		/* A dying domain still answers (it waits for its frames). */

@@ -17,6 +17,7 @@
 #define MICA_DOMAIN_H
 
 #include <mica/event.h>
+#include <mica/relinquish.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -106,6 +107,9 @@ struct domain {
 	 * has mapped first; what others map of it stays (dying). */
 	struct grant_table *grant;
 
+	/* Destruction in steps (mica/relinquish.h), once dying. */
+	struct domain_relinquish relinquish;
+
 	struct arch_domain arch;
 };
 
@@ -149,8 +153,8 @@ void domain_page_last_put(struct page_info *pg);
 
 /*
  * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
- * guest_test verdict is not affected); returns once the domain is
- * destroyed, or dying if other domains still map its frames.
+ * guest_test verdict is not affected); returns once the domain is off
+ * every CPU and dying.  Its resources then go in steps (mica/relinquish.h).
  */
 void domain_kill(struct domain *d);
 
@@ -195,6 +199,13 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 /* Arch hooks. */
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
+/*
+ * Dying domain, no vcpu running: gives up the references its own state
+ * holds on its frames (descriptor frames, base pointers, page tables) and
+ * forgets their pfns, in steps that stop once system time reaches
+ * 'deadline'.  True when done.  arch_domain_destroy() runs it to the end.
+ */
+bool arch_domain_relinquish(struct domain *d, uint64_t deadline);
 int arch_vcpu_create(struct vcpu *v);
 /* The frame of d's shared-info page (domctl get_info). */
 uint64_t arch_domain_shared_info_mfn(const struct domain *d);
