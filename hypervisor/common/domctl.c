@@ -189,13 +189,19 @@ static long op_set_max_vcpus(struct domain *d, struct mica_domctl *op)
 	return 0;
 }
 
-/* Maps the batch of op->u.map_foreign into the calling vcpu. */
+/*
+ * Maps the batch of op->u.map_foreign into the calling vcpu.  Preemptible
+ * (domctl.h note 2): op->progress holds done | failed << 16.
+ */
+#define MAP_FOREIGN_PREEMPT_EVERY 32
+
 static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 {
 	const struct mica_domctl_map_foreign *m = &op->u.map_foreign;
 	struct vcpu *self = current_vcpu();
-	long failed = 0;
+	uint32_t start = op->progress & 0xffff, failed = op->progress >> 16;
 
+	_Static_assert(MICA_DOMCTL_MAP_FOREIGN_MAX < 0x10000, "progress");
 	if (d->privileged || d == self->domain)
 		return -EPERM;
 	if (!m->count || m->count > MICA_DOMCTL_MAP_FOREIGN_MAX ||
@@ -205,9 +211,17 @@ static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 		return -EINVAL; /* PV callers map by virtual address */
 	if (m->addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	for (uint32_t i = 0; i < m->count; i++) {
+	if (start > m->count || failed > start)
+		return -EINVAL;
+	for (uint32_t i = start; i < m->count; i++) {
 		uint64_t gfn;
 		int32_t err;
+
+		if (i != start && i % MAP_FOREIGN_PREEMPT_EVERY == 0 &&
+		    hypercall_preempt_check()) {
+			op->progress = i | failed << 16;
+			return HYPERCALL_PREEMPTED;
+		}
 
 		if (copy_from_guest(&gfn, m->gfn_list_gaddr + i * 8ULL,
 				    sizeof(gfn)))
@@ -434,7 +448,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		return -EFAULT;
 	if (op.interface_version != MICA_DOMCTL_INTERFACE_VERSION)
 		return -EPROTO;
-	if (op.pad0[0] || op.pad0[1] || op.pad0[2])
+	if (op.pad0 || (op.progress && op.cmd != MICA_DOMCTL_map_foreign))
 		return -EINVAL;
 	switch (op.cmd) {
 	case MICA_DOMCTL_create:
@@ -467,7 +481,14 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		rc = d ? domctl_on(d, &op) : -ESRCH;
 		break;
 	}
+	if (rc != HYPERCALL_PREEMPTED)
+		op.progress = 0; /* the structure comes back as it went in */
 	if (copy_to_guest(arg, &op, sizeof(op)))
 		return -EFAULT;
+	/* Preempted with its progress in op (populate_physmap, map_foreign):
+	 * the call continues from there. */
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(MICA_HC_domctl, arg, 0, 0,
+						     0, 0);
 	return rc;
 }

@@ -156,14 +156,22 @@ static int reservation_one(struct domain *d, enum reservation_op op,
 	return 0;
 }
 
+/*
+ * Preemptible (memory.h note 1): between extents, if other work waits,
+ * returns HYPERCALL_PREEMPTED with r->nr_done recorded; the caller writes
+ * it back and continues the call.  A restart is checked like a new call.
+ */
 static long reservation_run(struct domain *d, enum reservation_op op,
 			    struct mica_memory_reservation *r, bool privileged)
 {
+	uint64_t start = r->nr_done;
 	int rc = check_reservation(r, privileged);
 
 	if (rc)
 		return rc;
 	while (r->nr_done < r->nr_extents) {
+		if (r->nr_done != start && hypercall_preempt_check())
+			return HYPERCALL_PREEMPTED;
 		rc = reservation_one(d, op, r, r->nr_done);
 		if (rc)
 			break;
@@ -196,6 +204,9 @@ static long reservation(unsigned int cmd, uint64_t arg)
 					 nr_done),
 			  &r.nr_done, sizeof(r.nr_done)))
 		return -EFAULT;
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(MICA_HC_memory_op, cmd, arg,
+						     0, 0, 0);
 	return rc;
 }
 
@@ -274,7 +285,7 @@ static long exchange(uint64_t arg)
 
 	if (copy_from_guest(&x, arg, sizeof(x)))
 		return -EFAULT;
-	if (x.in.nr_done || x.out.nr_done || x.nr_exchanged || x.in.flags ||
+	if (x.in.nr_done || x.out.nr_done || x.in.flags ||
 	    check_reservation(&x.in, d->privileged) ||
 	    check_reservation(&x.out, d->privileged))
 		return -EINVAL;
@@ -288,11 +299,18 @@ static long exchange(uint64_t arg)
 	units = x.in.nr_extents / in_per;
 	if (units * in_per != x.in.nr_extents)
 		return -EINVAL; /* not whole units */
+	/* Progress of an earlier part of this call (note 4). */
+	if (x.nr_exchanged % in_per || x.nr_exchanged > x.in.nr_extents)
+		return -EINVAL;
 	mfns = xmalloc((in_per + out_per) * sizeof(*mfns));
 	if (!mfns)
 		return -ENOMEM;
 	rc = 0;
-	for (uint64_t u = 0; u < units; u++) {
+	for (uint64_t u = x.nr_exchanged / in_per, first = u; u < units; u++) {
+		if (u != first && hypercall_preempt_check()) {
+			rc = HYPERCALL_PREEMPTED;
+			break;
+		}
 		rc = exchange_unit(d, &x, unit, u * in_per, u * out_per, mfns,
 				   mfns + in_per);
 		if (rc)
@@ -304,6 +322,9 @@ static long exchange(uint64_t arg)
 					 nr_exchanged),
 			  &x.nr_exchanged, sizeof(x.nr_exchanged)))
 		return -EFAULT;
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(
+			MICA_HC_memory_op, MICA_MEMOP_exchange, arg, 0, 0, 0);
 	return rc;
 }
 

@@ -46,6 +46,8 @@
  *      each other and nothing is "consumed".
  *   2. MICA_VIRQ_CONSOLE (event_channel.h) is raised when text is added
  *      (and when serial input arrives for dom0, read with read_input).
+ *   3. A call may copy less than is available when other work waits (it
+ *      stops at a multiple of 4096 bytes); read until length is 0.
  * Errors: -MICA_EPERM (not dom0), -MICA_EFAULT, -MICA_EINVAL (count, pad).
  *
  * MICA_CONSOLEIO_read_input: read bytes typed on the hypervisor's serial

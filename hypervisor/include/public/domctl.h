@@ -18,6 +18,14 @@
  * `domid` (ignored where noted), and writes the whole structure back (OUT
  * fields in the union; IN fields come back unchanged).
  *
+ * Preemption (mica.h note 6): destroy, populate_physmap and map_foreign
+ * may stop part-way and continue by re-executing the call, which reads
+ * the structure again.  Their progress lives in the structure, not in the
+ * hypervisor: populate_physmap's nr_done, map_foreign's `progress` in the
+ * header (which every other op requires to be 0), and for destroy the
+ * dying domain itself.  Each restart checks the structure like a new
+ * call; a caller that changes it meanwhile only gets its own call wrong.
+ *
  * Common errors: -MICA_EPERM (caller not dom0; or the target is dom0 where
  * noted), -MICA_EPROTO, -MICA_ENOSYS (unknown cmd), -MICA_EFAULT,
  * -MICA_ESRCH (no such domain, or it is dying), -MICA_EINVAL (pad != 0,
@@ -29,7 +37,8 @@
 #include "mica.h"
 #include "memory.h"
 
-#define MICA_DOMCTL_INTERFACE_VERSION 1
+/* 2: the header's progress field (preemptible map_foreign). */
+#define MICA_DOMCTL_INTERFACE_VERSION 2
 
 /*
  * MICA_DOMCTL_create: create an empty, paused domain.
@@ -215,7 +224,10 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_vcpu_context) == 16,
  *   1. Each mapping holds a reference on the frame, dropped when the caller
  *      overwrites or clears the entry (mmu.h), so a destroyed domain's
  *      frames live on until their foreign mappings go.
- *   2. Preemptible.
+ *   2. Preemptible: while the call goes on, the header's `progress` (0
+ *      on entry) records the entries done in bits 0-15 and how many of
+ *      them failed in bits 16-31; it is 0 again on return.  A restart
+ *      with done > count or failed > done fails with -MICA_EINVAL.
  */
 #define MICA_DOMCTL_map_foreign 10
 
@@ -363,7 +375,8 @@ struct mica_domctl {
 	uint32_t cmd; /* IN: MICA_DOMCTL_* */
 	uint32_t interface_version; /* IN: MICA_DOMCTL_INTERFACE_VERSION */
 	mica_domid_t domid; /* IN (OUT for create) */
-	uint16_t pad0[3];
+	uint16_t pad0;
+	uint32_t progress; /* IN/OUT: 0 on entry; see map_foreign */
 	union {
 		struct mica_domctl_create create;
 		struct mica_domctl_domain_info info; /* get_info: OUT */
@@ -383,6 +396,8 @@ struct mica_domctl {
 	} u;
 };
 MICA_STATIC_ASSERT(sizeof(struct mica_domctl) == 256, "mica_domctl");
+MICA_STATIC_ASSERT(offsetof(struct mica_domctl, progress) == 12,
+		   "domctl progress offset");
 MICA_STATIC_ASSERT(offsetof(struct mica_domctl, u) == 16,
 		   "domctl union offset");
 
