@@ -22,4 +22,17 @@ for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:"; do
 	fi
 	tr -d '\r' <"$log" | sed -n 's/^.*(d0) bench: //p'
 done
+# Worst timer lateness under a stress of long operations (the lateness
+# test guest with its domU), in instruction-counted virtual time.
+log=$logs/lateness.log
+"$top/scripts/qemu.sh" --timeout 300 --smp 1 --icount 0 --log "$log" \
+	--append "guest_test dom0_mem=320M dom0_max_vcpus=2" \
+	--initrd "$build/guests/lateness.elf test=lateness,$build/guests/lateness.elf domain=ticker mem=8M -- test=lateness role=ticker" \
+	"$build/hypervisor/mica.elf"
+rc=$?
+if [ $rc -ne 1 ]; then
+	echo "bench: lateness failed (QEMU status $rc); see $log" >&2
+	status=1
+fi
+tr -d '\r' <"$log" | sed -n 's/^.*(d0) bench: //p'
 exit $status

@@ -162,6 +162,43 @@ static struct page_info *alloc_domain_pages(struct domain *d,
 	return pg;
 }
 
+struct page_info *domain_block_alloc(struct domain *d, unsigned int order,
+				     bool limited)
+{
+	uint64_t n = 1ULL << order;
+
+	if (READ_ONCE(d->is_dying) ||
+	    (limited && READ_ONCE(d->tot_pages) + n > READ_ONCE(d->max_pages)))
+		return NULL;
+	return alloc_pages(order, OWNER_HYPERVISOR);
+}
+
+int domain_block_give(struct domain *d, struct page_info *pg,
+		      unsigned int order, bool limited)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+	uint64_t n = 1ULL << order;
+
+	if (d->is_dying || (limited && d->tot_pages + n > d->max_pages)) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return -ENOMEM;
+	}
+	d->tot_pages += n;
+	/* Owner first: with count 0 nobody may reference it yet. */
+	page_alloc_set_owner(page_to_mfn(pg), page_to_mfn(pg) + n, d->id);
+	for (uint64_t i = 0; i < n; i++) {
+		__atomic_store_n(&pg[i].count, 1, __ATOMIC_RELEASE);
+		pg[i].prev = PFN_NONE;
+		pg[i].next = d->page_list_head;
+		if (d->page_list_head != PFN_NONE)
+			mfn_to_page(d->page_list_head)->prev =
+				(uint32_t)page_to_mfn(&pg[i]);
+		d->page_list_head = (uint32_t)page_to_mfn(&pg[i]);
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	return 0;
+}
+
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 {
 	return alloc_domain_pages(d, order, true);

@@ -108,6 +108,8 @@ static bool relinquish_slice(struct domain *d, uint64_t deadline)
 				v = d->vcpus[i];
 				d->vcpus[i] = NULL;
 				spin_unlock_irqrestore(&d->lock, flags);
+				if (v)
+					memory_pending_drop(v);
 				xfree(v);
 			}
 			flags = spin_lock_irqsave(&d->lock);

@@ -359,31 +359,41 @@ static long op_param(struct domain *d, struct mica_domctl *op, bool set)
 /*
  * MICA_DOMCTL_destroy (preemptible): kills the domain, then runs the
  * slices of its destruction (mica/relinquish.h) until they are done or
- * other work waits on this CPU; then the call continues, and a restart
- * finds the domain dying and goes on.  Returns 1 to continue.
+ * other work waits on this CPU; then the call continues with progress 1,
+ * and a restart finds the domain dying and goes on, or gone (the reaper
+ * timer may finish it meanwhile).
  */
-static long op_destroy(mica_domid_t domid)
+static long op_destroy(struct mica_domctl *op)
 {
 	struct domain *self = current_vcpu()->domain;
+	mica_domid_t domid = op->domid;
 	struct domain *d =
 		domid < MICA_DOMID_FIRST_RESERVED ? domain_lookup(domid) : NULL;
 
+	if (op->progress > 1)
+		return -EINVAL;
 	if (!d)
-		return -ESRCH;
+		return op->progress ? 0 : -ESRCH;
 	if (!READ_ONCE(d->is_dying)) {
+		if (op->progress)
+			return 0; /* gone, and the id is someone else's now */
 		if (d == self || d->privileged)
 			return -EPERM;
 		domain_kill(d);
 	}
 	/* From here on d may be freed by another CPU: only its id counts. */
-	while (domain_relinquish_step(domid))
-		if (hypercall_preempt_check())
-			return 1;
+	while (domain_relinquish_step(domid)) {
+		if (hypercall_preempt_check()) {
+			op->progress = 1;
+			return HYPERCALL_PREEMPTED;
+		}
+	}
 	return 0;
 }
 
 /* The ops on an existing domain. */
-static long domctl_on(struct domain *d, struct mica_domctl *op)
+static long domctl_on(struct domain *d, struct mica_domctl *op,
+		      uint64_t domctl_arg)
 {
 	struct domain *self = current_vcpu()->domain;
 
@@ -407,7 +417,8 @@ static long domctl_on(struct domain *d, struct mica_domctl *op)
 	case MICA_DOMCTL_map_foreign:
 		return op_map_foreign(d, op);
 	case MICA_DOMCTL_populate_physmap:
-		return memory_populate(d, &op->u.populate_physmap, true);
+		return memory_populate(d, &op->u.populate_physmap, true,
+				       domctl_arg);
 	case MICA_DOMCTL_set_vcpu_affinity:
 	case MICA_DOMCTL_get_vcpu_affinity:
 		return op_affinity(d, op,
@@ -448,7 +459,8 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		return -EFAULT;
 	if (op.interface_version != MICA_DOMCTL_INTERFACE_VERSION)
 		return -EPROTO;
-	if (op.pad0 || (op.progress && op.cmd != MICA_DOMCTL_map_foreign))
+	if (op.pad0 || (op.progress && op.cmd != MICA_DOMCTL_map_foreign &&
+			op.cmd != MICA_DOMCTL_destroy))
 		return -EINVAL;
 	switch (op.cmd) {
 	case MICA_DOMCTL_create:
@@ -458,10 +470,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		rc = op_list(&op);
 		break;
 	case MICA_DOMCTL_destroy:
-		rc = op_destroy(op.domid);
-		if (rc == 1) /* op is unchanged: nothing to write back */
-			return hypercall_create_continuation(MICA_HC_domctl,
-							     arg, 0, 0, 0, 0);
+		rc = op_destroy(&op);
 		break;
 	case MICA_DOMCTL_get_info:
 		/* A dying domain still answers (it waits for its frames). */
@@ -478,15 +487,15 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 			break;
 		}
 		d = target(op.domid);
-		rc = d ? domctl_on(d, &op) : -ESRCH;
+		rc = d ? domctl_on(d, &op, arg) : -ESRCH;
 		break;
 	}
 	if (rc != HYPERCALL_PREEMPTED)
 		op.progress = 0; /* the structure comes back as it went in */
 	if (copy_to_guest(arg, &op, sizeof(op)))
 		return -EFAULT;
-	/* Preempted with its progress in op (populate_physmap, map_foreign):
-	 * the call continues from there. */
+	/* Preempted with its progress in op (destroy, populate_physmap,
+	 * map_foreign): the call continues from there. */
 	if (rc == HYPERCALL_PREEMPTED)
 		return hypercall_create_continuation(MICA_HC_domctl, arg, 0, 0,
 						     0, 0);

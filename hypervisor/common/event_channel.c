@@ -666,8 +666,7 @@ static long op_reset(struct domain *self, uint64_t arg, uint32_t cursor)
 		flags = spin_lock_irqsave(&interdomain_lock);
 		d = lookup_locked(self, r.dom);
 		if (d) {
-			done = close_ports_from(d, &cursor,
-						EVTCHN_CLOSE_CHUNK);
+			done = close_ports_from(d, &cursor, EVTCHN_CLOSE_CHUNK);
 			if (done)
 				evtchn_fifo_teardown(d);
 		}

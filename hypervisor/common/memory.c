@@ -119,16 +119,81 @@ static void free_extent(struct domain *d, uint64_t mfn, unsigned int order)
 	}
 }
 
+void memory_pending_drop(struct vcpu *v)
+{
+	struct memory_pending *p = &v->mem_pending;
+
+	if (p->pg)
+		free_pages(p->pg, p->order);
+	p->pg = NULL;
+}
+
+/*
+ * A new zeroed block of 2^order frames for d, for the extent 'key' names
+ * (mica/memory_pending.h): 0 with *out set, 1 (limit, no memory, address
+ * width) or HYPERCALL_PREEMPTED (other work waits; the block stays with
+ * the calling vcpu for the restart).  Every call zeroes at least one step.
+ */
+static int alloc_block_preemptible(struct domain *d, unsigned int order,
+				   uint32_t flags, const uint64_t key[4],
+				   struct page_info **out)
+{
+	struct vcpu *v = current_vcpu();
+	struct memory_pending *p = &v->mem_pending;
+	unsigned int bits = flags & MICA_MEMF_ADDRESS_BITS_MASK;
+	uint64_t size = PAGE_SIZE << order;
+	bool stepped = false;
+
+	if (p->pg && (p->order != order || memcmp(p->key, key, sizeof(p->key))))
+		memory_pending_drop(v); /* not the call it was for */
+	if (!p->pg) {
+		struct page_info *pg = domain_block_alloc(d, order, true);
+
+		if (!pg)
+			return 1;
+		if (bits && bits < 64 &&
+		    ((page_to_mfn(pg) + (1ULL << order)) << PAGE_SHIFT) >
+			    (1ULL << bits)) {
+			free_pages(pg, order);
+			return 1; /* the allocator takes no address limit */
+		}
+		p->pg = pg;
+		p->order = order;
+		p->zeroed = 0;
+		memcpy(p->key, key, sizeof(p->key));
+	}
+	while (p->zeroed < size) {
+		uint64_t n = MIN(size - p->zeroed, (uint64_t)MEMORY_ZERO_STEP);
+
+		if (stepped && hypercall_preempt_check())
+			return HYPERCALL_PREEMPTED;
+		/* Never hand a guest another domain's old data. */
+		memset((char *)page_to_virt(p->pg) + p->zeroed, 0, n);
+		p->zeroed += n;
+		stepped = true;
+	}
+	*out = p->pg;
+	p->pg = NULL;
+	if (domain_block_give(d, *out, order, true)) {
+		free_pages(*out, order);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * One extent of a reservation op.  Returns 0 (done), 1 (stop here: limit,
- * no memory, or extent not releasable) or -EFAULT.
+ * no memory, or extent not releasable), -EFAULT, or HYPERCALL_PREEMPTED
+ * (in the middle of zeroing the extent's block).
  */
 static int reservation_one(struct domain *d, enum reservation_op op,
-			   const struct mica_memory_reservation *r, uint64_t i)
+			   const struct mica_memory_reservation *r, uint64_t i,
+			   const uint64_t key[4])
 {
 	unsigned int order = r->extent_order;
 	struct page_info *pg;
 	uint64_t v = 0, mfn;
+	int rc;
 
 	if (op != OP_INCREASE && get_extent(r, i, &v))
 		return -EFAULT;
@@ -141,9 +206,9 @@ static int reservation_one(struct domain *d, enum reservation_op op,
 	}
 	if (op == OP_POPULATE && ((v & ((1ULL << order) - 1)) || v >= MAX_GFN))
 		return 1;
-	pg = alloc_block(d, order, r->flags, true);
-	if (!pg)
-		return 1;
+	rc = alloc_block_preemptible(d, order, r->flags, key, &pg);
+	if (rc)
+		return rc;
 	mfn = page_to_mfn(pg);
 	if (put_extent(r, i, mfn)) {
 		drop_block(d, pg, order);
@@ -161,8 +226,16 @@ static int reservation_one(struct domain *d, enum reservation_op op,
  * returns HYPERCALL_PREEMPTED with r->nr_done recorded; the caller writes
  * it back and continues the call.  A restart is checked like a new call.
  */
+/*
+ * Preemptible (memory.h note 1): between extents, and while a new
+ * extent's block is zeroed, if other work waits, returns
+ * HYPERCALL_PREEMPTED with r->nr_done recorded; the caller writes it back
+ * and continues the call.  A restart is checked like a new call.  'call'
+ * names the call (cmd, argument) for a block kept across a restart.
+ */
 static long reservation_run(struct domain *d, enum reservation_op op,
-			    struct mica_memory_reservation *r, bool privileged)
+			    struct mica_memory_reservation *r, bool privileged,
+			    uint64_t cmd, uint64_t arg)
 {
 	uint64_t start = r->nr_done;
 	int rc = check_reservation(r, privileged);
@@ -170,9 +243,13 @@ static long reservation_run(struct domain *d, enum reservation_op op,
 	if (rc)
 		return rc;
 	while (r->nr_done < r->nr_extents) {
+		const uint64_t key[4] = { d->id, cmd, arg, r->nr_done };
+
 		if (r->nr_done != start && hypercall_preempt_check())
 			return HYPERCALL_PREEMPTED;
-		rc = reservation_one(d, op, r, r->nr_done);
+		rc = reservation_one(d, op, r, r->nr_done, key);
+		if (rc == HYPERCALL_PREEMPTED)
+			return rc;
 		if (rc)
 			break;
 		r->nr_done++;
@@ -181,9 +258,10 @@ static long reservation_run(struct domain *d, enum reservation_op op,
 }
 
 long memory_populate(struct domain *d, struct mica_memory_reservation *r,
-		     bool privileged)
+		     bool privileged, uint64_t arg)
 {
-	return reservation_run(d, OP_POPULATE, r, privileged);
+	return reservation_run(d, OP_POPULATE, r, privileged,
+			       0x100 | MICA_MEMOP_populate_physmap, arg);
 }
 
 static long reservation(unsigned int cmd, uint64_t arg)
@@ -199,14 +277,14 @@ static long reservation(unsigned int cmd, uint64_t arg)
 		cmd == MICA_MEMOP_increase_reservation ? OP_INCREASE :
 		cmd == MICA_MEMOP_decrease_reservation ? OP_DECREASE :
 							 OP_POPULATE,
-		&r, d->privileged);
+		&r, d->privileged, cmd, arg);
 	if (copy_to_guest(arg + offsetof(struct mica_memory_reservation,
 					 nr_done),
 			  &r.nr_done, sizeof(r.nr_done)))
 		return -EFAULT;
 	if (rc == HYPERCALL_PREEMPTED)
-		return hypercall_create_continuation(MICA_HC_memory_op, cmd, arg,
-						     0, 0, 0);
+		return hypercall_create_continuation(MICA_HC_memory_op, cmd,
+						     arg, 0, 0, 0);
 	return rc;
 }
 

@@ -21,7 +21,9 @@
 # and none is FAILURE or ERROR (SKIP if any skips).
 #
 # A guest may ask for a bigger machine in tests/guests/NAME/run.conf,
-# lines "key=value": smp=N (CPUs; default 2) and append=ARGS (added to the
+# lines "key=value": smp=N (CPUs; default 2), icount=SHIFT (virtual time
+# from instruction counts, for timing tests; scripts/qemu.sh) and
+# append=ARGS (added to the
 # hypervisor command line, e.g. dom0_max_vcpus=2).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
@@ -52,11 +54,12 @@ run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
 	local status results count=0 verdict modules ndom=1 dname dguest rest
 	local domfile=$top/tests/guests/$1/domains
-	local conf=$top/tests/guests/$1/run.conf smp=2 append=""
+	local conf=$top/tests/guests/$1/run.conf smp=2 append="" icount=""
 
 	if [ -f "$conf" ]; then
 		smp=$(sed -n 's/^smp=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
 		append=$(sed -n 's/^append=//p' "$conf" | tail -n 1)
+		icount=$(sed -n 's/^icount=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
 		smp=${smp:-2}
 	fi
 
@@ -87,6 +90,7 @@ run_guest() {
 	fi
 	rm -f "$log"
 	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
+		${icount:+--icount "$icount"} \
 		--smp "$smp" --append "guest_test loglvl=info $append" \
 		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
 	status=$?

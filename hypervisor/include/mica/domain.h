@@ -17,6 +17,7 @@
 #define MICA_DOMAIN_H
 
 #include <mica/event.h>
+#include <mica/memory_pending.h>
 #include <mica/relinquish.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
@@ -62,6 +63,9 @@ struct vcpu {
 	 * 'initialising' while a context is being set (atomic). */
 	bool initialised;
 	bool initialising;
+
+	/* A reservation's block being zeroed (mica/memory_pending.h). */
+	struct memory_pending mem_pending;
 
 	struct arch_vcpu arch;
 };
@@ -141,6 +145,18 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
  * and exchanges, which give back what they take. */
 struct page_info *domain_alloc_pages_unlimited(struct domain *d,
 					       unsigned int order);
+
+/*
+ * The same in two steps, for blocks zeroed by the caller: a block of
+ * 2^order frames owned by the hypervisor (NULL if d is at its limit or
+ * memory is out; not accounted yet), then, once it is all zero, handed to
+ * d and accounted (-ENOMEM if d is dying or would now exceed max_pages:
+ * the block is still the caller's to free).
+ */
+struct page_info *domain_block_alloc(struct domain *d, unsigned int order,
+				     bool limited);
+int domain_block_give(struct domain *d, struct page_info *pg,
+		      unsigned int order, bool limited);
 
 /* Unlinks one of d's frames (released: count 0) and frees it. */
 void domain_free_page(struct domain *d, struct page_info *pg);

@@ -21,10 +21,12 @@
  * Preemption (mica.h note 6): destroy, populate_physmap and map_foreign
  * may stop part-way and continue by re-executing the call, which reads
  * the structure again.  Their progress lives in the structure, not in the
- * hypervisor: populate_physmap's nr_done, map_foreign's `progress` in the
- * header (which every other op requires to be 0), and for destroy the
- * dying domain itself.  Each restart checks the structure like a new
- * call; a caller that changes it meanwhile only gets its own call wrong.
+ * hypervisor: populate_physmap's nr_done, and the header's `progress`,
+ * which every other op requires to be 0 (map_foreign: see there;
+ * destroy: 1 once the domain is dying, so that a restart that finds it
+ * gone returns 0; the dying domain holds the rest).  Each restart checks
+ * the structure like a new call; a caller that changes it meanwhile only
+ * gets its own call wrong.
  *
  * Common errors: -MICA_EPERM (caller not dom0; or the target is dom0 where
  * noted), -MICA_EPROTO, -MICA_ENOSYS (unknown cmd), -MICA_EFAULT,
@@ -376,7 +378,7 @@ struct mica_domctl {
 	uint32_t interface_version; /* IN: MICA_DOMCTL_INTERFACE_VERSION */
 	mica_domid_t domid; /* IN (OUT for create) */
 	uint16_t pad0;
-	uint32_t progress; /* IN/OUT: 0 on entry; see map_foreign */
+	uint32_t progress; /* IN/OUT: 0 on entry; see "Preemption" */
 	union {
 		struct mica_domctl_create create;
 		struct mica_domctl_domain_info info; /* get_info: OUT */

@@ -10,9 +10,11 @@
  *   - grant copy batches of 65536 ops, map and unmap 8192 grants at once.
  * The hypervisor's latency probe (sysctl.h MICA_SYSCTL_lateness) records
  * the worst lateness of a hypervisor timer on the CPU meanwhile; both it
- * and the ticker's worst lateness must stay under generous bounds (QEMU
- * TCG), which a CPU that ran any of these operations in one go would
- * blow by far.  Both are printed, also as `make bench` lines.
+ * and the ticker's worst lateness must stay under a generous 20 ms, which
+ * a CPU that ran any of these operations in one go blows by far (seconds
+ * for the populate).  QEMU runs this test with virtual time counted in
+ * instructions (run.conf icount=0: 1 ns each), so a busy host cannot
+ * stretch it.  Both are printed, also as `make bench` lines.
  * It also checks that every restart is checked again: progress fields
  * out of range (nr_done, nr_exchanged, the domctl progress, the reset
  * cursor) fail the caller's own call with -MICA_EINVAL, and a second dom0
@@ -33,7 +35,8 @@
 #include "public/sched.h"
 #include "public/sysctl.h"
 
-const char test_title[] = "hypervisor latency under a stress of long operations";
+const char test_title[] =
+	"hypervisor latency under a stress of long operations";
 
 /* From lib/vcpu.h, whose vcpu_op() clashes with events.h's. */
 long vcpu_start(unsigned int id, void (*fn)(unsigned int id));
@@ -44,9 +47,9 @@ long vcpu_start(unsigned int id, void (*fn)(unsigned int id));
 #define PAGE 4096ULL
 #define TIMEOUT_TSC 200000000000ULL
 #define HV_BOUND_NS (20 * MS) /* hypervisor probe: worst lateness */
-/* The ticker also waits for the scheduler: dom0 may finish its 10 ms
- * slice before the woken ticker runs. */
-#define DOMU_BOUND_NS (40 * MS)
+/* The ticker also waits for the scheduler (dom0 may finish its 10 ms
+ * slice before the woken ticker runs), which the bound leaves room for. */
+#define DOMU_BOUND_NS (20 * MS)
 
 #define BIG_PAGES (512ULL * 256) /* 512 MiB */
 #define BALLOON_PAGES (256ULL * 256) /* 256 MiB */
@@ -214,7 +217,7 @@ static void done_step(const char *what, uint64_t t0)
 static uint64_t extents[BALLOON_PAGES];
 
 /* Creates a 512 MiB domain, populates it in one call, destroys it. */
-static void big_domain(void)
+static void big_domain(bool measured)
 {
 	struct mica_domctl op = { 0 };
 	struct mica_domctl_domain_info *i = &op.u.info;
@@ -248,11 +251,13 @@ static void big_domain(void)
 	    op.u.populate_physmap.nr_done != BIG_PAGES / 512)
 		test_fail("populate 512 MiB: %ld, nr_done %lu", rc,
 			  op.u.populate_physmap.nr_done);
-	done_step("populate 512 MiB", t0);
+	if (measured)
+		done_step("populate 512 MiB", t0);
 	t0 = stamp();
 	test_expect_rc(domctl(&op, MICA_DOMCTL_destroy, id), 0,
 		       "destroy the big domain");
-	done_step("destroy 512 MiB", t0);
+	if (measured)
+		done_step("destroy 512 MiB", t0);
 	/* Nobody maps it: the destroy call returns with it gone. */
 	test_expect_rc(domctl(&op, MICA_DOMCTL_get_info, id), -MICA_ESRCH,
 		       "get_info of the destroyed big domain (%#x)", i->flags);
@@ -312,8 +317,8 @@ static void ports(void)
 			return;
 		}
 	}
-	test_expect_rc(evtchn_op(MICA_EVTCHNOP_reset, &r), 0,
-		       "reset %u ports", NR_PORTS);
+	test_expect_rc(evtchn_op(MICA_EVTCHNOP_reset, &r), 0, "reset %u ports",
+		       NR_PORTS);
 	done_step("reset 4000 ports", t0);
 	a.dom = a.remote_dom = MICA_DOMID_SELF;
 	test_expect_rc(evtchn_op(MICA_EVTCHNOP_alloc_unbound, &a), 0,
@@ -419,13 +424,12 @@ static void hostile_progress(void)
 	uint64_t gfn = 0;
 	int32_t err;
 
-	test_expect_rc(hypercall_memory_op(MICA_MEMOP_increase_reservation,
-					   &r),
+	test_expect_rc(hypercall_memory_op(MICA_MEMOP_increase_reservation, &r),
 		       -MICA_EINVAL, "nr_done beyond nr_extents");
 	x.in = (struct mica_memory_reservation){ (uint64_t)extents, 4, 0, 0,
-						  0 };
-	x.out = (struct mica_memory_reservation){ (uint64_t)extents + 64, 2,
-						   1, 0, 0 };
+						 0 };
+	x.out = (struct mica_memory_reservation){ (uint64_t)extents + 64, 2, 1,
+						  0, 0 };
 	x.nr_exchanged = 1; /* not a whole unit of 2 */
 	test_expect_rc(hypercall_memory_op(MICA_MEMOP_exchange, &x),
 		       -MICA_EINVAL, "nr_exchanged inside a unit");
@@ -524,9 +528,15 @@ static void dom0(void)
 		test_error("the ticker never started");
 		return;
 	}
+	/*
+	 * A first round unmeasured: QEMU's host touches the guest's RAM for
+	 * the first time here, and the host's page faults (and whatever
+	 * else the host does meanwhile) are not the hypervisor's delays.
+	 */
+	big_domain(false);
 	test_expect_rc(lateness(MICA_LATENESS_START, MS, NULL), 0,
 		       "start the probe");
-	big_domain();
+	big_domain(true);
 	balloon();
 	ports();
 	grants();
@@ -535,9 +545,9 @@ static void dom0(void)
 		       "stop the probe");
 
 	/* Let the ticker finish. */
-	op.u.map_foreign = (struct mica_domctl_map_foreign){
-		(uint64_t)&flag_mfn, (uint64_t)&err, va, 1, 0
-	};
+	op.u.map_foreign =
+		(struct mica_domctl_map_foreign){ (uint64_t)&flag_mfn,
+						  (uint64_t)&err, va, 1, 0 };
 	test_expect_rc(domctl(&op, MICA_DOMCTL_map_foreign, 1), 0,
 		       "map the ticker's flag page");
 	*(volatile uint64_t *)va = 1;

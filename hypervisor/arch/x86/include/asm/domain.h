@@ -68,5 +68,4 @@ struct arch_domain {
 /* The lock of a domain's frame counts, page tables and grant state. */
 #define domain_mm_lock(d) (&(d)->arch.mm_lock)
 
-
 #endif
