@@ -73,23 +73,6 @@ static void drop_block(struct domain *d, struct page_info *pg,
 	}
 }
 
-/* A block for d honouring the address-width flag, or NULL. */
-static struct page_info *alloc_block(struct domain *d, unsigned int order,
-				     uint32_t flags, bool limited)
-{
-	unsigned int bits = flags & MICA_MEMF_ADDRESS_BITS_MASK;
-	struct page_info *pg = limited ? domain_alloc_pages(d, order) :
-					 domain_alloc_pages_unlimited(d, order);
-
-	if (pg && bits && bits < 64 &&
-	    ((page_to_mfn(pg) + (1ULL << order)) << PAGE_SHIFT) >
-		    (1ULL << bits)) {
-		drop_block(d, pg, order);
-		return NULL; /* the allocator takes no address limit */
-	}
-	return pg;
-}
-
 /* Takes extent [mfn, mfn + 2^order) away from d, all or nothing. */
 static int release_extent(struct domain *d, uint64_t mfn, unsigned int order)
 {
@@ -129,14 +112,15 @@ void memory_pending_drop(struct vcpu *v)
 }
 
 /*
- * A new zeroed block of 2^order frames for d, for the extent 'key' names
- * (mica/memory_pending.h): 0 with *out set, 1 (limit, no memory, address
- * width) or HYPERCALL_PREEMPTED (other work waits; the block stays with
- * the calling vcpu for the restart).  Every call zeroes at least one step.
+ * A zeroed block of 2^order frames for d, still the hypervisor's, for the
+ * extent 'key' names (mica/memory_pending.h): 0 with *out set, 1 (d at its
+ * limit if 'limited', no memory, address width) or HYPERCALL_PREEMPTED
+ * (other work waits; the block stays with the calling vcpu for the
+ * restart).  Every call zeroes at least one step.
  */
-static int alloc_block_preemptible(struct domain *d, unsigned int order,
-				   uint32_t flags, const uint64_t key[4],
-				   struct page_info **out)
+static int zero_block(struct domain *d, unsigned int order, uint32_t flags,
+		      bool limited, const uint64_t key[4],
+		      struct page_info **out)
 {
 	struct vcpu *v = current_vcpu();
 	struct memory_pending *p = &v->mem_pending;
@@ -147,7 +131,7 @@ static int alloc_block_preemptible(struct domain *d, unsigned int order,
 	if (p->pg && (p->order != order || memcmp(p->key, key, sizeof(p->key))))
 		memory_pending_drop(v); /* not the call it was for */
 	if (!p->pg) {
-		struct page_info *pg = domain_block_alloc(d, order, true);
+		struct page_info *pg = domain_block_alloc(d, order, limited);
 
 		if (!pg)
 			return 1;
@@ -174,6 +158,18 @@ static int alloc_block_preemptible(struct domain *d, unsigned int order,
 	}
 	*out = p->pg;
 	p->pg = NULL;
+	return 0;
+}
+
+/* zero_block, then the block goes to d (limited by max_pages). */
+static int alloc_block_preemptible(struct domain *d, unsigned int order,
+				   uint32_t flags, const uint64_t key[4],
+				   struct page_info **out)
+{
+	int rc = zero_block(d, order, flags, true, key, out);
+
+	if (rc)
+		return rc;
 	if (domain_block_give(d, *out, order, true)) {
 		free_pages(*out, order);
 		return 1;
@@ -290,21 +286,29 @@ static long reservation(unsigned int cmd, uint64_t arg)
 
 /*
  * One exchange unit: the input extents covering 2^unit frames from
- * in_idx, the output extents from out_idx.  All or nothing.  The frames
- * are kept in in_mfn[] / out_mfn[], never re-read from the guest.
+ * in_idx, the output extents from out_idx.  All or nothing.  The outputs'
+ * frames come first, as one block of the unit's order zeroed with
+ * preemption points (HYPERCALL_PREEMPTED before anything changed), then
+ * cut into the output extents.  The input frames are kept in in_mfn[],
+ * never re-read from the guest.
  */
 static int exchange_unit(struct domain *d, struct mica_memory_exchange *x,
 			 unsigned int unit, uint64_t in_idx, uint64_t out_idx,
-			 uint64_t *in_mfn, uint64_t *out_mfn)
+			 uint64_t *in_mfn, const uint64_t key[4])
 {
 	unsigned int in_order = x->in.extent_order;
 	unsigned int out_order = x->out.extent_order;
 	uint64_t nr_in = 1ULL << (unit - in_order);
 	uint64_t nr_out = 1ULL << (unit - out_order);
-	uint64_t i, o, pfn;
-	struct page_info *pg;
-	int rc = 0;
+	uint64_t i, given = 0, pfn, base;
+	struct page_info *blk;
+	int rc;
 
+	/* What the inputs give back pays for the outputs: not limited. */
+	rc = zero_block(d, unit, x->out.flags, false, key, &blk);
+	if (rc)
+		return rc == HYPERCALL_PREEMPTED ? rc : -ENOMEM;
+	base = page_to_mfn(blk);
 	for (i = 0; i < nr_in; i++) {
 		rc = get_extent(&x->in, in_idx + i, &in_mfn[i]);
 		if (!rc && release_extent(d, in_mfn[i], in_order))
@@ -312,28 +316,27 @@ static int exchange_unit(struct domain *d, struct mica_memory_exchange *x,
 		if (rc)
 			goto undo_in;
 	}
-	for (o = 0; o < nr_out; o++) {
-		rc = get_extent(&x->out, out_idx + o, &pfn);
+	for (; given < nr_out; given++) {
+		uint64_t mfn = base + (given << out_order);
+
+		rc = get_extent(&x->out, out_idx + given, &pfn);
 		if (rc)
 			goto undo_out;
 		if ((pfn & ((1ULL << out_order) - 1)) || pfn >= MAX_GFN) {
 			rc = -EINVAL;
 			goto undo_out;
 		}
-		/* What the inputs give back pays for the outputs. */
-		pg = alloc_block(d, out_order, x->out.flags, false);
-		if (!pg) {
-			rc = -ENOMEM;
-			goto undo_out;
-		}
-		out_mfn[o] = page_to_mfn(pg);
-		if (put_extent(&x->out, out_idx + o, out_mfn[o])) {
-			drop_block(d, pg, out_order);
-			rc = -EFAULT;
+		if (domain_block_give(d, mfn_to_page(mfn), out_order, false)) {
+			rc = -ENOMEM; /* d is dying */
 			goto undo_out;
 		}
 		for (uint64_t j = 0; j < (1ULL << out_order); j++)
-			arch_set_page_gfn(out_mfn[o] + j, pfn + j);
+			arch_set_page_gfn(mfn + j, pfn + j);
+		if (put_extent(&x->out, out_idx + given, mfn)) {
+			given++;
+			rc = -EFAULT;
+			goto undo_out;
+		}
 	}
 	arch_flush_released();
 	for (i = 0; i < nr_in; i++)
@@ -341,8 +344,8 @@ static int exchange_unit(struct domain *d, struct mica_memory_exchange *x,
 	return 0;
 
 undo_out:
-	while (o--) {
-		drop_block(d, mfn_to_page(out_mfn[o]), out_order);
+	for (uint64_t o = 0; o < given; o++) {
+		drop_block(d, mfn_to_page(base + (o << out_order)), out_order);
 		put_extent(&x->out, out_idx + o, MICA_INVALID_FRAME);
 	}
 	i = nr_in;
@@ -350,6 +353,9 @@ undo_in:
 	while (i--)
 		for (uint64_t j = 0; j < (1ULL << in_order); j++)
 			arch_page_unrelease(mfn_to_page(in_mfn[i] + j));
+	/* What was never handed over is still the hypervisor's. */
+	for (uint64_t o = given; o < nr_out; o++)
+		free_pages(mfn_to_page(base + (o << out_order)), out_order);
 	return rc;
 }
 
@@ -380,17 +386,19 @@ static long exchange(uint64_t arg)
 	/* Progress of an earlier part of this call (note 4). */
 	if (x.nr_exchanged % in_per || x.nr_exchanged > x.in.nr_extents)
 		return -EINVAL;
-	mfns = xmalloc((in_per + out_per) * sizeof(*mfns));
+	mfns = xmalloc(in_per * sizeof(*mfns));
 	if (!mfns)
 		return -ENOMEM;
 	rc = 0;
 	for (uint64_t u = x.nr_exchanged / in_per, first = u; u < units; u++) {
+		const uint64_t key[4] = { d->id, MICA_MEMOP_exchange, arg, u };
+
 		if (u != first && hypercall_preempt_check()) {
 			rc = HYPERCALL_PREEMPTED;
 			break;
 		}
 		rc = exchange_unit(d, &x, unit, u * in_per, u * out_per, mfns,
-				   mfns + in_per);
+				   key);
 		if (rc)
 			break;
 		x.nr_exchanged += in_per;

@@ -50,8 +50,8 @@
  * Notes:
  *   1. Preemptible: the hypervisor records progress in nr_done, which the
  *      caller sets to 0 and must not touch during the call; between
- *      extents the call may continue (mica.h note 6) from nr_done, every
- *      field checked again.  The return value counts from the start of
+ *      extents, and while a new extent is zeroed, the call may continue
+ *      (mica.h note 6) from nr_done, every field checked again.  The return value counts from the start of
  *      the list.  (A caller that sets nr_done > 0 skips that many
  *      extents.)
  *   2. extent_order may be at most MICA_MEMOP_MAX_ORDER (dom0:
@@ -95,9 +95,11 @@ MICA_STATIC_ASSERT(sizeof(struct mica_memory_reservation) == 32,
  *      unit all-or-nothing: on failure the inputs of the failed unit are
  *      still the caller's, and nr_exchanged says where it stopped.
  *   3. in.nr_done and out.nr_done must be 0 and are not used.
- *   4. Preemptible between units: the call continues from nr_exchanged,
- *      which must then be a whole number of units, at most in.nr_extents
- *      (-MICA_EINVAL otherwise); every field is checked again.
+ *   4. Preemptible between units and while a unit's new frames are
+ *      zeroed (before any of its inputs is released): the call continues
+ *      from nr_exchanged, which must then be a whole number of units, at
+ *      most in.nr_extents (-MICA_EINVAL otherwise); every field is
+ *      checked again.
  * Errors: -MICA_EINVAL (sizes differ, bad order), -MICA_ENOMEM (no
  *   suitable memory), -MICA_EBUSY (an input frame is still referenced).
  */

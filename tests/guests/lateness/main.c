@@ -5,7 +5,9 @@
  * stress of the most expensive operations while the domU "ticker" keeps a
  * 1 ms one-shot timer going and measures how late each one fires:
  *   - create a 512 MiB domain, populate it in one call, destroy it;
- *   - balloon 256 MiB out (decrease_reservation) and back in (increase);
+ *   - balloon 256 MiB out (decrease_reservation) and back in as one
+ *     order-16 extent (increase), and exchange 2 MiB of it for an
+ *     order-9 extent;
  *   - allocate 4000 event channels and reset them in one call;
  *   - grant copy batches of 65536 ops, map and unmap 8192 grants at once.
  * The hypervisor's latency probe (sysctl.h MICA_SYSCTL_lateness) records
@@ -266,9 +268,10 @@ static void big_domain(bool measured)
 			  free_pages(), free0);
 }
 
-static long reserve(uint32_t cmd, uint64_t n)
+static long reserve(uint32_t cmd, uint64_t n, uint32_t order)
 {
-	struct mica_memory_reservation r = { (uint64_t)extents, n, 0, 0, 0 };
+	struct mica_memory_reservation r = { (uint64_t)extents, n, order, 0,
+					     0 };
 	long rc = hypercall_memory_op(cmd, &r);
 
 	if (rc >= 0 && r.nr_done != (uint64_t)rc)
@@ -277,9 +280,15 @@ static long reserve(uint32_t cmd, uint64_t n)
 	return rc;
 }
 
-/* 256 MiB of dom0's unmapped frames out, then as many back. */
+/*
+ * 256 MiB of dom0's unmapped frames out, then as many back as one extent
+ * (zeroed in steps), then an exchange of 2 MiB of them for a 2 MiB
+ * extent.
+ */
 static void balloon(void)
 {
+	struct mica_memory_exchange x = { 0 };
+	uint64_t base;
 	uint64_t first = (boot_mapping_end() - VIRT_BASE) >> 12, t0 = stamp();
 
 	if (start_info->nr_pages < first + BALLOON_PAGES) {
@@ -289,18 +298,36 @@ static void balloon(void)
 	}
 	for (uint64_t i = 0; i < BALLOON_PAGES; i++)
 		extents[i] = p2m(first + i);
-	test_expect_rc(reserve(MICA_MEMOP_decrease_reservation, BALLOON_PAGES),
+	test_expect_rc(reserve(MICA_MEMOP_decrease_reservation, BALLOON_PAGES,
+			       0),
 		       BALLOON_PAGES, "balloon 256 MiB out");
 	done_step("balloon out 256 MiB", t0);
 	t0 = stamp();
-	test_expect_rc(reserve(MICA_MEMOP_increase_reservation, BALLOON_PAGES),
-		       BALLOON_PAGES, "balloon 256 MiB back in");
-	done_step("balloon in 256 MiB", t0);
-	/* Put the new frames where the old ones were. */
-	for (uint64_t i = 0; i < BALLOON_PAGES; i++) {
-		((uint64_t *)start_info->mfn_list)[first + i] = extents[i];
-		/* (the M2P entries stay invalid: these pfns are unused) */
-	}
+	test_expect_rc(reserve(MICA_MEMOP_increase_reservation, 1, 16), 1,
+		       "balloon 256 MiB back in as one extent");
+	done_step("balloon in 256 MiB (one extent)", t0);
+	base = extents[0];
+	if (base & 0xffff)
+		test_fail("order-16 extent at mfn %#lx", base);
+	/* Put the new frames where the old ones were (the M2P entries stay
+	 * invalid: these pfns are unused). */
+	for (uint64_t i = 0; i < BALLOON_PAGES; i++)
+		((uint64_t *)start_info->mfn_list)[first + i] = base + i;
+
+	for (uint64_t i = 0; i < 512; i++)
+		extents[i] = base + i;
+	extents[1024] = (first + 511) & ~511ULL;
+	x.in = (struct mica_memory_reservation){ (uint64_t)extents, 512, 0, 0,
+						 0 };
+	x.out = (struct mica_memory_reservation){ (uint64_t)&extents[1024], 1,
+						  9, 0, 0 };
+	t0 = stamp();
+	test_expect_rc(hypercall_memory_op(MICA_MEMOP_exchange, &x), 0,
+		       "exchange 512 frames for a 2 MiB extent");
+	if (x.nr_exchanged != 512 || (extents[1024] & 511))
+		test_fail("exchange: %lu done, out mfn %#lx", x.nr_exchanged,
+			  extents[1024]);
+	done_step("exchange 2 MiB", t0);
 }
 
 static void ports(void)
