@@ -19,7 +19,8 @@
  * stretch it.  Both are printed, also as `make bench` lines.
  * It also checks that every restart is checked again: progress fields
  * out of range (nr_done, nr_exchanged, the domctl progress, the reset
- * cursor) fail the caller's own call with -MICA_EINVAL, and a second dom0
+ * cursor, console write's bytes done) fail the caller's own call with
+ * -MICA_EINVAL, and a second dom0
  * vcpu that scribbles over a running call's progress only breaks that
  * call.
  */
@@ -453,6 +454,9 @@ static void hostile_progress(void)
 
 	test_expect_rc(hypercall_memory_op(MICA_MEMOP_increase_reservation, &r),
 		       -MICA_EINVAL, "nr_done beyond nr_extents");
+	test_expect_rc(HYPERCALL5(MICA_HC_console_io, MICA_CONSOLEIO_write,
+				  5ULL << 32 | 4, "abc\n", 0, 0),
+		       -MICA_EINVAL, "console write with 5 of 4 bytes done");
 	x.in = (struct mica_memory_reservation){ (uint64_t)extents, 4, 0, 0,
 						 0 };
 	x.out = (struct mica_memory_reservation){ (uint64_t)extents + 64, 2, 1,
