@@ -1,38 +1,55 @@
 #!/usr/bin/env bash
 # bench.sh: runs the benchmark guests on Mica in QEMU and prints their
 # results as "metric value unit" lines (stable format, for comparisons with
-# native Linux and Xen as those benchmarks arrive).
+# native Linux and Xen as those benchmarks arrive).  A guest reports a
+# result by printing "bench: metric value unit" from any of its domains.
+#
+# Single-domain guests run on one CPU.  Multi-domain guests (a
+# tests/guests/NAME/domains file) boot exactly as tests/guests/run.sh boots
+# them (tests/guests/boot-args.sh: modules, CPUs, hypervisor arguments):
+#   evtchn2  event_channel_interdomain_round_trip
+#   ring     ring_round_trip, ring_throughput
+#   lateness stress_hv_timer_lateness_max, stress_domu_timer_lateness_max
+#            (worst timer lateness while dom0 runs long operations, in
+#            instruction-counted virtual time: run.conf icount)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
+guests=$build/guests
 logs=$build/bench-logs
+modules="" ndom=1 smp=2 append="" icount="" boot_args_error=""
+. "$top/tests/guests/boot-args.sh"
 mkdir -p "$logs"
 status=0
-# guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
-for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:"; do
-	guest=${spec%%:*}
-	log=$logs/$guest.log
-	"$top/scripts/qemu.sh" --timeout 120 --smp 1 --log "$log" \
-		--append "guest_test ${spec#*:}" \
-		--initrd "$build/guests/$guest.elf" "$build/hypervisor/mica.elf"
+
+# bench GUEST SMP APPEND MODULES [ICOUNT]: one QEMU run, its "bench:"
+# lines printed.
+bench() {
+	local guest=$1 log=$logs/$1.log rc
+
+	"$top/scripts/qemu.sh" --timeout 120 --smp "$2" --log "$log" \
+		${5:+--icount "$5"} \
+		--append "guest_test $3" --initrd "$4" \
+		"$build/hypervisor/mica.elf"
 	rc=$?
 	if [ $rc -ne 1 ]; then
 		echo "bench: $guest failed (QEMU status $rc); see $log" >&2
 		status=1
 	fi
-	tr -d '\r' <"$log" | sed -n 's/^.*(d0) bench: //p'
+	tr -d '\r' <"$log" | sed -n 's/^.*(d[0-9]*) bench: //p'
+}
+
+# guest and extra hypervisor arguments (bench_smp: two vcpus on one CPU).
+for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:" "usermode:"; do
+	guest=${spec%%:*}
+	bench "$guest" 1 "${spec#*:}" "$guests/$guest.elf"
 done
-# Worst timer lateness under a stress of long operations (the lateness
-# test guest with its domU), in instruction-counted virtual time.
-log=$logs/lateness.log
-"$top/scripts/qemu.sh" --timeout 300 --smp 1 --icount 0 --log "$log" \
-	--append "guest_test dom0_mem=320M dom0_max_vcpus=2" \
-	--initrd "$build/guests/lateness.elf test=lateness,$build/guests/lateness.elf domain=ticker mem=8M -- test=lateness role=ticker" \
-	"$build/hypervisor/mica.elf"
-rc=$?
-if [ $rc -ne 1 ]; then
-	echo "bench: lateness failed (QEMU status $rc); see $log" >&2
-	status=1
-fi
-tr -d '\r' <"$log" | sed -n 's/^.*(d0) bench: //p'
+for guest in evtchn2 ring lateness; do
+	if ! guest_boot_args "$guest"; then
+		echo "bench: $guest: $boot_args_error" >&2
+		status=1
+		continue
+	fi
+	bench "$guest" "$smp" "$append" "$modules" "$icount"
+done
 exit $status

@@ -21,10 +21,10 @@
 # and none is FAILURE or ERROR (SKIP if any skips).
 #
 # A guest may ask for a bigger machine in tests/guests/NAME/run.conf,
-# lines "key=value": smp=N (CPUs; default 2), icount=SHIFT (virtual time
-# from instruction counts, for timing tests; scripts/qemu.sh) and
-# append=ARGS (added to the
-# hypervisor command line, e.g. dom0_max_vcpus=2).
+# lines "key=value": smp=N (CPUs; default 2), append=ARGS (added to the
+# hypervisor command line, e.g. dom0_max_vcpus=2), timeout=SECONDS (a
+# longer time limit than QEMU_TIMEOUT for this guest) and icount=SHIFT
+# (virtual time counted in instructions, for timing tests; boot-args.sh).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
 # (default 60).  Guests are (re)built into $BUILD/guests first; the
@@ -37,6 +37,9 @@ hypervisor=$build/hypervisor/mica.elf
 logs=$build/test-logs/guests
 timeout=${QEMU_TIMEOUT:-60}
 passed=0 failed=0 skipped=0
+modules="" ndom=1 smp=2 append="" icount="" boot_args_error=""
+# guest_boot_args: the modules, smp and append of a guest.
+. "$top/tests/guests/boot-args.sh"
 
 fail() {
 	local name=$1 log=$2
@@ -52,16 +55,8 @@ fail() {
 # run_guest NAME: one QEMU run, judged from its exit status and log.
 run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
-	local status results count=0 verdict modules ndom=1 dname dguest rest
-	local domfile=$top/tests/guests/$1/domains
-	local conf=$top/tests/guests/$1/run.conf smp=2 append="" icount=""
-
-	if [ -f "$conf" ]; then
-		smp=$(sed -n 's/^smp=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
-		append=$(sed -n 's/^append=//p' "$conf" | tail -n 1)
-		icount=$(sed -n 's/^icount=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
-		smp=${smp:-2}
-	fi
+	local status results count=0 verdict limit=$timeout t
+	local conf=$top/tests/guests/$1/run.conf
 
 	if [ ! -f "$elf" ]; then
 		fail "$name" "" "no such guest ($elf)"
@@ -71,25 +66,16 @@ run_guest() {
 		fail "$name" "" "no hypervisor image $hypervisor (make hypervisor)"
 		return
 	fi
-	modules="$elf test=$name"
-	if [ -f "$domfile" ]; then
-		while read -r dname dguest rest; do
-			case $dname in "" | "#"*) continue ;; esac
-			if [ ! -f "$guests/$dguest.elf" ]; then
-				fail "$name" "" "domains: no such guest '$dguest'"
-				return
-			fi
-			case " $rest " in
-			*" -- "*) rest="${rest/--/-- test=$name}" ;;
-			*) rest="$rest -- test=$name" ;;
-			esac
-			# QEMU's -initrd separates modules with ',' (',,' escapes).
-			modules="$modules,$guests/$dguest.elf domain=$dname ${rest//,/,,}"
-			ndom=$((ndom + 1))
-		done <"$domfile"
+	if ! guest_boot_args "$name"; then
+		fail "$name" "" "$boot_args_error"
+		return
+	fi
+	if [ -f "$conf" ]; then
+		t=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
+		[ -n "$t" ] && [ "$t" -gt "$limit" ] && limit=$t
 	fi
 	rm -f "$log"
-	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
+	"$top/scripts/qemu.sh" --timeout "$limit" --log "$log" \
 		${icount:+--icount "$icount"} \
 		--smp "$smp" --append "guest_test loglvl=info $append" \
 		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
@@ -103,7 +89,7 @@ run_guest() {
 		fail "$name" "$log" "the hypervisor panicked"
 		return ;;
 	124)
-		fail "$name" "$log" "timed out after ${timeout}s" \
+		fail "$name" "$log" "timed out after ${limit}s" \
 			"($count result lines; the run must end when dom0 shuts down)"
 		return ;;
 	*)

@@ -32,6 +32,15 @@ int arch_domain_create(struct domain *d)
 	pg = domain_alloc_pages_unlimited(d, 0);
 	if (!pg)
 		return -ENOMEM;
+	/*
+	 * Mica writes this page whenever it likes (time, events): it holds a
+	 * writable type reference for the domain's life, so the page can
+	 * never become a page table or descriptor page (public/mmu.h T1).
+	 */
+	if (pv_get_page_and_type(page_to_mfn(pg), d, PGT_WRITABLE)) {
+		domain_free_page(d, pg);
+		return -ENOMEM;
+	}
 	shared = page_to_virt(pg);
 	for (unsigned int i = 0; i < MICA_SHARED_INFO_VCPUS; i++)
 		shared->vcpu_info[i].evtchn_upcall_mask = 1;
@@ -66,6 +75,9 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 						  PAGE_SHIFT);
 			v->arch.cr3_user = v->arch.cr3_kernel = 0;
 		}
+		if (d->arch.shared_info) /* its writable type reference */
+			pv_put_page_and_type(page_to_mfn(d->arch.shared_info),
+					     d);
 		/* Every frame keeps its allocation reference until the
 		 * tables are gone, so the page list does not change. */
 		a->relinquish_next = d->page_list_head;

@@ -24,7 +24,9 @@
  *   none        nothing: the frame is plain memory, mapped read-only or
  *               not at all
  *   writable    each writable (RW=1) L1 entry mapping it, each writable
- *               grant mapping, a registered vcpu_info/runstate area
+ *               grant mapping, a registered vcpu_info/runstate area, and
+ *               the hypervisor itself for the shared-info page (so that
+ *               page is never a page table or descriptor page)
  *   L1          each L2 entry pointing at it; a pin
  *   L2          each L3 entry pointing at it; a pin
  *   L3          each L4 entry pointing at it; a pin

@@ -9,6 +9,7 @@
 #include "public/arch-x86/pv.h"
 #include "public/errno.h"
 #include "public/mmu.h"
+#include "public/sched.h"
 #include "public/version.h"
 
 #define PTE_P 0x1ULL
@@ -270,6 +271,23 @@ long evtchn_loopback(uint32_t *a, uint32_t *b)
 	*a = u.port;
 	*b = i.local_port;
 	return rc;
+}
+
+void events_sleep(uint64_t ns)
+{
+	static uint32_t quiet_port, other_end;
+	struct mica_sched_poll poll = { (uint64_t)&quiet_port, 1, 0, 0 };
+	uint8_t was_masked = vcpu_info->evtchn_upcall_mask;
+
+	if (!quiet_port && evtchn_loopback(&quiet_port, &other_end)) {
+		test_error("events_sleep: no port to poll");
+		return;
+	}
+	poll.timeout = system_time() + ns;
+	events_mask();
+	hypercall_sched_op(MICA_SCHEDOP_poll, &poll);
+	if (!was_masked)
+		events_unmask();
 }
 
 static inline uint64_t rdtsc(void)

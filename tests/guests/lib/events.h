@@ -57,6 +57,10 @@ long evtchn_bind_virq(uint32_t virq, uint32_t vcpu, uint32_t *port);
 /* A loopback pair: *a unbound offered to ourselves, *b bound to it. */
 long evtchn_loopback(uint32_t *a, uint32_t *b);
 
+/* Sleeps about ns nanoseconds (SCHEDOP_poll with a timeout on a port of
+ * our own that nobody signals); events stay deliverable afterwards. */
+void events_sleep(uint64_t ns);
+
 /* System time in ns from the vcpu time info (time.h). */
 uint64_t system_time(void);
 /* Frame number (mfn) of a guest virtual address in the image. */

@@ -139,6 +139,28 @@ void guest_shutdown(uint32_t reason_code)
 		asm volatile("pause");
 }
 
+static bool result_printed;
+
+static void print_result(void)
+{
+	if (status == TEST_RUNNING)
+		test_error("no verdict before the result line");
+	if (status == TEST_SUCCESS)
+		printk("Test result: SUCCESS\n");
+	else if (nr_reasons > 1)
+		printk("Test result: %s: %s (and %u more)\n",
+		       status_names[status], reason, nr_reasons - 1);
+	else
+		printk("Test result: %s: %s\n", status_names[status], reason);
+}
+
+void test_print_result_now(void)
+{
+	if (!result_printed)
+		print_result();
+	result_printed = true;
+}
+
 /* "mica-<major>." : a start-info page of the ABI major we were built for. */
 #define MAGIC_PREFIX "mica-" STRINGIFY(MICA_ABI_VERSION_MAJOR) "."
 
@@ -158,14 +180,8 @@ void guest_main(struct mica_start_info *si)
 			test_error("test_main returned without a verdict");
 	}
 
-	if (status == TEST_SUCCESS)
-		printk("Test result: SUCCESS\n");
-	else if (nr_reasons > 1)
-		printk("Test result: %s: %s (and %u more)\n",
-		       status_names[status], reason, nr_reasons - 1);
-	else
-		printk("Test result: %s: %s\n", status_names[status], reason);
-
+	if (!result_printed)
+		print_result();
 	guest_shutdown(status == TEST_SUCCESS || status == TEST_SKIP ?
 			       MICA_SHUTDOWN_poweroff :
 			       MICA_SHUTDOWN_crash);

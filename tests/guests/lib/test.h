@@ -54,6 +54,13 @@ const char *errno_name(long rc, char buf[24]);
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap) __printf(1, 0);
 
+/*
+ * Prints the result line now, for a domain whose test ends in a way it
+ * cannot report itself (it is crashed on purpose, and another domain checks
+ * that); later verdicts are no longer printed.
+ */
+void test_print_result_now(void);
+
 /* Stops the domain (MICA_SCHEDOP_shutdown); never returns. */
 void __noreturn guest_shutdown(uint32_t reason);
 

@@ -150,10 +150,18 @@ void pv_do_iret(struct cpu_regs *regs)
 		return;
 	}
 	to_user = (f.cs & 3) == 3;
-	if (to_user && !v->arch.kernel_mode) {
-		/* Fine: already in user mode. */
-	} else if (!to_user && !v->arch.kernel_mode) {
-		domain_crash(v->domain, "iret to kernel mode from user mode");
+	if (!v->arch.kernel_mode) {
+		/* Only the guest kernel makes hypercalls (pv_do_syscall). */
+		domain_crash(v->domain, "iret from user mode");
+		return;
+	}
+	if (to_user && !v->arch.cr3_user) {
+		/* mmu.h NEW_USER_BASEPTR (a): no user tables, no user mode. */
+		domain_crash(v->domain, "iret to user mode with no user L4");
+		return;
+	}
+	if (f.flags & ~(uint64_t)MICA_IRET_FROM_SYSCALL) {
+		domain_crash(v->domain, "iret with unknown flags %lx", f.flags);
 		return;
 	}
 	pv_switch_mode(v, !to_user);

@@ -131,15 +131,19 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 		pg->type_info++;
 		return 0;
 	}
-	/* Count 0: the frame takes the new type, validated if a table. */
-	if (type >= PGT_L1 && type <= PGT_SEG_DESC &&
-	    (pg->type_info & PGT_NEED_FLUSH))
+	/*
+	 * Count 0: the frame takes the new type, validated if a table.  If it
+	 * last had another type, TLBs may still hold what that type allowed:
+	 * writable mappings of it (before it becomes a table), or paging-
+	 * structure cache entries that walk through it as a table (before it
+	 * becomes writable or a table of another level).  Flush those first.
+	 */
+	if ((pg->type_info & PGT_NEED_FLUSH) && type_of(pg) != type) {
 		pv_flush_domain_tlbs(d);
-	/* NEED_FLUSH was consumed above, or waits for a later table type. */
+		pg->type_info &= ~PGT_NEED_FLUSH;
+	}
 	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) | 1 |
-			(type >= PGT_L1 && type <= PGT_SEG_DESC ?
-				 0 :
-				 pg->type_info & PGT_NEED_FLUSH);
+			(pg->type_info & PGT_NEED_FLUSH);
 	if (type == PGT_SEG_DESC) {
 		rc = pv_validate_desc_page(mfn); /* pv.h descriptor rules */
 		if (rc) {
@@ -170,8 +174,11 @@ void pv_put_type(mfn_t mfn, struct domain *d)
 	}
 	if (type >= PGT_L1 && type <= PGT_L4)
 		devalidate_table(mfn, d, type - PGT_L1 + 1);
-	pg->type_info = (type == PGT_WRITABLE ? PGT_NEED_FLUSH :
-						pg->type_info & PGT_NEED_FLUSH);
+	/* Count 0 keeps the last type, for get_type's flush decision. */
+	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) |
+			(type >= PGT_WRITABLE && type <= PGT_L4 ?
+				 PGT_NEED_FLUSH :
+				 pg->type_info & PGT_NEED_FLUSH);
 }
 
 int pv_get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
@@ -348,17 +355,19 @@ void pv_page_unrelease(struct page_info *pg)
  * keeps a CPU busy for as long as the domain has memory.  Instead every
  * table frame gives back its own entries' references when the walk over
  * the page list reaches it: a reference an entry holds on a lower table
- * only lowers that table's type count, without devalidating it, and a
- * table keeps its type bits (even at count 0) until the walk has released
- * its entries.  Only the domain's own tables hold table-type references
- * on its frames, so no other domain ever sees such a frame.
+ * only lowers that table's type count, never below 1, so the table stays
+ * validated (type in force, entries holding their references) until the
+ * walk has released it and cleared its type.  Only the domain's own
+ * tables hold table-type references on its frames, so no other domain
+ * ever sees such a frame.  (A table devalidated earlier has count 0 and
+ * only keeps its last type for the flush decision: the walk skips it.)
  */
 static void put_type_dying(mfn_t mfn)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 
-	if (type_count(pg))
-		pg->type_info--; /* 0 if the walk has released it already */
+	if (type_count(pg) > 1)
+		pg->type_info--;
 }
 
 void pv_dying_put_base(mfn_t mfn)
@@ -373,7 +382,7 @@ void pv_dying_release_frame(struct domain *d, mfn_t mfn)
 	unsigned int type = type_of(pg), level;
 	uint64_t *t;
 
-	if (type < PGT_L1 || type > PGT_L4)
+	if (!type_count(pg) || type < PGT_L1 || type > PGT_L4)
 		return;
 	level = type - PGT_L1 + 1;
 	t = mfn_to_virt(mfn);

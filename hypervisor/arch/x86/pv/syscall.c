@@ -93,12 +93,20 @@ void pv_exit_prepare(struct cpu_regs *regs)
 		}
 		pv_failsafe_check(regs);
 		pv_deliver_upcall(regs);
-		/* IRETQ to a non-canonical address would fault in Mica. */
-		if (is_canonical(regs->rip) && is_canonical(regs->rsp))
+		/*
+		 * IRETQ to a non-canonical rip would fault in Mica.  A
+		 * non-canonical rsp is the guest's business: IRETQ loads it
+		 * unchecked and the guest's first use of it faults in the
+		 * guest (user mode may set any rsp before a syscall).
+		 */
+		if (!is_canonical(regs->rip))
+			domain_crash(current_vcpu()->domain,
+				     "return to non-canonical rip %lx",
+				     regs->rip);
+		/* A crash (above, or by the failsafe check) stopped this vcpu
+		 * and raised SCHEDULE: it must not return to the guest. */
+		if (!softirq_pending())
 			break;
-		domain_crash(current_vcpu()->domain,
-			     "return to non-canonical rip %lx / rsp %lx",
-			     regs->rip, regs->rsp);
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to

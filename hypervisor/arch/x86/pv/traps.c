@@ -40,7 +40,9 @@ void pv_switch_mode(struct vcpu *v, bool kernel)
 	t = rdmsr(MSR_GS_BASE);
 	wrmsr(MSR_GS_BASE, rdmsr(MSR_KERNEL_GS_BASE));
 	wrmsr(MSR_KERNEL_GS_BASE, t);
-	if (v->arch.cr3_user)
+	/* A guest may run user mode on its kernel tables (one L4 for both):
+	 * then there is nothing to switch, and no TLB to lose. */
+	if (v->arch.cr3_user != v->arch.cr3_kernel)
 		write_cr3(kernel ? v->arch.cr3_kernel : v->arch.cr3_user);
 }
 
@@ -59,8 +61,13 @@ int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
 	rflags |= (uint64_t)v->arch.iopl << 12; /* the virtual IOPL */
 
 	if (from_user) {
-		if (!v->arch.kernel_sp)
+		if (!v->arch.kernel_sp) {
+			domain_crash(v->domain,
+				     "entry from user mode at %lx with no "
+				     "kernel stack (stack_switch)",
+				     regs->rip);
 			return -EINVAL;
+		}
 		rsp = v->arch.kernel_sp;
 	} else {
 		rsp = regs->rsp;

@@ -63,7 +63,9 @@
  *   6. External interrupts never use the trap table: hardware interrupts
  *      and everything else arrive as event channels via the event callback.
  *   7. If the frame cannot be written (the kernel stack is unmapped or
- *      read-only) the hypervisor crashes the domain (MICA_SHUTDOWN_crash).
+ *      read-only), or an entry from user mode finds no kernel stack
+ *      (MICA_HC_stack_switch never called), the hypervisor crashes the
+ *      domain (MICA_SHUTDOWN_crash).
  *
  * ------------------------------------------------------------------------
  * Returning: MICA_HC_iret
@@ -91,7 +93,10 @@
  *      `sysret`;
  *   4. re-enables NMI delivery (vector note 5).
  * MICA_HC_iret never returns to its caller.  A frame that cannot be read or
- * is invalid crashes the domain (there is nothing to return an error to).
+ * is invalid (selectors as in 1., a non-canonical rip, flags other than
+ * MICA_IRET_*, user mode with no user L4) crashes the domain (there is
+ * nothing to return an error to).  A non-canonical rsp is not checked: the
+ * guest's first use of it faults, in the guest.
  */
 #ifndef MICA_PUBLIC_ARCH_X86_PV_H
 #define MICA_PUBLIC_ARCH_X86_PV_H

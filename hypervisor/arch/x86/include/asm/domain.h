@@ -7,6 +7,7 @@
 #include <mica/rangeset.h>
 #include <mica/types.h>
 #include <asm/fpu.h>
+#include <asm/pv_desc.h>
 #include <asm/regs.h>
 #include <public/arch-x86/pv.h>
 #include <public/shared_info.h>
@@ -35,11 +36,8 @@ struct arch_vcpu {
 	int fpu_cpu; /* CPU whose registers may hold fpu, -1: none */
 	bool fpu_ts; /* virtual CR0.TS */
 	uint64_t debugreg[8];
-	uint64_t gdt_frames[MICA_GDT_MAX_GUEST_FRAMES]; /* seg_desc typed */
-	unsigned int gdt_nr_frames, gdt_entries;
-	uint64_t ldt_frames[16]; /* seg_desc typed */
-	unsigned int ldt_nr_frames, ldt_entries;
-	uint64_t ldt_base; /* guest va given to SET_LDT */
+	struct pv_gdt gdt; /* under the domain's mm_lock */
+	struct pv_ldt ldt;
 	bool failsafe_pending; /* a data selector failed to load */
 	uint16_t failsafe_sel[4]; /* ds, es, fs, gs as they were */
 	unsigned int iopl; /* virtual IOPL (physdev.h) */
