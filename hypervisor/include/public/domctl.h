@@ -92,6 +92,9 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_create) == 48,
  *   resources are released (preemptible: the call may take a while).  The
  *   domid stays "dying" (get_info) until the last reference from outside is
  *   gone (another domain's grant or foreign mapping); then it is free.
+ *   A domain that shut itself down is given back in the background; its
+ *   nr_pages shrinks meanwhile.  destroy on a dying domain finishes that
+ *   and returns 0 once only outside references are left.
  *   Errors: -MICA_EPERM (dom0 itself).
  * MICA_DOMCTL_pause / MICA_DOMCTL_unpause: stop / restart all vcpus.
  *   Pauses nest: the domain runs when every pause has been undone.  pause

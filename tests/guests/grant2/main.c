@@ -256,6 +256,17 @@ static long domctl_info(uint16_t domid, struct mica_domctl_domain_info *i)
 	return rc;
 }
 
+/* On a dying domain: returns once its own references are gone. */
+static long domctl_destroy(uint16_t domid)
+{
+	struct mica_domctl op = { 0 };
+
+	op.cmd = MICA_DOMCTL_destroy;
+	op.interface_version = MICA_DOMCTL_INTERFACE_VERSION;
+	op.domid = domid;
+	return hypercall_domctl(&op);
+}
+
 static uint64_t free_pages(void)
 {
 	struct mica_sysctl s = { 0 };
@@ -475,6 +486,12 @@ static void dom0_granter_dies(uint32_t mailbox_handle)
 		events_sleep(100000);
 	if (domctl_info(GRANTER, &i) || !(i.flags & MICA_DOMINFO_DYING)) {
 		test_fail("d1 is not dying while mapped (flags %#x)", i.flags);
+		return;
+	}
+	/* Its destruction runs in steps: destroy finishes it (domctl.h). */
+	test_expect_rc(domctl_destroy(GRANTER), 0, "destroy the dying d1");
+	if (domctl_info(GRANTER, &i) || !(i.flags & MICA_DOMINFO_DYING)) {
+		test_fail("d1 is not dying after destroy (flags %#x)", i.flags);
 		return;
 	}
 	free_dying = free_pages();
