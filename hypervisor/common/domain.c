@@ -90,6 +90,13 @@ err_events:
 	evtchn_domain_destroy(d);
 err_arch:
 	arch_domain_destroy(d);
+	/* Nobody else saw its frames (the shared-info page): free them. */
+	while (d->page_list_head != PFN_NONE) {
+		struct page_info *pg = mfn_to_page(d->page_list_head);
+
+		pg->count = 0;
+		domain_free_page(d, pg);
+	}
 err_unlist:
 	flags = spin_lock_irqsave(&domain_list_lock);
 	domains[domid] = NULL;

@@ -131,20 +131,19 @@ static int zero_block(struct domain *d, unsigned int order, uint32_t flags,
 	if (p->pg && (p->order != order || memcmp(p->key, key, sizeof(p->key))))
 		memory_pending_drop(v); /* not the call it was for */
 	if (!p->pg) {
-		struct page_info *pg = domain_block_alloc(d, order, limited);
-
-		if (!pg)
+		p->pg = domain_block_alloc(d, order, limited);
+		if (!p->pg)
 			return 1;
-		if (bits && bits < 64 &&
-		    ((page_to_mfn(pg) + (1ULL << order)) << PAGE_SHIFT) >
-			    (1ULL << bits)) {
-			free_pages(pg, order);
-			return 1; /* the allocator takes no address limit */
-		}
-		p->pg = pg;
 		p->order = order;
 		p->zeroed = 0;
 		memcpy(p->key, key, sizeof(p->key));
+	}
+	/* Checked on every restart: the caller may have changed the flags. */
+	if (bits && bits < 64 &&
+	    ((page_to_mfn(p->pg) + (1ULL << order)) << PAGE_SHIFT) >
+		    (1ULL << bits)) {
+		memory_pending_drop(v);
+		return 1; /* the allocator takes no address limit */
 	}
 	while (p->zeroed < size) {
 		uint64_t n = MIN(size - p->zeroed, (uint64_t)MEMORY_ZERO_STEP);
