@@ -32,6 +32,7 @@ toolstack: deps
 # Tiny PV test kernels (tests/guests), run by `make test` on Mica.
 guests: deps
 	@$(MAKE) -s -C tests/guests O=$(BUILD)/guests
+	@$(MAKE) -s -C tests/hvm O=$(BUILD)/hvm
 
 iso: hypervisor
 	@$(HV_MAKE) iso
@@ -60,6 +61,7 @@ test: all iso
 	@$(SUITE) abi-headers tests/abi/check-headers.sh
 	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
 	@$(SUITE) guests tests/guests/run.sh
+	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 

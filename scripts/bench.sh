@@ -9,6 +9,8 @@
 # them (tests/guests/boot-args.sh: modules, CPUs, hypervisor arguments):
 #   evtchn2  event_channel_interdomain_round_trip
 #   ring     ring_round_trip, ring_throughput
+#   many     domain_create_start_{1st,100th,200th} (dom0 builds 256 tiny
+#            domains), hypervisor_bytes_per_domain (an empty domain)
 #   lateness stress_hv_timer_lateness_max, stress_domu_timer_lateness_max
 #            (worst timer lateness while dom0 runs long operations, in
 #            instruction-counted virtual time: run.conf icount)
@@ -44,7 +46,7 @@ for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:" "usermode:";
 	guest=${spec%%:*}
 	bench "$guest" 1 "${spec#*:}" "$guests/$guest.elf"
 done
-for guest in evtchn2 ring lateness; do
+for guest in evtchn2 ring many lateness; do
 	if ! guest_boot_args "$guest"; then
 		echo "bench: $guest: $boot_args_error" >&2
 		status=1

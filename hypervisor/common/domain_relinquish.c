@@ -25,12 +25,13 @@ enum relinquish_phase {
 #define GRANT_UNMAP_STEP 64 /* maptrack handles between clock looks */
 
 /*
- * Dying domains with work left, by id.  queue_lock is innermost (it is
- * taken under d->lock); a queued domain is never freed: its frames keep
- * their allocation references until it leaves the queue.
+ * Dying domains with work left, linked through d->relinquish.next.
+ * queue_lock is innermost (it is taken under d->lock); a queued domain is
+ * never freed: its frames keep their allocation references until it
+ * leaves the queue.
  */
 static spinlock_t queue_lock = SPINLOCK_INIT;
-static struct domain *queue[MAX_DOMAINS];
+static struct domain *queue;
 static unsigned int nr_queued;
 
 static struct timer reapers[NR_CPUS];
@@ -46,7 +47,8 @@ void domain_relinquish_start(struct domain *d)
 	d->relinquish.cursor = 0;
 	d->relinquish.frames = d->tot_pages;
 	flags = spin_lock_irqsave(&queue_lock);
-	queue[d->id] = d;
+	d->relinquish.next = queue;
+	queue = d;
 	nr_queued++;
 	spin_unlock_irqrestore(&queue_lock, flags);
 	if (!reapers[cpu].fn)
@@ -58,8 +60,13 @@ void domain_relinquish_dequeue(struct domain *d)
 {
 	unsigned long flags = spin_lock_irqsave(&queue_lock);
 
-	queue[d->id] = NULL;
-	nr_queued--;
+	for (struct domain **p = &queue; *p; p = &(*p)->relinquish.next) {
+		if (*p == d) {
+			*p = d->relinquish.next;
+			nr_queued--;
+			break;
+		}
+	}
 	spin_unlock_irqrestore(&queue_lock, flags);
 }
 
@@ -108,10 +115,9 @@ static bool relinquish_slice(struct domain *d, uint64_t deadline)
 				v = d->vcpus[i];
 				d->vcpus[i] = NULL;
 				spin_unlock_irqrestore(&d->lock, flags);
-				if (v)
-					memory_pending_drop(v);
 				xfree(v);
 			}
+			memory_pending_free(d);
 			flags = spin_lock_irqsave(&d->lock);
 			r->cursor = d->page_list_head;
 			spin_unlock_irqrestore(&d->lock, flags);
@@ -131,21 +137,18 @@ bool domain_relinquish_step(uint16_t domid)
 	bool any = domid == DOMID_NONE, more;
 
 	flags = spin_lock_irqsave(&queue_lock);
-	if (!any) {
-		d = domid < MAX_DOMAINS ? queue[domid] : NULL;
-		if (d && __atomic_exchange_n(&d->relinquish.busy, true,
-					     __ATOMIC_ACQUIRE)) {
+	for (struct domain *q = queue; q; q = q->relinquish.next) {
+		if (!any && q->id != domid)
+			continue;
+		if (!__atomic_exchange_n(&q->relinquish.busy, true,
+					 __ATOMIC_ACQUIRE)) {
+			d = q;
+			break;
+		}
+		if (!any) {
 			spin_unlock_irqrestore(&queue_lock, flags);
 			return true; /* another CPU works on it */
 		}
-	} else {
-		for (unsigned int id = 0; id < MAX_DOMAINS && nr_queued; id++)
-			if (queue[id] &&
-			    !__atomic_exchange_n(&queue[id]->relinquish.busy,
-						 true, __ATOMIC_ACQUIRE)) {
-				d = queue[id];
-				break;
-			}
 	}
 	spin_unlock_irqrestore(&queue_lock, flags);
 	if (!d)

@@ -102,13 +102,40 @@ static void free_extent(struct domain *d, uint64_t mfn, unsigned int order)
 	}
 }
 
-void memory_pending_drop(struct vcpu *v)
+static void pending_drop(struct memory_pending *p)
 {
-	struct memory_pending *p = &v->mem_pending;
-
 	if (p->pg)
 		free_pages(p->pg, p->order);
 	p->pg = NULL;
+}
+
+void memory_pending_free(struct domain *d)
+{
+	if (!d->mem_pending)
+		return;
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		pending_drop(&d->mem_pending[i]);
+	xfree(d->mem_pending);
+	d->mem_pending = NULL;
+}
+
+/* The calling vcpu's slot, allocated at its domain's first use. */
+static struct memory_pending *pending_slot(void)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	struct memory_pending *a, *none = NULL;
+
+	if (!__atomic_load_n(&d->mem_pending, __ATOMIC_ACQUIRE)) {
+		a = xzalloc(d->max_vcpus * sizeof(*a));
+		if (!a)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&d->mem_pending, &none, a,
+						 false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			xfree(a); /* another vcpu was first */
+	}
+	return &d->mem_pending[v->id];
 }
 
 /*
@@ -122,14 +149,15 @@ static int zero_block(struct domain *d, unsigned int order, uint32_t flags,
 		      bool limited, const uint64_t key[4],
 		      struct page_info **out)
 {
-	struct vcpu *v = current_vcpu();
-	struct memory_pending *p = &v->mem_pending;
+	struct memory_pending *p = pending_slot();
 	unsigned int bits = flags & MICA_MEMF_ADDRESS_BITS_MASK;
 	uint64_t size = PAGE_SIZE << order;
 	bool stepped = false;
 
+	if (!p)
+		return 1; /* no memory */
 	if (p->pg && (p->order != order || memcmp(p->key, key, sizeof(p->key))))
-		memory_pending_drop(v); /* not the call it was for */
+		pending_drop(p); /* not the call it was for */
 	if (!p->pg) {
 		p->pg = domain_block_alloc(d, order, limited);
 		if (!p->pg)
@@ -142,7 +170,7 @@ static int zero_block(struct domain *d, unsigned int order, uint32_t flags,
 	if (bits && bits < 64 &&
 	    ((page_to_mfn(p->pg) + (1ULL << order)) << PAGE_SHIFT) >
 		    (1ULL << bits)) {
-		memory_pending_drop(v);
+		pending_drop(p);
 		return 1; /* the allocator takes no address limit */
 	}
 	while (p->zeroed < size) {

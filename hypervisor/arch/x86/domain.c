@@ -10,6 +10,7 @@
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/debugreg.h>
+#include <asm/hvm.h>
 #include <asm/pv.h>
 #include <asm/pv_desc.h>
 #include <asm/m2p.h>
@@ -60,12 +61,15 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 	uint32_t mfn;
 
 	if (a->relinquish_stage == 0) {
-		pv_desc_relinquish(d);
+		if (is_hvm_domain(d))
+			hvm_domain_destroy(d);
+		else
+			pv_desc_relinquish(d);
 		flags = pv_mm_lock(d);
 		for (unsigned int i = 0; i < d->max_vcpus; i++) {
 			struct vcpu *v = d->vcpus[i];
 
-			if (!v)
+			if (!v || is_hvm_domain(d))
 				continue;
 			if (v->arch.cr3_user)
 				pv_dying_put_base(v->arch.cr3_user >>
@@ -75,6 +79,7 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 						  PAGE_SHIFT);
 			v->arch.cr3_user = v->arch.cr3_kernel = 0;
 		}
+		/* Both types: arch_domain_create typed the shared-info page. */
 		if (d->arch.shared_info) /* its writable type reference */
 			pv_put_page_and_type(page_to_mfn(d->arch.shared_info),
 					     d);
@@ -134,6 +139,8 @@ int arch_vcpu_create(struct vcpu *v)
 	v->arch.debugreg[6] = DR6_RESERVED_ONES;
 	v->arch.debugreg[7] = DR7_RESERVED_ONES;
 	v->arch.dirty_cpu = -1;
+	if (is_hvm_domain(v->domain))
+		return hvm_vcpu_create(v);
 	return 0;
 }
 
@@ -190,12 +197,21 @@ void arch_vcpu_update_time(struct vcpu *v)
 	t->version++;
 }
 
+/*
+ * PV and HVM vcpus share the CPU.  A PV vcpu's registers are the CPU
+ * frame and its segments are live in the CPU; an HVM vcpu's are in its
+ * hvm_vcpu and VMCB, and the back end swaps the rest around each guest
+ * entry (hvm/svm/entry.S), so only PV state is saved and loaded here.
+ * FPU, debug registers and descriptor windows are switched for both (an
+ * HVM vcpu has no breakpoints or descriptor frames of Mica's kind, so it
+ * gets cleared ones).  While an HVM vcpu runs, CR3 is Mica's own.
+ */
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
 	uint64_t flushes;
 
-	if (prev) {
+	if (prev && !is_hvm_vcpu(prev)) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);
 	}
@@ -203,7 +219,10 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	debugreg_switch(prev, next);
 	pv_desc_switch(next); /* before next's selectors are loaded */
 	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
-	if (next) {
+	if (is_hvm_vcpu(next)) {
+		arch_vcpu_update_time(next);
+		write_cr3(paging_idle_cr3());
+	} else if (next) {
 		*frame = next->arch.regs;
 		load_segments(next);
 		arch_vcpu_update_time(next);
@@ -214,4 +233,12 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		write_cr3(paging_idle_cr3());
 	}
 	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
+}
+
+/* The way back into the current vcpu, by its type. */
+void arch_return_to_guest(void)
+{
+	if (is_hvm_vcpu(current_vcpu()))
+		hvm_return_to_guest();
+	pv_return_to_guest();
 }

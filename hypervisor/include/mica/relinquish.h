@@ -25,7 +25,10 @@
 #define RELINQUISH_GAP_NS 500000ULL /* reaper timer: between slices */
 
 /* Progress of one dying domain; belongs to the CPU that set 'busy'. */
+struct domain;
+
 struct domain_relinquish {
+	struct domain *next; /* on the queue (its lock) */
 	unsigned int phase;
 	uint32_t cursor; /* port, maptrack handle or frame, by phase */
 	bool busy; /* a CPU runs a slice (atomic) */

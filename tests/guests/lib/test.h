@@ -47,6 +47,11 @@ void test_error(const char *fmt, ...) __printf(1, 2);
 bool test_expect_rc(long got, long want, const char *what_fmt, ...)
 	__printf(3, 4);
 
+/* verdict.c: prints the one result line unless test_print_result_now()
+ * did (an ERROR if no verdict was given), and returns the shutdown reason
+ * that goes with the verdict. */
+uint32_t test_print_result(void);
+
 /* "-MICA_EFAULT" for -MICA_EFAULT, the number itself if it is no error. */
 const char *errno_name(long rc, char buf[24]);
 

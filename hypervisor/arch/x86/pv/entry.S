@@ -76,8 +76,8 @@ pv_syscall_enter:
  * softirqs run first (pv_exit_prepare); one of them may switch to another
  * vcpu, which only changes the frame's contents.
  */
-	.globl arch_return_to_guest
-arch_return_to_guest:
+	.globl pv_return_to_guest
+pv_return_to_guest:
 	cli
 	load_frame_rsp
 	movq %rsp, %rdi

@@ -54,6 +54,8 @@ void pv_do_syscall(struct cpu_regs *regs);
 
 /* From pv/entry.S, IRQs off: run softirqs, then check the frame. */
 void pv_exit_prepare(struct cpu_regs *regs);
+/* Back into the current PV vcpu through its frame (pv/entry.S). */
+void __noreturn pv_return_to_guest(void);
 
 /* Sets up SYSCALL for this CPU (MSRs, stub page already mapped). */
 void pv_cpu_init(void);
