@@ -9,8 +9,10 @@
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/relinquish.h>
 #include <mica/sched.h>
 #include <mica/shutdown.h>
+#include <mica/time.h>
 #include <public/sched.h>
 #include <asm/layout.h>
 
@@ -69,7 +71,6 @@ struct domain *domain_get_any(uint16_t domid)
 }
 
 static void reap_retry(struct domain *d);
-static bool domain_relinquish_memory(struct domain *d);
 
 void domain_put(struct domain *d)
 {
@@ -164,7 +165,13 @@ err_events:
 	evtchn_domain_destroy(d);
 err_arch:
 	arch_domain_destroy(d);
-	domain_relinquish_memory(d); /* the shared-info frame */
+	/* Nobody else saw its frames (the shared-info page): free them. */
+	while (d->page_list_head != PFN_NONE) {
+		struct page_info *pg = mfn_to_page(d->page_list_head);
+
+		pg->count = 0;
+		domain_free_page(d, pg);
+	}
 err_release_id:
 	flags = spin_lock_irqsave(&domain_list_lock);
 	domid_bitmap_release(&domids, domid);
@@ -248,6 +255,43 @@ static struct page_info *alloc_domain_pages(struct domain *d,
 	return pg;
 }
 
+struct page_info *domain_block_alloc(struct domain *d, unsigned int order,
+				     bool limited)
+{
+	uint64_t n = 1ULL << order;
+
+	if (READ_ONCE(d->is_dying) ||
+	    (limited && READ_ONCE(d->tot_pages) + n > READ_ONCE(d->max_pages)))
+		return NULL;
+	return alloc_pages(order, OWNER_HYPERVISOR);
+}
+
+int domain_block_give(struct domain *d, struct page_info *pg,
+		      unsigned int order, bool limited)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+	uint64_t n = 1ULL << order;
+
+	if (d->is_dying || (limited && d->tot_pages + n > d->max_pages)) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return -ENOMEM;
+	}
+	d->tot_pages += n;
+	/* Owner first: with count 0 nobody may reference it yet. */
+	page_alloc_set_owner(page_to_mfn(pg), page_to_mfn(pg) + n, d->id);
+	for (uint64_t i = 0; i < n; i++) {
+		__atomic_store_n(&pg[i].count, 1, __ATOMIC_RELEASE);
+		pg[i].prev = PFN_NONE;
+		pg[i].next = d->page_list_head;
+		if (d->page_list_head != PFN_NONE)
+			mfn_to_page(d->page_list_head)->prev =
+				(uint32_t)page_to_mfn(&pg[i]);
+		d->page_list_head = (uint32_t)page_to_mfn(&pg[i]);
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	return 0;
+}
+
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 {
 	return alloc_domain_pages(d, order, true);
@@ -282,29 +326,53 @@ void domain_free_page(struct domain *d, struct page_info *pg)
 
 static void domain_unlist(struct domain *d);
 
-/*
- * Drops the allocation's reference of every frame of a dead domain: frames
- * nobody else references go back to the allocator now, the others when
- * their last outside reference goes (domain_page_last_put).  Returns
- * whether every frame is gone.
- */
-static bool domain_relinquish_memory(struct domain *d)
+#define MEMORY_CHECK_EVERY 64 /* frames between two looks at the clock */
+
+bool domain_relinquish_memory(struct domain *d, uint64_t deadline)
 {
 	unsigned long flags = spin_lock_irqsave(&d->lock);
-	uint32_t mfn = d->page_list_head;
+	uint32_t mfn = d->relinquish.cursor;
+	uint64_t left, frames = d->relinquish.frames;
+	unsigned int n = 0, id = d->id;
 	bool empty;
 
+	/*
+	 * Frames nobody else references go back to the allocator now, the
+	 * others when their last outside reference goes
+	 * (domain_page_last_put).  The frame at the cursor still has its
+	 * allocation reference, so it stays on the list between slices.
+	 */
 	while (mfn != PFN_NONE) {
 		struct page_info *pg = mfn_to_page(mfn);
 		uint32_t next = pg->next;
 
+		if (++n % MEMORY_CHECK_EVERY == 0 &&
+		    system_time_ns() >= deadline)
+			break;
 		if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
 			free_domain_page(d, pg);
 		mfn = next;
 	}
+	d->relinquish.cursor = mfn;
+	if (mfn != PFN_NONE) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return false;
+	}
 	empty = d->page_list_head == PFN_NONE;
+	left = d->tot_pages;
+	/* From here on another CPU's last put may free d. */
+	domain_relinquish_dequeue(d);
 	spin_unlock_irqrestore(&d->lock, flags);
-	return empty;
+	if (empty) {
+		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
+			d->name, frames * 4);
+		domain_unlist(d);
+	} else {
+		pr_info("domain %u: dying, %lu KiB still mapped by other "
+			"domains\n",
+			id, left * 4);
+	}
+	return true;
 }
 
 int domain_give_frame(struct domain *d, struct page_info *pg)
@@ -501,34 +569,6 @@ static void domain_unlist(struct domain *d)
 	}
 }
 
-static void domain_destroy(struct domain *d)
-{
-	uint64_t frames = d->tot_pages;
-
-	/* Events first: they hold references to the domain's frames. */
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_events_destroy(d->vcpus[i]);
-	evtchn_domain_destroy(d);
-	sched_domain_remove(d); /* before its vcpus are freed */
-	grant_table_unmap_all(d); /* before its page tables go */
-	arch_domain_destroy(d);
-	grant_table_release_frames(d);
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		xfree(d->vcpus[i]);
-		d->vcpus[i] = NULL;
-	}
-	if (domain_relinquish_memory(d)) {
-		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
-			d->name, frames * 4);
-		domain_unlist(d);
-		return;
-	}
-	pr_info("domain %u (%s): dying, %lu KiB still mapped by other "
-		"domains\n",
-		d->id, d->name, d->tot_pages * 4);
-}
-
 /*
  * Destroys d if it is shut down, none of its vcpus is on a CPU or queued,
  * and nobody but the caller ('held' references) and the domain table
@@ -551,7 +591,7 @@ static bool domain_try_reap(struct domain *d, unsigned int held)
 	spin_unlock(&domain_list_lock);
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (reap)
-		domain_destroy(d);
+		domain_relinquish_start(d);
 	return reap;
 }
 

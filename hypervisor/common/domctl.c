@@ -214,13 +214,19 @@ static long op_set_max_vcpus(struct domain *d, struct mica_domctl *op)
 	return 0;
 }
 
-/* Maps the batch of op->u.map_foreign into the calling vcpu. */
+/*
+ * Maps the batch of op->u.map_foreign into the calling vcpu.  Preemptible
+ * (domctl.h note 2): op->progress holds done | failed << 16.
+ */
+#define MAP_FOREIGN_PREEMPT_EVERY 32
+
 static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 {
 	const struct mica_domctl_map_foreign *m = &op->u.map_foreign;
 	struct vcpu *self = current_vcpu();
-	long failed = 0;
+	uint32_t start = op->progress & 0xffff, failed = op->progress >> 16;
 
+	_Static_assert(MICA_DOMCTL_MAP_FOREIGN_MAX < 0x10000, "progress");
 	if (d->privileged || d == self->domain)
 		return -EPERM;
 	if (!m->count || m->count > MICA_DOMCTL_MAP_FOREIGN_MAX ||
@@ -230,9 +236,17 @@ static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 		return -EINVAL; /* PV callers map by virtual address */
 	if (m->addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	for (uint32_t i = 0; i < m->count; i++) {
+	if (start > m->count || failed > start)
+		return -EINVAL;
+	for (uint32_t i = start; i < m->count; i++) {
 		uint64_t gfn;
 		int32_t err;
+
+		if (i != start && i % MAP_FOREIGN_PREEMPT_EVERY == 0 &&
+		    hypercall_preempt_check()) {
+			op->progress = i | failed << 16;
+			return HYPERCALL_PREEMPTED;
+		}
 
 		if (copy_from_guest(&gfn, m->gfn_list_gaddr + i * 8ULL,
 				    sizeof(gfn)))
@@ -367,17 +381,50 @@ static long op_param(struct domain *d, struct mica_domctl *op, bool set)
 	return 0;
 }
 
+/*
+ * MICA_DOMCTL_destroy (preemptible): kills the domain, then runs the
+ * slices of its destruction (mica/relinquish.h) until they are done or
+ * other work waits on this CPU; then the call continues with progress 1,
+ * and a restart finds the domain dying and goes on, or gone (the reaper
+ * timer may finish it meanwhile).
+ */
+static long op_destroy(struct mica_domctl *op)
+{
+	struct domain *self = current_vcpu()->domain;
+	mica_domid_t domid = op->domid;
+	struct domain *d;
+
+	if (op->progress > 1)
+		return -EINVAL;
+	d = domid < MICA_DOMID_FIRST_RESERVED ? domain_get_any(domid) : NULL;
+	if (!d)
+		return op->progress ? 0 : -ESRCH;
+	if (!READ_ONCE(d->is_dying)) {
+		if (op->progress || d == self || d->privileged) {
+			domain_put(d);
+			/* progress: gone, and the id is someone else's now */
+			return op->progress ? 0 : -EPERM;
+		}
+		domain_kill(d);
+	}
+	domain_put(d);
+	/* From here on d may be freed by another CPU: only its id counts. */
+	while (domain_relinquish_step(domid)) {
+		if (hypercall_preempt_check()) {
+			op->progress = 1;
+			return HYPERCALL_PREEMPTED;
+		}
+	}
+	return 0;
+}
+
 /* The ops on an existing domain. */
-static long domctl_on(struct domain *d, struct mica_domctl *op)
+static long domctl_on(struct domain *d, struct mica_domctl *op,
+		      uint64_t domctl_arg)
 {
 	struct domain *self = current_vcpu()->domain;
 
 	switch (op->cmd) {
-	case MICA_DOMCTL_destroy:
-		if (d == self || d->privileged)
-			return -EPERM;
-		domain_kill(d);
-		return 0;
 	case MICA_DOMCTL_pause:
 		if (d == self || d->privileged)
 			return -EPERM;
@@ -397,7 +444,8 @@ static long domctl_on(struct domain *d, struct mica_domctl *op)
 	case MICA_DOMCTL_map_foreign:
 		return op_map_foreign(d, op);
 	case MICA_DOMCTL_populate_physmap:
-		return memory_populate(d, &op->u.populate_physmap, true);
+		return memory_populate(d, &op->u.populate_physmap, true,
+				       domctl_arg);
 	case MICA_DOMCTL_set_vcpu_affinity:
 	case MICA_DOMCTL_get_vcpu_affinity:
 		return op_affinity(d, op,
@@ -438,7 +486,8 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		return -EFAULT;
 	if (op.interface_version != MICA_DOMCTL_INTERFACE_VERSION)
 		return -EPROTO;
-	if (op.pad0[0] || op.pad0[1] || op.pad0[2])
+	if (op.pad0 || (op.progress && op.cmd != MICA_DOMCTL_map_foreign &&
+			op.cmd != MICA_DOMCTL_destroy))
 		return -EINVAL;
 	switch (op.cmd) {
 	case MICA_DOMCTL_create:
@@ -446,6 +495,9 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		break;
 	case MICA_DOMCTL_list:
 		rc = op_list(&op);
+		break;
+	case MICA_DOMCTL_destroy:
+		rc = op_destroy(&op);
 		break;
 	case MICA_DOMCTL_get_info:
 		rc = op_get_info(&op);
@@ -456,12 +508,19 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 			break;
 		}
 		d = target(op.domid);
-		rc = d ? domctl_on(d, &op) : -ESRCH;
+		rc = d ? domctl_on(d, &op, arg) : -ESRCH;
 		if (d)
 			domain_put(d);
 		break;
 	}
+	if (rc != HYPERCALL_PREEMPTED)
+		op.progress = 0; /* the structure comes back as it went in */
 	if (copy_to_guest(arg, &op, sizeof(op)))
 		return -EFAULT;
+	/* Preempted with its progress in op (destroy, populate_physmap,
+	 * map_foreign): the call continues from there. */
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(MICA_HC_domctl, arg, 0, 0,
+						     0, 0);
 	return rc;
 }

@@ -472,6 +472,28 @@ static unsigned int flush_list(struct domain *self, const uint32_t *handles,
 	return nr;
 }
 
+/*
+ * Batches are preemptible between ops (grant_table.h): every
+ * PREEMPT_EVERY ops the call may continue as the same op with the array
+ * and count advanced past what is done.  A restart is a new call: count
+ * and every op are checked again.
+ */
+#define PREEMPT_EVERY 16
+
+static bool batch_preempt(uint32_t done, uint32_t count)
+{
+	return done && done < count && done % PREEMPT_EVERY == 0 &&
+	       hypercall_preempt_check();
+}
+
+static long batch_continue(unsigned int cmd, uint64_t gaddr, size_t size,
+			   uint32_t done, uint32_t count)
+{
+	return hypercall_create_continuation(MICA_HC_grant_table_op, cmd,
+					     gaddr + (uint64_t)done * size,
+					     count - done, 0, 0);
+}
+
 static long gnttab_unmap(struct vcpu *v, uint64_t gaddr, uint32_t count)
 {
 	struct domain *self = v->domain;
@@ -485,6 +507,10 @@ static long gnttab_unmap(struct vcpu *v, uint64_t gaddr, uint32_t count)
 		bool any_pte = false;
 		unsigned long flags;
 
+		if (batch_preempt(base, count))
+			return batch_continue(MICA_GNTTABOP_unmap_grant_ref,
+					      gaddr, sizeof(ops[0]), base,
+					      count);
 		if (copy_from_guest(ops, at, n * sizeof(ops[0])))
 			return -EFAULT;
 		flags = spin_lock_irqsave(domain_mm_lock(self));
@@ -531,6 +557,9 @@ static long gnttab_map(struct vcpu *v, uint64_t gaddr, uint32_t count)
 		struct mica_gnttab_map_grant_ref op;
 		uint64_t at = gaddr + (uint64_t)i * sizeof(op);
 
+		if (batch_preempt(i, count))
+			return batch_continue(MICA_GNTTABOP_map_grant_ref,
+					      gaddr, sizeof(op), i, count);
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
 		op.status = map_one(v, &op);
@@ -673,6 +702,9 @@ static long gnttab_copy(struct domain *self, uint64_t gaddr, uint32_t count)
 		struct mica_gnttab_copy op;
 		uint64_t at = gaddr + (uint64_t)i * sizeof(op);
 
+		if (batch_preempt(i, count))
+			return batch_continue(MICA_GNTTABOP_copy, gaddr,
+					      sizeof(op), i, count);
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
 		op.status = copy_one(self, &op);
@@ -745,6 +777,9 @@ static long gnttab_transfer(struct vcpu *v, uint64_t gaddr, uint32_t count)
 		struct mica_gnttab_transfer op;
 		uint64_t at = gaddr + (uint64_t)i * sizeof(op);
 
+		if (batch_preempt(i, count))
+			return batch_continue(MICA_GNTTABOP_transfer, gaddr,
+					      sizeof(op), i, count);
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
 		op.status = transfer_one(self, &op);
@@ -786,16 +821,18 @@ long do_grant_table_op(uint64_t cmd, uint64_t ops, uint64_t count, uint64_t a4,
 
 /* ---- domain death --------------------------------------------------------- */
 
-void grant_table_unmap_all(struct domain *d)
+bool grant_table_unmap_some(struct domain *d, uint32_t *cursor,
+			    unsigned int max)
 {
 	struct maptrack *mt = &d->grant->maptrack;
 	uint32_t end = mt->nr_pages * MAPTRACK_PER_PAGE;
+	uint32_t h = *cursor;
 
 	/*
 	 * No vcpu of d runs any more, and switching away from the last one
 	 * flushed its TLB entries: phase 2 may follow phase 1 at once.
 	 */
-	for (uint32_t h = 0; h < end; h++) {
+	for (; h < end; h++) {
 		struct maptrack_entry *m;
 		unsigned long flags;
 
@@ -808,7 +845,13 @@ void grant_table_unmap_all(struct domain *d)
 		spin_unlock_irqrestore(domain_mm_lock(d), flags);
 		if (m)
 			unmap_finish(d, h);
+		if (!max--) {
+			*cursor = h + 1;
+			return false;
+		}
 	}
+	*cursor = h;
+	return true;
 }
 
 void grant_table_release_frames(struct domain *d)

@@ -18,6 +18,8 @@
 
 #include <mica/domid_table.h>
 #include <mica/event.h>
+#include <mica/memory_pending.h>
+#include <mica/relinquish.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -114,6 +116,12 @@ struct domain {
 	 * has mapped first; what others map of it stays (dying). */
 	struct grant_table *grant;
 
+	/* Destruction in steps (mica/relinquish.h), once dying. */
+	struct domain_relinquish relinquish;
+	/* Reservation blocks its vcpus are zeroing, one slot per vcpu,
+	 * allocated at first use (mica/memory_pending.h). */
+	struct memory_pending *mem_pending;
+
 	struct arch_domain arch;
 };
 
@@ -172,6 +180,18 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 struct page_info *domain_alloc_pages_unlimited(struct domain *d,
 					       unsigned int order);
 
+/*
+ * The same in two steps, for blocks zeroed by the caller: a block of
+ * 2^order frames owned by the hypervisor (NULL if d is at its limit or
+ * memory is out; not accounted yet), then, once it is all zero, handed to
+ * d and accounted (-ENOMEM if d is dying or would now exceed max_pages:
+ * the block is still the caller's to free).
+ */
+struct page_info *domain_block_alloc(struct domain *d, unsigned int order,
+				     bool limited);
+int domain_block_give(struct domain *d, struct page_info *pg,
+		      unsigned int order, bool limited);
+
 /* Unlinks one of d's frames (released: count 0) and frees it. */
 void domain_free_page(struct domain *d, struct page_info *pg);
 
@@ -184,9 +204,10 @@ void domain_page_last_put(struct page_info *pg);
 /*
  * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
  * guest_test verdict is not affected).  The caller holds one reference
- * (domain_get), and puts it after.  Returns once the domain is destroyed,
- * or dying if other domains still map its frames, or (rarely) shut down
- * and held by another reference, whose domain_put destroys it.
+ * (domain_get), and puts it after.  Returns once the domain is off every
+ * CPU and dying (or, rarely, shut down and held by another reference,
+ * whose domain_put makes it dying).  Its resources then go in steps
+ * (mica/relinquish.h).
  */
 void domain_kill(struct domain *d);
 
@@ -232,6 +253,13 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 /* Arch hooks. */
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
+/*
+ * Dying domain, no vcpu running: gives up the references its own state
+ * holds on its frames (descriptor frames, base pointers, page tables) and
+ * forgets their pfns, in steps that stop once system time reaches
+ * 'deadline'.  True when done.  arch_domain_destroy() runs it to the end.
+ */
+bool arch_domain_relinquish(struct domain *d, uint64_t deadline);
 int arch_vcpu_create(struct vcpu *v);
 /* Frees what arch_vcpu_create allocated (not a context's references). */
 void arch_vcpu_destroy(struct vcpu *v);
