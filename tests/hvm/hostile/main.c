@@ -43,7 +43,7 @@ static void check_svm_instructions(void)
 static void check_vmx_instructions(void)
 {
 	static uint64_t region[2] __attribute__((aligned(16)));
-	uint64_t cr4;
+	uint64_t cr0, cr4;
 	uint32_t r[4];
 
 	expect_vector(PROBE("vmxon (%%rax)", ::"a"(region)), VECTOR_UD,
@@ -77,6 +77,11 @@ static void check_vmx_instructions(void)
 	asm volatile("mov %%cr4, %0" : "=r"(cr4));
 	if (cr4 & (1UL << 13))
 		test_fail("CR4 reads %lx after the refused VMXE write", cr4);
+	/* Paging off in 64-bit code: #GP, as on the bare CPU (Mica owns
+	 * CR0.PG under VMX, so it must check this itself). */
+	asm volatile("mov %%cr0, %0" : "=r"(cr0));
+	expect_vector(PROBE("mov %%rax, %%cr0", ::"a"(cr0 & ~(1UL << 31))),
+		      VECTOR_GP, "CR0.PG off in 64-bit mode");
 }
 
 static void check_msrs(void)

@@ -840,6 +840,10 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 			return false;
 		}
 	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG)) {
+		/* Paging goes off only from compatibility mode. */
+		if ((efer & EFER_LMA) &&
+		    (vmread(GUEST_ES_AR + 2 * SEG_CS) & AR_L))
+			return false;
 		efer &= ~(uint64_t)EFER_LMA;
 		entry &= ~ENTRY_IA32E;
 	}
