@@ -82,7 +82,10 @@
  *      good, and the domain powers off when its last vcpu is down (there
  *      is no NMI source to wake it).
  *  P6. The CPU's virtualization instructions (vmrun, vmload, vmsave,
- *      stgi, clgi, skinit, invlpga; CPUID hides SVM and VMX) raise #UD.
+ *      stgi, clgi, skinit, invlpga; vmxon, vmxoff, vmclear, vmptrld,
+ *      vmptrst, vmread, vmwrite, vmlaunch, vmresume, invept, invvpid;
+ *      getsec; CPUID hides SVM and VMX) raise #UD on either vendor;
+ *      on Intel, setting CR4.VMXE raises #GP.
  *      A triple fault, a shutdown, or any exit Mica does not handle crashes
  *      the domain.
  */
