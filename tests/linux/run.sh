@@ -24,6 +24,14 @@
 #                        whose MSR probes are fixed up by the early traps)
 #   linux-mica-e820      setup_arch printed the memory map read from
 #                        Mica (MICA_MEMOP_memory_map)
+#   linux-mica-tsc       the TSC frequency was taken from Mica's time info
+#                        (not calibrated against the PIT)
+#   linux-mica-direct-map  init_mem_mapping() extended the direct map over
+#                        all our memory through the MMU pv_ops (new tables
+#                        read-only, entries written with mmu_update) and
+#                        the zones were set up
+#   linux-mica-mm-init   mm_init() set up the page allocator and allocated
+#                        the dentry hash from it
 #   linux-mica-stop      the first operation not yet ported was reported
 #                        with its
 #                        registers and the domain shut itself down as
@@ -115,6 +123,12 @@ expect linux-mica-idt "$log" '\(d0\) \[ *[0-9.]+\] mica: IDT at 0x[0-9a-f]+ kept
 	"setup_arch's IDT load not reached"
 expect linux-mica-e820 "$log" '\(d0\) \[ *[0-9.]+\] Mica: \[mem 0x0*100000-0x[0-9a-f]+\] usable' \
 	"no memory map from Mica"
+expect linux-mica-tsc "$log" '\(d0\) \[ *[0-9.]+\] tsc: Detected [0-9.]+ MHz processor' \
+	"no TSC frequency from the time info"
+expect linux-mica-direct-map "$log" '\(d0\) \[ *[0-9.]+\] Zone ranges:' \
+	"the direct map was not completed (no zone setup)"
+expect linux-mica-mm-init "$log" '\(d0\) \[ *[0-9.]+\] Dentry cache hash table entries: ' \
+	"the page allocator was not set up"
 # guest_test: QEMU status 3 when a domain ended other than by poweroff.
 stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
 if [ $status -eq 3 ] && [ -n "$stop" ] &&
