@@ -12,6 +12,8 @@
 #   --interactive         serial on this terminal, Ctrl-A X quits
 #   --gdb                 wait for gdb on tcp::1234 before starting
 #
+# QEMU_EXTRA in the environment: more QEMU options (e.g. -icount ...).
+#
 # Exit status: QEMU's, i.e. (code << 1) | 1 for a hypervisor exit code.
 set -euo pipefail
 smp=2 mem=1024 append="" initrd="" iso="" log="" timeout=0 interactive=0 gdb=0
@@ -47,6 +49,8 @@ elif [ $interactive -eq 0 ]; then
 	args+=(-serial stdio -monitor none)
 fi
 [ $gdb -eq 1 ] && args+=(-s -S)
+# shellcheck disable=SC2206 # options split on spaces on purpose
+[ -n "${QEMU_EXTRA:-}" ] && args+=($QEMU_EXTRA)
 if [ "$timeout" != 0 ]; then
 	exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
 fi
