@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# bench-compare.sh [options] BUILD_A BUILD_B: runs one single-domain bench
-# guest on two hypervisor builds alternately (A, B, A, B, ...) and prints the
-# median of every "bench:" metric for each build, so that load from other
-# QEMU instances on the machine hits both builds alike.
+# bench-compare.sh [options] BUILD_A BUILD_B...: runs one single-domain
+# bench guest on two or more hypervisor builds in turn (A, B, A, B, ...) and
+# prints the median of every "bench:" metric for each build, so that load
+# from other QEMU instances on the machine hits every build alike.
 #
 # A build is an out-of-tree build directory (the BUILD of `make`), holding
 # hypervisor/mica.elf and guests/NAME.elf.
@@ -18,8 +18,8 @@
 #                    such as TCG's software TLB flush on a CR3 write; one
 #                    round is enough
 #
-# Output: "metric median_A median_B B/A unit", one line per metric, after
-# one "round N: ..." line per run on stderr.
+# Output: "metric median_A median_B... B/A... unit", one line per metric,
+# after one "round N X: ..." line per run on stderr.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 guest=bench_pv elf="" rounds=5 append="" qemu_env=""
@@ -34,8 +34,8 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-[ $# -eq 2 ] || { echo "usage: bench-compare.sh [options] BUILD_A BUILD_B" >&2; exit 2; }
-builds=("$1" "$2") labels=(A B)
+[ $# -ge 2 ] || { echo "usage: bench-compare.sh [options] BUILD_A BUILD_B..." >&2; exit 2; }
+builds=("$@") labels=(A B C D E F G H I J)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -53,8 +53,9 @@ run() {
 }
 
 for ((r = 1; r <= rounds; r++)); do
-	run 0 $r
-	run 1 $r
+	for ((i = 0; i < ${#builds[@]}; i++)); do
+		run $i $r
+	done
 done
 
 # median FILE METRIC: the median value of METRIC in FILE.
@@ -63,10 +64,17 @@ median() {
 		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
-awk '{ print $1, $3 }' "$work/0" "$work/1" | awk '!seen[$1]++' |
+cat "$work"/[0-9]* | awk '!seen[$1]++ { print $1, $3 }' |
 	while read -r metric unit; do
-		a=$(median "$work/0" "$metric")
-		b=$(median "$work/1" "$metric")
-		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }')
-		echo "$metric $a $b $ratio $unit"
+		line=$metric ratios="" a=""
+		for ((i = 0; i < ${#builds[@]}; i++)); do
+			m=$(median "$work/$i" "$metric")
+			line="$line $m"
+			if [ $i -eq 0 ]; then
+				a=$m
+			else
+				ratios="$ratios $(awk -v a="$a" -v b="$m" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }')"
+			fi
+		done
+		echo "$line$ratios $unit"
 	done

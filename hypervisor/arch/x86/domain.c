@@ -4,6 +4,7 @@
 #include <mica/errno.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
@@ -143,6 +144,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	struct cpu_regs *frame = guest_frame();
 	uint64_t flushes;
 
+	perfc_incr(context_switches);
 	if (prev) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);

@@ -74,7 +74,10 @@ pv_syscall_enter:
 /*
  * Back to the guest whose registers are in this CPU's frame.  Pending
  * softirqs run first (pv_exit_prepare); one of them may switch to another
- * vcpu, which only changes the frame's contents.
+ * vcpu, which only changes the frame's contents.  SYSRET when the frame's
+ * rcx/r11 already hold its rip/rflags (pv_exit_prepare says), else IRETQ.
+ * Between the load of the guest rsp and SYSRET, IRQs are off and NMI/#MC
+ * run on IST stacks; guest breakpoints cannot cover Mica's addresses.
  */
 	.globl arch_return_to_guest
 arch_return_to_guest:
@@ -82,7 +85,12 @@ arch_return_to_guest:
 	load_frame_rsp
 	movq %rsp, %rdi
 	call pv_exit_prepare			/* returns with IRQs off */
-	POP_GPRS_AND_IRET
+	testb %al, %al
+	jz 1f
+	POP_GPRS
+	movq REGS_rsp - REGS_vector(%rsp), %rsp
+	sysretq
+1:	POP_GPRS_AND_IRET
 
 /* arch_reset_stack_and_jump(fn): drop all hypervisor context, run fn. */
 	.globl arch_reset_stack_and_jump

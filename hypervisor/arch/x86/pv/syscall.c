@@ -4,6 +4,7 @@
 #include <mica/domain.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <mica/softirq.h>
 #include <asm/cpu.h>
@@ -15,12 +16,6 @@
 #include <asm/traps.h>
 #include <public/mica.h>
 
-#define RFLAGS_IF 0x200
-#define RFLAGS_IOPL 0x3000
-#define RFLAGS_NT 0x4000
-#define RFLAGS_VM 0x20000
-#define RFLAGS_AC 0x40000
-#define RFLAGS_FIXED 0x2
 /* Cleared by SYSCALL on entry to Mica: IF, TF, DF, AC, NT. */
 #define SYSCALL_FLAGS_MASK 0x44700
 
@@ -34,7 +29,6 @@ void pv_do_syscall(struct cpu_regs *regs)
 
 	if (!v->arch.kernel_mode) {
 		/* A system call of the guest's own user space. */
-		this_cpu()->guest_syscalls++;
 		pv_bounce_syscall(regs);
 		return;
 	}
@@ -42,7 +36,7 @@ void pv_do_syscall(struct cpu_regs *regs)
 		domain_crash(v->domain, "32-bit SYSCALL in guest kernel mode");
 		return;
 	}
-	this_cpu()->hypercalls++;
+	perfc_incr(hypercalls);
 	if (regs->rax == MICA_HC_iret) {
 		pv_do_iret(regs); /* never returns to the caller */
 		return;
@@ -54,12 +48,14 @@ void pv_do_syscall(struct cpu_regs *regs)
 }
 
 /* The hypercall stub's `syscall` is 2 bytes (0f 05) before the return
- * address SYSCALL left in rcx, which the frame holds as rip. */
+ * address SYSCALL left in rcx, which the frame holds as rip.  rcx is
+ * clobbered by the hypercall ABI: it follows rip, so SYSRET can return. */
 void arch_hypercall_continuation(unsigned int nr, const uint64_t a[5])
 {
 	struct cpu_regs *regs = guest_frame();
 
 	regs->rip -= 2;
+	regs->rcx = regs->rip;
 	regs->rax = nr;
 	regs->rdi = a[0];
 	regs->rsi = a[1];
@@ -83,7 +79,7 @@ static bool is_canonical(uint64_t va)
 	return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;
 }
 
-void pv_exit_prepare(struct cpu_regs *regs)
+bool pv_exit_prepare(struct cpu_regs *regs)
 {
 	for (;;) {
 		while (softirq_pending()) {
@@ -112,9 +108,23 @@ void pv_exit_prepare(struct cpu_regs *regs)
 	if (regs->cs != GUEST_CS32)
 		regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
-	regs->rflags = (regs->rflags &
-			~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM)) |
-		       RFLAGS_IF | RFLAGS_FIXED;
+	regs->rflags = pv_guest_rflags(regs->rflags);
+	/*
+	 * SYSRET returns to GUEST_CS64/GUEST_DS (MSR_STAR) at rip = rcx with
+	 * rflags = r11, and leaves rsp to us.  Where the frame already holds
+	 * exactly that (after a hypercall, an iret with
+	 * MICA_IRET_FROM_SYSCALL, a bounce), it does what IRETQ would, with
+	 * no descriptor loads.  rip is canonical (above), so SYSRET cannot
+	 * fault in Mica.
+	 */
+	if (regs->cs == GUEST_CS64 && regs->rcx == regs->rip &&
+	    regs->r11 == regs->rflags &&
+	    !(regs->rflags & ~(uint64_t)X86_EFLAGS_SYSRET_MASK)) {
+		perfc_incr(exits_sysret);
+		return true;
+	}
+	perfc_incr(exits_iret);
+	return false;
 }
 
 void pv_cpu_init(void)

@@ -9,6 +9,7 @@
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
@@ -31,15 +32,15 @@ static bool has_error_code(unsigned int vec)
 
 void pv_switch_mode(struct vcpu *v, bool kernel)
 {
-	uint64_t t;
-
 	if (v->arch.kernel_mode == kernel)
 		return;
 	v->arch.kernel_mode = kernel;
-	/* The two gs bases trade places, as swapgs would. */
-	t = rdmsr(MSR_GS_BASE);
-	wrmsr(MSR_GS_BASE, rdmsr(MSR_KERNEL_GS_BASE));
-	wrmsr(MSR_KERNEL_GS_BASE, t);
+	perfc_incr(mode_switches);
+	/* The two gs bases trade places (MSR_KERNEL_GS_BASE holds the
+	 * inactive mode's); Mica itself never uses gs. */
+	/* clang-format off */
+	__asm__ __volatile__("swapgs" ::: "memory");
+	/* clang-format on */
 	/* A guest may run user mode on its kernel tables (one L4 for both):
 	 * then there is nothing to switch, and no TLB to lose. */
 	if (v->arch.cr3_user != v->arch.cr3_kernel)
@@ -99,6 +100,11 @@ int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
 	regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
 	regs->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
+	/* The handler pops the interrupted rcx/r11 from the frame; the
+	 * registers hold the return rip/rflags, as after SYSCALL (pv.h), so
+	 * the exit can be a SYSRET. */
+	regs->rcx = handler;
+	regs->r11 = pv_guest_rflags(regs->rflags);
 	if (mask_events)
 		vi->evtchn_upcall_mask = 1;
 	return 0;
@@ -117,6 +123,7 @@ static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
 			     vec, (unsigned int)error_code, regs->rip);
 		return;
 	}
+	perfc_incr(exception_bounces);
 	pv_bounce(regs, ti->address, ti->flags & MICA_TRAP_MASK_EVENTS,
 		  error_code);
 }
@@ -179,8 +186,10 @@ void pv_guest_exception(struct cpu_regs *regs)
 		debugreg_note_db(v); /* the guest reads DR6 (pv.h note 2) */
 		break;
 	case 6:
-		if (pv_emulate(regs)) /* the forced-emulation prefix */
+		if (pv_emulate(regs)) { /* the forced-emulation prefix */
+			perfc_incr(emulations);
 			return;
+		}
 		break;
 	case 7:
 		pv_fpu_device_not_available(v); /* virtual TS: now clear */
@@ -190,8 +199,10 @@ void pv_guest_exception(struct cpu_regs *regs)
 			software_interrupt(regs);
 			return;
 		}
-		if (regs->error_code == 0 && pv_emulate(regs))
+		if (regs->error_code == 0 && pv_emulate(regs)) {
+			perfc_incr(emulations);
 			return;
+		}
 		break;
 	case 14:
 		v->arch.vcpu_info->arch.cr2 = read_cr2();
