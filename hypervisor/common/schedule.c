@@ -49,11 +49,6 @@ static struct run_queue *this_rq(void)
 	return &run_queues[smp_processor_id()];
 }
 
-struct vcpu *current_vcpu(void)
-{
-	return this_rq()->current;
-}
-
 bool vcpu_is_running(const struct vcpu *v)
 {
 	return READ_ONCE(v->running);
@@ -455,6 +450,7 @@ static void schedule(void)
 		timer_stop(&rq->slice_timer);
 	}
 	WRITE_ONCE(rq->current, next);
+	arch_set_current(next);
 	if (prev && prev != next)
 		runstate_update(rq, prev);
 	if (next && next != prev)
@@ -636,6 +632,7 @@ void scheduler_init_cpu(void)
 	struct run_queue *rq = this_rq();
 
 	spin_lock_init(&rq->lock);
+	arch_set_current(NULL);
 	timer_init(&rq->slice_timer, slice_expired, NULL, smp_processor_id());
 }
 

@@ -81,14 +81,22 @@ static bool is_canonical(uint64_t va)
 
 bool pv_exit_prepare(struct cpu_regs *regs)
 {
+	const struct mica_vcpu_info *vi;
+	struct vcpu *v;
+
 	for (;;) {
 		while (softirq_pending()) {
 			local_irq_enable();
 			softirq_run(); /* may switch vcpus: never returns then */
 			local_irq_disable();
 		}
-		pv_failsafe_check(regs);
-		pv_deliver_upcall(regs);
+		v = current_vcpu(); /* after the softirqs: maybe another */
+		vi = v->arch.vcpu_info;
+		/* The common case decided here, without calls. */
+		if (v->arch.failsafe_pending)
+			pv_failsafe_check(regs);
+		if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask)
+			pv_deliver_upcall(regs);
 		/*
 		 * IRETQ to a non-canonical rip would fault in Mica.  A
 		 * non-canonical rsp is the guest's business: IRETQ loads it
@@ -97,8 +105,7 @@ bool pv_exit_prepare(struct cpu_regs *regs)
 		 */
 		if (is_canonical(regs->rip))
 			break;
-		domain_crash(current_vcpu()->domain,
-			     "return to non-canonical rip %lx", regs->rip);
+		domain_crash(v->domain, "return to non-canonical rip %lx", regs->rip);
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to

@@ -46,6 +46,7 @@ struct cpu_info {
 	/* TLB shootdown (asm/flushtlb.h): bit per CPU waiting for this one
 	 * to flush; atomic. */
 	uint64_t tlb_flush_from;
+	struct vcpu *current; /* asm/current.h; NULL: idle */
 	/* Hot-path event counters (mica/perfc.h), in cache lines of their
 	 * own: only this CPU writes them. */
 	uint64_t perfc[MICA_PERFC_MAX] __attribute__((aligned(64)));
