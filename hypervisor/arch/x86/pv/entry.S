@@ -68,8 +68,8 @@ pv_syscall_enter:
 	cld
 	xorl %ebp, %ebp				/* terminates backtraces */
 	movq %rsp, %rdi
-	call pv_do_syscall
-	/* fall through */
+	call pv_do_syscall			/* pv_exit_prepare included */
+	jmp pv_exit_to_guest
 
 /*
  * Back to the guest whose registers are in this CPU's frame.  Pending
@@ -85,6 +85,7 @@ arch_return_to_guest:
 	load_frame_rsp
 	movq %rsp, %rdi
 	call pv_exit_prepare			/* returns with IRQs off */
+pv_exit_to_guest:				/* rsp at the frame */
 	testb %al, %al
 	jz 1f
 	POP_GPRS

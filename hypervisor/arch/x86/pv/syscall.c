@@ -22,7 +22,7 @@
 extern const char pv_stub_page_start[], pv_stub_page_end[];
 extern const char pv_lstar_stub[], pv_cstar_stub[];
 
-void pv_do_syscall(struct cpu_regs *regs)
+bool pv_do_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	long rc;
@@ -30,21 +30,21 @@ void pv_do_syscall(struct cpu_regs *regs)
 	if (!v->arch.kernel_mode) {
 		/* A system call of the guest's own user space. */
 		pv_bounce_syscall(regs);
-		return;
-	}
-	if (regs->vector != VECTOR_SYSCALL) {
+	} else if (regs->vector != VECTOR_SYSCALL) {
 		domain_crash(v->domain, "32-bit SYSCALL in guest kernel mode");
-		return;
-	}
-	perfc_incr(hypercalls);
-	if (regs->rax == MICA_HC_iret) {
+	} else if (regs->rax == MICA_HC_iret) {
+		perfc_incr(hypercalls);
 		pv_do_iret(regs); /* never returns to the caller */
-		return;
+	} else {
+		perfc_incr(hypercalls);
+		rc = hypercall_dispatch(regs->rax, regs->rdi, regs->rsi,
+					regs->rdx, regs->r10, regs->r8);
+		if (rc != HYPERCALL_PREEMPTED)
+			regs->rax = (uint64_t)rc;
 	}
-	rc = hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
-				regs->r10, regs->r8);
-	if (rc != HYPERCALL_PREEMPTED)
-		regs->rax = (uint64_t)rc;
+	/* Straight on to the exit: one call and return fewer. */
+	local_irq_disable();
+	return pv_exit_prepare(regs);
 }
 
 /* The hypercall stub's `syscall` is 2 bytes (0f 05) before the return
@@ -105,7 +105,8 @@ bool pv_exit_prepare(struct cpu_regs *regs)
 		 */
 		if (is_canonical(regs->rip))
 			break;
-		domain_crash(v->domain, "return to non-canonical rip %lx", regs->rip);
+		domain_crash(v->domain, "return to non-canonical rip %lx",
+			     regs->rip);
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to

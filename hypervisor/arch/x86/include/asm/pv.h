@@ -50,8 +50,9 @@ void guest_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 void cpuid_faulting_cpu_init(void);
 extern bool cpuid_faulting;
 
-/* From pv/entry.S: a guest executed SYSCALL. */
-void pv_do_syscall(struct cpu_regs *regs);
+/* From pv/entry.S: a guest executed SYSCALL.  Handles it, then returns
+ * pv_exit_prepare's verdict (IRQs off). */
+bool pv_do_syscall(struct cpu_regs *regs);
 
 /*
  * From pv/entry.S, IRQs off: runs softirqs, delivers what is pending, then
