@@ -145,6 +145,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	uint64_t flushes;
 
 	perfc_incr(context_switches);
+	this_cpu()->exit_cr3 = 0; /* next's tables are loaded below */
 	if (prev) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);

@@ -81,6 +81,7 @@ static bool is_canonical(uint64_t va)
 
 bool pv_exit_prepare(struct cpu_regs *regs)
 {
+	struct cpu_info *ci = this_cpu();
 	const struct mica_vcpu_info *vi;
 	struct vcpu *v;
 
@@ -117,6 +118,11 @@ bool pv_exit_prepare(struct cpu_regs *regs)
 		regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
 	regs->rflags = pv_guest_rflags(regs->rflags);
+	if (ci->exit_cr3) {
+		/* Last: nothing of Mica runs on the user tables but the exit. */
+		write_cr3(ci->exit_cr3);
+		ci->exit_cr3 = 0;
+	}
 	/*
 	 * SYSRET returns to GUEST_CS64/GUEST_DS (MSR_STAR) at rip = rcx with
 	 * rflags = r11, and leaves rsp to us.  Where the frame already holds

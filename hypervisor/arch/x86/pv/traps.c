@@ -43,8 +43,20 @@ void pv_switch_mode(struct vcpu *v, bool kernel)
 	/* clang-format on */
 	/* A guest may run user mode on its kernel tables (one L4 for both):
 	 * then there is nothing to switch, and no TLB to lose. */
-	if (v->arch.cr3_user != v->arch.cr3_kernel)
-		write_cr3(kernel ? v->arch.cr3_kernel : v->arch.cr3_user);
+	if (v->arch.cr3_user == v->arch.cr3_kernel)
+		return;
+	/*
+	 * To user mode: the exit loads the user L4 (pv_exit_prepare), so
+	 * that the little Mica does before it runs on a warm TLB.  To kernel
+	 * mode: at once, the kernel stack is written next; unless the user
+	 * L4 was never loaded.
+	 */
+	if (!kernel)
+		this_cpu()->exit_cr3 = v->arch.cr3_user;
+	else if (this_cpu()->exit_cr3)
+		this_cpu()->exit_cr3 = 0;
+	else
+		write_cr3(v->arch.cr3_kernel);
 }
 
 int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,

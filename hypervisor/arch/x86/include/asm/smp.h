@@ -47,6 +47,9 @@ struct cpu_info {
 	 * to flush; atomic. */
 	uint64_t tlb_flush_from;
 	struct vcpu *current; /* asm/current.h; NULL: idle */
+	/* The user L4 a switch to guest user mode left for the exit to load
+	 * (pv_switch_mode, pv_exit_prepare); 0: none. */
+	uint64_t exit_cr3;
 	/* Hot-path event counters (mica/perfc.h), in cache lines of their
 	 * own: only this CPU writes them. */
 	uint64_t perfc[MICA_PERFC_MAX] __attribute__((aligned(64)));
