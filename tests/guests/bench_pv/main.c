@@ -32,10 +32,14 @@ __asm__(".text\n"
 /* clang-format on */
 void bench_int80(void);
 
-/* cycles: per iteration, the best batch's (lib/bench.h). */
-static void report(const char *metric, uint64_t cycles)
+/* cycles: per iteration, the best batch's (lib/bench.h); then Mica's
+ * event counts per iteration between the two reads. */
+static void report(const char *metric, uint64_t cycles,
+		   const struct bench_counters *before,
+		   const struct bench_counters *after)
 {
 	printk("bench: %s %lu cycles\n", metric, cycles);
+	bench_counters_report(metric, before, after, ITERATIONS);
 }
 
 /* Loopback round trip: a send on one end raises the other end, whose
@@ -53,6 +57,7 @@ static void bounce_back(uint32_t port)
 
 static void bench_event_round_trip(void)
 {
+	struct bench_counters before, after;
 	uint64_t best;
 
 	events_setup();
@@ -64,11 +69,13 @@ static void bench_event_round_trip(void)
 	port_unmask(end_a);
 	port_unmask(end_b);
 	events_unmask();
+	bench_counters_read(&before);
 	best = BENCH_BEST(ITERATIONS, evtchn_send(end_a));
+	bench_counters_read(&after);
 	if (round_trips != ITERATIONS)
 		test_fail("%lu of %u event round trips completed", round_trips,
 			  ITERATIONS);
-	report("event_channel_round_trip", best);
+	report("event_channel_round_trip", best, &before, &after);
 }
 
 void test_main(void)
@@ -77,27 +84,33 @@ void test_main(void)
 		{ 0x80, 3, MICA_FLAT_KERNEL_CS, 0, (uint64_t)bench_int80 },
 		{ 0, 0, 0, 0, 0 },
 	};
+	struct bench_counters before, after;
 	uint64_t best;
 	long rc = 0;
 
+	bench_counters_read(&before);
 	best = BENCH_BEST(ITERATIONS,
 			  rc |= hypercall_version(MICA_VERSION_GET, NULL));
+	bench_counters_read(&after);
 	if (rc <= 0)
 		test_fail("version hypercall returned %ld", rc);
-	report("null_hypercall", best);
+	report("null_hypercall", best, &before, &after);
 
 	if (HYPERCALL5(MICA_HC_set_trap_table, table, 0, 0, 0, 0))
 		test_error("cannot install the trap table");
+	bench_counters_read(&before);
 	best = BENCH_BEST(ITERATIONS,
 			  __asm__ __volatile__("int $0x80" ::
 						       : "rcx", "r11",
 							 "memory"));
+	bench_counters_read(&after);
 	if (traps_taken != ITERATIONS)
 		test_fail("%lu of %u software interrupts arrived", traps_taken,
 			  ITERATIONS);
-	report("trap_bounce_and_iret", best);
+	report("trap_bounce_and_iret", best, &before, &after);
 
 	/* CPUID behind the forced-emulation prefix: #UD, decode, filter. */
+	bench_counters_read(&before);
 	best = BENCH_BEST(ITERATIONS, {
 		uint32_t a = MICA_CPUID_LEAF_BASE, b, c = 0, d;
 
@@ -106,9 +119,10 @@ void test_main(void)
 		if (b != MICA_CPUID_SIGNATURE_EBX)
 			rc = -1;
 	});
+	bench_counters_read(&after);
 	if (rc < 0)
 		test_fail("emulated cpuid did not return Mica's leaf");
-	report("emulated_cpuid", best);
+	report("emulated_cpuid", best, &before, &after);
 	bench_event_round_trip();
 	test_pass();
 }

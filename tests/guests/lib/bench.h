@@ -10,6 +10,7 @@
 #define GUEST_BENCH_H
 
 #include <stdint.h>
+#include "public/sysctl.h"
 
 /* Iterations per batch: short enough to fit between host preemptions. */
 #define BENCH_BATCH 100
@@ -50,5 +51,26 @@ static inline void bench_keep_best(uint64_t *best, uint64_t t0)
 		}                                                             \
 		bench_best / BENCH_BATCH;                                     \
 	})
+
+/*
+ * Mica's hot-path event counters (public/sysctl.h MICA_SYSCTL_perfc, dom0
+ * only), summed over every CPU.  Benchmarks print them per iteration, so
+ * that a change in the number of expensive events (CR3 writes, flushes,
+ * IRETs) shows whatever the machine's load does to the timings.
+ */
+struct bench_counters {
+	long error; /* of the sysctl (-EPERM outside dom0); 0: read */
+	uint64_t count[MICA_PERFC_MAX];
+};
+
+void bench_counters_read(struct bench_counters *c);
+
+/* Prints "bench: COUNTER_per_WHAT N.NN count" for every counter that moved
+ * by at least 0.005 per iteration between the two reads (nothing if
+ * either read failed). */
+void bench_counters_report(const char *what,
+			   const struct bench_counters *before,
+			   const struct bench_counters *after,
+			   uint64_t iterations);
 
 #endif /* GUEST_BENCH_H */

@@ -552,6 +552,42 @@ static uint64_t bench_user_loop(uint64_t entry)
 	return best / BENCH_BATCH;
 }
 
+/*
+ * Mica's event counts for BENCH_ITERATIONS round trips in one user-mode
+ * run, printed per round trip, and checked: each round trip is a syscall
+ * bounce and an iret, both leaving by SYSRET, with cr3_writes CR3 writes.
+ */
+static void count_user_loop(const char *what, uint64_t entry,
+			    uint64_t cr3_writes)
+{
+	struct bench_counters before, after;
+	uint64_t n = BENCH_ITERATIONS, cr3, sysrets, irets;
+
+	bench_counters_read(&before);
+	run_user(entry, n, 0);
+	bench_counters_read(&after);
+	if (before.error || after.error) {
+		test_fail("cannot read Mica's counters: %ld/%ld", before.error,
+			  after.error);
+		return;
+	}
+	bench_counters_report(what, &before, &after, n);
+	cr3 = after.count[MICA_PERFC_cr3_writes] -
+	      before.count[MICA_PERFC_cr3_writes];
+	sysrets = after.count[MICA_PERFC_exits_sysret] -
+		  before.count[MICA_PERFC_exits_sysret];
+	irets = after.count[MICA_PERFC_exits_iret] -
+		before.count[MICA_PERFC_exits_iret];
+	/* The run's entry and exit, and a few timer interrupts, on top. */
+	if (cr3 < cr3_writes * n || cr3 > cr3_writes * n + n / 100)
+		test_fail("%s: %lu CR3 writes for %lu round trips", what, cr3,
+			  n);
+	if (sysrets < 2 * n || irets > n / 100)
+		test_fail("%s: %lu SYSRET and %lu IRET exits for %lu round "
+			  "trips",
+			  what, sysrets, irets, n);
+}
+
 /* The user syscall round trip, on separate and on shared tables. */
 static void bench(uint64_t user_l4, uint64_t kernel_l4)
 {
@@ -560,6 +596,7 @@ static void bench(uint64_t user_l4, uint64_t kernel_l4)
 	usr_iret_flags = MICA_IRET_FROM_SYSCALL;
 	best = bench_user_loop(U(u_null_loop));
 	printk("bench: guest_user_syscall %lu cycles\n", best);
+	count_user_loop("user_syscall", U(u_null_loop), 2);
 	/* For comparison: user mode on the kernel's L4 (no CR3 switch);
 	 * the user pages are not mapped there, so use the kernel VA of
 	 * the user page (it is position independent). */
@@ -567,6 +604,7 @@ static void bench(uint64_t user_l4, uint64_t kernel_l4)
 		test_error("cannot share the kernel L4");
 	best = bench_user_loop((uint64_t)u_null_loop);
 	printk("bench: guest_user_syscall_one_l4 %lu cycles\n", best);
+	count_user_loop("user_syscall_one_l4", (uint64_t)u_null_loop, 0);
 	if (mmuext(MICA_MMUEXT_NEW_USER_BASEPTR, user_l4))
 		test_error("cannot restore the user L4");
 }
