@@ -142,7 +142,7 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
-	uint64_t flushes;
+	uint64_t flushes, cr3;
 
 	perfc_incr(context_switches);
 	this_cpu()->exit_cr3 = 0; /* next's tables are loaded below */
@@ -158,9 +158,20 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		*frame = next->arch.regs;
 		load_segments(next);
 		arch_vcpu_update_time(next);
-		write_cr3(next->arch.kernel_mode || !next->arch.cr3_user ?
-				  next->arch.cr3_kernel :
-				  next->arch.cr3_user);
+		cr3 = next->arch.kernel_mode || !next->arch.cr3_user ?
+			      next->arch.cr3_kernel :
+			      next->arch.cr3_user;
+		/*
+		 * Vcpus on the same tables (a domain's vcpus on its kernel
+		 * L4) share their translations: no CR3 write, no TLB lost.
+		 * What stays cached is of tables next runs on, and a flush
+		 * of every vcpu of the domain finds next here; the requests
+		 * seen above get their flush all the same.
+		 */
+		if (cr3 != read_cr3())
+			write_cr3(cr3);
+		else if (flushes)
+			tlb_flush_local();
 	} else {
 		write_cr3(paging_idle_cr3());
 	}
