@@ -23,6 +23,10 @@ static bool guest_test;
 param_bool("guest_test", guest_test);
 static bool any_domain_failed;
 
+/* Domains shut down and not yet dying (is_shutting_down set, is_dying
+ * not): what domain_reap() looks for.  Atomic. */
+static uint32_t domains_to_reap;
+
 struct domain *domain_lookup(uint16_t domid)
 {
 	return domid < MAX_DOMAINS ? READ_ONCE(domains[domid]) : NULL;
@@ -288,6 +292,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	}
 	d->is_shutting_down = true;
 	d->shutdown_reason = reason;
+	__atomic_fetch_add(&domains_to_reap, 1, __ATOMIC_SEQ_CST);
 	spin_unlock_irqrestore(&d->lock, flags);
 
 	send_global_virq(MICA_VIRQ_DOM_EXC);
@@ -407,6 +412,7 @@ static bool domain_try_reap(struct domain *d)
 		return false;
 	}
 	d->is_dying = true;
+	__atomic_fetch_sub(&domains_to_reap, 1, __ATOMIC_SEQ_CST);
 	spin_unlock_irqrestore(&d->lock, flags);
 	domain_destroy(d);
 	return true;
@@ -414,6 +420,9 @@ static bool domain_try_reap(struct domain *d)
 
 void domain_reap(void)
 {
+	/* Every schedule() asks: usually there is nothing to look for. */
+	if (!__atomic_load_n(&domains_to_reap, __ATOMIC_SEQ_CST))
+		return;
 	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
 		struct domain *d = domain_lookup((uint16_t)id);
 
@@ -442,6 +451,7 @@ void domain_kill(struct domain *d)
 	if (!d->is_shutting_down) {
 		d->is_shutting_down = true;
 		d->shutdown_reason = MICA_SHUTDOWN_poweroff;
+		__atomic_fetch_add(&domains_to_reap, 1, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	pr_info("domain %u (%s): destroyed by the toolstack\n", d->id, d->name);
