@@ -344,14 +344,16 @@ static void slice_expired(void *data)
 static struct vcpu *steal_work(unsigned int me, bool want_under,
 			       bool *contended)
 {
-	uint64_t online = arch_online_cpus();
+	/* The other online CPUs, lowest first. */
+	uint64_t others = arch_online_cpus() & ~(1ULL << me);
 	struct vcpu *best = NULL;
 	struct run_queue *from = NULL;
 
-	for (unsigned int c = 0; c < NR_CPUS && !best; c++) {
+	for (; others && !best; others &= others - 1) {
+		unsigned int c = (unsigned int)__builtin_ctzll(others);
 		struct run_queue *rq = &run_queues[c];
 
-		if (c == me || !((online >> c) & 1) || !READ_ONCE(rq->head))
+		if (!READ_ONCE(rq->head))
 			continue;
 		if (!spin_trylock(&rq->lock)) {
 			*contended = true;

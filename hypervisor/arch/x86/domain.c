@@ -108,15 +108,19 @@ static void save_segments(struct arch_vcpu *a)
  * GDT or LDT may no longer load (the guest changed the descriptor): it
  * becomes null and the guest's failsafe callback runs (pv.h).
  */
-static void load_segments(struct vcpu *v)
+static void load_segments(const struct arch_vcpu *prev, struct vcpu *v)
 {
 	const struct arch_vcpu *a = &v->arch;
+	unsigned int loaded = pv_load_data_selectors(v, prev);
 
-	pv_load_data_selectors(v);
-	/* Loading a selector clears the 64-bit bases: set them after. */
-	wrmsr(MSR_FS_BASE, a->fs_base);
-	wrmsr(MSR_GS_BASE, a->gs_base);
-	wrmsr(MSR_KERNEL_GS_BASE, a->gs_base_other);
+	/* Loading a selector clears the 64-bit bases: set them after.  prev
+	 * (NULL: unknown) holds the bases in the MSRs now. */
+	if (!prev || (loaded & PV_SEL_FS) || prev->fs_base != a->fs_base)
+		wrmsr(MSR_FS_BASE, a->fs_base);
+	if (!prev || (loaded & PV_SEL_GS) || prev->gs_base != a->gs_base)
+		wrmsr(MSR_GS_BASE, a->gs_base);
+	if (!prev || prev->gs_base_other != a->gs_base_other)
+		wrmsr(MSR_KERNEL_GS_BASE, a->gs_base_other);
 }
 
 /* Refreshes the vcpu's time info (public/time.h version protocol). */
@@ -156,7 +160,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
 	if (next) {
 		*frame = next->arch.regs;
-		load_segments(next);
+		load_segments(prev ? &prev->arch : NULL, next);
 		arch_vcpu_update_time(next);
 		cr3 = next->arch.kernel_mode || !next->arch.cr3_user ?
 			      next->arch.cr3_kernel :
