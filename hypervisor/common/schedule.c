@@ -292,7 +292,15 @@ void vcpu_unblock(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	if (vcpu_set_state(v, VCPU_BLOCKED, VCPU_RUNNABLE))
+	/*
+	 * The caller's wake condition (a pending event) is stored; after the
+	 * fence a vcpu that is not BLOCKED now will see it (vcpu_block's
+	 * fence pairs with this one), so only a blocked one needs the queue
+	 * lock.  An event for the running vcpu itself stops here.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(v->state) == VCPU_BLOCKED &&
+	    vcpu_set_state(v, VCPU_BLOCKED, VCPU_RUNNABLE))
 		return;
 	/* Running elsewhere: interrupt that CPU so it takes the upcall on
 	 * its way back to the guest. */
