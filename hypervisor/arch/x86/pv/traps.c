@@ -156,8 +156,12 @@ static void software_interrupt(struct cpu_regs *regs)
 	uint8_t insn[2] = { 0, 0 };
 	unsigned int vec, len;
 
-	if (copy_from_guest(insn, regs->rip, 1) ||
-	    (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2))) {
+	/* Both bytes at once unless the second is on the next page (which
+	 * must not be touched for a one-byte instruction). */
+	if ((regs->rip & (PAGE_SIZE - 1)) != PAGE_SIZE - 1 ?
+		    copy_from_guest(insn, regs->rip, 2) :
+		    (copy_from_guest(insn, regs->rip, 1) ||
+		     (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2)))) {
 		deliver_trap(regs, 13, gp_error);
 		return;
 	}
