@@ -7,7 +7,7 @@
  * hypercall arguments are multiples of eight, and QEMU TCG runs a rep
  * string instruction one step at a time.
  */
-	.text
+	.section .text.hot, "ax"
 	.globl raw_copy_guest
 raw_copy_guest:
 	movq %rdx, %rcx

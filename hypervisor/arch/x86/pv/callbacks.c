@@ -133,7 +133,7 @@ static bool frame_selector_ok(uint64_t sel, uint16_t flat)
 	       ((sel & 3) == 0 || (sel & 3) == 3);
 }
 
-void pv_do_iret(struct cpu_regs *regs)
+__hot_path void pv_do_iret(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_iret_frame f;
@@ -186,7 +186,7 @@ void pv_do_iret(struct cpu_regs *regs)
 }
 
 /* A SYSCALL from guest user mode: the guest kernel's syscall callback. */
-void pv_bounce_syscall(struct cpu_regs *regs)
+__hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int type = regs->cs == GUEST_CS32 ? MICA_CALLBACK_syscall32 :
@@ -204,7 +204,7 @@ void pv_bounce_syscall(struct cpu_regs *regs)
 		  -1);
 }
 
-void pv_deliver_upcall(struct cpu_regs *regs)
+__hot_path void pv_deliver_upcall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_vcpu_info *vi = v->arch.vcpu_info;

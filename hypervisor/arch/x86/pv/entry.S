@@ -27,7 +27,7 @@
 .endm
 
 /* The stub page template; copied to offset 0 of every stack block. */
-	.text
+	.section .text.hot, "ax"
 	.balign 16
 	.globl pv_stub_page_start, pv_stub_page_end
 	.globl pv_lstar_stub, pv_cstar_stub

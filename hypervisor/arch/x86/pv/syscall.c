@@ -22,7 +22,7 @@
 extern const char pv_stub_page_start[], pv_stub_page_end[];
 extern const char pv_lstar_stub[], pv_cstar_stub[];
 
-bool pv_do_syscall(struct cpu_regs *regs)
+__hot_path bool pv_do_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	long rc;
@@ -79,7 +79,7 @@ static bool is_canonical(uint64_t va)
 	return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;
 }
 
-bool pv_exit_prepare(struct cpu_regs *regs)
+__hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 {
 	struct cpu_info *ci = this_cpu();
 	const struct mica_vcpu_info *vi;

@@ -30,7 +30,7 @@ static bool has_error_code(unsigned int vec)
 	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17;
 }
 
-void pv_switch_mode(struct vcpu *v, bool kernel)
+__hot_path void pv_switch_mode(struct vcpu *v, bool kernel)
 {
 	if (v->arch.kernel_mode == kernel)
 		return;
@@ -59,8 +59,8 @@ void pv_switch_mode(struct vcpu *v, bool kernel)
 		write_cr3(v->arch.cr3_kernel);
 }
 
-int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
-	      int error_code)
+__hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
+			 bool mask_events, int error_code)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_vcpu_info *vi = v->arch.vcpu_info;
@@ -123,8 +123,8 @@ int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
 }
 
 /* Delivers 'vec' through the guest's trap table; crashes if none. */
-static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
-			 int error_code)
+__hot_path static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
+				    int error_code)
 {
 	struct vcpu *v = current_vcpu();
 	const struct mica_trap_info *ti = &v->arch.trap_table[vec];
@@ -148,7 +148,7 @@ static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
  * the guest asked for if its trap entry's DPL admits the guest's current
  * mode, else stays the #GP the hardware would give.
  */
-static void software_interrupt(struct cpu_regs *regs)
+__hot_path static void software_interrupt(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int mode = v->arch.kernel_mode ? 0 : 3;
@@ -184,7 +184,7 @@ static void software_interrupt(struct cpu_regs *regs)
 	deliver_trap(regs, vec, -1);
 }
 
-void pv_guest_exception(struct cpu_regs *regs)
+__hot_path void pv_guest_exception(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int vec = (unsigned int)regs->vector;
