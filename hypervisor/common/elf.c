@@ -121,14 +121,11 @@ static int parse_notes(const uint8_t *p, uint64_t len, struct elf_info *info,
 	return 0;
 }
 
-int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
-	      size_t why_size)
+/* The ELF header checks both parsers share: 0 or -EINVAL with why. */
+static int check_header(const uint8_t *img, size_t size, struct elf_info *info,
+			struct elf64_ehdr *out, char *why, size_t why_size)
 {
-	const uint8_t *img = image;
 	struct elf64_ehdr eh;
-	struct note_values nv = { 0 };
-	uint64_t lowest = ~0ULL;
-	int rc;
 
 	memset(info, 0, sizeof(*info));
 	if (size < sizeof(eh))
@@ -145,6 +142,22 @@ int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
 	if (eh.phentsize != sizeof(struct elf64_phdr) || !eh.phnum ||
 	    !in_bounds(eh.phoff, (uint64_t)eh.phnum * eh.phentsize, size))
 		FAIL(-EINVAL, "program headers lie outside the image");
+	*out = eh;
+	return 0;
+}
+
+int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
+	      size_t why_size)
+{
+	const uint8_t *img = image;
+	struct elf64_ehdr eh;
+	struct note_values nv = { 0 };
+	uint64_t lowest = ~0ULL;
+	int rc;
+
+	rc = check_header(img, size, info, &eh, why, why_size);
+	if (rc)
+		return rc;
 
 	/* Notes first: they say how to place the segments. */
 	for (unsigned int i = 0; i < eh.phnum; i++) {
@@ -241,5 +254,44 @@ int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
 	    info->hypercall_page >= info->virt_end)
 		FAIL(-EINVAL, "hypercall page %lx is not a page of the image",
 		     info->hypercall_page);
+	return 0;
+}
+
+int elf_parse_physical(const void *image, size_t size, struct elf_info *info,
+		       char *why, size_t why_size)
+{
+	const uint8_t *img = image;
+	struct elf64_ehdr eh;
+	int rc;
+
+	rc = check_header(img, size, info, &eh, why, why_size);
+	if (rc)
+		return rc;
+	for (unsigned int i = 0; i < eh.phnum; i++) {
+		struct elf64_phdr ph;
+		struct elf_segment *seg;
+
+		memcpy(&ph, img + eh.phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.type != PT_LOAD || !ph.memsz)
+			continue;
+		if (info->nr_segments == ELF_MAX_SEGMENTS)
+			FAIL(-E2BIG, "more than %u loadable segments",
+			     ELF_MAX_SEGMENTS);
+		if (ph.filesz > ph.memsz ||
+		    !in_bounds(ph.offset, ph.filesz, size))
+			FAIL(-EINVAL,
+			     "segment %u extends past the end of the image", i);
+		if (ph.paddr + ph.memsz < ph.paddr)
+			FAIL(-EINVAL, "segment %u wraps the address space", i);
+		seg = &info->segments[info->nr_segments++];
+		seg->offset = ph.offset;
+		seg->filesz = ph.filesz;
+		seg->memsz = ph.memsz;
+		seg->vaddr = ph.paddr;
+		seg->pfn = ph.paddr >> 12;
+	}
+	if (!info->nr_segments)
+		FAIL(-EINVAL, "no loadable segment");
+	info->entry = eh.entry;
 	return 0;
 }

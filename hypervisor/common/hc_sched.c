@@ -31,7 +31,7 @@ static long sched_shutdown(uint64_t arg)
  * vcpu_block() comes before the check, so an event raised after the check
  * finds the vcpu blocked and wakes it.
  */
-static long sched_block(void)
+long sched_block_current(void)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_vcpu_info *vi = arch_vcpu_info(v);
@@ -165,7 +165,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		sched_yield();
 		return 0;
 	case MICA_SCHEDOP_block:
-		return sched_block();
+		return sched_block_current();
 	case MICA_SCHEDOP_shutdown:
 		return sched_shutdown(arg);
 	case MICA_SCHEDOP_poll:

@@ -17,6 +17,16 @@
 
 /* --- Timers: MICA_VIRQ_TIMER on expiry; never early (timer.h). --- */
 
+/*
+ * now + period without wrapping: a huge period means "never", not an
+ * expiry in the past (which re-fired the timer at once, forever, and
+ * livelocked the CPU: found by the fuzz guest).
+ */
+static uint64_t expiry_after(uint64_t now, uint64_t period)
+{
+	return period > UINT64_MAX - now ? UINT64_MAX : now + period;
+}
+
 static void periodic_timer_fn(void *data)
 {
 	struct vcpu *v = data;
@@ -27,9 +37,9 @@ static void periodic_timer_fn(void *data)
 		return;
 	send_guest_vcpu_virq(v, MICA_VIRQ_TIMER);
 	/* Expiries missed meanwhile coalesce into this one event. */
-	next = v->events.periodic_timer.expires + period;
+	next = expiry_after(v->events.periodic_timer.expires, period);
 	if (next <= now)
-		next = now + period - (now - next) % period;
+		next = expiry_after(now, period - (now - next) % period);
 	timer_set(&v->events.periodic_timer, next);
 }
 
@@ -55,7 +65,8 @@ static long op_set_periodic_timer(struct vcpu *v, uint64_t arg)
 	if (t.period_ns < MICA_VCPU_TIMER_MIN_PERIOD_NS)
 		return -EINVAL;
 	WRITE_ONCE(v->events.period_ns, t.period_ns);
-	timer_set(&v->events.periodic_timer, system_time_ns() + t.period_ns);
+	timer_set(&v->events.periodic_timer,
+		  expiry_after(system_time_ns(), t.period_ns));
 	return 0;
 }
 

@@ -21,8 +21,9 @@
 # and none is FAILURE or ERROR (SKIP if any skips).
 #
 # A guest may ask for a bigger machine in tests/guests/NAME/run.conf,
-# lines "key=value": smp=N (CPUs; default 2) and append=ARGS (added to the
-# hypervisor command line, e.g. dom0_max_vcpus=2).
+# lines "key=value": smp=N (CPUs; default 2), append=ARGS (added to the
+# hypervisor command line, e.g. dom0_max_vcpus=2) and timeout=SECONDS (a
+# longer time limit than QEMU_TIMEOUT for this guest).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
 # (default 60).  Guests are (re)built into $BUILD/guests first; the
@@ -53,7 +54,8 @@ fail() {
 # run_guest NAME: one QEMU run, judged from its exit status and log.
 run_guest() {
 	local name=$1 elf=$guests/$1.elf log=$logs/$1.log
-	local status results count=0 verdict
+	local status results count=0 verdict limit=$timeout t
+	local conf=$top/tests/guests/$1/run.conf
 
 	if [ ! -f "$elf" ]; then
 		fail "$name" "" "no such guest ($elf)"
@@ -67,8 +69,12 @@ run_guest() {
 		fail "$name" "" "$boot_args_error"
 		return
 	fi
+	if [ -f "$conf" ]; then
+		t=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
+		[ -n "$t" ] && [ "$t" -gt "$limit" ] && limit=$t
+	fi
 	rm -f "$log"
-	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
+	"$top/scripts/qemu.sh" --timeout "$limit" --log "$log" \
 		--smp "$smp" --append "guest_test loglvl=info $append" \
 		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
 	status=$?
@@ -81,7 +87,7 @@ run_guest() {
 		fail "$name" "$log" "the hypervisor panicked"
 		return ;;
 	124)
-		fail "$name" "$log" "timed out after ${timeout}s" \
+		fail "$name" "$log" "timed out after ${limit}s" \
 			"($count result lines; the run must end when dom0 shuts down)"
 		return ;;
 	*)

@@ -10,6 +10,7 @@
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/debugreg.h>
+#include <asm/hvm.h>
 #include <asm/pv.h>
 #include <asm/pv_desc.h>
 #include <asm/m2p.h>
@@ -51,8 +52,13 @@ int arch_domain_create(struct domain *d)
 
 void arch_domain_destroy(struct domain *d)
 {
-	pv_desc_relinquish(d);
-	pv_domain_relinquish_tables(d);
+	if (is_hvm_domain(d)) {
+		hvm_domain_destroy(d);
+	} else {
+		pv_desc_relinquish(d);
+		pv_domain_relinquish_tables(d);
+	}
+	/* Both types: arch_domain_create typed the shared-info page. */
 	if (d->arch.shared_info)
 		pv_put_page_and_type(page_to_mfn(d->arch.shared_info), d);
 	/* Its frames go back to the allocator: forget their pfns. */
@@ -83,6 +89,8 @@ int arch_vcpu_create(struct vcpu *v)
 	v->arch.debugreg[6] = DR6_RESERVED_ONES;
 	v->arch.debugreg[7] = DR7_RESERVED_ONES;
 	v->arch.dirty_cpu = -1;
+	if (is_hvm_domain(v->domain))
+		return hvm_vcpu_create(v);
 	return 0;
 }
 
@@ -143,6 +151,15 @@ void arch_vcpu_update_time(struct vcpu *v)
 	t->version++;
 }
 
+/*
+ * PV and HVM vcpus share the CPU.  A PV vcpu's registers are the CPU
+ * frame and its segments are live in the CPU; an HVM vcpu's are in its
+ * hvm_vcpu and VMCB, and the back end swaps the rest around each guest
+ * entry (hvm/svm/entry.S), so only PV state is saved and loaded here.
+ * FPU, debug registers and descriptor windows are switched for both (an
+ * HVM vcpu has no breakpoints or descriptor frames of Mica's kind, so it
+ * gets cleared ones).  While an HVM vcpu runs, CR3 is Mica's own.
+ */
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
@@ -150,7 +167,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 
 	perfc_incr(context_switches);
 	this_cpu()->exit_cr3 = 0; /* next's tables are loaded below */
-	if (prev) {
+	if (prev && !is_hvm_vcpu(prev)) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);
 	}
@@ -158,9 +175,13 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	debugreg_switch(prev, next);
 	pv_desc_switch(next); /* before next's selectors are loaded */
 	flushes = tlb_switch_begin(next ? &next->arch.dirty_cpu : NULL);
-	if (next) {
+	if (is_hvm_vcpu(next)) {
+		arch_vcpu_update_time(next);
+		write_cr3(paging_idle_cr3());
+	} else if (next) {
 		*frame = next->arch.regs;
-		load_segments(prev ? &prev->arch : NULL, next);
+		load_segments(prev && !is_hvm_vcpu(prev) ? &prev->arch : NULL,
+			      next);
 		arch_vcpu_update_time(next);
 		cr3 = next->arch.kernel_mode || !next->arch.cr3_user ?
 			      next->arch.cr3_kernel :
@@ -180,4 +201,12 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		write_cr3(paging_idle_cr3());
 	}
 	tlb_switch_end(prev ? &prev->arch.dirty_cpu : NULL, flushes);
+}
+
+/* The way back into the current vcpu, by its type. */
+void arch_return_to_guest(void)
+{
+	if (is_hvm_vcpu(current_vcpu()))
+		hvm_return_to_guest();
+	pv_return_to_guest();
 }

@@ -46,5 +46,5 @@ trap_common:
 	addq $16, %rsp
 	/* Traps from a guest leave through the guest exit path. */
 	testb $3, REGS_cs(%rsp)
-	jnz arch_return_to_guest
+	jnz pv_return_to_guest
 	POP_GPRS_AND_IRET

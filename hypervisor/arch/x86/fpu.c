@@ -17,10 +17,14 @@
 /* Offsets in the FXSAVE image and the XSAVE header. */
 #define FX_FCW 0
 #define FX_MXCSR 24
+#define FX_MXCSR_MASK 28
 #define XSAVE_HEADER 512
+/* MXCSR bits a CPU that reports no mask supports (all but DAZ). */
+#define MXCSR_DEFAULT_MASK 0xffbfu
 
 bool fpu_has_xsave;
 uint64_t fpu_xcr0;
+static uint32_t mxcsr_mask;
 
 static void xsetbv(uint32_t index, uint64_t value)
 {
@@ -51,6 +55,16 @@ void fpu_cpu_init(void)
 		fpu_has_xsave = true;
 	}
 	__asm__ __volatile__("fninit");
+	if (!mxcsr_mask) {
+		struct fpu_area probe;
+
+		memset(&probe, 0, sizeof(probe));
+		__asm__ __volatile__("fxsave64 %0" : "=m"(probe));
+		memcpy(&mxcsr_mask, probe.bytes + FX_MXCSR_MASK,
+		       sizeof(mxcsr_mask));
+		if (!mxcsr_mask)
+			mxcsr_mask = MXCSR_DEFAULT_MASK;
+	}
 }
 
 void fpu_area_init(struct fpu_area *a)
@@ -84,4 +98,32 @@ void fpu_restore(const struct fpu_area *a)
 				     "d"((uint32_t)(fpu_xcr0 >> 32)));
 	else
 		__asm__ __volatile__("fxrstor64 %0" ::"m"(*a));
+}
+
+bool fpu_legacy_image_ok(const uint8_t image[FPU_LEGACY_SIZE])
+{
+	uint32_t mxcsr;
+
+	memcpy(&mxcsr, image + FX_MXCSR, sizeof(mxcsr));
+	return !(mxcsr & ~mxcsr_mask);
+}
+
+void fpu_area_set_legacy(struct fpu_area *a,
+			 const uint8_t image[FPU_LEGACY_SIZE])
+{
+	/* XSTATE_BV: x87 and SSE from the image; every other component
+	 * (AVX) in its initial state.  XCOMP_BV 0: the standard format. */
+	uint64_t xstate_bv = 3;
+
+	memset(a, 0, sizeof(*a));
+	memcpy(a->bytes, image, FPU_LEGACY_SIZE);
+	memcpy(a->bytes + FX_MXCSR_MASK, &mxcsr_mask, sizeof(mxcsr_mask));
+	if (fpu_has_xsave)
+		memcpy(a->bytes + XSAVE_HEADER, &xstate_bv, sizeof(xstate_bv));
+}
+
+void fpu_area_get_legacy(const struct fpu_area *a,
+			 uint8_t image[FPU_LEGACY_SIZE])
+{
+	memcpy(image, a->bytes, FPU_LEGACY_SIZE);
 }

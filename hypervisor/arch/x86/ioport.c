@@ -113,14 +113,14 @@ long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 	case MICA_PHYSDEVOP_set_iopl:
 		if (copy_from_guest(&iopl, arg, sizeof(iopl)))
 			return -EFAULT;
-		if (iopl.iopl > 3 || iopl.pad0)
+		if (iopl.iopl > IOPL_MAX || iopl.pad0)
 			return -EINVAL;
 		v->arch.iopl = iopl.iopl;
 		return 0;
 	case MICA_PHYSDEVOP_set_iobitmap:
 		if (copy_from_guest(&bm, arg, sizeof(bm)))
 			return -EFAULT;
-		if (bm.nr_ports > 0x10000 || bm.pad0)
+		if (bm.nr_ports > IOBITMAP_MAX_PORTS || bm.pad0)
 			return -EINVAL;
 		v->arch.iobitmap_gaddr = bm.nr_ports ? bm.bitmap_gaddr : 0;
 		v->arch.iobitmap_nr_ports = bm.nr_ports;

@@ -27,6 +27,7 @@
 #include <asm/page.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
+#include <asm/hvm.h>
 #include <asm/pv.h>
 #include <asm/smp.h>
 #include <asm/time.h>
@@ -172,6 +173,8 @@ static void __noreturn boot_continue(void)
 	scheduler_init();
 	scheduler_init_cpu();
 	pv_cpu_init();
+	hvm_init();
+	hvm_cpu_init(); /* after pv_cpu_init: saves its syscall MSRs */
 
 	time_init();
 	pr_info("Time: TSC %lu.%03lu MHz, LAPIC timer %lu.%03lu MHz, "

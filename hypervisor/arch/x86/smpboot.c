@@ -20,6 +20,7 @@
 #include <asm/flushtlb.h>
 #include <asm/page.h>
 #include <asm/paging.h>
+#include <asm/hvm.h>
 #include <asm/pv.h>
 #include <asm/smp.h>
 #include <asm/time.h>
@@ -161,6 +162,7 @@ void ap_start(void)
 	ci->lapic_timer_hz = time_info.lapic_hz;
 	scheduler_init_cpu();
 	pv_cpu_init();
+	hvm_cpu_init();
 	WRITE_ONCE(ci->online, true);
 	idle_loop();
 }

@@ -7,7 +7,7 @@
  * whose arguments start with "domain=NAME" is the kernel of an unprivileged
  * domain (domU), configured by the words up to "--":
  *
- *	FILE domain=NAME [mem=SIZE] [vcpus=N] [-- GUEST ARGUMENTS]
+ *	FILE domain=NAME [type=pv|hvm] [mem=SIZE] [vcpus=N] [-- GUEST ARGS]
  *
  * Any other module is the initrd of the domain whose kernel precedes it
  * (at most one per domain).  A domU with a bad word is reported and not
@@ -28,6 +28,7 @@
 struct boot_domain {
 	char name[BOOT_DOMAIN_NAME_SIZE];
 	bool privileged; /* dom0 */
+	bool hvm; /* type=hvm: an HVM guest (public/hvm/hvm.h boot state) */
 	uint64_t mem; /* bytes; 0 for dom0 (dom0_mem decides) */
 	unsigned int vcpus;
 	unsigned int kernel; /* module index */

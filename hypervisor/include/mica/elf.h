@@ -41,4 +41,13 @@ struct elf_info {
 int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
 	      size_t why_size);
 
+/*
+ * The same checks for an image loaded by physical address (HVM guests):
+ * every PT_LOAD segment, with vaddr = its p_paddr, and the entry point.
+ * No notes are needed or read; the builder checks the addresses against
+ * the guest's memory.
+ */
+int elf_parse_physical(const void *image, size_t size, struct elf_info *info,
+		       char *why, size_t why_size);
+
 #endif

@@ -79,6 +79,11 @@ void vcpu_wait_off_cpu(struct vcpu *v);
 /* The current vcpu gives up the rest of its slice. */
 void sched_yield(void);
 
+/* MICA_SCHEDOP_block for the current vcpu (public/sched.h): clears its
+ * upcall mask and blocks unless an upcall is pending.  Also the guest
+ * kernel's `hlt` (arch-x86/pv.h).  0, or -EINVAL without a vcpu_info. */
+long sched_block_current(void);
+
 /*
  * Credit parameters of a domain (public/domctl.h sched credit): weight
  * 1..SCHED_MAX_WEIGHT, cap in percent of one CPU (0 = none, at most

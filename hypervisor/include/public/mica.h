@@ -51,8 +51,8 @@
  * Calling convention (x86-64)
  * ------------------------------------------------------------------------
  *  1. The hypervisor fills a 4 KiB "hypercall page" chosen by the guest (PV:
- *     the MICA_ELFNOTE_HYPERCALL_PAGE note; HVM: written at run time, see the
- *     HVM notes when that path lands).  It holds MICA_HYPERCALL_PAGE_SLOTS
+ *     the MICA_ELFNOTE_HYPERCALL_PAGE note; HVM: written at run time through an
+ *     MSR, see hvm/hvm.h).  It holds MICA_HYPERCALL_PAGE_SLOTS
  *     stubs of MICA_HYPERCALL_SLOT_SIZE bytes; hypercall N is made by
  *     `call hypercall_page + N * 32`.  Guests must not build the trapping
  *     instruction themselves: the page hides whether it is `syscall` (PV),

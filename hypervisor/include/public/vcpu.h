@@ -34,13 +34,23 @@
  *      not validate) is a bad context: -MICA_EINVAL; one with another type
  *      in force: -MICA_EBUSY (mmu.h T1).  A refused context leaves no
  *      reference behind.
- *   4. Until their hypercalls exist, the FPU image (MICA_VGCF_FPU_VALID,
- *      _FPU_TS), GDT, LDT, debug registers and I/O privilege of the
- *      context must be empty (-MICA_EINVAL otherwise).  The one gs
- *      selector is user_regs.gs, and gs_user_sel must equal it.
+ *   4. The rest of the context is checked as its own hypercall checks
+ *      it: the FPU image (MICA_VGCF_FPU_VALID; MXCSR bits the CPU reserves
+ *      are refused), the GDT (arch-x86/pv.h set_gdt: entries, frames typed
+ *      as descriptor pages; gdt_frames beyond those the entries need must
+ *      be 0), the LDT (mmu.h SET_LDT, its base looked up in the new kernel
+ *      page tables; ldt_base must be 0 without entries), the debug
+ *      registers (set_debugreg; 4 and 5 must be 0), iopl and the I/O
+ *      bitmap (physdev.h; iobitmap_gaddr must be 0 without ports).  ds,
+ *      es, fs and gs may be null, the flat data selector or a selector of
+ *      the context's own GDT or LDT.  The one gs selector is user_regs.gs,
+ *      and gs_user_sel must equal it.
  * Errors: -MICA_EBUSY (vcpu is up, or another initialise of it is under
  *   way), -MICA_EEXIST (already initialised), -MICA_EINVAL (bad context),
- *   -MICA_EBUSY/-MICA_EINVAL as for pinning (mmu.h), -MICA_ENOMEM.
+ *   -MICA_EBUSY/-MICA_EINVAL as for pinning (mmu.h), -MICA_EPERM (a GDT
+ *   or LDT frame not the caller's), -MICA_EBUSY (a GDT or LDT frame with
+ *   another type, e.g. mapped writable), -MICA_EFAULT (LDT not mapped),
+ *   -MICA_ENOMEM.
  */
 #define MICA_VCPUOP_initialise 0
 

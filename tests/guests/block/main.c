@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Blocking (public/sched.h): MICA_SCHEDOP_block sleeps until an event (a
- * timer here) and returns at once when one is already pending;
+ * timer here) and returns at once when one is already pending, and so does
+ * `hlt` in the guest kernel (arch-x86/pv.h: as MICA_SCHEDOP_block);
  * MICA_SCHEDOP_poll waits on PENDING bits of masked ports, with and without
  * a timeout, and refuses bad arguments.
  */
@@ -79,6 +80,45 @@ static void check_block(void)
 		test_fail("pending IPI not delivered by block");
 	if (t1 - t0 > 100 * MS)
 		test_fail("block slept %lu ns with an event pending", t1 - t0);
+}
+
+/* hlt is MICA_SCHEDOP_block: it unmasks events and sleeps until one
+ * (not a yield, which would return at once: nobody else runs here). */
+static void check_hlt(void)
+{
+	uint64_t t0, t1, n;
+
+	printk("hlt until a timer event\n");
+	for (unsigned int i = 0; i < 3; i++) {
+		n = timer_events;
+		events_mask();
+		t0 = system_time();
+		singleshot(t0 + 5 * MS);
+		__asm__ __volatile__("hlt" ::: "memory");
+		t1 = system_time();
+		if (vcpu_info->evtchn_upcall_mask)
+			test_fail("hlt left events masked");
+		if (timer_events == n)
+			test_fail("hlt returned without an event");
+		else if (t1 - t0 < 5 * MS)
+			test_fail("hlt returned after %lu ns, before the 5 ms "
+				  "timer",
+				  t1 - t0);
+	}
+
+	printk("hlt with an event already pending\n");
+	events_mask();
+	n = ipi_events;
+	evtchn_send(ipi_port);
+	singleshot(system_time() + 500 * MS); /* a safety net */
+	t0 = system_time();
+	__asm__ __volatile__("hlt" ::: "memory");
+	t1 = system_time();
+	vcpu_op(MICA_VCPUOP_stop_singleshot_timer, 0, NULL);
+	if (ipi_events != n + 1)
+		test_fail("pending IPI not delivered after hlt");
+	if (t1 - t0 > 100 * MS)
+		test_fail("hlt slept %lu ns with an event pending", t1 - t0);
 }
 
 static void check_poll(void)
@@ -159,6 +199,7 @@ void test_main(void)
 	port_unmask(timer_port);
 	port_unmask(ipi_port);
 	check_block();
+	check_hlt();
 	check_poll();
 	test_pass();
 }

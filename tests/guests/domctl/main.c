@@ -11,8 +11,14 @@
  * lists and inspects domains, destroys one while it is still mapped (dying
  * until the mapping goes), and finds the host's free memory back where it
  * was.  The domU tries every privileged operation and must be refused with
- * -MICA_EPERM each time, dom0 carrying on unaffected.
+ * -MICA_EPERM each time, dom0 carrying on unaffected.  It then sets up CPU
+ * state of every kind a vcpu context carries (GDT, LDT and selectors from
+ * them, debug registers, XMM registers and MXCSR, IOPL, I/O bitmap), which
+ * dom0 reads, checks, writes back (after hostile variants are refused) and
+ * reads again unchanged; the domU finds it all intact afterwards.
  */
+#include "cpu.h"
+#include "fpu.h"
 #include "test.h"
 
 #include "public/arch-x86/context.h"
@@ -22,6 +28,7 @@
 #include "public/errno.h"
 #include "public/memory.h"
 #include "public/mmu.h"
+#include "public/physdev.h"
 #include "public/sched.h"
 #include "public/shared_info.h"
 #include "public/sysctl.h"
@@ -38,6 +45,22 @@ static const uint64_t *m2p = (const uint64_t *)MICA_M2P_VIRT_START;
 
 /* The domU spins until dom0 writes 1 here through a foreign mapping. */
 static volatile uint64_t flag __attribute__((aligned(4096)));
+
+/* The domU's CPU state that the vcpu-context round trip must keep. */
+#define DATA3 0x00cff3000000ffffULL /* flat data, DPL 3 */
+#define GDT_SEL 0x0b /* GDT entry 1, RPL 3 */
+#define LDT_SEL 0x0f /* LDT entry 1, RPL 3 */
+#define STATE_GDT_ENTRIES 16
+#define STATE_LDT_ENTRIES 2
+#define STATE_DR7 (1ULL | 3ULL << 16 | 2ULL << 18) /* L0, R/W, 8 bytes */
+#define STATE_MXCSR 0xbf80u
+#define STATE_XMM_SEED 3
+#define STATE_IOPL 2
+#define STATE_IO_PORTS 64
+static uint64_t domu_gdt[512] __attribute__((aligned(4096)));
+static uint64_t domu_ldt[512] __attribute__((aligned(4096)));
+static uint8_t domu_io_bitmap[STATE_IO_PORTS / 8];
+static volatile uint64_t domu_watched; /* never touched: DR0 */
 
 static long domctl(struct mica_domctl *op, uint32_t cmd, uint16_t domid)
 {
@@ -94,6 +117,66 @@ static uint64_t l1e_maddr(uint64_t va)
 /* ------------------------------------------------------------------ */
 /* The unprivileged domain.                                            */
 
+static long set_ldt(uint64_t va, uint64_t entries)
+{
+	struct mica_mmuext_op op = { MICA_MMUEXT_SET_LDT, 0, va, entries };
+
+	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
+}
+
+/* Non-empty state of every kind a vcpu context carries. */
+static void intruder_set_state(void)
+{
+	uint64_t gdt_mfn = p2m(((uint64_t)domu_gdt - VIRT_BASE) >> 12);
+	struct mica_physdev_set_iopl iopl = { STATE_IOPL, 0 };
+	struct mica_physdev_set_iobitmap bm = { (uint64_t)domu_io_bitmap,
+						STATE_IO_PORTS, 0 };
+	uint8_t xmm[16][16];
+
+	domu_gdt[1] = DATA3;
+	domu_ldt[1] = DATA3;
+	if (cpu_remap(domu_gdt, 0) || cpu_remap(domu_ldt, 0) ||
+	    HYPERCALL5(MICA_HC_set_gdt, &gdt_mfn, STATE_GDT_ENTRIES, 0, 0, 0) ||
+	    set_ldt((uint64_t)domu_ldt, STATE_LDT_ENTRIES) ||
+	    HYPERCALL5(MICA_HC_set_debugreg, 0, &domu_watched, 0, 0, 0) ||
+	    HYPERCALL5(MICA_HC_set_debugreg, 7, STATE_DR7, 0, 0, 0) ||
+	    HYPERCALL5(MICA_HC_physdev_op, MICA_PHYSDEVOP_set_iopl, &iopl, 0, 0,
+		       0) ||
+	    HYPERCALL5(MICA_HC_physdev_op, MICA_PHYSDEVOP_set_iobitmap, &bm, 0,
+		       0, 0)) {
+		test_error("domU: cannot set up its CPU state");
+		return;
+	}
+	__asm__ __volatile__("mov %%ax, %%es" ::"a"(GDT_SEL));
+	__asm__ __volatile__("mov %%ax, %%fs" ::"a"(LDT_SEL));
+	fpu_xmm_pattern(xmm, STATE_XMM_SEED);
+	fpu_xmm_load(xmm);
+	fpu_set_mxcsr(STATE_MXCSR);
+}
+
+/* After dom0's round trip of our context: all of it still there. */
+static void intruder_check_state(void)
+{
+	uint8_t want[16][16], xmm[16][16];
+	uint16_t es, fs;
+	uint64_t dr7;
+	int r;
+
+	fpu_xmm_store(xmm);
+	fpu_xmm_pattern(want, STATE_XMM_SEED);
+	r = fpu_xmm_diff((const uint8_t(*)[16])xmm, want);
+	if (r >= 0)
+		test_fail("domU: xmm%d changed by the context round trip", r);
+	if (fpu_mxcsr() != STATE_MXCSR)
+		test_fail("domU: MXCSR %#x after the round trip", fpu_mxcsr());
+	__asm__ __volatile__("mov %%es, %0; mov %%fs, %1" : "=r"(es), "=r"(fs));
+	if (es != GDT_SEL || fs != LDT_SEL)
+		test_fail("domU: es %#x fs %#x after the round trip", es, fs);
+	__asm__ __volatile__("mov %%dr7, %0" : "=r"(dr7));
+	if ((dr7 & 0xffff00ff) != STATE_DR7)
+		test_fail("domU: DR7 %#lx after the round trip", dr7);
+}
+
 static void intruder(void)
 {
 	struct mica_domctl op = { 0 };
@@ -132,6 +215,7 @@ static void intruder(void)
 	test_expect_rc(hypercall_memory_op(MICA_MEMOP_current_reservation, &md),
 		       0, "domU: its own reservation");
 
+	intruder_set_state();
 	printk("refusals checked; flag at mfn %#lx\n",
 	       p2m(((uint64_t)&flag - VIRT_BASE) >> 12));
 	start = __builtin_ia32_rdtsc();
@@ -143,6 +227,7 @@ static void intruder(void)
 		hypercall_sched_op(MICA_SCHEDOP_yield, NULL);
 	}
 	printk("dom0 set the flag through a foreign mapping\n");
+	intruder_check_state();
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,13 +398,60 @@ static void check_pause(uint16_t domu)
 		       -MICA_ENOENT, "vcpu info of vcpu 5");
 }
 
-/*
- * vcpu contexts of the paused domU: read vcpu 0's, refuse bad ones, write
- * the same one back (the domU must go on unharmed after unpause).
- */
-static void check_vcpu_context(uint16_t domu)
+/* The domU's state (intruder_set_state) as its context shows it. */
+static void check_context_state(const struct mica_vcpu_guest_context *c)
 {
-	static struct mica_vcpu_guest_context ctx, bad;
+	uint8_t want[16][16];
+	uint32_t mxcsr;
+	int r;
+
+	fpu_xmm_pattern(want, STATE_XMM_SEED);
+	r = fpu_xmm_diff((const uint8_t(*)[16])(c->fpu + FXSAVE_XMM0), want);
+	memcpy(&mxcsr, c->fpu + FXSAVE_MXCSR, sizeof(mxcsr));
+	if (!(c->flags & MICA_VGCF_FPU_VALID) || r >= 0 || mxcsr != STATE_MXCSR)
+		test_fail("domU context: flags %#x, xmm%d differs, MXCSR %#x",
+			  c->flags, r, mxcsr);
+	if (c->gdt_entries != STATE_GDT_ENTRIES || !c->gdt_frames[0] ||
+	    c->gdt_frames[1] || c->ldt_entries != STATE_LDT_ENTRIES ||
+	    c->ldt_base < VIRT_BASE || (c->ldt_base & 4095))
+		test_fail("domU context: GDT %lu entries at %#lx, LDT %lu at "
+			  "%#lx",
+			  c->gdt_entries, c->gdt_frames[0], c->ldt_entries,
+			  c->ldt_base);
+	if (c->user_regs.es != GDT_SEL || c->user_regs.fs != LDT_SEL)
+		test_fail("domU context: es %#lx fs %#lx", c->user_regs.es,
+			  c->user_regs.fs);
+	if (c->debugreg[0] < VIRT_BASE ||
+	    (c->debugreg[7] & 0xffff00ff) != STATE_DR7)
+		test_fail("domU context: DR0 %#lx DR7 %#lx", c->debugreg[0],
+			  c->debugreg[7]);
+	if (c->iopl != STATE_IOPL || c->iobitmap_nr_ports != STATE_IO_PORTS ||
+	    c->iobitmap_gaddr < VIRT_BASE)
+		test_fail("domU context: iopl %u, I/O bitmap of %u ports at "
+			  "%#lx",
+			  c->iopl, c->iobitmap_nr_ports, c->iobitmap_gaddr);
+}
+
+/* A hostile variant of the context is refused with want. */
+static void refuse_context(uint16_t domu, struct mica_vcpu_guest_context *bad,
+			   long want, const char *what)
+{
+	struct mica_domctl op = { 0 };
+
+	op.u.vcpu_context =
+		(struct mica_domctl_vcpu_context){ 0, 0, (uint64_t)bad };
+	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu), want,
+		       "set_vcpu_context, %s", what);
+}
+
+/*
+ * vcpu contexts of the paused domU: read vcpu 0's (with the non-empty
+ * state the domU set up), refuse bad ones, write the same one back and
+ * read it again unchanged (the domU must go on unharmed after unpause).
+ */
+static void check_vcpu_context(uint16_t domu, uint64_t domu_page)
+{
+	static struct mica_vcpu_guest_context ctx, bad, again;
 	struct mica_domctl op = { 0 };
 
 	op.u.vcpu_context =
@@ -333,22 +465,40 @@ static void check_vcpu_context(uint16_t domu)
 	    ctx.user_regs.rip < 0xffff800000000000ULL)
 		test_fail("domU vcpu 0: flags %#x, L4 %#lx, rip %#lx",
 			  ctx.flags, ctx.kernel_pt_base_gfn, ctx.user_regs.rip);
+	check_context_state(&ctx);
 
 	bad = ctx;
 	bad.kernel_pt_base_gfn = start_info->shared_info_mfn; /* not its L4 */
-	op.u.vcpu_context.context_gaddr = (uint64_t)&bad;
-	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
-		       -MICA_EINVAL,
-		       "set_vcpu_context with dom0's frame as L4");
+	refuse_context(domu, &bad, -MICA_EINVAL, "dom0's frame as L4");
 	bad = ctx;
 	bad.user_regs.rip = 0x8000000000000000ULL;
-	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
-		       -MICA_EINVAL, "set_vcpu_context, non-canonical rip");
+	refuse_context(domu, &bad, -MICA_EINVAL, "non-canonical rip");
 	bad = ctx;
 	bad.pad1 = 1;
-	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
-		       -MICA_EINVAL, "set_vcpu_context, padding");
-	op.u.vcpu_context.context_gaddr = (uint64_t)&ctx;
+	refuse_context(domu, &bad, -MICA_EINVAL, "padding");
+	bad = ctx;
+	bad.fpu[FXSAVE_MXCSR + 2] = 0xff;
+	refuse_context(domu, &bad, -MICA_EINVAL, "reserved MXCSR bits");
+	bad = ctx;
+	bad.gdt_frames[0] = domu_page; /* mapped writable by the domU */
+	refuse_context(domu, &bad, -MICA_EBUSY, "a writable GDT frame");
+	bad = ctx;
+	bad.gdt_frames[0] = start_info->shared_info_mfn;
+	refuse_context(domu, &bad, -MICA_EPERM, "dom0's frame in the GDT");
+	bad = ctx;
+	bad.gdt_entries = 0;
+	bad.gdt_frames[0] = 0;
+	refuse_context(domu, &bad, -MICA_EINVAL, "es beyond an empty GDT");
+	bad = ctx;
+	bad.ldt_base = 0x10000;
+	refuse_context(domu, &bad, -MICA_EFAULT, "LDT not mapped");
+	bad = ctx;
+	bad.debugreg[0] = 0xffff800000000000ULL;
+	refuse_context(domu, &bad, -MICA_EINVAL, "DR0 in the hypervisor");
+	bad = ctx;
+	bad.iopl = 4;
+	refuse_context(domu, &bad, -MICA_EINVAL, "iopl 4");
+
 	op.u.vcpu_context.pad0 = 1;
 	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu),
 		       -MICA_EINVAL, "vcpu_context, pad0");
@@ -363,6 +513,14 @@ static void check_vcpu_context(uint16_t domu)
 	op.u.vcpu_context.context_gaddr = (uint64_t)&ctx;
 	test_expect_rc(domctl(&op, MICA_DOMCTL_set_vcpu_context, domu), 0,
 		       "set_vcpu_context with the context read");
+	op.u.vcpu_context.context_gaddr = (uint64_t)&again;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_vcpu_context, domu), 0,
+		       "get_vcpu_context after set");
+	/* Only the real IF may differ: set clears it, pv.h forces it. */
+	ctx.user_regs.rflags &= ~0x200ULL;
+	again.user_regs.rflags &= ~0x200ULL;
+	if (memcmp(&ctx, &again, sizeof(ctx)))
+		test_fail("get after set differs from the context set");
 	test_expect_rc(domctl(&op, MICA_DOMCTL_unpause, domu), 0,
 		       "unpause domU");
 }
@@ -425,9 +583,8 @@ static void check_affinity(uint16_t domu)
 }
 
 /* Writes 1 into the domU's flag page through map_foreign. */
-static void release_domu(uint16_t domu)
+static void release_domu(uint16_t domu, uint64_t mfn)
 {
-	uint64_t mfn = domu_flag_mfn();
 	uint64_t va = boot_mapping_end() - 9 * 4096;
 	struct mica_domctl op = { 0 };
 	int32_t err = 1;
@@ -690,7 +847,7 @@ void test_main(void)
 	struct mica_domctl op = { 0 };
 	struct mica_domctl_domain_info i;
 	uint16_t domu = 1;
-	uint64_t store;
+	uint64_t store, flag_mfn;
 
 	if (!(start_info->flags & MICA_START_INFO_PRIVILEGED)) {
 		intruder();
@@ -711,11 +868,13 @@ void test_main(void)
 	if (!store || op.u.param.value != store + 1)
 		test_fail("domU ring pfns: store %lu, console %lu", store,
 			  op.u.param.value);
+	/* The domU has set up its CPU state once it names its flag page. */
+	flag_mfn = domu_flag_mfn();
 	check_pause(domu);
-	check_vcpu_context(domu);
+	check_vcpu_context(domu, flag_mfn);
 	check_sched_credit(domu);
 	check_affinity(domu);
-	release_domu(domu);
+	release_domu(domu, flag_mfn);
 	check_lifecycle();
 	check_remote_shutdown();
 	test_pass();

@@ -7,6 +7,7 @@
  * is not exercised until multi-domain boot exists.)
  */
 #include "cpu.h"
+#include "fpu.h"
 #include "hypercall.h"
 #include "test.h"
 #include "public/sched.h"
@@ -19,28 +20,6 @@ static uint8_t ymm_in[16][32] __attribute__((aligned(32)));
 static uint8_t ymm_out[16][32] __attribute__((aligned(32)));
 
 /* clang-format off */
-#define XMM_ALL(op, base)						\
-	__asm__ __volatile__(						\
-		op " 0(%0), %%xmm0\n" op " 16(%0), %%xmm1\n"		\
-		op " 32(%0), %%xmm2\n" op " 48(%0), %%xmm3\n"		\
-		op " 64(%0), %%xmm4\n" op " 80(%0), %%xmm5\n"		\
-		op " 96(%0), %%xmm6\n" op " 112(%0), %%xmm7\n"		\
-		op " 128(%0), %%xmm8\n" op " 144(%0), %%xmm9\n"		\
-		op " 160(%0), %%xmm10\n" op " 176(%0), %%xmm11\n"	\
-		op " 192(%0), %%xmm12\n" op " 208(%0), %%xmm13\n"	\
-		op " 224(%0), %%xmm14\n" op " 240(%0), %%xmm15\n"	\
-		::"r"(base) : "memory")
-#define XMM_STORE_ALL(base)						\
-	__asm__ __volatile__(						\
-		"movdqu %%xmm0, 0(%0)\n movdqu %%xmm1, 16(%0)\n"	\
-		"movdqu %%xmm2, 32(%0)\n movdqu %%xmm3, 48(%0)\n"	\
-		"movdqu %%xmm4, 64(%0)\n movdqu %%xmm5, 80(%0)\n"	\
-		"movdqu %%xmm6, 96(%0)\n movdqu %%xmm7, 112(%0)\n"	\
-		"movdqu %%xmm8, 128(%0)\n movdqu %%xmm9, 144(%0)\n"	\
-		"movdqu %%xmm10, 160(%0)\n movdqu %%xmm11, 176(%0)\n"	\
-		"movdqu %%xmm12, 192(%0)\n movdqu %%xmm13, 208(%0)\n"	\
-		"movdqu %%xmm14, 224(%0)\n movdqu %%xmm15, 240(%0)\n"	\
-		::"r"(base) : "memory")
 #define YMM_ALL(a, b)							\
 	__asm__ __volatile__(						\
 		a "0(%0), %%ymm0" b a "32(%0), %%ymm1" b		\
@@ -73,7 +52,7 @@ static void check_initial_state(void)
 	uint16_t fcw = 0, fsw = 0xffff;
 
 	printk("initial state\n");
-	XMM_STORE_ALL(xmm_out);
+	fpu_xmm_store(xmm_out);
 	for (unsigned int r = 0; r < 16; r++)
 		for (unsigned int i = 0; i < 16; i++)
 			if (xmm_out[r][i])
@@ -99,7 +78,7 @@ static void load_patterns(unsigned int seed)
 	if (has_avx)
 		YMM_ALL("vmovdqu ", "\n");
 	else
-		XMM_ALL("movdqu", xmm_in);
+		fpu_xmm_load(xmm_in);
 	__asm__ __volatile__("fninit; fld1; fldpi");
 	__asm__ __volatile__("ldmxcsr %0" ::"m"((uint32_t){ 0x1fc0 }));
 }
@@ -120,7 +99,7 @@ static void check_patterns(const char *after)
 					break;
 				}
 	} else {
-		XMM_STORE_ALL(xmm_out);
+		fpu_xmm_store(xmm_out);
 		for (unsigned int r = 0; r < 16; r++)
 			for (unsigned int i = 0; i < 16; i++)
 				if (xmm_out[r][i] != xmm_in[r][i]) {

@@ -477,6 +477,10 @@ static void dom0_granter_dies(uint32_t mailbox_handle)
 		test_fail("d1 is not dying while mapped (flags %#x)", i.flags);
 		return;
 	}
+	/* Dying comes first; the release of its other frames follows. */
+	while (!domctl_info(GRANTER, &i) && i.nr_pages > 3 &&
+	       system_time() < end)
+		events_sleep(100000);
 	free_dying = free_pages();
 	printk("d1 dying: %lu of its %lu pages left, %lu pages freed\n",
 	       i.nr_pages, held, free_dying - free0);

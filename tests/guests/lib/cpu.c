@@ -145,6 +145,12 @@ long cpu_traps_install(void)
 	return rc;
 }
 
+void cpu_traps_fill(struct mica_trap_info *trap_table)
+{
+	for (const struct mica_trap_info *t = table; t->address; t++)
+		trap_table[t->vector] = *t;
+}
+
 void cpu_cpuid_forced(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ __volatile__(MICA_CPUID_FORCED_EMUL "cpuid"

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "public/arch-x86/pv.h"
+
 /* What a handler saw; the frame the stubs build (lowest address first). */
 struct cpu_trap_frame {
 	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
@@ -33,6 +35,10 @@ extern void (*volatile cpu_trap_hook)(struct cpu_trap_frame *f);
  * uses to come back.  0 or the failing hypercall's error.
  */
 long cpu_traps_install(void);
+
+/* Fills a context's trap table (arch-x86/context.h, 256 entries) with the
+ * same handlers, so a secondary vcpu records its traps the same way. */
+void cpu_traps_fill(struct mica_trap_info *trap_table);
 
 /* Runs fn() in guest user mode (same page tables); fn returns through
  * cpu_user_return(), i.e. a `syscall`. */

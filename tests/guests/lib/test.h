@@ -47,12 +47,24 @@ void test_error(const char *fmt, ...) __printf(1, 2);
 bool test_expect_rc(long got, long want, const char *what_fmt, ...)
 	__printf(3, 4);
 
+/* verdict.c: prints the one result line unless test_print_result_now()
+ * did (an ERROR if no verdict was given), and returns the shutdown reason
+ * that goes with the verdict. */
+uint32_t test_print_result(void);
+
 /* "-MICA_EFAULT" for -MICA_EFAULT, the number itself if it is no error. */
 const char *errno_name(long rc, char buf[24]);
 
 /* console.c: formatted output through MICA_CONSOLEIO_write. */
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap) __printf(1, 0);
+
+/*
+ * Prints the result line now, for a domain whose test ends in a way it
+ * cannot report itself (it is crashed on purpose, and another domain checks
+ * that); later verdicts are no longer printed.
+ */
+void test_print_result_now(void);
 
 /* Stops the domain (MICA_SCHEDOP_shutdown); never returns. */
 void __noreturn guest_shutdown(uint32_t reason);

@@ -147,6 +147,19 @@ static void check_periodic(void)
 	if (timer_events != n)
 		test_fail("stopped periodic timer fired %lu times",
 			  timer_events - n);
+
+	/* Periods so long that now + period wraps mean "never" (they once
+	 * made an expiry in the past that re-fired forever: a livelock). */
+	for (uint64_t p = ~0ULL; p >= ~0ULL - MS; p -= MS) {
+		n = timer_events;
+		test_expect_rc(periodic(0, p), 0, "periodic %#lx ns", p);
+		spin_for(5 * MS);
+		if (timer_events != n)
+			test_fail("periodic %#lx ns fired %lu times", p,
+				  timer_events - n);
+	}
+	test_expect_rc(vcpu_op(MICA_VCPUOP_stop_periodic_timer, 0, NULL), 0,
+		       "stop the huge periodic timer");
 }
 
 static struct mica_vcpu_runstate_info area __attribute__((aligned(64)));

@@ -141,6 +141,27 @@ static void names_checked_and_unique(void)
 	CHECK(strstr(reports[3], "bad domain name"));
 }
 
+static void domain_types(void)
+{
+	CHECK_EQ(parse(6, "k.elf", "h.elf domain=h type=hvm mem=16M -- t=1",
+		       "p.elf domain=p type=pv", "d.elf domain=d",
+		       "x.elf domain=x type=kvm", "y.elf domain=y type=hvm=1"),
+		 4);
+	CHECK(!doms[0].hvm);
+	CHECK(doms[1].hvm);
+	CHECK_EQ(doms[1].mem, 16ULL << 20);
+	CHECK(!strcmp(doms[1].cmdline, "t=1"));
+	CHECK(!doms[2].hvm);
+	CHECK(!doms[3].hvm);
+	CHECK_EQ(nr_reports, 2);
+	CHECK(strstr(reports[0], "unknown word 'type=kvm'"));
+	CHECK(strstr(reports[1], "unknown word 'type=hvm=1'"));
+	/* type=hvm after "--" is the guest's, not Mica's. */
+	CHECK_EQ(parse(2, "k.elf", "u.elf domain=u -- type=hvm"), 2);
+	CHECK(!doms[1].hvm);
+	CHECK(!strcmp(doms[1].cmdline, "type=hvm"));
+}
+
 static void second_initrd_refused(void)
 {
 	CHECK_EQ(parse(3, "k.elf", "a.img", "b.img"), 1);
@@ -168,6 +189,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		TEST_CASE(dom0_alone_keeps_its_arguments),
 		TEST_CASE(module_1_is_dom0_initrd),
+		TEST_CASE(domain_types),
 		TEST_CASE(no_modules_no_domains),
 		TEST_CASE(domus_with_settings_and_initrds),
 		TEST_CASE(bad_words_reject_only_that_domain),

@@ -16,6 +16,7 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
+#include <asm/hvm.h>
 #include <asm/ioport.h>
 #include <asm/m2p.h>
 #include <asm/mm.h>
@@ -265,6 +266,8 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	char why[128];
 	int rc;
 
+	if (bd->hvm)
+		return hvm_build_boot_domain(bd, domid);
 	rc = elf_parse(image, kmod->end - kmod->start, &elf, why, sizeof(why));
 	if (rc) {
 		pr_err("%s: kernel (module %u) refused: %s\n", bd->name,

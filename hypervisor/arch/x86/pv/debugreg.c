@@ -76,29 +76,37 @@ void debugreg_note_db(struct vcpu *v)
 	write_dr6(DR6_RESERVED_ONES);
 }
 
-int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value)
+int pv_debugreg_check(unsigned int reg, uint64_t *value)
 {
 	switch (reg) {
 	case 0:
 	case 1:
 	case 2:
 	case 3:
-		if (!guest_range_ok(value, 1))
+		if (!guest_range_ok(*value, 1))
 			return -EINVAL;
-		break;
+		return 0;
 	case 6:
-		if (value & ~(DR6_GUEST_BITS | DR6_RESERVED_ONES))
+		if (*value & ~(DR6_GUEST_BITS | DR6_RESERVED_ONES))
 			return -EINVAL;
-		value = (value & DR6_GUEST_BITS) | DR6_RESERVED_ONES;
-		break;
+		*value = (*value & DR6_GUEST_BITS) | DR6_RESERVED_ONES;
+		return 0;
 	case 7:
-		if (check_dr7(value))
+		if (check_dr7(*value))
 			return -EINVAL;
-		value |= DR7_RESERVED_ONES;
-		break;
+		*value |= DR7_RESERVED_ONES;
+		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value)
+{
+	int rc = pv_debugreg_check(reg, &value);
+
+	if (rc)
+		return rc;
 	v->arch.debugreg[reg] = value;
 	if (v == current_vcpu() && reg != 6)
 		debugreg_switch(NULL, v);

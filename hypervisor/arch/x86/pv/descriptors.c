@@ -125,26 +125,27 @@ static void set_ldt_descriptor(struct cpu_info *ci, uint64_t entries)
 void pv_desc_switch(struct vcpu *next)
 {
 	struct cpu_info *ci = this_cpu();
-	const struct arch_vcpu *a = next ? &next->arch : NULL;
+	const struct pv_gdt *gdt = next ? &next->arch.gdt : NULL;
+	const struct pv_ldt *ldt = next ? &next->arch.ldt : NULL;
 
 	if (!ci->desc_pte)
 		return; /* before pv_desc_cpu_init */
 	for (unsigned int i = 0; i < GDT_GUEST_PAGES; i++) {
-		if (a && i < a->gdt_nr_frames)
-			window_set(ci, i, a->gdt_frames[i], true);
+		if (gdt && i < gdt->nr_frames)
+			window_set(ci, i, gdt->frames[i], true);
 		else
 			window_set(ci, i, zero_mfn, false);
 	}
 	for (unsigned int i = 0; i < LDT_PAGES; i++) {
-		if (a && i < a->ldt_nr_frames)
-			window_set(ci, DESC_WINDOW_LDT_PAGE + i,
-				   a->ldt_frames[i], true);
+		if (ldt && i < ldt->nr_frames)
+			window_set(ci, DESC_WINDOW_LDT_PAGE + i, ldt->frames[i],
+				   true);
 		else
 			window_set(ci, DESC_WINDOW_LDT_PAGE + i, zero_mfn,
 				   false);
 	}
-	if (a && a->ldt_entries) {
-		set_ldt_descriptor(ci, a->ldt_entries);
+	if (ldt && ldt->entries) {
+		set_ldt_descriptor(ci, ldt->entries);
 		__asm__ __volatile__("lldt %w0" ::"r"(HV_LDT));
 		ci->ldt_loaded = true;
 	} else if (ci->ldt_loaded) {
@@ -176,13 +177,68 @@ static int get_frames(struct domain *d, const uint64_t *frames, unsigned int n)
 	return 0;
 }
 
+int pv_gdt_take(struct domain *d, struct pv_gdt *out, const uint64_t *frames,
+		uint64_t nr_entries)
+{
+	unsigned int n;
+	int rc;
+
+	if (nr_entries == 0 || nr_entries > MICA_GDT_FIRST_RESERVED_ENTRY)
+		return -EINVAL;
+	n = (unsigned int)((nr_entries + 511) / 512);
+	rc = get_frames(d, frames, n);
+	if (rc)
+		return rc;
+	memcpy(out->frames, frames, n * sizeof(uint64_t));
+	out->nr_frames = n;
+	out->entries = (unsigned int)nr_entries;
+	return 0;
+}
+
+void pv_gdt_put(struct domain *d, struct pv_gdt *t)
+{
+	put_frames(d, t->frames, t->nr_frames);
+	t->nr_frames = t->entries = 0;
+}
+
+int pv_ldt_take(struct domain *d, struct pv_ldt *out, paddr_t l4, uint64_t va,
+		uint64_t entries)
+{
+	unsigned int n;
+	int rc;
+
+	if (entries > MICA_LDT_MAX_ENTRIES || (va & (PAGE_SIZE - 1)) ||
+	    (entries && !guest_range_ok(va, entries * 8)))
+		return -EINVAL;
+	n = (unsigned int)((entries * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+	for (unsigned int i = 0; i < n; i++) {
+		out->frames[i] = pv_l4_va_to_mfn(l4, va + i * PAGE_SIZE);
+		if (out->frames[i] == MFN_NONE)
+			return -EFAULT;
+	}
+	rc = get_frames(d, out->frames, n);
+	if (rc)
+		return rc;
+	out->nr_frames = n;
+	out->entries = (unsigned int)entries;
+	out->base = entries ? va : 0;
+	return 0;
+}
+
+void pv_ldt_put(struct domain *d, struct pv_ldt *t)
+{
+	put_frames(d, t->frames, t->nr_frames);
+	t->nr_frames = t->entries = 0;
+	t->base = 0;
+}
+
 long do_set_gdt(uint64_t frame_list, uint64_t nr_entries, uint64_t a3,
 		uint64_t a4, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
 	struct domain *d = v->domain;
 	uint64_t frames[GDT_GUEST_PAGES];
-	unsigned int n;
+	struct pv_gdt gdt;
 	unsigned long flags;
 	int rc;
 
@@ -190,17 +246,15 @@ long do_set_gdt(uint64_t frame_list, uint64_t nr_entries, uint64_t a3,
 	(void)a4;
 	(void)a5;
 	if (nr_entries == 0 || nr_entries > MICA_GDT_FIRST_RESERVED_ENTRY)
-		return -EINVAL;
-	n = (unsigned int)((nr_entries + 511) / 512);
-	if (copy_from_guest(frames, frame_list, n * sizeof(uint64_t)))
+		return -EINVAL; /* before the frame list is read */
+	if (copy_from_guest(frames, frame_list,
+			    (nr_entries + 511) / 512 * sizeof(uint64_t)))
 		return -EFAULT;
 	flags = pv_mm_lock(d);
-	rc = get_frames(d, frames, n);
+	rc = pv_gdt_take(d, &gdt, frames, nr_entries);
 	if (!rc) {
-		put_frames(d, v->arch.gdt_frames, v->arch.gdt_nr_frames);
-		memcpy(v->arch.gdt_frames, frames, n * sizeof(uint64_t));
-		v->arch.gdt_nr_frames = n;
-		v->arch.gdt_entries = (unsigned int)nr_entries;
+		pv_gdt_put(d, &v->arch.gdt);
+		v->arch.gdt = gdt;
 	}
 	pv_mm_unlock(d, flags);
 	if (!rc)
@@ -250,38 +304,21 @@ void pv_desc_relinquish(struct domain *d)
 
 		if (!v)
 			continue;
-		put_frames(d, v->arch.gdt_frames, v->arch.gdt_nr_frames);
-		put_frames(d, v->arch.ldt_frames, v->arch.ldt_nr_frames);
-		v->arch.gdt_nr_frames = v->arch.ldt_nr_frames = 0;
-		v->arch.gdt_entries = v->arch.ldt_entries = 0;
+		pv_gdt_put(d, &v->arch.gdt);
+		pv_ldt_put(d, &v->arch.ldt);
 	}
 	pv_mm_unlock(d, flags);
 }
 
 int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries)
 {
-	struct domain *d = v->domain;
-	uint64_t frames[LDT_PAGES];
-	unsigned int n;
-	int rc;
+	struct pv_ldt ldt;
+	int rc = pv_ldt_take(v->domain, &ldt, v->arch.cr3_kernel, va, entries);
 
-	if (entries > MICA_LDT_MAX_ENTRIES || (va & (PAGE_SIZE - 1)) ||
-	    (entries && !guest_range_ok(va, entries * 8)))
-		return -EINVAL;
-	n = (unsigned int)((entries * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-	for (unsigned int i = 0; i < n; i++) {
-		frames[i] = pv_va_to_mfn(v, va + i * PAGE_SIZE);
-		if (frames[i] == MFN_NONE)
-			return -EFAULT;
-	}
-	rc = get_frames(d, frames, n);
 	if (rc)
 		return rc;
-	put_frames(d, v->arch.ldt_frames, v->arch.ldt_nr_frames);
-	memcpy(v->arch.ldt_frames, frames, n * sizeof(uint64_t));
-	v->arch.ldt_nr_frames = n;
-	v->arch.ldt_entries = (unsigned int)entries;
-	v->arch.ldt_base = entries ? va : 0;
+	pv_ldt_put(v->domain, &v->arch.ldt);
+	v->arch.ldt = ldt;
 	if (v == current_vcpu())
 		pv_desc_switch(v);
 	return 0;

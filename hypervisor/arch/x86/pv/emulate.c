@@ -222,8 +222,7 @@ static bool emulate_kernel_only(struct vcpu *v, struct cpu_regs *regs,
 		return msr_write(v, (uint32_t)regs->rcx,
 				 (regs->rdx << 32) | (uint32_t)regs->rax) == 0;
 	case INSN_HLT:
-		sched_yield(); /* pv.h: as MICA_SCHEDOP_block */
-		return true;
+		return sched_block_current() == 0; /* pv.h */
 	case INSN_CLI:
 		v->arch.vcpu_info->evtchn_upcall_mask = 1;
 		return true;

@@ -79,8 +79,8 @@ pv_syscall_enter:
  * Between the load of the guest rsp and SYSRET, IRQs are off and NMI/#MC
  * run on IST stacks; guest breakpoints cannot cover Mica's addresses.
  */
-	.globl arch_return_to_guest
-arch_return_to_guest:
+	.globl pv_return_to_guest
+pv_return_to_guest:
 	cli
 	load_frame_rsp
 	movq %rsp, %rdi

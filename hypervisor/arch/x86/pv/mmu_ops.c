@@ -358,9 +358,10 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_gaddr,
 			 mmuext_item, NULL);
 }
 
-mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
+/* The L1 frame mapping va in the tables whose L4 is at l4, or 0. */
+static mfn_t l1_in(paddr_t l4, uint64_t va)
 {
-	uint64_t e = v->arch.cr3_kernel;
+	uint64_t e = l4;
 
 	for (unsigned int level = 4; level > 1; level--) {
 		const uint64_t *t =
@@ -373,9 +374,14 @@ mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 	return (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
-mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va)
+mfn_t pv_l1_of(const struct vcpu *v, uint64_t va)
 {
-	mfn_t l1 = pv_l1_of(v, va);
+	return l1_in(v->arch.cr3_kernel, va);
+}
+
+mfn_t pv_l4_va_to_mfn(paddr_t l4, uint64_t va)
+{
+	mfn_t l1 = l1_in(l4, va);
 	uint64_t e;
 
 	if (!l1)

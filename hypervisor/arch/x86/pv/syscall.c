@@ -104,10 +104,14 @@ __hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 		 * unchecked and the guest's first use of it faults in the
 		 * guest (user mode may set any rsp before a syscall).
 		 */
-		if (is_canonical(regs->rip))
+		if (!is_canonical(regs->rip))
+			domain_crash(v->domain,
+				     "return to non-canonical rip %lx",
+				     regs->rip);
+		/* A crash (above, or by the failsafe check) stopped this vcpu
+		 * and raised SCHEDULE: it must not return to the guest. */
+		if (!softirq_pending())
 			break;
-		domain_crash(v->domain, "return to non-canonical rip %lx",
-			     regs->rip);
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to

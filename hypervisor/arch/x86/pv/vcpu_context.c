@@ -2,11 +2,13 @@
 /*
  * Setting and reading a PV vcpu's whole state (mica/vcpu_context.h,
  * public/arch-x86/context.h).  Every field is checked as the hypercall
- * that sets it alone would check it.
+ * that sets it alone would check it, sharing that hypercall's code: GDT
+ * and LDT (pv/descriptors.c), debug registers (pv/debugreg.c), the FPU
+ * image (asm/fpu.h), I/O privilege (asm/ioport.h).
  *
- * Not carried yet, and so refused unless empty on set: FPU state and the
- * virtual CR0.TS, the guest GDT and LDT, debug registers, I/O privilege
- * (their hypercalls are still to come).
+ * A set takes every new reference (L4s, then GDT and LDT frames) before it
+ * drops any old one, so a refused context changes nothing and a frame the
+ * old and new state share never loses its type in between.
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -14,10 +16,16 @@
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include <mica/vcpu_context.h>
+#include <asm/debugreg.h>
+#include <asm/fpu.h>
+#include <asm/ioport.h>
 #include <asm/layout.h>
 #include <asm/mm.h>
 #include <asm/page.h>
+#include <asm/pv_desc.h>
+#include <asm/pv_trap.h>
 #include <public/arch-x86/context.h>
+#include <public/mmu.h>
 
 #define KNOWN_FLAGS                                                  \
 	(MICA_VGCF_IN_KERNEL | MICA_VGCF_ONLINE | MICA_VGCF_FPU_TS | \
@@ -45,9 +53,30 @@ static bool selector_is(uint64_t sel, uint16_t flat)
 	       ((sel & 3) == 0 || (sel & 3) == 3);
 }
 
-static bool data_selector_ok(uint64_t sel)
+/*
+ * A data selector a context may hold: null, Mica's flat data selector (RPL
+ * 0 or 3), or any RPL of an entry of the context's own GDT or LDT.  Whether
+ * that entry loads is found out when the vcpu runs (pv.h: the failsafe
+ * callback).
+ */
+static bool data_selector_ok(const struct mica_vcpu_guest_context *c,
+			     uint64_t sel)
 {
-	return sel == 0 || selector_is(sel, GUEST_DS);
+	uint64_t index = sel >> 3;
+
+	if (sel < 4 || selector_is(sel, GUEST_DS))
+		return true;
+	if (sel > 0xffff)
+		return false;
+	if (sel & 4)
+		return index < c->ldt_entries;
+	return index < c->gdt_entries;
+}
+
+/* What a CPU register holds for an accepted data selector. */
+static uint16_t data_selector_value(uint64_t sel)
+{
+	return selector_is(sel, GUEST_DS) ? GUEST_DS : (uint16_t)sel;
 }
 
 static bool all_zero(const void *p, size_t len)
@@ -70,8 +99,8 @@ static int check_regs(const struct mica_vcpu_guest_context *c)
 	if ((r->cs & 3) != rpl || !selector_is(r->ss, GUEST_DS) ||
 	    (r->ss & 3) != rpl)
 		return -EINVAL;
-	if (!data_selector_ok(r->ds) || !data_selector_ok(r->es) ||
-	    !data_selector_ok(r->fs) || !data_selector_ok(r->gs))
+	if (!data_selector_ok(c, r->ds) || !data_selector_ok(c, r->es) ||
+	    !data_selector_ok(c, r->fs) || !data_selector_ok(c, r->gs))
 		return -EINVAL;
 	if (!is_canonical(r->rip) || !is_canonical(r->rsp) ||
 	    (r->rflags & RFLAGS_RESERVED))
@@ -117,22 +146,62 @@ static int check_callbacks(const struct mica_vcpu_guest_context *c)
 	return 0;
 }
 
-/* Everything but the page-table bases, which need references. */
-static int check_context(const struct mica_vcpu_guest_context *c)
+/*
+ * The shape of the descriptor tables (their frames are checked when they
+ * are typed): a GDT names exactly the frames its entries need, and an
+ * absent GDT or LDT has no frames or base.
+ */
+static int check_desc_tables(const struct mica_vcpu_guest_context *c)
+{
+	unsigned int n;
+
+	if (c->gdt_entries > MICA_GDT_FIRST_RESERVED_ENTRY ||
+	    c->ldt_entries > MICA_LDT_MAX_ENTRIES ||
+	    (!c->ldt_entries && c->ldt_base))
+		return -EINVAL;
+	n = (unsigned int)((c->gdt_entries + 511) / 512);
+	if (!all_zero(c->gdt_frames + n,
+		      (MICA_GDT_MAX_GUEST_FRAMES - n) * sizeof(uint64_t)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Debug registers as set_debugreg would take them, into dr[]. */
+static int check_debugregs(const struct mica_vcpu_guest_context *c,
+			   uint64_t dr[8])
+{
+	for (unsigned int i = 0; i < 8; i++) {
+		dr[i] = c->debugreg[i];
+		if (i == 4 || i == 5) {
+			if (dr[i])
+				return -EINVAL;
+		} else if (pv_debugreg_check(i, &dr[i])) {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Everything but what needs references (page tables, GDT, LDT frames);
+ * the debug registers as they will be stored go to dr[]. */
+static int check_context(const struct mica_vcpu_guest_context *c,
+			 uint64_t dr[8])
 {
 	int rc;
 
 	if ((c->flags & ~KNOWN_FLAGS) || c->pad0 || c->pad1 ||
 	    !all_zero(c->reserved, sizeof(c->reserved)))
 		return -EINVAL;
-	/* State whose hypercalls are still to come must be empty. */
-	if ((c->flags & (MICA_VGCF_FPU_TS | MICA_VGCF_FPU_VALID)) ||
-	    c->ldt_base || c->ldt_entries || c->gdt_entries ||
-	    !all_zero(c->gdt_frames, sizeof(c->gdt_frames)) ||
-	    !all_zero(c->debugreg, sizeof(c->debugreg)) || c->iopl ||
-	    c->iobitmap_nr_ports || c->iobitmap_gaddr)
+	if ((c->flags & MICA_VGCF_FPU_VALID) && !fpu_legacy_image_ok(c->fpu))
 		return -EINVAL;
-	rc = check_regs(c);
+	if (c->iopl > IOPL_MAX || c->iobitmap_nr_ports > IOBITMAP_MAX_PORTS ||
+	    (!c->iobitmap_nr_ports && c->iobitmap_gaddr))
+		return -EINVAL;
+	rc = check_desc_tables(c);
+	if (!rc)
+		rc = check_debugregs(c, dr);
+	if (!rc)
+		rc = check_regs(c);
 	if (!rc)
 		rc = check_trap_table(c->trap_table);
 	if (!rc)
@@ -148,7 +217,7 @@ static int check_context(const struct mica_vcpu_guest_context *c)
 	    !is_canonical(c->gs_base_user))
 		return -EINVAL;
 	/* One gs selector: the one user mode runs with. */
-	if (!data_selector_ok(c->gs_user_sel) ||
+	if (!data_selector_ok(c, c->gs_user_sel) ||
 	    c->gs_user_sel != c->user_regs.gs)
 		return -EINVAL;
 	return 0;
@@ -162,6 +231,64 @@ static int get_l4(struct domain *d, uint64_t mfn)
 	return rc == -EPERM ? -EINVAL : rc; /* not an L4 of the domain */
 }
 
+/*
+ * Takes the references the context needs: its L4s, then its GDT and LDT
+ * (the LDT's frames are found through the new kernel tables).  All or
+ * nothing; mm_lock held.
+ */
+static int take_references(struct domain *d,
+			   const struct mica_vcpu_guest_context *c,
+			   struct pv_gdt *gdt, struct pv_ldt *ldt)
+{
+	int rc = get_l4(d, c->kernel_pt_base_gfn);
+
+	if (rc)
+		return rc;
+	if (c->user_pt_base_gfn) {
+		rc = get_l4(d, c->user_pt_base_gfn);
+		if (rc)
+			goto err_put_kernel;
+	}
+	if (c->gdt_entries) {
+		rc = pv_gdt_take(d, gdt, c->gdt_frames, c->gdt_entries);
+		if (rc)
+			goto err_put_user;
+	}
+	if (c->ldt_entries) {
+		rc = pv_ldt_take(d, ldt, c->kernel_pt_base_gfn << PAGE_SHIFT,
+				 c->ldt_base, c->ldt_entries);
+		if (rc)
+			goto err_put_gdt;
+	}
+	return 0;
+
+err_put_gdt:
+	pv_gdt_put(d, gdt);
+err_put_user:
+	if (c->user_pt_base_gfn)
+		pv_put_page_and_type(c->user_pt_base_gfn, d);
+err_put_kernel:
+	pv_put_page_and_type(c->kernel_pt_base_gfn, d);
+	return rc;
+}
+
+/* Drops what v's state held and installs the new tables; mm_lock held. */
+static void swap_references(struct vcpu *v, struct pv_gdt *gdt,
+			    struct pv_ldt *ldt)
+{
+	struct domain *d = v->domain;
+	struct arch_vcpu *a = &v->arch;
+
+	if (a->cr3_kernel)
+		pv_put_page_and_type(a->cr3_kernel >> PAGE_SHIFT, d);
+	if (a->cr3_user)
+		pv_put_page_and_type(a->cr3_user >> PAGE_SHIFT, d);
+	pv_gdt_put(d, &a->gdt);
+	pv_ldt_put(d, &a->ldt);
+	a->gdt = *gdt;
+	a->ldt = *ldt;
+}
+
 int arch_set_vcpu_context(struct vcpu *v,
 			  const struct mica_vcpu_guest_context *c)
 {
@@ -169,27 +296,18 @@ int arch_set_vcpu_context(struct vcpu *v,
 	struct arch_vcpu *a = &v->arch;
 	const struct mica_cpu_user_regs *r = &c->user_regs;
 	bool kernel = c->flags & MICA_VGCF_IN_KERNEL;
-	paddr_t old_kernel = a->cr3_kernel, old_user = a->cr3_user;
+	struct pv_gdt gdt = { .nr_frames = 0 };
+	struct pv_ldt ldt = { .nr_frames = 0 };
+	uint64_t dr[8];
 	unsigned long flags;
-	int rc = check_context(c);
+	int rc = check_context(c, dr);
 
 	if (rc)
 		return rc;
 	flags = pv_mm_lock(d);
-	rc = get_l4(d, c->kernel_pt_base_gfn);
-	if (!rc && c->user_pt_base_gfn) {
-		rc = get_l4(d, c->user_pt_base_gfn);
-		if (rc)
-			pv_put_page_and_type(c->kernel_pt_base_gfn, d);
-	}
-	if (!rc) {
-		/* The new references are held: the old ones may go (they
-		 * may name the same tables). */
-		if (old_kernel)
-			pv_put_page_and_type(old_kernel >> PAGE_SHIFT, d);
-		if (old_user)
-			pv_put_page_and_type(old_user >> PAGE_SHIFT, d);
-	}
+	rc = take_references(d, c, &gdt, &ldt);
+	if (!rc)
+		swap_references(v, &gdt, &ldt);
 	pv_mm_unlock(d, flags);
 	if (rc)
 		return rc;
@@ -218,18 +336,29 @@ int arch_set_vcpu_context(struct vcpu *v,
 	a->regs.rflags = (r->rflags & ~(RFLAGS_IF | RFLAGS_IOPL)) | 2;
 	a->regs.rsp = r->rsp;
 	a->regs.ss = GUEST_DS;
-	a->ds = r->ds ? GUEST_DS : 0;
-	a->es = r->es ? GUEST_DS : 0;
-	a->fs = r->fs ? GUEST_DS : 0;
-	a->gs = r->gs ? GUEST_DS : 0;
+	a->ds = data_selector_value(r->ds);
+	a->es = data_selector_value(r->es);
+	a->fs = data_selector_value(r->fs);
+	a->gs = data_selector_value(r->gs);
 	a->fs_base = c->fs_base;
 	a->gs_base = kernel ? c->gs_base_kernel : c->gs_base_user;
 	a->gs_base_other = kernel ? c->gs_base_user : c->gs_base_kernel;
-	memcpy(a->trap_table, c->trap_table, sizeof(a->trap_table));
+	for (unsigned int i = 0; i < 256; i++)
+		a->trap_table[i] = pv_trap_pack(&c->trap_table[i]);
 	memcpy(a->callback, c->callback, sizeof(a->callback));
 	memcpy(a->callback_flags, c->callback_flags, sizeof(a->callback_flags));
 	a->kernel_ss = c->kernel_ss;
 	a->kernel_sp = c->kernel_sp;
+	memcpy(a->debugreg, dr, sizeof(a->debugreg));
+	a->iopl = c->iopl;
+	a->iobitmap_gaddr = c->iobitmap_gaddr;
+	a->iobitmap_nr_ports = c->iobitmap_nr_ports;
+	if (c->flags & MICA_VGCF_FPU_VALID)
+		fpu_area_set_legacy(&a->fpu, c->fpu);
+	else
+		fpu_area_init(&a->fpu);
+	a->fpu_cpu = -1; /* no CPU's registers hold the new state */
+	a->fpu_ts = c->flags & MICA_VGCF_FPU_TS;
 	return 0;
 }
 
@@ -242,7 +371,9 @@ void arch_get_vcpu_context(const struct vcpu *v,
 
 	memset(c, 0, sizeof(*c));
 	c->flags = (kernel ? MICA_VGCF_IN_KERNEL : 0) |
-		   (READ_ONCE(v->state) != VCPU_DOWN ? MICA_VGCF_ONLINE : 0);
+		   (READ_ONCE(v->state) != VCPU_DOWN ? MICA_VGCF_ONLINE : 0) |
+		   (a->fpu_ts ? MICA_VGCF_FPU_TS : 0) | MICA_VGCF_FPU_VALID;
+	fpu_area_get_legacy(&a->fpu, c->fpu);
 	r->r15 = a->regs.r15;
 	r->r14 = a->regs.r14;
 	r->r13 = a->regs.r13;
@@ -268,10 +399,8 @@ void arch_get_vcpu_context(const struct vcpu *v,
 	r->es = a->es;
 	r->fs = a->fs;
 	r->gs = a->gs;
-	for (unsigned int i = 0; i < 256; i++) {
-		c->trap_table[i] = a->trap_table[i];
-		c->trap_table[i].vector = (uint8_t)i;
-	}
+	for (unsigned int i = 0; i < 256; i++)
+		pv_trap_unpack(a->trap_table[i], i, &c->trap_table[i]);
 	c->kernel_ss = a->kernel_ss;
 	c->kernel_sp = a->kernel_sp;
 	c->kernel_pt_base_gfn = a->cr3_kernel >> PAGE_SHIFT;
@@ -282,4 +411,14 @@ void arch_get_vcpu_context(const struct vcpu *v,
 	c->gs_base_kernel = kernel ? a->gs_base : a->gs_base_other;
 	c->gs_base_user = kernel ? a->gs_base_other : a->gs_base;
 	c->gs_user_sel = a->gs;
+	memcpy(c->gdt_frames, a->gdt.frames,
+	       a->gdt.nr_frames * sizeof(uint64_t));
+	c->gdt_entries = a->gdt.entries;
+	c->ldt_base = a->ldt.base;
+	c->ldt_entries = a->ldt.entries;
+	memcpy(c->debugreg, a->debugreg, sizeof(c->debugreg));
+	c->debugreg[4] = c->debugreg[5] = 0;
+	c->iopl = a->iopl;
+	c->iobitmap_nr_ports = a->iobitmap_nr_ports;
+	c->iobitmap_gaddr = a->iobitmap_gaddr;
 }

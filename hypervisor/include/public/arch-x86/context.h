@@ -10,9 +10,13 @@
  *   1. Frame fields are gfns (for PV: mfns); the toolstack rewrites them to
  *      pfns in a save image and back on restore.
  *   2. On set, everything is validated as the corresponding hypercall would
- *      validate it (selectors, trap table, callbacks, GDT frames, debug
- *      registers); the L4 named by kernel_pt_base_gfn (and user_pt_base_gfn
- *      if not 0) is validated and pinned for the vcpu.  A set context takes
+ *      validate it (selectors, trap table, callbacks, GDT frames, LDT,
+ *      debug registers, FPU image, I/O privilege: vcpu.h
+ *      MICA_VCPUOP_initialise note 4); the L4 named by kernel_pt_base_gfn
+ *      (and user_pt_base_gfn if not 0) is validated and pinned for the
+ *      vcpu, and the GDT and LDT frames are typed as descriptor pages.
+ *      Every new reference is taken before the vcpu's old ones are
+ *      dropped; a refused context changes nothing.  A set context takes
  *      effect the next time the vcpu runs; the vcpu must be down or paused.
  *   3. The event upcall mask and pending bits are not here: they live in the
  *      vcpu_info in guest memory and travel with it.

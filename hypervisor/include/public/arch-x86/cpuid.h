@@ -38,6 +38,11 @@
  * MICA_CPUID_LEAF_BASE + 1:
  *   eax  MICA_ABI_VERSION of the running hypervisor
  *   ebx, ecx, edx  0 (reserved)
+ * MICA_CPUID_LEAF_BASE + 2 (MICA_CPUID_LEAF_HVM): HVM guests only (their
+ *   base leaf reports it as the highest); see hvm/hvm.h.  HVM guests get
+ *   the same filtered view minus what their platform lacks so far
+ *   (XSAVE/AVX, the local APIC); CPUID always exits for them, so no
+ *   prefix is needed.
  */
 #ifndef MICA_PUBLIC_ARCH_X86_CPUID_H
 #define MICA_PUBLIC_ARCH_X86_CPUID_H

@@ -37,6 +37,9 @@ struct vcpu;
  * -EINVAL.
  */
 int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value);
+/* The check alone: 0 with *value as the register would hold it (reserved
+ * bits as the CPU reads them), or -EINVAL (invalid reg or value). */
+int pv_debugreg_check(unsigned int reg, uint64_t *value);
 int pv_get_debugreg(const struct vcpu *v, unsigned int reg, uint64_t *value);
 
 /* Context switch: loads next's registers (if it uses any) and disarms

@@ -7,11 +7,19 @@
 #include <mica/rangeset.h>
 #include <mica/types.h>
 #include <asm/fpu.h>
+#include <asm/pv_desc.h>
 #include <asm/regs.h>
 #include <public/arch-x86/pv.h>
 #include <public/shared_info.h>
 
+struct hvm_vcpu;
+struct hvm_domain;
+
 struct arch_vcpu {
+	/* FPU state first: it needs 64-byte alignment, and holes around it
+	 * would push struct vcpu past one page (pv/fpu.c). */
+	struct fpu_area fpu;
+
 	/* Guest registers while the vcpu is off the CPU. */
 	struct cpu_regs regs;
 	/* Machine addresses of the guest's kernel and user L4 tables. */
@@ -23,23 +31,19 @@ struct arch_vcpu {
 	uint64_t fs_base, gs_base, gs_base_other; /* other: swapgs target */
 
 	/* The PV CPU interface (public/arch-x86/pv.h). */
-	struct mica_trap_info trap_table[256];
+	uint64_t trap_table[256]; /* packed entries (asm/pv_trap.h) */
 	uint64_t callback[MICA_CALLBACK_SLOTS];
 	uint16_t callback_flags[MICA_CALLBACK_SLOTS];
 	uint64_t kernel_ss, kernel_sp; /* MICA_HC_stack_switch */
 	struct mica_vcpu_info *vcpu_info; /* Mica's mapping of it */
 
-	/* FPU, debug registers, descriptor tables, I/O privilege
-	 * (pv/fpu.c, pv/debugreg.c, pv/descriptors.c, ioport.c). */
-	struct fpu_area fpu;
+	/* FPU (fpu is above), debug registers, descriptor tables, I/O
+	 * privilege (pv/fpu.c, pv/debugreg.c, pv/descriptors.c, ioport.c). */
 	int fpu_cpu; /* CPU whose registers may hold fpu, -1: none */
 	bool fpu_ts; /* virtual CR0.TS */
 	uint64_t debugreg[8];
-	uint64_t gdt_frames[MICA_GDT_MAX_GUEST_FRAMES]; /* seg_desc typed */
-	unsigned int gdt_nr_frames, gdt_entries;
-	uint64_t ldt_frames[16]; /* seg_desc typed */
-	unsigned int ldt_nr_frames, ldt_entries;
-	uint64_t ldt_base; /* guest va given to SET_LDT */
+	struct pv_gdt gdt; /* under the domain's mm_lock */
+	struct pv_ldt ldt;
 	bool failsafe_pending; /* a data selector failed to load */
 	uint16_t failsafe_sel[4]; /* ds, es, fs, gs as they were */
 	unsigned int iopl; /* virtual IOPL (physdev.h) */
@@ -49,6 +53,9 @@ struct arch_vcpu {
 	/* TLB shootdown (asm/flushtlb.h): the CPU whose TLB may hold this
 	 * vcpu's translations, -1 for none. */
 	int dirty_cpu;
+
+	/* HVM vcpus (asm/hvm.h); NULL for PV. */
+	struct hvm_vcpu *hvm;
 };
 
 struct arch_domain {
@@ -58,6 +65,9 @@ struct arch_domain {
 	/* I/O ports dom0 gave this domain (ioport.c), under io_lock. */
 	spinlock_t io_lock;
 	struct rangeset ioports;
+
+	/* HVM domains (asm/hvm.h); NULL for PV. */
+	struct hvm_domain *hvm;
 };
 
 /* The lock of a domain's frame counts, page tables and grant state. */

@@ -15,6 +15,7 @@
 
 /* x87 + SSE + AVX: 512 legacy bytes, 64 header bytes, 256 AVX bytes. */
 #define FPU_AREA_SIZE 832
+#define FPU_LEGACY_SIZE 512 /* the FXSAVE image */
 
 struct fpu_area {
 	uint8_t bytes[FPU_AREA_SIZE];
@@ -38,5 +39,19 @@ void fpu_area_init(struct fpu_area *a);
 /* Saves the registers into a / loads them from a.  CR0.TS must be clear. */
 void fpu_save(struct fpu_area *a);
 void fpu_restore(const struct fpu_area *a);
+
+/*
+ * The legacy (FXSAVE-layout) image of a vcpu's state, as vcpu contexts
+ * carry it (public/arch-x86/context.h).  fpu_legacy_image_ok says whether
+ * fxrstor/xrstor would accept it (no MXCSR bit this CPU reserves).
+ * fpu_area_set_legacy makes the area that state with every other XSAVE
+ * component (AVX) initial; the image must be ok.  The area must not be
+ * in the registers of any CPU meanwhile (the vcpu is not running).
+ */
+bool fpu_legacy_image_ok(const uint8_t image[FPU_LEGACY_SIZE]);
+void fpu_area_set_legacy(struct fpu_area *a,
+			 const uint8_t image[FPU_LEGACY_SIZE]);
+void fpu_area_get_legacy(const struct fpu_area *a,
+			 uint8_t image[FPU_LEGACY_SIZE]);
 
 #endif

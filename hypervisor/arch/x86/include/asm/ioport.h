@@ -8,6 +8,10 @@
 struct domain;
 struct vcpu;
 
+/* physdev.h limits of a vcpu's virtual IOPL and I/O bitmap. */
+#define IOPL_MAX 3
+#define IOBITMAP_MAX_PORTS 0x10000
+
 /*
  * Gives (allow) or takes away ports first..first+count-1 from d: the
  * toolstack's MICA_DOMCTL_ioport_permission.  Ports the hypervisor uses

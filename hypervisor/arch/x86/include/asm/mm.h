@@ -91,11 +91,10 @@ unsigned int pv_page_type(mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);
 void pv_page_set_pinned(mfn_t mfn, bool pinned);
 
-/* The frame mapped at va by v's kernel page tables (4 KiB pages only), or
- * MFN_NONE. */
+/* The frame mapped at va by the validated page tables whose L4 is at
+ * machine address l4 (4 KiB pages only), or MFN_NONE.  mm_lock held. */
 #define MFN_NONE (~(mfn_t)0)
-struct vcpu;
-mfn_t pv_va_to_mfn(const struct vcpu *v, uint64_t va);
+mfn_t pv_l4_va_to_mfn(paddr_t l4, uint64_t va);
 
 /*
  * Balloon release of one of d's frames: succeeds (0) only if the allocation

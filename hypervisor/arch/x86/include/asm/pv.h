@@ -68,6 +68,8 @@ static inline uint64_t pv_guest_rflags(uint64_t rflags)
 		~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_VM)) |
 	       X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 }
+/* Back into the current PV vcpu through its frame (pv/entry.S). */
+void __noreturn pv_return_to_guest(void);
 
 /* Sets up SYSCALL for this CPU (MSRs, stub page already mapped). */
 void pv_cpu_init(void);

@@ -29,6 +29,19 @@
 struct vcpu;
 struct cpu_info;
 struct cpu_regs;
+struct domain;
+
+/* A vcpu's GDT and LDT: frames typed seg_desc, one type reference each. */
+struct pv_gdt {
+	uint64_t frames[GDT_GUEST_PAGES];
+	unsigned int nr_frames, entries; /* entries 0: none */
+};
+
+struct pv_ldt {
+	uint64_t frames[LDT_PAGES];
+	unsigned int nr_frames, entries; /* entries 0: none */
+	uint64_t base; /* guest va given to SET_LDT, 0 with no LDT */
+};
 
 /* The descriptor rules: may a guest GDT/LDT hold this entry?  Pure. */
 bool pv_descriptor_ok(uint64_t desc);
@@ -47,8 +60,24 @@ void pv_desc_switch(struct vcpu *next);
 /* SET_LDT (mmu.h); the caller holds the domain's mm_lock. */
 int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries);
 
+/*
+ * Taking and dropping descriptor tables, shared by set_gdt, SET_LDT and
+ * vcpu contexts; the caller holds d's mm_lock.  pv_gdt_take checks
+ * nr_entries (1..MICA_GDT_FIRST_RESERVED_ENTRY) and types the frames it
+ * needs as pv.h set_gdt does; pv_ldt_take checks va and entries as SET_LDT
+ * does and types the frames that map va in the page tables whose L4 is at
+ * machine address l4.  Either fills *out and returns 0, or takes nothing
+ * and returns -EINVAL, -EPERM, -EBUSY (mmu.h T1) or -EFAULT (LDT not
+ * mapped).  The put functions drop what a take took and empty *t.
+ */
+int pv_gdt_take(struct domain *d, struct pv_gdt *out, const uint64_t *frames,
+		uint64_t nr_entries);
+void pv_gdt_put(struct domain *d, struct pv_gdt *t);
+int pv_ldt_take(struct domain *d, struct pv_ldt *out, paddr_t l4, uint64_t va,
+		uint64_t entries);
+void pv_ldt_put(struct domain *d, struct pv_ldt *t);
+
 /* Destruction: drops the descriptor-page references of d's vcpus. */
-struct domain;
 void pv_desc_relinquish(struct domain *d);
 
 /*

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * svm_vmrun(regs, vmcb_pa, host_vmcb_pa): one trip into an SVM guest.
+ *
+ * Entered with interrupts off.  GIF is cleared first, so nothing (not even
+ * an NMI) interrupts the switch; IF is set so that a physical interrupt
+ * arriving while the guest runs makes it exit (V_INTR_MASKING: the host's
+ * IF governs physical interrupts).  VMRUN saves and #VMEXIT restores only
+ * part of the host state (rsp, rip, rax, rflags, cr0/3/4, efer, cs/ss/ds/
+ * es, gdtr/idtr); the rest (fs, gs, tr, ldtr, kernel_gs_base, star, lstar,
+ * cstar, sfmask, sysenter) is swapped with vmload/vmsave: the guest's from
+ * its VMCB, the host's from the CPU's host VMCB saved at boot.  The host's
+ * TR must be back before GIF is set, or an interrupt would use the guest's
+ * TSS.  General registers go to and from struct hvm_gprs (asm/hvm.h); the
+ * guest's rax and rsp travel in the VMCB.  Returns with interrupts off,
+ * after any interrupt that made the guest exit has been taken.
+ */
+#include <asm/asm-macros.h>
+#include <asm/hvm.h>
+
+	.text
+	.globl svm_vmrun
+svm_vmrun:
+	pushq %rbp
+	movq %rsp, %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	pushq %rdi			/* regs */
+	pushq %rdx			/* host VMCB */
+	movq %rsi, %rax			/* guest VMCB */
+	clgi
+	sti
+	vmload %rax
+	movq HVM_GPR_rbx(%rdi), %rbx
+	movq HVM_GPR_rcx(%rdi), %rcx
+	movq HVM_GPR_rdx(%rdi), %rdx
+	movq HVM_GPR_rsi(%rdi), %rsi
+	movq HVM_GPR_rbp(%rdi), %rbp
+	movq HVM_GPR_r8(%rdi), %r8
+	movq HVM_GPR_r9(%rdi), %r9
+	movq HVM_GPR_r10(%rdi), %r10
+	movq HVM_GPR_r11(%rdi), %r11
+	movq HVM_GPR_r12(%rdi), %r12
+	movq HVM_GPR_r13(%rdi), %r13
+	movq HVM_GPR_r14(%rdi), %r14
+	movq HVM_GPR_r15(%rdi), %r15
+	movq HVM_GPR_rdi(%rdi), %rdi
+	vmrun %rax
+	/* #VMEXIT: rax is the guest VMCB again, rsp ours. */
+	pushq %rdi
+	movq 16(%rsp), %rdi		/* regs */
+	movq %rbx, HVM_GPR_rbx(%rdi)
+	movq %rcx, HVM_GPR_rcx(%rdi)
+	movq %rdx, HVM_GPR_rdx(%rdi)
+	movq %rsi, HVM_GPR_rsi(%rdi)
+	movq %rbp, HVM_GPR_rbp(%rdi)
+	movq %r8, HVM_GPR_r8(%rdi)
+	movq %r9, HVM_GPR_r9(%rdi)
+	movq %r10, HVM_GPR_r10(%rdi)
+	movq %r11, HVM_GPR_r11(%rdi)
+	movq %r12, HVM_GPR_r12(%rdi)
+	movq %r13, HVM_GPR_r13(%rdi)
+	movq %r14, HVM_GPR_r14(%rdi)
+	movq %r15, HVM_GPR_r15(%rdi)
+	popq HVM_GPR_rdi(%rdi)
+	vmsave %rax
+	popq %rax			/* host VMCB */
+	vmload %rax
+	popq %rdi
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	/* Scrub the guest's values from the scratch registers. */
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+	xorl %esi, %esi
+	xorl %edi, %edi
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	xorl %r11d, %r11d
+	stgi				/* a pending interrupt is taken here */
+	cli
+	ret

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AMD SVM back end of the HVM layer (asm/hvm.h): per-CPU enabling,
+ * one VMCB per vcpu, ASIDs, intercepts, exit decoding and event injection.
+ * Guest memory is reached only through the domain's nested page tables
+ * (hvm/p2m.c).
+ */
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/heap.h>
+#include <mica/lib.h>
+#include <mica/page_alloc.h>
+#include <asm/cpu.h>
+#include <asm/hvm.h>
+#include <asm/msr-index.h>
+#include <asm/page.h>
+#include <asm/smp.h>
+
+#include "vmcb.h"
+
+#define MSR_VM_CR 0xc0010114
+#define VM_CR_SVMDIS (1ULL << 4)
+#define MSR_VM_HSAVE_PA 0xc0010117
+#define EFER_SVME (1ULL << 12)
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+
+#define X86_CR0_PE 0x1
+#define X86_CR0_ET 0x10
+#define X86_CR0_PG 0x80000000ULL
+#define RFLAGS_IF 0x200
+#define PAT_DEFAULT 0x0007040600070406ULL
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+	uint32_t asid;
+	unsigned int asid_cpu;
+	uint64_t asid_generation;
+};
+
+/* Per CPU: the host state vmload restores after each exit, and ASIDs. */
+struct svm_cpu {
+	paddr_t host_vmcb_pa;
+	uint32_t next_asid;
+	uint64_t asid_generation;
+};
+
+static struct svm_cpu svm_cpus[NR_CPUS];
+static uint32_t max_asid; /* CPUID 0x8000000A EBX: ASIDs 1..max-1 */
+static bool has_nrips; /* next_rip in the VMCB */
+/* Shared by every VMCB: intercept every port, and every MSR but those
+ * vmload/vmsave switch (they are the guest's own). */
+static paddr_t iopm_pa, msrpm_pa;
+
+void svm_vmrun(struct hvm_gprs *regs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
+
+/* CPUID 0x80000001 ECX bit 2 (SVM), 0x8000000A EDX bit 0 (nested
+ * paging); VM_CR exists whenever SVM does. */
+bool svm_supported(void)
+{
+	uint32_t a, b, c, d, max_ext;
+
+	cpuid_count(0x80000000, 0, &max_ext, &b, &c, &d);
+	if (max_ext < 0x8000000a)
+		return false;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 2)))
+		return false;
+	cpuid_count(0x8000000a, 0, &a, &b, &c, &d);
+	return (d & 1) && !(rdmsr(MSR_VM_CR) & VM_CR_SVMDIS);
+}
+
+static paddr_t alloc_zeroed(unsigned int order, uint8_t fill)
+{
+	struct page_info *pg = alloc_pages(order, OWNER_HYPERVISOR);
+
+	if (!pg)
+		return 0;
+	memset(page_to_virt(pg), fill, PAGE_SIZE << order);
+	return (paddr_t)page_to_mfn(pg) << PAGE_SHIFT;
+}
+
+/* The MSR permission map: two bits (read, write) per MSR in three
+ * 2 KiB ranges; a clear bit lets the guest reach the MSR. */
+static void msrpm_allow(uint8_t *pm, uint32_t msr)
+{
+	uint32_t base;
+
+	if (msr < 0x2000)
+		base = 0;
+	else if (msr - 0xc0000000u < 0x2000)
+		base = 0x800, msr -= 0xc0000000u;
+	else
+		base = 0x1000, msr -= 0xc0010000u;
+	pm[base + msr / 4] &= (uint8_t) ~(3u << ((msr % 4) * 2));
+}
+
+static int svm_global_init(void)
+{
+	static const uint32_t guest_msrs[] = {
+		MSR_STAR,
+		MSR_LSTAR,
+		MSR_CSTAR,
+		MSR_SYSCALL_MASK,
+		MSR_FS_BASE,
+		MSR_GS_BASE,
+		MSR_KERNEL_GS_BASE,
+		0x174 /* SYSENTER_CS */,
+		0x175 /* SYSENTER_ESP */,
+		0x176 /* SYSENTER_EIP */,
+	};
+	uint32_t a, b, c, d;
+
+	cpuid_count(0x8000000a, 0, &a, &b, &c, &d);
+	max_asid = b;
+	has_nrips = d & (1u << 3);
+	iopm_pa = alloc_zeroed(2, 0xff); /* 12 KiB used */
+	msrpm_pa = alloc_zeroed(1, 0xff); /* 8 KiB */
+	if (!iopm_pa || !msrpm_pa || max_asid < 2)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < ARRAY_SIZE(guest_msrs); i++)
+		msrpm_allow(maddr_to_virt(msrpm_pa), guest_msrs[i]);
+	return 0;
+}
+
+static int svm_cpu_init(void)
+{
+	struct svm_cpu *sc = &svm_cpus[this_cpu()->cpu_id];
+	paddr_t hsave;
+	int rc;
+
+	if (!iopm_pa) {
+		rc = svm_global_init();
+		if (rc)
+			return rc;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+		return -ENODEV; /* disabled by the firmware */
+	hsave = alloc_zeroed(0, 0);
+	sc->host_vmcb_pa = alloc_zeroed(0, 0);
+	if (!hsave || !sc->host_vmcb_pa)
+		return -ENOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	/* This CPU's TR, LDTR (none), syscall MSRs: restored after each
+	 * exit.  Mica never relies on FS, GS or their bases. */
+	__asm__ __volatile__("vmsave %%rax" ::"a"(sc->host_vmcb_pa) : "memory");
+	sc->next_asid = 1;
+	sc->asid_generation = 1;
+	return 0;
+}
+
+static struct svm_vcpu *svm(const struct vcpu *v)
+{
+	return v->arch.hvm->backend;
+}
+
+static int svm_vcpu_create(struct vcpu *v)
+{
+	struct svm_vcpu *s = xzalloc(sizeof(*s));
+	struct vmcb *vmcb;
+
+	if (!s)
+		return -ENOMEM;
+	s->vmcb_pa = alloc_zeroed(0, 0);
+	if (!s->vmcb_pa) {
+		xfree(s);
+		return -ENOMEM;
+	}
+	vmcb = s->vmcb = maddr_to_virt(s->vmcb_pa);
+	v->arch.hvm->backend = s;
+
+	/* Debug registers 0-3 are not in the VMCB: the guest must not see
+	 * or set the host's (or another vcpu's) breakpoints. */
+	vmcb->intercept_dr = 0x000f000f;
+	vmcb->intercept_misc1 =
+		INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI |
+		INTERCEPT1_INIT | INTERCEPT1_CPUID | INTERCEPT1_RSM |
+		INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
+		INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH |
+		INTERCEPT1_SHUTDOWN;
+	vmcb->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
+				INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
+				INTERCEPT2_STGI | INTERCEPT2_CLGI |
+				INTERCEPT2_SKINIT | INTERCEPT2_XSETBV;
+	vmcb->iopm_base_pa = iopm_pa;
+	vmcb->msrpm_base_pa = msrpm_pa;
+	vmcb->vintr = VINTR_MASKING;
+	vmcb->np_enable = 1;
+	vmcb->n_cr3 = v->domain->arch.hvm->p2m_root;
+	vmcb->g_pat = PAT_DEFAULT;
+	vmcb->efer = EFER_SVME;
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *s = svm(v);
+
+	if (!s)
+		return;
+	free_pages(mfn_to_page(s->vmcb_pa >> PAGE_SHIFT), 0);
+	xfree(s);
+	v->arch.hvm->backend = NULL;
+}
+
+static void set_seg(struct vmcb_seg *s, uint16_t sel, uint64_t base,
+		    uint32_t limit, uint16_t attrib)
+{
+	s->sel = sel;
+	s->base = base;
+	s->limit = limit;
+	s->attrib = attrib;
+}
+
+/* public/hvm/hvm.h "Boot state". */
+static void svm_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
+{
+	struct vmcb *vmcb = svm(v)->vmcb;
+	const uint16_t data = 0x93, code = 0x9b; /* present, accessed */
+
+	set_seg(&vmcb->cs, cs, (uint64_t)cs << 4, 0xffff, code);
+	set_seg(&vmcb->ds, 0, 0, 0xffff, data);
+	set_seg(&vmcb->es, 0, 0, 0xffff, data);
+	set_seg(&vmcb->fs, 0, 0, 0xffff, data);
+	set_seg(&vmcb->gs, 0, 0, 0xffff, data);
+	set_seg(&vmcb->ss, 0, 0, 0xffff, data);
+	set_seg(&vmcb->gdtr, 0, 0, 0xffff, 0);
+	set_seg(&vmcb->idtr, 0, 0, 0x3ff, 0);
+	set_seg(&vmcb->ldtr, 0, 0, 0xffff, 0x82);
+	set_seg(&vmcb->tr, 0, 0, 0xffff, 0x8b);
+	vmcb->cpl = 0;
+	vmcb->cr0 = X86_CR0_ET;
+	vmcb->cr3 = vmcb->cr4 = 0;
+	vmcb->efer = EFER_SVME;
+	vmcb->dr6 = 0xffff0ff0;
+	vmcb->dr7 = 0x400;
+	memset(&v->arch.hvm->regs, 0, sizeof(v->arch.hvm->regs));
+	v->arch.hvm->regs.rip = ip;
+	v->arch.hvm->regs.rflags = 0x2;
+}
+
+static void svm_inject_exception(struct vcpu *v, unsigned int vector,
+				 int error_code)
+{
+	struct vmcb *vmcb = svm(v)->vmcb;
+	uint64_t ev = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID;
+
+	/* Real mode pushes no error codes. */
+	if (error_code >= 0 && (vmcb->cr0 & X86_CR0_PE))
+		ev |= EVENT_ERROR_VALID |
+		      ((uint64_t)(uint32_t)error_code << 32);
+	vmcb->eventinj = ev;
+}
+
+/* A fresh ASID when the vcpu comes to a CPU it did not last run on, or
+ * the CPU ran out and started a new generation (flushing its TLB). */
+static void assign_asid(struct svm_vcpu *s)
+{
+	unsigned int cpu = this_cpu()->cpu_id;
+	struct svm_cpu *sc = &svm_cpus[cpu];
+
+	s->vmcb->tlb_control = 0;
+	if (s->asid_cpu == cpu && s->asid_generation == sc->asid_generation)
+		return;
+	if (sc->next_asid >= max_asid) {
+		sc->asid_generation++;
+		sc->next_asid = 1;
+	}
+	s->asid = sc->next_asid++;
+	s->asid_cpu = cpu;
+	s->asid_generation = sc->asid_generation;
+	s->vmcb->asid = s->asid;
+	s->vmcb->tlb_control = 1; /* the ASID may hold stale entries */
+}
+
+static void advance_rip(struct vcpu *v, unsigned int len)
+{
+	struct vmcb *vmcb = svm(v)->vmcb;
+
+	v->arch.hvm->regs.rip = has_nrips ? vmcb->next_rip :
+					    v->arch.hvm->regs.rip + len;
+}
+
+static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t info = vmcb->exitinfo1;
+	unsigned int size = (info >> IOIO_SZ_SHIFT) & 7;
+	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint32_t val = (uint32_t)r->rax;
+
+	if (info & IOIO_STR) {
+		domain_crash(v->domain, "string I/O on port %x not emulated",
+			     port);
+		return;
+	}
+	size = size == 4 ? 4 : size == 2 ? 2 : 1;
+	hvm_handle_io(v, port, size, info & IOIO_IN, &val);
+	if (info & IOIO_IN) {
+		if (size == 4)
+			r->rax = val; /* a 32-bit write clears bits 63:32 */
+		else if (size == 2)
+			r->rax = (r->rax & ~0xffffULL) | (val & 0xffff);
+		else
+			r->rax = (r->rax & ~0xffULL) | (val & 0xff);
+	}
+	r->rip = vmcb->exitinfo2; /* the next instruction */
+}
+
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (i * 8));
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* The MSRs whose state is in the VMCB; the rest is the common code's. */
+static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint32_t msr = (uint32_t)r->rcx;
+	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	int rc = 0;
+
+	if (vmcb->exitinfo1 == 0) {
+		if (msr == MSR_EFER)
+			val = vmcb->efer & ~EFER_SVME;
+		else if (msr == MSR_PAT)
+			val = vmcb->g_pat;
+		else
+			rc = hvm_msr_read(v, msr, &val);
+		if (!rc) {
+			r->rax = (uint32_t)val;
+			r->rdx = val >> 32;
+		}
+	} else if (msr == MSR_EFER) {
+		/* LMA is the CPU's; LME may change only with paging off. */
+		val &= ~(uint64_t)EFER_LMA;
+		if ((val & ~EFER_GUEST_WRITABLE) ||
+		    ((vmcb->cr0 & X86_CR0_PG) &&
+		     ((val ^ vmcb->efer) & EFER_LME)))
+			rc = -1;
+		else
+			vmcb->efer = val | (vmcb->efer & EFER_LMA) | EFER_SVME;
+	} else if (msr == MSR_PAT) {
+		if (pat_valid(val))
+			vmcb->g_pat = val;
+		else
+			rc = -1;
+	} else {
+		rc = hvm_msr_write(v, msr, val);
+	}
+	if (rc)
+		svm_inject_exception(v, VECTOR_GP, 0);
+	else
+		advance_rip(v, 2);
+}
+
+static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t gpa = vmcb->exitinfo2, err = vmcb->exitinfo1;
+
+	if (!p2m_lookup(v->domain, gpa >> PAGE_SHIFT)) {
+		hvm_handle_unmapped_access(v, gpa, err & NPF_WRITE,
+					   err & NPF_FETCH);
+		return;
+	}
+	domain_crash(v->domain, "nested page fault at gpa %lx, error %lx", gpa,
+		     err);
+}
+
+static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t code = vmcb->exitcode;
+
+	switch (code) {
+	case VMEXIT_INTR:
+	case VMEXIT_NMI:
+	case VMEXIT_SMI:
+		break; /* taken by Mica when svm_vmrun set GIF */
+	case VMEXIT_INIT:
+		break; /* INIT is not delivered to guests (no SMP HVM yet) */
+	case VMEXIT_CPUID:
+		hvm_handle_cpuid(v);
+		advance_rip(v, 2);
+		break;
+	case VMEXIT_VMMCALL:
+		advance_rip(v, 3);
+		hvm_handle_hypercall(v);
+		break;
+	case VMEXIT_HLT:
+		advance_rip(v, 1);
+		hvm_handle_hlt(v);
+		break;
+	case VMEXIT_IOIO:
+		handle_ioio(v, vmcb);
+		break;
+	case VMEXIT_MSR:
+		handle_msr(v, vmcb);
+		break;
+	case VMEXIT_INVD:
+		advance_rip(v, 2); /* caches stay coherent: a no-op */
+		break;
+	case VMEXIT_VMRUN:
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+	case VMEXIT_XSETBV:
+	case VMEXIT_RSM:
+		svm_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
+		break;
+	case VMEXIT_NPF:
+		handle_npf(v, vmcb);
+		break;
+	case VMEXIT_SHUTDOWN:
+		domain_crash(v->domain, "triple fault (shutdown) at rip %lx",
+			     v->arch.hvm->regs.rip);
+		break;
+	case VMEXIT_INVALID:
+		domain_crash(v->domain, "VMRUN refused the guest state");
+		break;
+	default:
+		if (code >= VMEXIT_DR0_READ && code <= VMEXIT_DR15_WRITE)
+			domain_crash(v->domain,
+				     "debug register access (exit %lx) not "
+				     "emulated yet",
+				     code);
+		else
+			domain_crash(v->domain,
+				     "unexpected SVM exit %lx (info %lx %lx) "
+				     "at rip %lx",
+				     code, vmcb->exitinfo1, vmcb->exitinfo2,
+				     v->arch.hvm->regs.rip);
+		break;
+	}
+}
+
+static void svm_vcpu_run(struct vcpu *v)
+{
+	struct svm_vcpu *s = svm(v);
+	struct vmcb *vmcb = s->vmcb;
+	struct hvm_vcpu *h = v->arch.hvm;
+
+	assign_asid(s);
+	vmcb->clean_bits = 0; /* Mica may have changed any field */
+	vmcb->rax = h->regs.rax;
+	vmcb->rsp = h->regs.rsp;
+	vmcb->rip = h->regs.rip;
+	vmcb->rflags = h->regs.rflags;
+
+	svm_vmrun(&h->regs, s->vmcb_pa,
+		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
+
+	h->regs.rax = vmcb->rax;
+	h->regs.rsp = vmcb->rsp;
+	h->regs.rip = vmcb->rip;
+	h->regs.rflags = vmcb->rflags;
+	h->cpl = vmcb->cpl;
+	h->mode64 = (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));
+	h->interrupts_enabled = vmcb->rflags & RFLAGS_IF;
+	vmcb->eventinj = 0;
+	/* An event whose delivery the exit interrupted is delivered again. */
+	if (vmcb->exitintinfo & EVENT_VALID)
+		vmcb->eventinj = vmcb->exitintinfo;
+	handle_exit(v, vmcb);
+}
+
+const struct hvm_backend svm_backend = {
+	.name = "AMD SVM",
+	.cpu_init = svm_cpu_init,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_reset_real_mode = svm_vcpu_reset_real_mode,
+	.vcpu_run = svm_vcpu_run,
+	.inject_exception = svm_inject_exception,
+	.hypercall_insn = { 0x0f, 0x01, 0xd9 }, /* vmmcall */
+};

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HVM layer: vcpus that run in a hardware virtual machine (AMD SVM now,
+ * Intel VMX later) on nested page tables.  See docs/hvm.md.
+ *
+ * Common code (arch/x86/hvm/) owns the vcpu run loop, the exit handlers
+ * that do not depend on the back end (CPUID, port I/O, MSRs, hypercalls,
+ * HLT), the nested page tables (p2m.c), the emulated platform devices and
+ * the boot-time builder.  A back end (hvm/svm/) owns the hardware
+ * structures (VMCB/VMCS), enters the guest and decodes exits into calls of
+ * those handlers.  The back end is chosen once at boot from CPUID
+ * (hvm_init); without one, HVM domains cannot be created (-ENODEV).
+ */
+#ifndef ASM_HVM_H
+#define ASM_HVM_H
+
+/* struct hvm_gprs offsets, for the back ends' entry code. */
+#define HVM_GPR_rax 0
+#define HVM_GPR_rbx 8
+#define HVM_GPR_rcx 16
+#define HVM_GPR_rdx 24
+#define HVM_GPR_rsi 32
+#define HVM_GPR_rdi 40
+#define HVM_GPR_rbp 48
+#define HVM_GPR_r8 56
+#define HVM_GPR_r9 64
+#define HVM_GPR_r10 72
+#define HVM_GPR_r11 80
+#define HVM_GPR_r12 88
+#define HVM_GPR_r13 96
+#define HVM_GPR_r14 104
+#define HVM_GPR_r15 112
+
+#ifndef __ASSEMBLY__
+#include <mica/spinlock.h>
+#include <mica/types.h>
+
+struct domain;
+struct vcpu;
+struct boot_domain;
+
+/*
+ * The guest's general registers.  rsp, rip and rflags live here too; the
+ * back end moves them between this and its hardware structure around each
+ * guest entry (SVM keeps rax, rsp, rip and rflags in the VMCB).
+ */
+struct hvm_gprs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rsp, rip, rflags;
+};
+_Static_assert(__builtin_offsetof(struct hvm_gprs, r15) == HVM_GPR_r15,
+	       "HVM_GPR_* offsets");
+
+/* Per-vcpu HVM state (v->arch.hvm; NULL for PV vcpus). */
+struct hvm_vcpu {
+	struct hvm_gprs regs;
+	/* Filled by the back end at each exit, for the common handlers. */
+	unsigned int cpl;
+	bool mode64; /* long mode with a 64-bit code segment */
+	bool interrupts_enabled; /* guest rflags.IF */
+	void *backend; /* struct svm_vcpu or (later) struct vmx_vcpu */
+};
+
+/* The emulated 16550 UART (hvm/uart.c). */
+struct hvm_uart {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+};
+
+/* Per-domain HVM state (d->arch.hvm; NULL for PV domains). */
+struct hvm_domain {
+	/* Nested page tables (p2m.c): gfn -> mfn, built from the domain's
+	 * own frames only.  Root table machine address; the table frames
+	 * belong to the hypervisor and are listed for freeing. */
+	paddr_t p2m_root;
+	uint32_t p2m_tables_head; /* page-table frames, via page_info.next */
+	uint64_t nr_ram_pages; /* RAM is gfn 0 .. nr_ram_pages - 1 */
+	uint64_t hypercall_page_gpa; /* MICA_MSR_HYPERCALL_PAGE, 0: none */
+	spinlock_t io_lock; /* the emulated devices */
+	struct hvm_uart uart;
+};
+
+/* The back-end interface. */
+struct hvm_backend {
+	const char *name;
+	/* This CPU: enable the extension, host save areas.  0 or -errno. */
+	int (*cpu_init)(void);
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Architectural reset state in 16-bit real mode at cs:ip. */
+	void (*vcpu_reset_real_mode)(struct vcpu *v, uint16_t cs, uint16_t ip);
+	/* Enters the guest (interrupts off on entry and return) and handles
+	 * the exit, calling the common handlers below. */
+	void (*vcpu_run)(struct vcpu *v);
+	/* Queues a hardware exception for the next entry (error_code < 0:
+	 * none). */
+	void (*inject_exception)(struct vcpu *v, unsigned int vector,
+				 int error_code);
+	/* The instruction bytes the hypercall page stubs trap with. */
+	uint8_t hypercall_insn[3];
+};
+
+extern const struct hvm_backend *hvm_backend;
+extern const struct hvm_backend svm_backend;
+/* SVM with nested paging, not disabled by the firmware (VM_CR.SVMDIS). */
+bool svm_supported(void);
+
+static inline bool is_hvm_domain(const struct domain *d);
+static inline bool is_hvm_vcpu(const struct vcpu *v);
+
+/* Chooses the back end from CPUID; on every CPU, enables it there. */
+void hvm_init(void);
+void hvm_cpu_init(void);
+/* Whether HVM domains can be created on this machine. */
+bool hvm_available(void);
+
+int hvm_domain_create(struct domain *d);
+void hvm_domain_destroy(struct domain *d);
+int hvm_vcpu_create(struct vcpu *v);
+void hvm_vcpu_destroy(struct vcpu *v);
+
+/* The run loop; reached through arch_return_to_guest. */
+void __noreturn hvm_return_to_guest(void);
+
+/* Common exit handlers, called by the back end. */
+void hvm_handle_cpuid(struct vcpu *v);
+/* Port I/O of 1, 2 or 4 bytes; *val in/out. */
+void hvm_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
+		   uint32_t *val);
+/* 0, or -1 to raise #GP(0) in the guest. */
+int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+void hvm_handle_hypercall(struct vcpu *v);
+void hvm_handle_hlt(struct vcpu *v);
+/* An access to a gpa the domain has no frame at: crash it. */
+void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
+				bool fetch);
+
+/* Guest-physical memory access (hypercall buffers); 0 or -EFAULT. */
+int hvm_copy_from_gpa(struct domain *d, void *dst, uint64_t gpa, size_t len);
+int hvm_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src,
+		    size_t len);
+
+/* p2m.c: nested page tables. */
+int p2m_init(struct domain *d);
+/* Maps gfn.. to the 2^order frames at mfn (naturally aligned). */
+int p2m_map(struct domain *d, uint64_t gfn, uint64_t mfn, unsigned int order);
+/* The frame at gfn, or 0 with no mapping. */
+uint64_t p2m_lookup(struct domain *d, uint64_t gfn);
+void p2m_destroy(struct domain *d);
+
+/* io.c / uart.c: the emulated devices. */
+bool hvm_uart_io(struct vcpu *v, uint16_t port, bool in, uint32_t *val);
+
+/* build.c: a boot-time HVM domain (docs/boot.md, type=hvm). */
+int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid);
+
+#include <mica/domain.h>
+
+static inline bool is_hvm_domain(const struct domain *d)
+{
+	return d->arch.hvm != NULL;
+}
+
+static inline bool is_hvm_vcpu(const struct vcpu *v)
+{
+	return v && v->arch.hvm != NULL;
+}
+
+#endif /* __ASSEMBLY__ */
+#endif

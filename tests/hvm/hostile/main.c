@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A hostile HVM guest that survives: everything here must come back as a
+ * clean exception or error, never touch the machine, never crash Mica.
+ * The SVM instructions (#UD, hvm.h P6), MSRs Mica does not give out and
+ * bad hypercall pages (#GP), EFER bits it may not set, hypercalls with
+ * buffers outside its RAM (-EFAULT), hypercalls HVM guests do not get
+ * (-ENOSYS), and debug-register-free exits such as INVD.
+ */
+#include "hvm.h"
+
+#include "public/console.h"
+#include "public/errno.h"
+#include "public/sched.h"
+
+const char test_title[] = "hostile guest: #UD, #GP and errors, no damage";
+
+#define MSR_EFER 0xc0000080
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+
+static void expect_vector(int got, int want, const char *what)
+{
+	if (got != want)
+		test_fail("%s: vector %d, expected %d", what, got, want);
+}
+
+static void check_svm_instructions(void)
+{
+	expect_vector(PROBE("vmrun", ::"a"(0UL)), VECTOR_UD, "vmrun");
+	expect_vector(PROBE("vmload", ::"a"(0UL)), VECTOR_UD, "vmload");
+	expect_vector(PROBE("vmsave", ::"a"(0UL)), VECTOR_UD, "vmsave");
+	expect_vector(PROBE("stgi", ::), VECTOR_UD, "stgi");
+	expect_vector(PROBE("clgi", ::), VECTOR_UD, "clgi");
+	expect_vector(PROBE("skinit", ::"a"(0UL)), VECTOR_UD, "skinit");
+	expect_vector(PROBE("invlpga", ::"a"(0UL), "c"(0)), VECTOR_UD,
+		      "invlpga");
+	expect_vector(PROBE("invd", ::), -1, "invd");
+}
+
+static void check_msrs(void)
+{
+	uint64_t v, ram = hvm_start_info->nr_pages * MICA_PAGE_SIZE;
+	static const uint32_t refused[] = {
+		0xc0010117 /* VM_HSAVE_PA */, 0xc0010114 /* VM_CR */,
+		0x1b /* APIC_BASE */,	      0x3a /* FEATURE_CONTROL */,
+		0xc0010015 /* HWCR */,	      0x12345678,
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(refused); i++) {
+		if (probe_rdmsr(refused[i], &v) != VECTOR_GP)
+			test_fail("rdmsr %x gave %lx, expected #GP", refused[i],
+				  v);
+		if (probe_wrmsr(refused[i], 0) != VECTOR_GP)
+			test_fail("wrmsr %x did not raise #GP", refused[i]);
+	}
+	/* EFER: SVME and reserved bits are refused; LME may not change
+	 * with paging on. */
+	probe_rdmsr(MSR_EFER, &v);
+	expect_vector(probe_wrmsr(MSR_EFER, v | (1u << 12)), VECTOR_GP,
+		      "EFER.SVME");
+	expect_vector(probe_wrmsr(MSR_EFER, v | (1u << 20)), VECTOR_GP,
+		      "EFER reserved bit");
+	expect_vector(probe_wrmsr(MSR_EFER, v & ~0x100UL), VECTOR_GP,
+		      "EFER.LME off with paging on");
+	expect_vector(probe_wrmsr(MSR_EFER, v), -1, "EFER unchanged");
+	/* PAT with a reserved memory type. */
+	expect_vector(probe_wrmsr(0x277, 0x0202020202020202UL), VECTOR_GP,
+		      "PAT type 2");
+	/* Hypercall pages that are not an aligned page of its RAM. */
+	expect_vector(probe_wrmsr(MICA_MSR_HYPERCALL_PAGE, ram), VECTOR_GP,
+		      "hypercall page at the end of RAM");
+	expect_vector(probe_wrmsr(MICA_MSR_HYPERCALL_PAGE, 0xfee00000UL),
+		      VECTOR_GP, "hypercall page on the local APIC");
+	expect_vector(probe_wrmsr(MICA_MSR_HYPERCALL_PAGE,
+				  (uint64_t)hypercall_page + 8),
+		      VECTOR_GP, "misaligned hypercall page");
+	expect_vector(probe_wrmsr(MICA_MSR_HYPERCALL_PAGE, ~0UL & ~0xfffUL),
+		      VECTOR_GP, "hypercall page at the top of the space");
+	probe_rdmsr(MICA_MSR_HYPERCALL_PAGE, &v);
+	if (v != (uint64_t)hypercall_page)
+		test_fail("refused writes changed the hypercall page MSR "
+			  "to %lx",
+			  v);
+}
+
+static void check_hypercall_buffers(void)
+{
+	uint64_t ram = hvm_start_info->nr_pages * MICA_PAGE_SIZE;
+	struct mica_sched_shutdown *beyond = (void *)ram;
+
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_write, 16,
+					    (void *)(ram - 8)),
+		       -MICA_EFAULT, "console write straddling the RAM end");
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_write, 16,
+					    (void *)0xfee00000UL),
+		       -MICA_EFAULT, "console write from the local APIC");
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_write, 16,
+					    (void *)-8L),
+		       -MICA_EFAULT, "console write wrapping the space");
+	test_expect_rc(hypercall_sched_op(MICA_SCHEDOP_shutdown, beyond),
+		       -MICA_EFAULT, "shutdown argument beyond RAM");
+	test_expect_rc(hypercall_sched_op(MICA_SCHEDOP_remote_shutdown,
+					  (void *)0x1000),
+		       -MICA_EPERM, "remote shutdown");
+	/* The PV paging and CPU interface, privileged calls: not for HVM. */
+	for (unsigned int nr = 3; nr < 128; nr++) {
+		if (nr == MICA_HC_console_io || nr == MICA_HC_sched_op)
+			continue;
+		test_expect_rc(hypercall_by_number(nr, 0, 0, 0, 0, 0),
+			       -MICA_ENOSYS, "hypercall %u", nr);
+	}
+}
+
+void test_main(void)
+{
+	check_svm_instructions();
+	check_msrs();
+	check_hypercall_buffers();
+	test_pass();
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# run.sh [NAME...]: boots Mica in QEMU once per HVM test guest (default:
+# every directory with a main.c), as domain 1 (type=hvm, 16 MiB) next to
+# the PV guest "version" as dom0, and judges the serial log.  Prints
+# "PASS: hvm-NAME", "FAIL: hvm-NAME: why" (with the log tail) or
+# "SKIP: hvm-NAME: why", and last "N passed, N failed, N skipped".
+#
+# A test passes when dom0 prints "(d0) Test result: SUCCESS", QEMU ends by
+# itself (Mica ends the run when every domain has shut down), and
+#   - without NAME/expect-crash: d1 prints exactly one "(d1) Test result:"
+#     line, SUCCESS or SKIP;
+#   - with NAME/expect-crash (a hostile guest Mica must stop): d1 prints
+#     no result line, and the log has "domain 1 (NAME) crashed: " followed
+#     by the text on the file's first line.
+# Every line of an optional NAME/expect must appear in the log as well.
+# NAME/dom0 names another PV guest of tests/guests to run as dom0 (it must
+# pass too); NAME/smp sets the number of CPUs (default 2).
+#
+# Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
+# (default 60).  The HVM guests and the PV guests are (re)built first; the
+# hypervisor must be built already (make hypervisor).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+hvm=$build/hvm
+hypervisor=$build/hypervisor/mica.elf
+dom0=$build/guests/version.elf
+logs=$build/test-logs/hvm
+timeout=${QEMU_TIMEOUT:-60}
+passed=0 failed=0 skipped=0
+
+fail() {
+	local name=$1 log=$2
+	shift 2
+	echo "FAIL: hvm-$name: $*"
+	if [ -f "$log" ]; then
+		echo "---- tail of $log"
+		tail -n 30 "$log" | tr -d '\r' | sed 's/^/    /'
+	fi
+	failed=$((failed + 1))
+}
+
+# result_lines LOG ID: the text after "(dID) Test result: ", one per line.
+result_lines() {
+	tr -d '\r' <"$1" | grep -a "(d$2) Test result: " |
+		sed "s/.*(d$2) Test result: //"
+}
+
+run_guest() {
+	local name=$1 elf=$hvm/$1.elf log=$logs/$1.log dir=$top/tests/hvm/$1
+	local status d0 d1 count want line pv=$dom0 pvname=version smp=2
+
+	if [ -f "$dir/dom0" ]; then
+		pvname=$(cat "$dir/dom0")
+		pv=$build/guests/$pvname.elf
+	fi
+	[ -f "$dir/smp" ] && smp=$(cat "$dir/smp")
+
+	[ -f "$elf" ] || { fail "$name" "" "no such guest ($elf)"; return; }
+	[ -f "$hypervisor" ] ||
+		{ fail "$name" "" "no hypervisor image (make hypervisor)"; return; }
+	rm -f "$log"
+	"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" --smp "$smp" \
+		--append "guest_test loglvl=info" \
+		--initrd "$pv test=$pvname,$elf domain=$name type=hvm mem=16M -- test=$name" \
+		"$hypervisor" >"$log.qemu" 2>&1
+	status=$?
+	case $status in
+	1 | 3) ;;
+	5) fail "$name" "$log" "the hypervisor panicked"; return ;;
+	124) fail "$name" "$log" "timed out after ${timeout}s"; return ;;
+	*) fail "$name" "$log" "QEMU exit status $status"; return ;;
+	esac
+	d0=$(result_lines "$log" 0)
+	if [ "$d0" != SUCCESS ]; then
+		fail "$name" "$log" "dom0 result '$d0', expected SUCCESS"
+		return
+	fi
+	d1=$(result_lines "$log" 1)
+	count=$(grep -c . <<<"$d1")
+	if [ -f "$dir/expect-crash" ]; then
+		want="domain 1 ($name) crashed: $(head -n 1 "$dir/expect-crash")"
+		if [ "$count" -ne 0 ]; then
+			fail "$name" "$log" "the guest printed '$d1'; Mica" \
+				"should have crashed it"
+			return
+		fi
+		if ! tr -d '\r' <"$log" | grep -aqF -- "$want"; then
+			fail "$name" "$log" "no '$want' in the log"
+			return
+		fi
+	elif [ "$count" -ne 1 ]; then
+		fail "$name" "$log" "$count '(d1) Test result:' lines, expected 1"
+		return
+	else
+		case $d1 in
+		SUCCESS) ;;
+		"SKIP: "*)
+			echo "SKIP: hvm-$name: ${d1#SKIP: }"
+			skipped=$((skipped + 1))
+			return ;;
+		*) fail "$name" "$log" "$d1"; return ;;
+		esac
+	fi
+	if [ -f "$dir/expect" ]; then
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			if ! tr -d '\r' <"$log" | grep -aqF -- "$line"; then
+				fail "$name" "$log" "no '$line' in the log"
+				return
+			fi
+		done <"$dir/expect"
+	fi
+	echo "PASS: hvm-$name"
+	passed=$((passed + 1))
+}
+
+mkdir -p "$logs"
+if ! make -s -C "$top/tests/hvm" O="$hvm" all ||
+	! make -s -C "$top/tests/guests" O="$build/guests" all; then
+	echo "FAIL: hvm-build: the guests do not build"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+if [ $# -eq 0 ]; then
+	set -- $(cd "$top/tests/hvm" && ls -d */main.c | sed 's,/main.c,,')
+fi
+for name in "$@"; do
+	run_guest "$name"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
