@@ -15,7 +15,9 @@ struct timer_queue {
 	/* The hardware interrupts by then (or earlier); 0: not armed.  An
 	 * interrupt earlier than needed only runs the softirq, which
 	 * reprograms: so a head that moves later (the scheduler's slice
-	 * timer, re-armed at every switch) costs no reprogramming. */
+	 * timer, re-armed at every switch) costs no reprogramming.  A
+	 * deadline already past is not relied on: its interrupt came (the
+	 * softirq will reprogram) or was lost to direct LAPIC use. */
 	uint64_t programmed;
 };
 
@@ -66,7 +68,8 @@ void timer_set(struct timer *t, uint64_t expires)
 	if (q->head == t) {
 		if (t->cpu != smp_processor_id())
 			softirq_raise_on(t->cpu, SOFTIRQ_TIMER);
-		else if (!q->programmed || q->programmed > expires)
+		else if (!q->programmed || q->programmed > expires ||
+			 q->programmed <= system_time_ns())
 			program(q, expires);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
