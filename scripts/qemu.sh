@@ -15,6 +15,8 @@
 #                         ns each; no sleep), so that timing measurements
 #                         do not depend on how busy the host is
 #
+# QEMU_EXTRA in the environment: more QEMU options (e.g. -icount ...).
+#
 # Exit status: QEMU's, i.e. (code << 1) | 1 for a hypervisor exit code.
 set -euo pipefail
 smp=2 mem=1024 append="" initrd="" iso="" log="" timeout=0 interactive=0 gdb=0
@@ -53,6 +55,8 @@ elif [ $interactive -eq 0 ]; then
 fi
 [ $gdb -eq 1 ] && args+=(-s -S)
 [ -n "$icount" ] && args+=(-icount "shift=$icount,sleep=off")
+# shellcheck disable=SC2206 # options split on spaces on purpose
+[ -n "${QEMU_EXTRA:-}" ] && args+=($QEMU_EXTRA)
 if [ "$timeout" != 0 ]; then
 	exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
 fi

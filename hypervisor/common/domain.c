@@ -9,6 +9,7 @@
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/perfc.h>
 #include <mica/relinquish.h>
 #include <mica/sched.h>
 #include <mica/shutdown.h>
@@ -562,6 +563,7 @@ static void domain_unlist(struct domain *d)
 	send_global_virq(MICA_VIRQ_DOM_EXC); /* a domain died */
 
 	if (guest_test && domain_count() == 0) {
+		perfc_print();
 		pr_info("guest_test: every domain has shut down%s\n",
 			any_domain_failed ? " (some did not power off)" : "");
 		machine_exit(any_domain_failed ? EXIT_TESTS_FAILED :

@@ -49,11 +49,6 @@ static struct run_queue *this_rq(void)
 	return &run_queues[smp_processor_id()];
 }
 
-struct vcpu *current_vcpu(void)
-{
-	return this_rq()->current;
-}
-
 bool vcpu_is_running(const struct vcpu *v)
 {
 	return READ_ONCE(v->running);
@@ -297,7 +292,15 @@ void vcpu_unblock(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	if (vcpu_set_state(v, VCPU_BLOCKED, VCPU_RUNNABLE))
+	/*
+	 * The caller's wake condition (a pending event) is stored; after the
+	 * fence a vcpu that is not BLOCKED now will see it (vcpu_block's
+	 * fence pairs with this one), so only a blocked one needs the queue
+	 * lock.  An event for the running vcpu itself stops here.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(v->state) == VCPU_BLOCKED &&
+	    vcpu_set_state(v, VCPU_BLOCKED, VCPU_RUNNABLE))
 		return;
 	/* Running elsewhere: interrupt that CPU so it takes the upcall on
 	 * its way back to the guest. */
@@ -349,14 +352,16 @@ static void slice_expired(void *data)
 static struct vcpu *steal_work(unsigned int me, bool want_under,
 			       bool *contended)
 {
-	uint64_t online = arch_online_cpus();
+	/* The other online CPUs, lowest first. */
+	uint64_t others = arch_online_cpus() & ~(1ULL << me);
 	struct vcpu *best = NULL;
 	struct run_queue *from = NULL;
 
-	for (unsigned int c = 0; c < NR_CPUS && !best; c++) {
+	for (; others && !best; others &= others - 1) {
+		unsigned int c = (unsigned int)__builtin_ctzll(others);
 		struct run_queue *rq = &run_queues[c];
 
-		if (c == me || !((online >> c) & 1) || !READ_ONCE(rq->head))
+		if (!READ_ONCE(rq->head))
 			continue;
 		if (!spin_trylock(&rq->lock)) {
 			*contended = true;
@@ -455,6 +460,7 @@ static void schedule(void)
 		timer_stop(&rq->slice_timer);
 	}
 	WRITE_ONCE(rq->current, next);
+	arch_set_current(next);
 	if (prev && prev != next)
 		runstate_update(rq, prev);
 	if (next && next != prev)
@@ -636,6 +642,7 @@ void scheduler_init_cpu(void)
 	struct run_queue *rq = this_rq();
 
 	spin_lock_init(&rq->lock);
+	arch_set_current(NULL);
 	timer_init(&rq->slice_timer, slice_expired, NULL, smp_processor_id());
 }
 

@@ -26,12 +26,6 @@ void softirq_raise_on(unsigned int cpu, enum softirq nr)
 		arch_cpu_kick(cpu);
 }
 
-bool softirq_pending(void)
-{
-	return __atomic_load_n(&this_cpu()->softirq_pending,
-			       __ATOMIC_SEQ_CST) != 0;
-}
-
 void softirq_run(void)
 {
 	struct cpu_info *ci = this_cpu();

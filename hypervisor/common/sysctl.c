@@ -10,6 +10,7 @@
 #include <mica/lateness.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <public/sysctl.h>
 
@@ -54,6 +55,11 @@ long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		break;
 	case MICA_SYSCTL_lateness:
 		rc = lateness_probe(&op.u.lateness);
+		break;
+	case MICA_SYSCTL_perfc:
+		memset(op.u.perfc.count, 0, sizeof(op.u.perfc.count));
+		op.u.perfc.nr = PERFC_NR;
+		rc = perfc_read(op.u.perfc.cpu, op.u.perfc.count);
 		break;
 	default:
 		rc = -ENOSYS;

@@ -12,6 +12,13 @@ struct timer_queue {
 	spinlock_t lock;
 	struct timer *head; /* sorted by expires */
 	struct timer *running; /* whose function runs now (for timer_kill) */
+	/* The hardware interrupts by then (or earlier); 0: not armed.  An
+	 * interrupt earlier than needed only runs the softirq, which
+	 * reprograms: so a head that moves later (the scheduler's slice
+	 * timer, re-armed at every switch) costs no reprogramming.  A
+	 * deadline already past is not relied on: its interrupt came (the
+	 * softirq will reprogram) or was lost to direct LAPIC use. */
+	uint64_t programmed;
 };
 
 static struct timer_queue queues[NR_CPUS];
@@ -23,6 +30,13 @@ void timer_init(struct timer *t, void (*fn)(void *), void *data,
 	t->fn = fn;
 	t->data = data;
 	t->cpu = cpu;
+}
+
+/* Arms this CPU's hardware timer for 'deadline' (0: disarms).  Lock held. */
+static void program(struct timer_queue *q, uint64_t deadline)
+{
+	arch_timer_program(deadline);
+	q->programmed = deadline;
 }
 
 /* Lock held. */
@@ -52,10 +66,11 @@ void timer_set(struct timer *t, uint64_t expires)
 	*p = t;
 	t->active = true;
 	if (q->head == t) {
-		if (t->cpu == smp_processor_id())
-			arch_timer_program(expires);
-		else
+		if (t->cpu != smp_processor_id())
 			softirq_raise_on(t->cpu, SOFTIRQ_TIMER);
+		else if (!q->programmed || q->programmed > expires ||
+			 q->programmed <= system_time_ns())
+			program(q, expires);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 }
@@ -97,7 +112,7 @@ static void timer_softirq(void)
 		flags = spin_lock_irqsave(&q->lock);
 		q->running = NULL;
 	}
-	arch_timer_program(q->head ? q->head->expires : 0);
+	program(q, q->head ? q->head->expires : 0);
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 

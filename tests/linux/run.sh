@@ -67,8 +67,10 @@ fail() {
 }
 
 # expect NAME LOG REGEX WHY: PASS if the log has a line matching REGEX.
+# grep reads all of tr's output (no -q): with pipefail, a grep that quit at
+# the first match would fail the pipeline by SIGPIPE on tr's next write.
 expect() {
-	if tr -d '\r' <"$2" | grep -aqE "$3"; then
+	if tr -d '\r' <"$2" | grep -aE "$3" >/dev/null; then
 		pass "$1"
 	else
 		fail "$1" "$2" "$4"
@@ -132,8 +134,8 @@ expect linux-mica-mm-init "$log" '\(d0\) \[ *[0-9.]+\] Dentry cache hash table e
 # guest_test: QEMU status 3 when a domain ended other than by poweroff.
 stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
 if [ $status -eq 3 ] && [ -n "$stop" ] &&
-	tr -d '\r' <"$log" | grep -aq '(d0) mica:   r13 ' &&
-	tr -d '\r' <"$log" | grep -aq 'domain 0 (dom0): shut down (crash)'; then
+	tr -d '\r' <"$log" | grep -a '(d0) mica:   r13 ' >/dev/null &&
+	tr -d '\r' <"$log" | grep -a 'domain 0 (dom0): shut down (crash)' >/dev/null; then
 	pass linux-mica-stop
 	rip=$(sed -n 's/.* at rip \(0x[0-9a-f]*\).*/\1/p' <<<"$stop")
 	fn=$(addr2line -f -e "$linux/obj/vmlinux" "$rip" 2>/dev/null | head -n 1)
@@ -148,7 +150,7 @@ log=$logs/native.log
 	--append "console=ttyS0 mica.run=none mica.exit=qemu" \
 	--initrd "$linux/initramfs.cpio" "$linux/bzImage" >"$log.qemu" 2>&1
 status=$?
-if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -aq '^init: done'; then
+if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '^init: done' >/dev/null; then
 	pass linux-native-init
 else
 	fail linux-native-init "$log" "native boot did not reach /init and exit (QEMU status $status)"

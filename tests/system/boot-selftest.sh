@@ -43,12 +43,12 @@ run() {
 	fi
 	local pattern
 	for pattern in "$@"; do
-		if ! tr -d '\r' <"$log" | grep -Eq -- "$pattern"; then
+		if ! tr -d '\r' <"$log" | grep -E -- "$pattern" >/dev/null; then
 			fail "$name" "$log" "log lacks /$pattern/"
 			return
 		fi
 	done
-	if tr -d '\r' <"$log" | grep -q '^\[.*\] FAIL: '; then
+	if tr -d '\r' <"$log" | grep '^\[.*\] FAIL: ' >/dev/null; then
 		fail "$name" "$log" "a self-test failed"
 		return
 	fi

@@ -15,6 +15,7 @@ void asm_offsets(void)
 	OFFSET(REGS_rip, struct cpu_regs, rip);
 	OFFSET(REGS_vector, struct cpu_regs, vector);
 	OFFSET(REGS_cs, struct cpu_regs, cs);
+	OFFSET(REGS_rsp, struct cpu_regs, rsp);
 	DEFINE(REGS_SIZE, sizeof(struct cpu_regs));
 	DEFINE(CPU_INFO_SIZE, sizeof(struct cpu_info));
 	OFFSET(CPU_INFO_guest_rsp, struct cpu_info, guest_rsp);

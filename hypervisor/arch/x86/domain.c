@@ -4,6 +4,7 @@
 #include <mica/errno.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <mica/time.h>
@@ -172,15 +173,19 @@ static void save_segments(struct arch_vcpu *a)
  * GDT or LDT may no longer load (the guest changed the descriptor): it
  * becomes null and the guest's failsafe callback runs (pv.h).
  */
-static void load_segments(struct vcpu *v)
+static void load_segments(const struct arch_vcpu *prev, struct vcpu *v)
 {
 	const struct arch_vcpu *a = &v->arch;
+	unsigned int loaded = pv_load_data_selectors(v, prev);
 
-	pv_load_data_selectors(v);
-	/* Loading a selector clears the 64-bit bases: set them after. */
-	wrmsr(MSR_FS_BASE, a->fs_base);
-	wrmsr(MSR_GS_BASE, a->gs_base);
-	wrmsr(MSR_KERNEL_GS_BASE, a->gs_base_other);
+	/* Loading a selector clears the 64-bit bases: set them after.  prev
+	 * (NULL: unknown) holds the bases in the MSRs now. */
+	if (!prev || (loaded & PV_SEL_FS) || prev->fs_base != a->fs_base)
+		wrmsr(MSR_FS_BASE, a->fs_base);
+	if (!prev || (loaded & PV_SEL_GS) || prev->gs_base != a->gs_base)
+		wrmsr(MSR_GS_BASE, a->gs_base);
+	if (!prev || prev->gs_base_other != a->gs_base_other)
+		wrmsr(MSR_KERNEL_GS_BASE, a->gs_base_other);
 }
 
 /* Refreshes the vcpu's time info (public/time.h version protocol). */
@@ -215,8 +220,10 @@ void arch_vcpu_update_time(struct vcpu *v)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct cpu_regs *frame = guest_frame();
-	uint64_t flushes;
+	uint64_t flushes, cr3;
 
+	perfc_incr(context_switches);
+	this_cpu()->exit_cr3 = 0; /* next's tables are loaded below */
 	if (prev && !is_hvm_vcpu(prev)) {
 		prev->arch.regs = *frame;
 		save_segments(&prev->arch);
@@ -230,11 +237,23 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		write_cr3(paging_idle_cr3());
 	} else if (next) {
 		*frame = next->arch.regs;
-		load_segments(next);
+		load_segments(prev && !is_hvm_vcpu(prev) ? &prev->arch : NULL,
+			      next);
 		arch_vcpu_update_time(next);
-		write_cr3(next->arch.kernel_mode || !next->arch.cr3_user ?
-				  next->arch.cr3_kernel :
-				  next->arch.cr3_user);
+		cr3 = next->arch.kernel_mode || !next->arch.cr3_user ?
+			      next->arch.cr3_kernel :
+			      next->arch.cr3_user;
+		/*
+		 * Vcpus on the same tables (a domain's vcpus on its kernel
+		 * L4) share their translations: no CR3 write, no TLB lost.
+		 * What stays cached is of tables next runs on, and a flush
+		 * of every vcpu of the domain finds next here; the requests
+		 * seen above get their flush all the same.
+		 */
+		if (cr3 != read_cr3())
+			write_cr3(cr3);
+		else if (flushes)
+			tlb_flush_local();
 	} else {
 		write_cr3(paging_idle_cr3());
 	}

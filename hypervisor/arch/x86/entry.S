@@ -29,6 +29,7 @@ trap_stubs:
 	.set vec, vec + 1
 	.endr
 
+	.section .text.hot, "ax"		/* mica/compiler.h __hot_path */
 trap_common:
 	cld
 	pushq %rdi

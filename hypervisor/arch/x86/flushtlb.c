@@ -2,6 +2,7 @@
 /* TLB shootdown; see asm/flushtlb.h. */
 #include <mica/domain.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <asm/apic.h>
 #include <asm/atomic.h>
 #include <asm/cpu.h>
@@ -11,6 +12,7 @@
 
 void tlb_flush_local(void)
 {
+	perfc_incr(tlb_flushes_local);
 	write_cr3(read_cr3()); /* guest entries are never global */
 }
 
@@ -43,6 +45,7 @@ void tlb_flush_cpus(uint64_t cpus)
 			continue;
 		__atomic_fetch_or(&cpu_infos[c]->tlb_flush_from, bit,
 				  __ATOMIC_SEQ_CST);
+		perfc_incr(tlb_flush_ipis);
 		lapic_send_ipi(cpu_infos[c]->apic_id, VECTOR_TLB_FLUSH);
 	}
 	for (unsigned int c = 0; c < NR_CPUS; c++) {

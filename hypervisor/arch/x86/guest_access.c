@@ -11,7 +11,7 @@ size_t raw_copy_guest(void *dst, const void *src, size_t len);
 #define CANONICAL_LOW_END 0x0000800000000000ULL
 #define CANONICAL_HIGH_START 0xffff800000000000ULL
 
-bool guest_range_ok(uint64_t gaddr, size_t len)
+__hot_path bool guest_range_ok(uint64_t gaddr, size_t len)
 {
 	uint64_t end = gaddr + len;
 
@@ -27,7 +27,7 @@ bool guest_range_ok(uint64_t gaddr, size_t len)
 }
 
 /* HVM callers name guest-physical addresses (public/hvm/hvm.h note 3). */
-int copy_from_guest(void *dst, uint64_t gaddr, size_t len)
+__hot_path int copy_from_guest(void *dst, uint64_t gaddr, size_t len)
 {
 	struct vcpu *v = current_vcpu();
 
@@ -38,7 +38,7 @@ int copy_from_guest(void *dst, uint64_t gaddr, size_t len)
 	return raw_copy_guest(dst, (const void *)gaddr, len) ? -EFAULT : 0;
 }
 
-int copy_to_guest(uint64_t gaddr, const void *src, size_t len)
+__hot_path int copy_to_guest(uint64_t gaddr, const void *src, size_t len)
 {
 	struct vcpu *v = current_vcpu();
 

@@ -30,8 +30,8 @@ static const hypercall_fn_t hypercall_table[MICA_HC_NR_DEFINED] = {
 	[MICA_HC_physdev_op] = do_physdev_op,
 };
 
-long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
-			uint64_t a4, uint64_t a5)
+__hot_path long hypercall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2,
+				   uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	if (nr >= MICA_HC_NR_DEFINED || !hypercall_table[nr])
 		return -ENOSYS;

@@ -24,6 +24,8 @@ SECTIONS
 	.text : AT(ADDR(.text) - HV_IMAGE_BASE) {
 		__text_start = .;
 		*(.text.head)
+		. = ALIGN(64);
+		*(.text.hot)
 		*(.text .text.*)
 		. = ALIGN(PAGE_SIZE);
 		__trampoline_start = .;

@@ -170,7 +170,7 @@ static bool fixup_exception(struct cpu_regs *regs)
 	return false;
 }
 
-void do_trap(struct cpu_regs *regs)
+__hot_path void do_trap(struct cpu_regs *regs)
 {
 	unsigned int vec = (unsigned int)regs->vector;
 	char why[96];

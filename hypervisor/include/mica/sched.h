@@ -23,6 +23,7 @@
 #define MICA_SCHED_H
 
 #include <mica/domain.h>
+#include <asm/current.h>
 
 #define SCHED_SLICE_NS 10000000ULL /* 10 ms */
 #define SCHED_CREDIT_PERIOD_NS 30000000ULL /* accounting period: 30 ms */
@@ -33,7 +34,11 @@ void scheduler_init(void);
 /* Sets up this CPU's scheduler state; called by every CPU. */
 void scheduler_init_cpu(void);
 
-struct vcpu *current_vcpu(void);
+/* The vcpu running on this CPU; NULL when it idles. */
+static inline struct vcpu *current_vcpu(void)
+{
+	return arch_current_vcpu();
+}
 
 /* Puts a new domain under the scheduler (default weight, no cap) / takes
  * it off before it is freed.  No vcpu of it may be queued or running. */

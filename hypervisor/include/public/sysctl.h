@@ -100,6 +100,47 @@ struct mica_sysctl_lateness {
 MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_lateness) == 32,
 		   "mica_sysctl_lateness");
 
+/*
+ * MICA_SYSCTL_perfc: the hypervisor's hot-path event counters, for
+ * benchmarks and diagnosis (counts since boot; they wrap at 2^64).
+ *   IN  cpu     a CPU number (physinfo), or MICA_PERFC_ALL_CPUS for the sum
+ *               over every CPU.
+ *   OUT nr      how many counters the hypervisor keeps (<= MICA_PERFC_MAX);
+ *               count[nr..] read as 0.
+ *   OUT count   indexed by MICA_PERFC_* (append-only numbering).
+ * Errors: -MICA_EINVAL (no such CPU, or the CPU is offline).
+ * Notes:
+ *   1. Each CPU counts its own events without locks or atomics, so a sum
+ *      read while other CPUs run is approximate; this call counts as one
+ *      hypercall and one exit itself.
+ */
+#define MICA_SYSCTL_perfc 3
+
+#define MICA_PERFC_ALL_CPUS 0xffffffffu
+#define MICA_PERFC_MAX 30
+
+#define MICA_PERFC_hypercalls 0 /* guest kernel syscalls, iret included */
+#define MICA_PERFC_iret 1 /* MICA_HC_iret */
+#define MICA_PERFC_syscall_bounces 2 /* guest user syscall -> guest kernel */
+#define MICA_PERFC_exception_bounces 3 /* traps, `int n` -> guest kernel */
+#define MICA_PERFC_upcalls 4 /* event callback entered */
+#define MICA_PERFC_exits_sysret 5 /* returns to the guest by sysret */
+#define MICA_PERFC_exits_iret 6 /* returns to the guest by iret */
+#define MICA_PERFC_mode_switches 7 /* guest kernel <-> guest user */
+#define MICA_PERFC_cr3_writes 8 /* every CR3 load, flushes included */
+#define MICA_PERFC_tlb_flushes_local 9 /* explicit local TLB flushes */
+#define MICA_PERFC_tlb_flush_ipis 10 /* shootdown requests sent */
+#define MICA_PERFC_context_switches 11 /* vcpu (or idle) switches */
+#define MICA_PERFC_emulations 12 /* privileged instructions emulated */
+
+struct mica_sysctl_perfc {
+	uint32_t cpu; /* IN */
+	uint32_t nr; /* OUT */
+	uint64_t count[MICA_PERFC_MAX]; /* OUT */
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_perfc) == 248,
+		   "mica_sysctl_perfc");
+
 struct mica_sysctl {
 	uint32_t cmd; /* IN: MICA_SYSCTL_* */
 	uint32_t interface_version; /* IN: MICA_SYSCTL_INTERFACE_VERSION */
@@ -107,6 +148,7 @@ struct mica_sysctl {
 		struct mica_sysctl_physinfo physinfo; /* OUT */
 		struct mica_sysctl_settime settime;
 		struct mica_sysctl_lateness lateness;
+		struct mica_sysctl_perfc perfc;
 		uint8_t pad[248]; /* room for later ops; size never changes */
 	} u;
 };

@@ -4,6 +4,7 @@
  * unit" lines for `make bench` (scripts/bench.sh).  As a test it checks that
  * every measured operation works and that the numbers are sane.
  */
+#include "bench.h"
 #include "events.h"
 #include "hypercall.h"
 #include "test.h"
@@ -31,17 +32,14 @@ __asm__(".text\n"
 /* clang-format on */
 void bench_int80(void);
 
-static inline uint64_t rdtsc(void)
+/* cycles: per iteration, the best batch's (lib/bench.h); then Mica's
+ * event counts per iteration between the two reads. */
+static void report(const char *metric, uint64_t cycles,
+		   const struct bench_counters *before,
+		   const struct bench_counters *after)
 {
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void report(const char *metric, uint64_t cycles)
-{
-	printk("bench: %s %lu cycles\n", metric, cycles / ITERATIONS);
+	printk("bench: %s %lu cycles\n", metric, cycles);
+	bench_counters_report(metric, before, after, ITERATIONS);
 }
 
 /* Loopback round trip: a send on one end raises the other end, whose
@@ -59,7 +57,8 @@ static void bounce_back(uint32_t port)
 
 static void bench_event_round_trip(void)
 {
-	uint64_t t0, t1;
+	struct bench_counters before, after;
+	uint64_t best;
 
 	events_setup();
 	event_handler = bounce_back;
@@ -70,14 +69,13 @@ static void bench_event_round_trip(void)
 	port_unmask(end_a);
 	port_unmask(end_b);
 	events_unmask();
-	t0 = rdtsc();
-	for (unsigned int i = 0; i < ITERATIONS; i++)
-		evtchn_send(end_a);
-	t1 = rdtsc();
+	bench_counters_read(&before);
+	best = BENCH_BEST(ITERATIONS, evtchn_send(end_a));
+	bench_counters_read(&after);
 	if (round_trips != ITERATIONS)
 		test_fail("%lu of %u event round trips completed", round_trips,
 			  ITERATIONS);
-	report("event_channel_round_trip", t1 - t0);
+	report("event_channel_round_trip", best, &before, &after);
 }
 
 void test_main(void)
@@ -86,42 +84,45 @@ void test_main(void)
 		{ 0x80, 3, MICA_FLAT_KERNEL_CS, 0, (uint64_t)bench_int80 },
 		{ 0, 0, 0, 0, 0 },
 	};
-	uint64_t t0, t1;
+	struct bench_counters before, after;
+	uint64_t best;
 	long rc = 0;
 
-	t0 = rdtsc();
-	for (unsigned int i = 0; i < ITERATIONS; i++)
-		rc |= hypercall_version(MICA_VERSION_GET, NULL);
-	t1 = rdtsc();
+	bench_counters_read(&before);
+	best = BENCH_BEST(ITERATIONS,
+			  rc |= hypercall_version(MICA_VERSION_GET, NULL));
+	bench_counters_read(&after);
 	if (rc <= 0)
 		test_fail("version hypercall returned %ld", rc);
-	report("null_hypercall", t1 - t0);
+	report("null_hypercall", best, &before, &after);
 
 	if (HYPERCALL5(MICA_HC_set_trap_table, table, 0, 0, 0, 0))
 		test_error("cannot install the trap table");
-	t0 = rdtsc();
-	for (unsigned int i = 0; i < ITERATIONS; i++)
-		__asm__ __volatile__("int $0x80" ::: "rcx", "r11", "memory");
-	t1 = rdtsc();
+	bench_counters_read(&before);
+	best = BENCH_BEST(ITERATIONS,
+			  __asm__ __volatile__("int $0x80" ::
+						       : "rcx", "r11",
+							 "memory"));
+	bench_counters_read(&after);
 	if (traps_taken != ITERATIONS)
 		test_fail("%lu of %u software interrupts arrived", traps_taken,
 			  ITERATIONS);
-	report("trap_bounce_and_iret", t1 - t0);
+	report("trap_bounce_and_iret", best, &before, &after);
 
 	/* CPUID behind the forced-emulation prefix: #UD, decode, filter. */
-	t0 = rdtsc();
-	for (unsigned int i = 0; i < ITERATIONS; i++) {
+	bench_counters_read(&before);
+	best = BENCH_BEST(ITERATIONS, {
 		uint32_t a = MICA_CPUID_LEAF_BASE, b, c = 0, d;
 
 		__asm__ __volatile__(MICA_CPUID_FORCED_EMUL "cpuid"
 				     : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 		if (b != MICA_CPUID_SIGNATURE_EBX)
 			rc = -1;
-	}
-	t1 = rdtsc();
+	});
+	bench_counters_read(&after);
 	if (rc < 0)
 		test_fail("emulated cpuid did not return Mica's leaf");
-	report("emulated_cpuid", t1 - t0);
+	report("emulated_cpuid", best, &before, &after);
 	bench_event_round_trip();
 	test_pass();
 }

@@ -198,6 +198,8 @@ static void intruder(void)
 		       "domU: domctl with an unreadable argument");
 	test_expect_rc(sysctl(&s, MICA_SYSCTL_physinfo), -MICA_EPERM,
 		       "domU: sysctl physinfo");
+	test_expect_rc(sysctl(&s, MICA_SYSCTL_perfc), -MICA_EPERM,
+		       "domU: sysctl perfc");
 	test_expect_rc(hypercall_sysctl((void *)0x1000), -MICA_EPERM,
 		       "domU: sysctl with an unreadable argument");
 	test_expect_rc(HYPERCALL5(MICA_HC_mmu_update, &u, 1, 0, 0, 0),
@@ -321,6 +323,35 @@ static void check_errors(uint16_t domu)
 		       "sysctl of another interface version");
 }
 
+/* MICA_SYSCTL_perfc: CPU 0 and the sum count this caller's hypercalls;
+ * CPUs that do not exist are refused. */
+static void check_sysctl_perfc(uint32_t nr_cpus)
+{
+	struct mica_sysctl s = { 0 };
+	uint64_t first, all;
+
+	s.u.perfc.cpu = 0;
+	test_expect_rc(sysctl(&s, MICA_SYSCTL_perfc), 0, "perfc of CPU 0");
+	first = s.u.perfc.count[MICA_PERFC_hypercalls];
+	if (!s.u.perfc.nr || s.u.perfc.nr > MICA_PERFC_MAX || !first ||
+	    s.u.perfc.count[MICA_PERFC_MAX - 1])
+		test_fail("perfc: %u counters, %lu hypercalls", s.u.perfc.nr,
+			  first);
+	memset(&s, 0, sizeof(s));
+	s.u.perfc.cpu = MICA_PERFC_ALL_CPUS;
+	test_expect_rc(sysctl(&s, MICA_SYSCTL_perfc), 0, "perfc of all CPUs");
+	all = s.u.perfc.count[MICA_PERFC_hypercalls];
+	if (all <= first || !s.u.perfc.count[MICA_PERFC_exits_sysret])
+		test_fail("perfc: %lu hypercalls in all, %lu on CPU 0 before",
+			  all, first);
+	s.u.perfc.cpu = nr_cpus;
+	test_expect_rc(sysctl(&s, MICA_SYSCTL_perfc), -MICA_EINVAL,
+		       "perfc of a CPU beyond the last");
+	s.u.perfc.cpu = MICA_PERFC_ALL_CPUS - 1;
+	test_expect_rc(sysctl(&s, MICA_SYSCTL_perfc), -MICA_EINVAL,
+		       "perfc of CPU 0xfffffffe");
+}
+
 static void check_sysctl(void)
 {
 	struct mica_sysctl s = { 0 };
@@ -340,6 +371,8 @@ static void check_sysctl(void)
 	       s.u.physinfo.nr_cpus, s.u.physinfo.cpu_khz,
 	       s.u.physinfo.free_pages, s.u.physinfo.total_pages,
 	       s.u.physinfo.capabilities);
+
+	check_sysctl_perfc(s.u.physinfo.nr_cpus);
 
 	memset(&s, 0, sizeof(s));
 	s.u.settime.sec = 1700000000;

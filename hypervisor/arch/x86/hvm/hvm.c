@@ -10,6 +10,7 @@
 #include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <mica/shutdown.h>
 #include <mica/softirq.h>
@@ -298,7 +299,7 @@ void hvm_handle_hypercall(struct vcpu *v)
 	uint64_t mask = v->arch.hvm->mode64 ? ~0ULL : 0xffffffffULL;
 	uint64_t nr = r->rax & mask;
 
-	this_cpu()->hypercalls++;
+	perfc_incr(hypercalls);
 	if (v->arch.hvm->cpl != 0)
 		r->rax = (uint64_t)-EPERM;
 	else if (!hypercall_allowed(nr))

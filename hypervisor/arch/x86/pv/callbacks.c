@@ -10,6 +10,7 @@
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/layout.h>
@@ -132,12 +133,13 @@ static bool frame_selector_ok(uint64_t sel, uint16_t flat)
 	       ((sel & 3) == 0 || (sel & 3) == 3);
 }
 
-void pv_do_iret(struct cpu_regs *regs)
+__hot_path void pv_do_iret(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_iret_frame f;
 	bool to_user;
 
+	perfc_incr(iret);
 	if (copy_from_guest(&f, regs->rsp, sizeof(f))) {
 		domain_crash(v->domain, "iret frame at %lx unreadable",
 			     regs->rsp);
@@ -167,17 +169,24 @@ void pv_do_iret(struct cpu_regs *regs)
 	pv_switch_mode(v, !to_user);
 	v->arch.vcpu_info->evtchn_upcall_mask = !(f.rflags & 0x200);
 	regs->rax = f.rax;
-	regs->rcx = f.rcx;
-	regs->r11 = f.r11;
 	regs->rip = f.rip;
 	regs->cs = (f.cs & ~3ULL) | 3;
 	regs->rflags = f.rflags;
 	regs->rsp = f.rsp;
 	regs->ss = (f.ss & ~3ULL) | 3;
+	if (f.flags & MICA_IRET_FROM_SYSCALL) {
+		/* rcx/r11 as SYSCALL left them (pv.h note 3): the exit can
+		 * be a SYSRET. */
+		regs->rcx = f.rip;
+		regs->r11 = pv_guest_rflags(f.rflags);
+	} else {
+		regs->rcx = f.rcx;
+		regs->r11 = f.r11;
+	}
 }
 
 /* A SYSCALL from guest user mode: the guest kernel's syscall callback. */
-void pv_bounce_syscall(struct cpu_regs *regs)
+__hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int type = regs->cs == GUEST_CS32 ? MICA_CALLBACK_syscall32 :
@@ -189,18 +198,21 @@ void pv_bounce_syscall(struct cpu_regs *regs)
 		pv_guest_exception(regs);
 		return;
 	}
+	perfc_incr(syscall_bounces);
 	pv_bounce(regs, v->arch.callback[type],
 		  v->arch.callback_flags[type] & MICA_CALLBACKF_MASK_EVENTS,
 		  -1);
 }
 
-void pv_deliver_upcall(struct cpu_regs *regs)
+__hot_path void pv_deliver_upcall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_vcpu_info *vi = v->arch.vcpu_info;
 
 	if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask &&
-	    v->arch.callback[MICA_CALLBACK_event])
+	    v->arch.callback[MICA_CALLBACK_event]) {
+		perfc_incr(upcalls);
 		pv_bounce(regs, v->arch.callback[MICA_CALLBACK_event], true,
 			  -1);
+	}
 }

@@ -346,18 +346,41 @@ int pv_set_ldt(struct vcpu *v, uint64_t va, uint64_t entries)
 		: [s] "r"(sel))
 /* clang-format on */
 
-void pv_load_data_selectors(struct vcpu *v)
+/* The register holds 'now' and must hold 'want': a load can be skipped
+ * if they are equal and the descriptor cannot differ between vcpus. */
+static bool selector_stays(uint16_t now, uint16_t want)
+{
+	return now == want &&
+	       (!(want & ~3) ||
+		(!(want & 4) && (want & ~7) >= GDT_RESERVED_BYTE));
+}
+
+unsigned int pv_load_data_selectors(struct vcpu *v,
+				    const struct arch_vcpu *loaded)
 {
 	struct arch_vcpu *a = &v->arch;
 	bool failed[4] = { false, false, false, false };
+	unsigned int done = 0;
 	uint16_t zero = 0;
 
-	LOAD_SEL("ds", a->ds, failed[0]);
-	LOAD_SEL("es", a->es, failed[1]);
-	LOAD_SEL("fs", a->fs, failed[2]);
-	LOAD_SEL("gs", a->gs, failed[3]);
+	if (!loaded || !selector_stays(loaded->ds, a->ds)) {
+		LOAD_SEL("ds", a->ds, failed[0]);
+		done |= 1u << 0;
+	}
+	if (!loaded || !selector_stays(loaded->es, a->es)) {
+		LOAD_SEL("es", a->es, failed[1]);
+		done |= 1u << 1;
+	}
+	if (!loaded || !selector_stays(loaded->fs, a->fs)) {
+		LOAD_SEL("fs", a->fs, failed[2]);
+		done |= PV_SEL_FS;
+	}
+	if (!loaded || !selector_stays(loaded->gs, a->gs)) {
+		LOAD_SEL("gs", a->gs, failed[3]);
+		done |= PV_SEL_GS;
+	}
 	if (!(failed[0] | failed[1] | failed[2] | failed[3]))
-		return;
+		return done;
 	a->failsafe_sel[0] = a->ds;
 	a->failsafe_sel[1] = a->es;
 	a->failsafe_sel[2] = a->fs;
@@ -371,6 +394,7 @@ void pv_load_data_selectors(struct vcpu *v)
 		__asm__ __volatile__("mov %w0, %%fs" ::"r"(zero));
 	if (failed[3])
 		__asm__ __volatile__("mov %w0, %%gs" ::"r"(zero));
+	return done;
 }
 
 void pv_failsafe_check(struct cpu_regs *regs)

@@ -27,7 +27,7 @@
 .endm
 
 /* The stub page template; copied to offset 0 of every stack block. */
-	.text
+	.section .text.hot, "ax"
 	.balign 16
 	.globl pv_stub_page_start, pv_stub_page_end
 	.globl pv_lstar_stub, pv_cstar_stub
@@ -68,13 +68,16 @@ pv_syscall_enter:
 	cld
 	xorl %ebp, %ebp				/* terminates backtraces */
 	movq %rsp, %rdi
-	call pv_do_syscall
-	/* fall through */
+	call pv_do_syscall			/* pv_exit_prepare included */
+	jmp pv_exit_to_guest
 
 /*
  * Back to the guest whose registers are in this CPU's frame.  Pending
  * softirqs run first (pv_exit_prepare); one of them may switch to another
- * vcpu, which only changes the frame's contents.
+ * vcpu, which only changes the frame's contents.  SYSRET when the frame's
+ * rcx/r11 already hold its rip/rflags (pv_exit_prepare says), else IRETQ.
+ * Between the load of the guest rsp and SYSRET, IRQs are off and NMI/#MC
+ * run on IST stacks; guest breakpoints cannot cover Mica's addresses.
  */
 	.globl pv_return_to_guest
 pv_return_to_guest:
@@ -82,7 +85,13 @@ pv_return_to_guest:
 	load_frame_rsp
 	movq %rsp, %rdi
 	call pv_exit_prepare			/* returns with IRQs off */
-	POP_GPRS_AND_IRET
+pv_exit_to_guest:				/* rsp at the frame */
+	testb %al, %al
+	jz 1f
+	POP_GPRS
+	movq REGS_rsp - REGS_vector(%rsp), %rsp
+	sysretq
+1:	POP_GPRS_AND_IRET
 
 /* arch_reset_stack_and_jump(fn): drop all hypervisor context, run fn. */
 	.globl arch_reset_stack_and_jump

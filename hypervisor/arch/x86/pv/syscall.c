@@ -4,6 +4,7 @@
 #include <mica/domain.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <mica/softirq.h>
 #include <asm/cpu.h>
@@ -15,51 +16,46 @@
 #include <asm/traps.h>
 #include <public/mica.h>
 
-#define RFLAGS_IF 0x200
-#define RFLAGS_IOPL 0x3000
-#define RFLAGS_NT 0x4000
-#define RFLAGS_VM 0x20000
-#define RFLAGS_AC 0x40000
-#define RFLAGS_FIXED 0x2
 /* Cleared by SYSCALL on entry to Mica: IF, TF, DF, AC, NT. */
 #define SYSCALL_FLAGS_MASK 0x44700
 
 extern const char pv_stub_page_start[], pv_stub_page_end[];
 extern const char pv_lstar_stub[], pv_cstar_stub[];
 
-void pv_do_syscall(struct cpu_regs *regs)
+__hot_path bool pv_do_syscall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	long rc;
 
 	if (!v->arch.kernel_mode) {
 		/* A system call of the guest's own user space. */
-		this_cpu()->guest_syscalls++;
 		pv_bounce_syscall(regs);
-		return;
-	}
-	if (regs->vector != VECTOR_SYSCALL) {
+	} else if (regs->vector != VECTOR_SYSCALL) {
 		domain_crash(v->domain, "32-bit SYSCALL in guest kernel mode");
-		return;
-	}
-	this_cpu()->hypercalls++;
-	if (regs->rax == MICA_HC_iret) {
+	} else if (regs->rax == MICA_HC_iret) {
+		perfc_incr(hypercalls);
 		pv_do_iret(regs); /* never returns to the caller */
-		return;
+	} else {
+		perfc_incr(hypercalls);
+		rc = hypercall_dispatch(regs->rax, regs->rdi, regs->rsi,
+					regs->rdx, regs->r10, regs->r8);
+		if (rc != HYPERCALL_PREEMPTED)
+			regs->rax = (uint64_t)rc;
 	}
-	rc = hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
-				regs->r10, regs->r8);
-	if (rc != HYPERCALL_PREEMPTED)
-		regs->rax = (uint64_t)rc;
+	/* Straight on to the exit: one call and return fewer. */
+	local_irq_disable();
+	return pv_exit_prepare(regs);
 }
 
 /* The hypercall stub's `syscall` is 2 bytes (0f 05) before the return
- * address SYSCALL left in rcx, which the frame holds as rip. */
+ * address SYSCALL left in rcx, which the frame holds as rip.  rcx is
+ * clobbered by the hypercall ABI: it follows rip, so SYSRET can return. */
 void arch_hypercall_continuation(unsigned int nr, const uint64_t a[5])
 {
 	struct cpu_regs *regs = guest_frame();
 
 	regs->rip -= 2;
+	regs->rcx = regs->rip;
 	regs->rax = nr;
 	regs->rdi = a[0];
 	regs->rsi = a[1];
@@ -83,16 +79,25 @@ static bool is_canonical(uint64_t va)
 	return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;
 }
 
-void pv_exit_prepare(struct cpu_regs *regs)
+__hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 {
+	struct cpu_info *ci = this_cpu();
+	const struct mica_vcpu_info *vi;
+	struct vcpu *v;
+
 	for (;;) {
 		while (softirq_pending()) {
 			local_irq_enable();
 			softirq_run(); /* may switch vcpus: never returns then */
 			local_irq_disable();
 		}
-		pv_failsafe_check(regs);
-		pv_deliver_upcall(regs);
+		v = current_vcpu(); /* after the softirqs: maybe another */
+		vi = v->arch.vcpu_info;
+		/* The common case decided here, without calls. */
+		if (v->arch.failsafe_pending)
+			pv_failsafe_check(regs);
+		if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask)
+			pv_deliver_upcall(regs);
 		/*
 		 * IRETQ to a non-canonical rip would fault in Mica.  A
 		 * non-canonical rsp is the guest's business: IRETQ loads it
@@ -100,7 +105,7 @@ void pv_exit_prepare(struct cpu_regs *regs)
 		 * guest (user mode may set any rsp before a syscall).
 		 */
 		if (!is_canonical(regs->rip))
-			domain_crash(current_vcpu()->domain,
+			domain_crash(v->domain,
 				     "return to non-canonical rip %lx",
 				     regs->rip);
 		/* A crash (above, or by the failsafe check) stopped this vcpu
@@ -116,9 +121,28 @@ void pv_exit_prepare(struct cpu_regs *regs)
 	if (regs->cs != GUEST_CS32)
 		regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
-	regs->rflags = (regs->rflags &
-			~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM)) |
-		       RFLAGS_IF | RFLAGS_FIXED;
+	regs->rflags = pv_guest_rflags(regs->rflags);
+	if (ci->exit_cr3) {
+		/* Last: nothing of Mica runs on the user tables but the exit. */
+		write_cr3(ci->exit_cr3);
+		ci->exit_cr3 = 0;
+	}
+	/*
+	 * SYSRET returns to GUEST_CS64/GUEST_DS (MSR_STAR) at rip = rcx with
+	 * rflags = r11, and leaves rsp to us.  Where the frame already holds
+	 * exactly that (after a hypercall, an iret with
+	 * MICA_IRET_FROM_SYSCALL, a bounce), it does what IRETQ would, with
+	 * no descriptor loads.  rip is canonical (above), so SYSRET cannot
+	 * fault in Mica.
+	 */
+	if (regs->cs == GUEST_CS64 && regs->rcx == regs->rip &&
+	    regs->r11 == regs->rflags &&
+	    !(regs->rflags & ~(uint64_t)X86_EFLAGS_SYSRET_MASK)) {
+		perfc_incr(exits_sysret);
+		return true;
+	}
+	perfc_incr(exits_iret);
+	return false;
 }
 
 void pv_cpu_init(void)

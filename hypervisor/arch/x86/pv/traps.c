@@ -9,6 +9,7 @@
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
@@ -30,25 +31,37 @@ static bool has_error_code(unsigned int vec)
 	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17;
 }
 
-void pv_switch_mode(struct vcpu *v, bool kernel)
+__hot_path void pv_switch_mode(struct vcpu *v, bool kernel)
 {
-	uint64_t t;
-
 	if (v->arch.kernel_mode == kernel)
 		return;
 	v->arch.kernel_mode = kernel;
-	/* The two gs bases trade places, as swapgs would. */
-	t = rdmsr(MSR_GS_BASE);
-	wrmsr(MSR_GS_BASE, rdmsr(MSR_KERNEL_GS_BASE));
-	wrmsr(MSR_KERNEL_GS_BASE, t);
+	perfc_incr(mode_switches);
+	/* The two gs bases trade places (MSR_KERNEL_GS_BASE holds the
+	 * inactive mode's); Mica itself never uses gs. */
+	/* clang-format off */
+	__asm__ __volatile__("swapgs" ::: "memory");
+	/* clang-format on */
 	/* A guest may run user mode on its kernel tables (one L4 for both):
 	 * then there is nothing to switch, and no TLB to lose. */
-	if (v->arch.cr3_user != v->arch.cr3_kernel)
-		write_cr3(kernel ? v->arch.cr3_kernel : v->arch.cr3_user);
+	if (v->arch.cr3_user == v->arch.cr3_kernel)
+		return;
+	/*
+	 * To user mode: the exit loads the user L4 (pv_exit_prepare), so
+	 * that the little Mica does before it runs on a warm TLB.  To kernel
+	 * mode: at once, the kernel stack is written next; unless the user
+	 * L4 was never loaded.
+	 */
+	if (!kernel)
+		this_cpu()->exit_cr3 = v->arch.cr3_user;
+	else if (this_cpu()->exit_cr3)
+		this_cpu()->exit_cr3 = 0;
+	else
+		write_cr3(v->arch.cr3_kernel);
 }
 
-int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
-	      int error_code)
+__hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
+			 bool mask_events, int error_code)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_vcpu_info *vi = v->arch.vcpu_info;
@@ -100,14 +113,19 @@ int pv_bounce(struct cpu_regs *regs, uint64_t handler, bool mask_events,
 	regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
 	regs->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
+	/* The handler pops the interrupted rcx/r11 from the frame; the
+	 * registers hold the return rip/rflags, as after SYSCALL (pv.h), so
+	 * the exit can be a SYSRET. */
+	regs->rcx = handler;
+	regs->r11 = pv_guest_rflags(regs->rflags);
 	if (mask_events)
 		vi->evtchn_upcall_mask = 1;
 	return 0;
 }
 
 /* Delivers 'vec' through the guest's trap table; crashes if none. */
-static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
-			 int error_code)
+__hot_path static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
+				    int error_code)
 {
 	struct vcpu *v = current_vcpu();
 	uint64_t entry = v->arch.trap_table[vec];
@@ -118,6 +136,7 @@ static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
 			     vec, (unsigned int)error_code, regs->rip);
 		return;
 	}
+	perfc_incr(exception_bounces);
 	pv_bounce(regs, pv_trap_address(entry),
 		  pv_trap_flags(entry) & MICA_TRAP_MASK_EVENTS, error_code);
 }
@@ -130,7 +149,7 @@ static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
  * the guest asked for if its trap entry's DPL admits the guest's current
  * mode, else stays the #GP the hardware would give.
  */
-static void software_interrupt(struct cpu_regs *regs)
+__hot_path static void software_interrupt(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int mode = v->arch.kernel_mode ? 0 : 3;
@@ -138,8 +157,12 @@ static void software_interrupt(struct cpu_regs *regs)
 	uint8_t insn[2] = { 0, 0 };
 	unsigned int vec, len;
 
-	if (copy_from_guest(insn, regs->rip, 1) ||
-	    (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2))) {
+	/* Both bytes at once unless the second is on the next page (which
+	 * must not be touched for a one-byte instruction). */
+	if ((regs->rip & (PAGE_SIZE - 1)) != PAGE_SIZE - 1 ?
+		    copy_from_guest(insn, regs->rip, 2) :
+		    (copy_from_guest(insn, regs->rip, 1) ||
+		     (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2)))) {
 		deliver_trap(regs, 13, gp_error);
 		return;
 	}
@@ -163,7 +186,7 @@ static void software_interrupt(struct cpu_regs *regs)
 	deliver_trap(regs, vec, -1);
 }
 
-void pv_guest_exception(struct cpu_regs *regs)
+__hot_path void pv_guest_exception(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int vec = (unsigned int)regs->vector;
@@ -181,8 +204,10 @@ void pv_guest_exception(struct cpu_regs *regs)
 		debugreg_note_db(v); /* the guest reads DR6 (pv.h note 2) */
 		break;
 	case 6:
-		if (pv_emulate(regs)) /* the forced-emulation prefix */
+		if (pv_emulate(regs)) { /* the forced-emulation prefix */
+			perfc_incr(emulations);
 			return;
+		}
 		break;
 	case 7:
 		pv_fpu_device_not_available(v); /* virtual TS: now clear */
@@ -192,8 +217,10 @@ void pv_guest_exception(struct cpu_regs *regs)
 			software_interrupt(regs);
 			return;
 		}
-		if (regs->error_code == 0 && pv_emulate(regs))
+		if (regs->error_code == 0 && pv_emulate(regs)) {
+			perfc_incr(emulations);
 			return;
+		}
 		break;
 	case 14:
 		v->arch.vcpu_info->arch.cr2 = read_cr2();

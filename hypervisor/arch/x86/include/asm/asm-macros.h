@@ -30,8 +30,8 @@
 	pushq %r15
 .endm
 
-/* Pops all general registers, then vector and error code, and returns. */
-.macro POP_GPRS_AND_IRET
+/* Pops all general registers, leaving rsp at the vector. */
+.macro POP_GPRS
 	popq %r15
 	popq %r14
 	popq %r13
@@ -47,6 +47,11 @@
 	popq %rdx
 	popq %rsi
 	popq %rdi
+.endm
+
+/* Pops all general registers, then vector and error code, and returns. */
+.macro POP_GPRS_AND_IRET
+	POP_GPRS
 	addq $16, %rsp			/* vector and error code */
 	iretq
 .endm

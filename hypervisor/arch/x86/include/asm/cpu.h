@@ -3,6 +3,7 @@
 #ifndef ASM_CPU_H
 #define ASM_CPU_H
 
+#include <mica/perfc.h>
 #include <mica/types.h>
 
 static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a,
@@ -100,8 +101,22 @@ static inline uint64_t rdtsc(void)
 	}
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)
-DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+/* Every CR3 load is counted: it flushes the TLB (whole, under QEMU TCG). */
+static inline void write_cr3(uint64_t v)
+{
+	perfc_incr(cr3_writes);
+	__asm__ __volatile__("mov %0, %%cr3" ::"r"(v) : "memory");
+}
 
 static inline void outb(uint16_t port, uint8_t v)
 {

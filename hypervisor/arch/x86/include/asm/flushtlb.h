@@ -2,11 +2,13 @@
 /*
  * TLB shootdown.
  *
- * Mica writes CR3 on every vcpu switch (and guest entries are never
- * global), so a vcpu's translations can be cached only on the CPU it is
- * loaded on: arch_vcpu.dirty_cpu, set before its CR3 is loaded and cleared
- * after the CPU has switched away.  A flush therefore targets exactly the
- * CPUs where the named vcpus are loaded.
+ * Mica writes CR3 on every vcpu switch unless the next vcpu runs on the
+ * tables already loaded (guest entries are never global), so a vcpu's
+ * translations can be cached only on the CPU it is loaded on, or where a
+ * vcpu on the same tables is: arch_vcpu.dirty_cpu, set before its CR3 is
+ * loaded and cleared after the CPU has switched away.  A flush therefore
+ * targets exactly the CPUs where the named vcpus are loaded; Mica's own
+ * flushes name every vcpu of the domain, which covers shared tables.
  *
  * Protocol: the requester sets its own bit in each target's
  * cpu_info.tlb_flush_from and sends VECTOR_TLB_FLUSH; a target flushes and

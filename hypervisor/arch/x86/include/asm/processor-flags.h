@@ -19,6 +19,12 @@
 #define X86_CR4_OSXMMEXCPT 0x00000400
 #define X86_CR4_OSXSAVE 0x00040000
 
+#define X86_EFLAGS_FIXED 0x00000002
 #define X86_EFLAGS_IF 0x00000200
+#define X86_EFLAGS_IOPL 0x00003000
+#define X86_EFLAGS_NT 0x00004000
+#define X86_EFLAGS_VM 0x00020000
+/* The bits SYSRET loads from r11 (it clears RF, VM and the reserved ones). */
+#define X86_EFLAGS_SYSRET_MASK 0x003c7fd7
 
 #endif

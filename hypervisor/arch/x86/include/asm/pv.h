@@ -4,6 +4,7 @@
 #define ASM_PV_H
 
 #include <mica/domain.h>
+#include <asm/processor-flags.h>
 #include <asm/regs.h>
 
 /* An exception raised by guest code (the frame's CS has RPL 3). */
@@ -49,11 +50,24 @@ void guest_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub,
 void cpuid_faulting_cpu_init(void);
 extern bool cpuid_faulting;
 
-/* From pv/entry.S: a guest executed SYSCALL. */
-void pv_do_syscall(struct cpu_regs *regs);
+/* From pv/entry.S: a guest executed SYSCALL.  Handles it, then returns
+ * pv_exit_prepare's verdict (IRQs off). */
+bool pv_do_syscall(struct cpu_regs *regs);
 
-/* From pv/entry.S, IRQs off: run softirqs, then check the frame. */
-void pv_exit_prepare(struct cpu_regs *regs);
+/*
+ * From pv/entry.S, IRQs off: runs softirqs, delivers what is pending, then
+ * makes the frame safe to return to.  True if SYSRET may return to it
+ * (the frame's rcx and r11 already equal its rip and rflags).
+ */
+bool pv_exit_prepare(struct cpu_regs *regs);
+
+/* The rflags a guest returns with: IF on, no I/O privilege, no NT/VM. */
+static inline uint64_t pv_guest_rflags(uint64_t rflags)
+{
+	return (rflags &
+		~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_VM)) |
+	       X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+}
 /* Back into the current PV vcpu through its frame (pv/entry.S). */
 void __noreturn pv_return_to_guest(void);
 

@@ -83,9 +83,16 @@ void pv_desc_relinquish(struct domain *d);
 /*
  * Loads a vcpu's four data selectors (ds, es, fs, gs); any that faults is
  * replaced by the null selector and the failsafe callback is arranged for
- * the next return to the guest (pv.h).
+ * the next return to the guest (pv.h).  'loaded' (NULL: unknown) holds the
+ * selectors in the registers now: one equal to v's that is null or one of
+ * Mica's own descriptors, the same for every vcpu, is left as it is.
+ * Returns the PV_SEL_* of the registers loaded.
  */
-void pv_load_data_selectors(struct vcpu *v);
+struct arch_vcpu;
+#define PV_SEL_FS (1u << 2)
+#define PV_SEL_GS (1u << 3)
+unsigned int pv_load_data_selectors(struct vcpu *v,
+				    const struct arch_vcpu *loaded);
 
 /* The exit path: enters the failsafe callback if a selector failed. */
 void pv_failsafe_check(struct cpu_regs *regs);

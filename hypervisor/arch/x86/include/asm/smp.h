@@ -10,6 +10,7 @@
 #include <mica/types.h>
 #include <asm/layout.h>
 #include <asm/regs.h>
+#include <public/sysctl.h>
 
 #define NR_CPUS 64
 
@@ -34,8 +35,6 @@ struct cpu_info {
 	uintptr_t stack_block; /* virtual base of the stack block */
 	uint32_t softirq_pending; /* bit per enum softirq, atomic */
 	uint64_t guest_rsp; /* syscall entry scratch (pv/entry.S) */
-	uint64_t hypercalls; /* statistics */
-	uint64_t guest_syscalls;
 	/* Guest CPU state loaded on this CPU (pv/fpu.c, pv/debugreg.c,
 	 * pv/descriptors.c). */
 	struct vcpu *fpu_owner; /* whose FPU state the registers hold */
@@ -47,6 +46,13 @@ struct cpu_info {
 	/* TLB shootdown (asm/flushtlb.h): bit per CPU waiting for this one
 	 * to flush; atomic. */
 	uint64_t tlb_flush_from;
+	struct vcpu *current; /* asm/current.h; NULL: idle */
+	/* The user L4 a switch to guest user mode left for the exit to load
+	 * (pv_switch_mode, pv_exit_prepare); 0: none. */
+	uint64_t exit_cr3;
+	/* Hot-path event counters (mica/perfc.h), in cache lines of their
+	 * own: only this CPU writes them. */
+	uint64_t perfc[MICA_PERFC_MAX] __attribute__((aligned(64)));
 };
 
 static inline struct cpu_info *this_cpu(void)
