@@ -16,6 +16,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/hvm.h>
+#include <asm/hvm_platform.h>
 #include <asm/m2p.h>
 #include <asm/page.h>
 #include <asm/smp.h>
@@ -63,6 +64,10 @@ static int populate(struct domain *d, uint64_t nr_pages)
 static int check_image(const struct elf_info *elf, uint64_t ram_end, char *why,
 		       size_t size)
 {
+	if (ram_end < REAL_MODE_LIMIT) {
+		snprintf(why, size, "less than 1 MiB of RAM");
+		return -EINVAL;
+	}
 	for (unsigned int i = 0; i < elf->nr_segments; i++) {
 		const struct elf_segment *s = &elf->segments[i];
 
@@ -71,6 +76,15 @@ static int check_image(const struct elf_info *elf, uint64_t ram_end, char *why,
 				 "segment %u at %lx-%lx is not in RAM below "
 				 "%lx",
 				 i, s->vaddr, s->vaddr + s->memsz, ram_end);
+			return -EINVAL;
+		}
+		if (s->vaddr < HVM_ACPI_TABLES + HVM_ACPI_TABLES_SIZE &&
+		    s->vaddr + s->memsz > HVM_ACPI_TABLES) {
+			snprintf(why, size,
+				 "segment %u at %lx-%lx overlaps the ACPI "
+				 "tables at %llx",
+				 i, s->vaddr, s->vaddr + s->memsz,
+				 HVM_ACPI_TABLES);
 			return -EINVAL;
 		}
 	}
@@ -156,6 +170,8 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		rc = populate(d, nr_pages);
 	if (!rc)
 		rc = load_image(d, image, &elf);
+	if (!rc)
+		rc = hvm_acpi_write_tables(d, bd->vcpus);
 	if (rc) {
 		pr_err("%s: cannot build the HVM domain (%d)\n", bd->name, rc);
 		goto err_destroy;

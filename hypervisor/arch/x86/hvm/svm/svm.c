@@ -295,8 +295,7 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 	uint32_t val = (uint32_t)r->rax;
 
 	if (info & IOIO_STR) {
-		domain_crash(v->domain, "string I/O on port %x not emulated",
-			     port);
+		hvm_emulate_insn(v); /* ins/outs: the emulator does the I/O */
 		return;
 	}
 	size = size == 4 ? 4 : size == 2 ? 2 : 1;
@@ -388,7 +387,9 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 	case VMEXIT_SMI:
 		break; /* taken by Mica when svm_vmrun set GIF */
 	case VMEXIT_INIT:
-		break; /* INIT is not delivered to guests (no SMP HVM yet) */
+		break; /* a physical INIT: guests get only their vcpus' IPIs */
+	case VMEXIT_VINTR:
+		break; /* an interrupt window: svm_intr_assist injects now */
 	case VMEXIT_CPUID:
 		hvm_handle_cpuid(v);
 		advance_rip(v, 2);
@@ -447,6 +448,49 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 	}
 }
 
+/*
+ * Before each entry: inject the interrupt the guest should take next, or,
+ * when it cannot take one now (rflags.IF clear, an interrupt shadow, an
+ * event being delivered), ask for a VINTR exit as soon as it can.
+ */
+static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
+{
+	int cookie = hvm_intr_next(v);
+
+	vmcb->vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
+	vmcb->intercept_misc1 &= ~INTERCEPT1_VINTR;
+	if (cookie < 0)
+		return;
+	if (!(vmcb->eventinj & EVENT_VALID) &&
+	    (v->arch.hvm->regs.rflags & RFLAGS_IF) &&
+	    !(vmcb->interrupt_shadow & 1)) {
+		vmcb->eventinj = hvm_intr_ack(v, cookie) | EVENT_TYPE_INTR |
+				 EVENT_VALID;
+		return;
+	}
+	vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
+	vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
+}
+
+/* What the common handlers and the emulator read after an exit. */
+static void save_exit_state(struct hvm_vcpu *h, const struct vmcb *vmcb)
+{
+	h->cpl = vmcb->cpl;
+	h->mode64 = (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));
+	h->interrupts_enabled = vmcb->rflags & RFLAGS_IF;
+	h->cr0 = vmcb->cr0;
+	h->cr3 = vmcb->cr3;
+	h->cr4 = vmcb->cr4;
+	h->efer = vmcb->efer & ~EFER_SVME;
+	h->seg_base[HVM_SEG_ES] = vmcb->es.base;
+	h->seg_base[HVM_SEG_CS] = vmcb->cs.base;
+	h->seg_base[HVM_SEG_SS] = vmcb->ss.base;
+	h->seg_base[HVM_SEG_DS] = vmcb->ds.base;
+	h->seg_base[HVM_SEG_FS] = vmcb->fs.base;
+	h->seg_base[HVM_SEG_GS] = vmcb->gs.base;
+	h->cs_db = vmcb->cs.attrib & SEG_ATTR_DB;
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm(v);
@@ -459,6 +503,7 @@ static void svm_vcpu_run(struct vcpu *v)
 	vmcb->rsp = h->regs.rsp;
 	vmcb->rip = h->regs.rip;
 	vmcb->rflags = h->regs.rflags;
+	svm_intr_assist(v, vmcb);
 
 	svm_vmrun(&h->regs, s->vmcb_pa,
 		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
@@ -467,9 +512,7 @@ static void svm_vcpu_run(struct vcpu *v)
 	h->regs.rsp = vmcb->rsp;
 	h->regs.rip = vmcb->rip;
 	h->regs.rflags = vmcb->rflags;
-	h->cpl = vmcb->cpl;
-	h->mode64 = (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));
-	h->interrupts_enabled = vmcb->rflags & RFLAGS_IF;
+	save_exit_state(h, vmcb);
 	vmcb->eventinj = 0;
 	/* An event whose delivery the exit interrupted is delivered again. */
 	if (vmcb->exitintinfo & EVENT_VALID)
