@@ -355,12 +355,18 @@ static void send_sipi(struct vcpu *t, unsigned int vector)
 {
 	struct hvm_vcpu *h = t->arch.hvm;
 
-	/* Only a vcpu waiting for it starts, once. */
-	if (!__atomic_exchange_n(&h->wait_sipi, false, __ATOMIC_ACQ_REL))
-		return;
-	h->sipi_vector = (uint8_t)vector;
-	__atomic_store_n(&h->start_pending, true, __ATOMIC_RELEASE);
-	vcpu_up(t);
+	/* A vcpu waiting for it starts, once; one that has an INIT still
+	 * to apply starts right after it. */
+	if (__atomic_exchange_n(&h->wait_sipi, false, __ATOMIC_ACQ_REL)) {
+		h->sipi_vector = (uint8_t)vector;
+		__atomic_store_n(&h->start_pending, true, __ATOMIC_RELEASE);
+		vcpu_up(t);
+	} else if (__atomic_load_n(&h->init_pending, __ATOMIC_ACQUIRE)) {
+		h->sipi_vector = (uint8_t)vector;
+		__atomic_store_n(&h->start_pending, true, __ATOMIC_RELEASE);
+		if (t != current_vcpu())
+			vcpu_kick(t);
+	}
 }
 
 static void deliver_one(struct vcpu *t, struct vcpu *self, unsigned int mode,
@@ -432,12 +438,6 @@ void vlapic_vcpu_pre_run(struct vcpu *v)
 {
 	struct hvm_vcpu *h = v->arch.hvm;
 
-	if (__atomic_exchange_n(&h->start_pending, false, __ATOMIC_ACQ_REL)) {
-		hvm_backend->vcpu_reset_real_mode(v, (uint16_t)(h->sipi_vector
-								<< 8),
-						  0);
-		return;
-	}
 	if (__atomic_exchange_n(&h->init_pending, false, __ATOMIC_ACQ_REL)) {
 		struct vlapic *l = h->vlapic;
 		unsigned long flags = spin_lock_irqsave(&l->lock);
@@ -452,9 +452,16 @@ void vlapic_vcpu_pre_run(struct vcpu *v)
 		l->tpr = l->tmict = l->tdcr = 0;
 		l->deadline_ns = 0;
 		spin_unlock_irqrestore(&l->lock, flags);
-		__atomic_store_n(&h->wait_sipi, true, __ATOMIC_RELEASE);
-		vcpu_stop(v);
+		if (!__atomic_load_n(&h->start_pending, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&h->wait_sipi, true, __ATOMIC_RELEASE);
+			vcpu_stop(v);
+			return;
+		}
 	}
+	if (__atomic_exchange_n(&h->start_pending, false, __ATOMIC_ACQ_REL))
+		hvm_backend->vcpu_reset_real_mode(v, (uint16_t)(h->sipi_vector
+								<< 8),
+						  0);
 }
 
 /* ------------------------------------------------------------------
