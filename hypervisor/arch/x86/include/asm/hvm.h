@@ -89,6 +89,7 @@ struct hvm_vcpu {
 /* The emulated 16550 UART (hvm/uart.c). */
 struct hvm_uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool thre_pending; /* the "transmitter empty" interrupt is owed */
 };
 
 /* Per-domain HVM state (d->arch.hvm; NULL for PV domains). */
