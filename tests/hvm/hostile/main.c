@@ -42,9 +42,11 @@ static void check_msrs(void)
 {
 	uint64_t v, ram = hvm_start_info->nr_pages * MICA_PAGE_SIZE;
 	static const uint32_t refused[] = {
-		0xc0010117 /* VM_HSAVE_PA */, 0xc0010114 /* VM_CR */,
+		0xc0010117 /* VM_HSAVE_PA */,
+		0xc0010114 /* VM_CR */,
 		0x3a /* FEATURE_CONTROL */,
-		0xc0010015 /* HWCR */,	      0x12345678,
+		0xc0010015 /* HWCR */,
+		0x12345678,
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(refused); i++) {

@@ -97,7 +97,8 @@ static void check_ioapic_regs(void)
 	ioapic_write(0x10 + 2 * 5, 0x15055);
 	lo = ioapic_read(0x10 + 2 * 5);
 	if (lo != 0x10055)
-		test_fail("RTE 5 reads %x after writing 15055, expected 10055", lo);
+		test_fail("RTE 5 reads %x after writing 15055, expected 10055",
+			  lo);
 	ioapic_write(0x10 + 2 * 5, 1u << 16);
 }
 

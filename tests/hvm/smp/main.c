@@ -96,8 +96,7 @@ static void ping_round(const char *what, unsigned int dest, uint32_t icr,
 			if (expect[i] &&
 			    !wait_for(&pings[i], before[i] + r + 1)) {
 				test_fail("%s: vcpu %u got %u of %u pings",
-					  what, i, pings[i] - before[i],
-					  r + 1);
+					  what, i, pings[i] - before[i], r + 1);
 				return;
 			}
 	}
@@ -130,8 +129,8 @@ void test_main(void)
 	start_ap(1, 1);
 	start_ap(2, 1);
 	if (started[1] != 1 || started[2] != 1)
-		test_fail("start counts %u %u after one start each",
-			  started[1], started[2]);
+		test_fail("start counts %u %u after one start each", started[1],
+			  started[2]);
 	sti();
 	ping_round("physical to 1", 1, VEC_PING, only1);
 	ping_round("physical to 2", 2, VEC_PING, only2);

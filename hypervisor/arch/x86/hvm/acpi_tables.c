@@ -110,8 +110,8 @@ static void fadt(uint8_t *p, uint32_t dsdt)
 	p[108] = 0x32; /* CMOS century */
 	put16(p + 109, 0x0001 | 0x0004); /* legacy devices, no VGA */
 	/* WBINVD, PROC_C1, PWR/SLP buttons absent, RESET_REG_SUP. */
-	put32(p + 112, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) |
-			       (1u << 10));
+	put32(p + 112,
+	      (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 10));
 	gas_io(p + 116, 8, 0xcf9, 1);
 	p[128] = 0x06; /* reset value */
 	p[131] = 1; /* FADT minor version */
@@ -126,8 +126,13 @@ static void fadt(uint8_t *p, uint32_t dsdt)
 static uint32_t dsdt(uint8_t *p)
 {
 	static const uint8_t aml[] = {
-		0x08, '_',  'S',  '5',	'_', 0x12, 0x08, 0x04, 0x0a,
-		HVM_SLP_TYP_S5, 0x0a, HVM_SLP_TYP_S5, 0x00, 0x00,
+		0x08, '_',
+		'S',  '5',
+		'_',  0x12,
+		0x08, 0x04,
+		0x0a, HVM_SLP_TYP_S5,
+		0x0a, HVM_SLP_TYP_S5,
+		0x00, 0x00,
 	};
 	uint32_t len = sizeof(struct acpi_header) + sizeof(aml);
 

@@ -16,8 +16,7 @@
 #define FLAG_SF (1u << 7)
 #define FLAG_DF (1u << 10)
 #define FLAG_OF (1u << 11)
-#define FLAGS_ARITH \
-	(FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF)
+#define FLAGS_ARITH (FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF)
 
 struct decoded {
 	unsigned int opsize, addrsize, pos;
@@ -69,7 +68,8 @@ static void set_reg(struct x86_emulate_ctx *c, const struct decoded *d,
 		    unsigned int r, unsigned int size, uint64_t v)
 {
 	if (size == 1 && !d->rex_present && r >= 4 && r < 8)
-		c->gpr[r - 4] = (c->gpr[r - 4] & ~0xff00ULL) | ((v & 0xff) << 8);
+		c->gpr[r - 4] = (c->gpr[r - 4] & ~0xff00ULL) |
+				((v & 0xff) << 8);
 	else if (size == 4)
 		c->gpr[r] = (uint32_t)v; /* 32-bit writes zero-extend */
 	else if (size == 8)

@@ -67,8 +67,7 @@ static int walk(struct vcpu *v, uint64_t la, bool write, uint64_t *gpa)
 		    !(e & PTE_P))
 			return -1;
 		if ((user && !(e & PTE_U)) ||
-		    (write && !(e & PTE_W) &&
-		     (user || (h->cr0 & X86_CR0_WP))))
+		    (write && !(e & PTE_W) && (user || (h->cr0 & X86_CR0_WP))))
 			return -1;
 		if (l > 1 && (e & PTE_PS) &&
 		    (l == 2 ? (esize == 8 || (h->cr4 & CR4_PSE)) : lma)) {
@@ -126,22 +125,23 @@ static int access(struct vcpu *v, uint64_t la, unsigned int size, bool write,
 	unsigned int done = 0;
 
 	while (done < size) {
-		unsigned int n = MIN(size - done,
-				     (unsigned int)(PAGE_SIZE -
-						    ((la + done) & ~PAGE_MASK)));
+		unsigned int n = MIN(
+			size - done,
+			(unsigned int)(PAGE_SIZE - ((la + done) & ~PAGE_MASK)));
 		uint64_t gpa;
 		int rc;
 
 		if (walk(v, la + done, write, &gpa))
 			return -1;
 		if (is_ram(v->domain, gpa)) {
-			rc = write ? hvm_copy_to_gpa(v->domain, gpa,
-						     buf + done, n) :
+			rc = write ? hvm_copy_to_gpa(v->domain, gpa, buf + done,
+						     n) :
 				     hvm_copy_from_gpa(v->domain, buf + done,
 						       gpa, n);
 			if (rc)
 				return -1;
-		} else if (done || n != size || !mmio(v, gpa, size, write, val)) {
+		} else if (done || n != size ||
+			   !mmio(v, gpa, size, write, val)) {
 			return -1;
 		}
 		done += n;
@@ -198,9 +198,9 @@ static unsigned int fetch_insn(struct vcpu *v, uint64_t la, uint8_t *buf)
 	unsigned int got = 0;
 
 	while (got < 15) {
-		unsigned int n = MIN(15 - got,
-				     (unsigned int)(PAGE_SIZE -
-						    ((la + got) & ~PAGE_MASK)));
+		unsigned int n = MIN(
+			15 - got,
+			(unsigned int)(PAGE_SIZE - ((la + got) & ~PAGE_MASK)));
 		uint64_t gpa;
 
 		if (walk(v, la + got, false, &gpa) || !is_ram(v->domain, gpa) ||
@@ -224,9 +224,7 @@ void hvm_emulate_insn(struct vcpu *v)
 	uint64_t la;
 	int rc;
 
-	c.mode = h->mode64 ? 8 :
-		 (h->cr0 & X86_CR0_PE) && h->cs_db ? 4 :
-						     2;
+	c.mode = h->mode64 ? 8 : (h->cr0 & X86_CR0_PE) && h->cs_db ? 4 : 2;
 	memcpy(c.seg_base, h->seg_base, sizeof(c.seg_base));
 	for (unsigned int i = 0; i < NR_GPRS; i++)
 		c.gpr[i] = *gpr_slot(&h->regs, i);

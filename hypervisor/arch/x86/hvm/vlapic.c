@@ -252,10 +252,10 @@ static void timer_set_tsc_deadline(struct vlapic *l, uint64_t tsc)
 	l->deadline_ns = 0;
 	if (!tsc || timer_mode(l) != TIMER_TSC_DEADLINE)
 		return;
-	l->deadline_ns = now + (tsc > now_tsc ? muldiv64(tsc - now_tsc,
-							 1000000000ULL,
-							 time_info.tsc_hz) :
-						0);
+	l->deadline_ns = now + (tsc > now_tsc ?
+					muldiv64(tsc - now_tsc, 1000000000ULL,
+						 time_info.tsc_hz) :
+					0);
 	if (l->deadline_ns < now) /* saturated: far future */
 		l->deadline_ns = UINT64_MAX;
 	timer_set(&l->timer, l->deadline_ns);
@@ -459,9 +459,8 @@ void vlapic_vcpu_pre_run(struct vcpu *v)
 		}
 	}
 	if (__atomic_exchange_n(&h->start_pending, false, __ATOMIC_ACQ_REL))
-		hvm_backend->vcpu_reset_real_mode(v, (uint16_t)(h->sipi_vector
-								<< 8),
-						  0);
+		hvm_backend->vcpu_reset_real_mode(
+			v, (uint16_t)(h->sipi_vector << 8), 0);
 }
 
 /* ------------------------------------------------------------------
@@ -612,8 +611,8 @@ bool vlapic_xapic_mmio_enabled(struct vcpu *v)
 
 /* hvm.h P7: aligned 32-bit accesses to the first 4 bytes of a 16-byte
  * register; any other access reads 0 and writes nothing. */
-void vlapic_mmio(struct vcpu *v, uint64_t offset, unsigned int size,
-		 bool write, uint64_t *val)
+void vlapic_mmio(struct vcpu *v, uint64_t offset, unsigned int size, bool write,
+		 uint64_t *val)
 {
 	struct vlapic *l = v->arch.hvm->vlapic;
 	uint32_t reg = (uint32_t)offset;

@@ -72,7 +72,8 @@ void hvm_isa_irq(struct domain *d, unsigned int irq, bool level)
 	set_line(&p->pic[irq >> 3], irq & 7, level);
 	update_cascade(p);
 	vioapic_set_pin(p, irq == 0 ? 2 : irq, level);
-	if (vpic_pending(p) >= 0 && d->vcpus[0] && d->vcpus[0] != current_vcpu())
+	if (vpic_pending(p) >= 0 && d->vcpus[0] &&
+	    d->vcpus[0] != current_vcpu())
 		vcpu_kick(d->vcpus[0]);
 }
 
@@ -191,7 +192,7 @@ bool vpic_io(struct hvm_platform *p, uint16_t port, bool in, uint32_t *val)
 	case 0xa1:
 		c = &p->pic[port >> 7];
 		if (in)
-			*val = (port & 1) ? c->imr :
+			*val = (port & 1)  ? c->imr :
 			       c->read_isr ? c->isr :
 					     c->irr;
 		else if (port & 1)

@@ -115,10 +115,10 @@ static void pit_start(struct hvm_platform *p, unsigned int ch)
 	c->running = ch != 2 || (p->port61 & 1);
 	if (ch != 0)
 		return;
-	p->pit_next_ns = c->start_ns + (c->mode == 2 || c->mode == 3 ?
-						pit_period_ns(c) :
-						muldiv64(pit_reload(c), NS,
-							 PIT_HZ));
+	p->pit_next_ns =
+		c->start_ns + (c->mode == 2 || c->mode == 3 ?
+				       pit_period_ns(c) :
+				       muldiv64(pit_reload(c), NS, PIT_HZ));
 	timer_set(&p->pit_timer, p->pit_next_ns);
 }
 
@@ -318,15 +318,16 @@ static uint8_t pm_read(struct hvm_platform *p, unsigned int off)
 	}
 }
 
-static void pm_write(struct vcpu *v, struct hvm_platform *p,
-		     unsigned int off, unsigned int size, uint32_t val)
+static void pm_write(struct vcpu *v, struct hvm_platform *p, unsigned int off,
+		     unsigned int size, uint32_t val)
 {
 	for (unsigned int i = 0; i < size; i++, off++) {
 		uint8_t b = (uint8_t)(val >> (i * 8));
 		unsigned int sh = (off & 1) * 8;
 
 		if (off < 2)
-			p->pm1_sts &= (uint16_t) ~(b << sh); /* write 1 clears */
+			p->pm1_sts &=
+				(uint16_t) ~(b << sh); /* write 1 clears */
 		else if (off < 4)
 			p->pm1_en = (uint16_t)((p->pm1_en & ~(0xff << sh)) |
 					       (b << sh));
@@ -336,8 +337,8 @@ static void pm_write(struct vcpu *v, struct hvm_platform *p,
 	}
 	if ((p->pm1_cnt & PM1_SLP_EN) &&
 	    ((p->pm1_cnt >> 10) & 7) == HVM_SLP_TYP_S5) {
-		pr_info("domain %u (%s): ACPI S5 (power off)\n",
-			v->domain->id, v->domain->name);
+		pr_info("domain %u (%s): ACPI S5 (power off)\n", v->domain->id,
+			v->domain->name);
 		domain_shutdown(v->domain, MICA_SHUTDOWN_poweroff);
 	}
 	p->pm1_cnt &= (uint16_t)~PM1_SLP_EN;
@@ -360,7 +361,8 @@ bool vpt_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 		if (in) {
 			*val = 0;
 			for (unsigned int i = 0; i < size; i++)
-				*val |= (uint32_t)pm_read(p, off + i) << (i * 8);
+				*val |= (uint32_t)pm_read(p, off + i)
+					<< (i * 8);
 		} else {
 			pm_write(v, p, off, size, *val);
 		}

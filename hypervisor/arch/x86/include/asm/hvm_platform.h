@@ -110,8 +110,8 @@ void vlapic_destroy(struct vcpu *v);
 void vlapic_deliver(struct domain *d, struct vcpu *self, uint32_t dest,
 		    bool logical_dest, unsigned int shorthand,
 		    unsigned int mode, unsigned int vector, bool level);
-void vlapic_mmio(struct vcpu *v, uint64_t offset, unsigned int size,
-		 bool write, uint64_t *val);
+void vlapic_mmio(struct vcpu *v, uint64_t offset, unsigned int size, bool write,
+		 uint64_t *val);
 bool vlapic_xapic_mmio_enabled(struct vcpu *v);
 /* x2APIC MSRs 0x800-0x8ff and IA32_APIC_BASE, TSC_DEADLINE: 0 or -1
  * (#GP); false if the MSR is not the APIC's. */
