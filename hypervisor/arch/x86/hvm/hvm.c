@@ -102,6 +102,8 @@ int hvm_vcpu_create(struct vcpu *v)
 		if (rc)
 			vlapic_destroy(v);
 	}
+	if (!rc) /* the CPU's reset state until a builder, SIPI or domctl */
+		hvm_backend->vcpu_reset_real_mode(v, 0xf000, 0xfff0);
 	if (rc) {
 		xfree(v->arch.hvm);
 		v->arch.hvm = NULL;

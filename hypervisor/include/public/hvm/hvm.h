@@ -172,4 +172,47 @@ MICA_STATIC_ASSERT(sizeof(struct mica_hvm_start_info) == 1056,
 
 #define MICA_HVM_START_INFO_MAGIC "mica-hvm-1"
 
+/*
+ * The architectural state of an HVM vcpu, for domctl.h
+ * MICA_DOMCTL_get_hvm_context / MICA_DOMCTL_set_hvm_context (the
+ * toolstack building, inspecting and restoring HVM domains).
+ *   - Segments: attr packs descriptor bits 40-47 (type, S, DPL, P) in bits
+ *     0-7 and bits 52-55 (AVL, L, D/B, G) in bits 8-11, as SVM keeps them.
+ *   - On set, efer may hold only SCE, LME, LMA, NXE and pat must be a
+ *     valid PAT; anything else is -MICA_EINVAL.  Other inconsistent state
+ *     (the CPU's own VM-entry checks) crashes the domain when the vcpu
+ *     first runs.  The vcpu must be down or its domain paused.
+ *   - Set on vcpu 0 of a domain that never ran marks it up (as
+ *     MICA_DOMCTL_set_vcpu_context does); other vcpus stay down, waiting
+ *     for a startup IPI, unless MICA_HVMCTX_ONLINE is set.
+ *   - Local APIC, FPU and device state are not here (yet).
+ */
+struct mica_hvm_segment {
+	uint16_t sel;
+	uint16_t attr;
+	uint32_t limit;
+	uint64_t base;
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_hvm_segment) == 16, "mica_hvm_segment");
+
+/* flags: OUT the vcpu is up; IN (set) start it when the domain runs. */
+#define MICA_HVMCTX_ONLINE (1u << 0)
+
+struct mica_hvm_vcpu_context {
+	uint32_t flags; /* MICA_HVMCTX_* */
+	uint32_t pad0;
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t dr6, dr7;
+	struct mica_hvm_segment es, cs, ss, ds, fs, gs;
+	struct mica_hvm_segment gdtr, ldtr, idtr, tr;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, pat;
+	uint64_t reserved[8]; /* zero */
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_hvm_vcpu_context) == 504,
+		   "mica_hvm_vcpu_context");
+
 #endif /* MICA_PUBLIC_HVM_HVM_H */

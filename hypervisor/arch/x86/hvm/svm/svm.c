@@ -16,6 +16,7 @@
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/smp.h>
+#include <public/hvm/hvm.h>
 
 #include "vmcb.h"
 
@@ -520,6 +521,90 @@ static void svm_vcpu_run(struct vcpu *v)
 	handle_exit(v, vmcb);
 }
 
+static void seg_out(struct mica_hvm_segment *o, const struct vmcb_seg *s)
+{
+	o->sel = s->sel;
+	o->attr = s->attrib;
+	o->limit = s->limit;
+	o->base = s->base;
+}
+
+static void seg_in(struct vmcb_seg *s, const struct mica_hvm_segment *i)
+{
+	s->sel = i->sel;
+	s->attrib = i->attr & 0xfff;
+	s->limit = i->limit;
+	s->base = i->base;
+}
+
+static void svm_get_context(struct vcpu *v, struct mica_hvm_vcpu_context *c)
+{
+	const struct vmcb *vmcb = svm(v)->vmcb;
+	const struct hvm_gprs *r = &v->arch.hvm->regs;
+
+	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
+	c->rsi = r->rsi, c->rdi = r->rdi, c->rbp = r->rbp, c->rsp = r->rsp;
+	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
+	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
+	c->rip = r->rip, c->rflags = r->rflags;
+	c->cr0 = vmcb->cr0, c->cr2 = vmcb->cr2, c->cr3 = vmcb->cr3;
+	c->cr4 = vmcb->cr4, c->efer = vmcb->efer & ~EFER_SVME;
+	c->dr6 = vmcb->dr6, c->dr7 = vmcb->dr7;
+	seg_out(&c->es, &vmcb->es);
+	seg_out(&c->cs, &vmcb->cs);
+	seg_out(&c->ss, &vmcb->ss);
+	seg_out(&c->ds, &vmcb->ds);
+	seg_out(&c->fs, &vmcb->fs);
+	seg_out(&c->gs, &vmcb->gs);
+	seg_out(&c->gdtr, &vmcb->gdtr);
+	seg_out(&c->ldtr, &vmcb->ldtr);
+	seg_out(&c->idtr, &vmcb->idtr);
+	seg_out(&c->tr, &vmcb->tr);
+	c->star = vmcb->star, c->lstar = vmcb->lstar, c->cstar = vmcb->cstar;
+	c->sfmask = vmcb->sfmask, c->kernel_gs_base = vmcb->kernel_gs_base;
+	c->sysenter_cs = vmcb->sysenter_cs;
+	c->sysenter_esp = vmcb->sysenter_esp;
+	c->sysenter_eip = vmcb->sysenter_eip;
+	c->pat = vmcb->g_pat;
+}
+
+static int svm_set_context(struct vcpu *v,
+			   const struct mica_hvm_vcpu_context *c)
+{
+	struct vmcb *vmcb = svm(v)->vmcb;
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+
+	if ((c->efer & ~(EFER_GUEST_WRITABLE | EFER_LMA)) || !pat_valid(c->pat))
+		return -EINVAL;
+	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
+	r->rsi = c->rsi, r->rdi = c->rdi, r->rbp = c->rbp, r->rsp = c->rsp;
+	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
+	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
+	r->rip = c->rip, r->rflags = c->rflags;
+	vmcb->cr0 = c->cr0, vmcb->cr2 = c->cr2, vmcb->cr3 = c->cr3;
+	vmcb->cr4 = c->cr4, vmcb->efer = c->efer | EFER_SVME;
+	vmcb->dr6 = c->dr6, vmcb->dr7 = c->dr7;
+	seg_in(&vmcb->es, &c->es);
+	seg_in(&vmcb->cs, &c->cs);
+	seg_in(&vmcb->ss, &c->ss);
+	seg_in(&vmcb->ds, &c->ds);
+	seg_in(&vmcb->fs, &c->fs);
+	seg_in(&vmcb->gs, &c->gs);
+	seg_in(&vmcb->gdtr, &c->gdtr);
+	seg_in(&vmcb->ldtr, &c->ldtr);
+	seg_in(&vmcb->idtr, &c->idtr);
+	seg_in(&vmcb->tr, &c->tr);
+	vmcb->cpl = (c->ss.attr >> 5) & 3;
+	vmcb->star = c->star, vmcb->lstar = c->lstar, vmcb->cstar = c->cstar;
+	vmcb->sfmask = c->sfmask, vmcb->kernel_gs_base = c->kernel_gs_base;
+	vmcb->sysenter_cs = c->sysenter_cs;
+	vmcb->sysenter_esp = c->sysenter_esp;
+	vmcb->sysenter_eip = c->sysenter_eip;
+	vmcb->g_pat = c->pat;
+	vmcb->eventinj = 0;
+	return 0;
+}
+
 const struct hvm_backend svm_backend = {
 	.name = "AMD SVM",
 	.cpu_init = svm_cpu_init,
@@ -529,4 +614,6 @@ const struct hvm_backend svm_backend = {
 	.vcpu_run = svm_vcpu_run,
 	.inject_exception = svm_inject_exception,
 	.hypercall_insn = { 0x0f, 0x01, 0xd9 }, /* vmmcall */
+	.get_context = svm_get_context,
+	.set_context = svm_set_context,
 };

@@ -38,6 +38,8 @@
 struct domain;
 struct vcpu;
 struct boot_domain;
+struct mica_hvm_vcpu_context;
+struct mica_domctl;
 
 /*
  * The guest's general registers.  rsp, rip and rflags live here too; the
@@ -126,6 +128,12 @@ struct hvm_backend {
 				 int error_code);
 	/* The instruction bytes the hypercall page stubs trap with. */
 	uint8_t hypercall_insn[3];
+	/* domctl get/set_hvm_context (public/hvm/hvm.h): the state the
+	 * hardware structure holds; set: 0 or -EINVAL (efer, pat).  The
+	 * vcpu is not running. */
+	void (*get_context)(struct vcpu *v, struct mica_hvm_vcpu_context *c);
+	int (*set_context)(struct vcpu *v,
+			   const struct mica_hvm_vcpu_context *c);
 };
 
 extern const struct hvm_backend *hvm_backend;
@@ -195,6 +203,11 @@ void p2m_destroy(struct domain *d);
 
 /* io.c / uart.c: the emulated devices. */
 bool hvm_uart_io(struct vcpu *v, uint16_t port, bool in, uint32_t *val);
+
+/* domctl.c: HVM domains from the toolstack (public/domctl.h). */
+long hvm_domctl_context(struct domain *d, struct mica_domctl *op, bool set);
+int hvm_populated(struct domain *d, uint64_t gfn, uint64_t mfn,
+		  unsigned int order);
 
 /* build.c: a boot-time HVM domain (docs/boot.md, type=hvm). */
 int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid);
