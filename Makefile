@@ -9,13 +9,15 @@ export BUILD
 DEPS_BUILD := make gcc binutils libc6-dev clang-format
 DEPS_HYPERVISOR := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 DEPS_TOOLSTACK := pkg-config libyajl-dev uuid-dev clang libclang-rt-14-dev
-DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK)
+DEPS_LINUX := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio ccache \
+	busybox-static
+DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK) $(DEPS_LINUX)
 
 HV_MAKE = $(MAKE) -C hypervisor O=$(BUILD)/hypervisor
 TS_MAKE = $(MAKE) -C toolstack O=$(BUILD)/toolstack
 SUITE = scripts/run-suite.sh
 
-.PHONY: all deps hypervisor guests toolstack iso run run-iso debug test bench \
+.PHONY: all deps hypervisor guests toolstack linux iso run run-iso debug test bench \
 	format check-format check-headers clean
 
 all: hypervisor guests toolstack
@@ -33,6 +35,12 @@ toolstack: deps
 guests: deps
 	@$(MAKE) -s -C tests/guests O=$(BUILD)/guests
 	@$(MAKE) -s -C tests/hvm O=$(BUILD)/hvm
+
+# The Mica guest kernel (guest-linux-patches/ over Debian's linux-source-6.1,
+# built under $(BUILD)/linux with ccache) and its test initramfs.
+linux: deps
+	@scripts/build-linux.sh
+	@tests/linux/build-initramfs.sh
 
 iso: hypervisor
 	@$(HV_MAKE) iso
@@ -61,13 +69,14 @@ test: all iso
 	@$(SUITE) abi-headers tests/abi/check-headers.sh
 	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
 	@$(SUITE) guests tests/guests/run.sh
+	@$(SUITE) linux tests/linux/run.sh
 	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 
-# Micro-benchmarks in QEMU, then the toolstack's on the host; prints
-# "metric value unit" lines.
-bench: hypervisor guests toolstack
+# Micro-benchmarks in QEMU (the PV guests; Linux natively and on Mica), then
+# the toolstack's on the host; prints "metric value unit" lines.
+bench: hypervisor guests linux toolstack
 	@scripts/bench.sh
 	@$(TS_MAKE) -s bench
 

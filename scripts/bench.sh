@@ -9,11 +9,22 @@
 # them (tests/guests/boot-args.sh: modules, CPUs, hypervisor arguments):
 #   evtchn2  event_channel_interdomain_round_trip
 #   ring     ring_round_trip, ring_throughput
+#   many     domain_create_start_{1st,100th,200th} (dom0 builds 256 tiny
+#            domains), hypervisor_bytes_per_domain (an empty domain)
+#
+# Then the Linux micro-benchmarks (tests/linux/bench) with the Mica guest
+# kernel and its initramfs (make linux):
+#   linux.X.native     booted natively in the same QEMU (no hypervisor)
+#   linux.X.mica       booted as Mica's dom0
+#   linux.X.ratio      mica / native (> 1: slower on Mica)
+# A Linux run that does not reach its benchmarks (the port is still being
+# written) is reported on stderr, and its lines and ratios are left out.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 guests=$build/guests
 logs=$build/bench-logs
+linux=$build/linux
 modules="" ndom=1 smp=2 append="" boot_args_error=""
 . "$top/tests/guests/boot-args.sh"
 mkdir -p "$logs"
@@ -39,7 +50,7 @@ for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:" "usermode:";
 	guest=${spec%%:*}
 	bench "$guest" 1 "${spec#*:}" "$guests/$guest.elf"
 done
-for guest in evtchn2 ring; do
+for guest in evtchn2 ring many; do
 	if ! guest_boot_args "$guest"; then
 		echo "bench: $guest: $boot_args_error" >&2
 		status=1
@@ -47,4 +58,40 @@ for guest in evtchn2 ring; do
 	fi
 	bench "$guest" "$smp" "$append" "$modules"
 done
+
+# linux_results LOG: "metric value unit" lines the init's programs printed.
+linux_results() {
+	tr -d '\r' <"$1" | sed -n 's/^\(.*) \)\{0,1\}bench: //p'
+}
+
+# The same kernel, natively: bzImage on the test machine, one CPU.
+native_log=$logs/linux-native.log
+"$top/scripts/qemu.sh" --timeout 600 --smp 1 --mem 256 --log "$native_log" \
+	--append "console=ttyS0 quiet mica.run=bench mica.exit=qemu" \
+	--initrd "$linux/initramfs.cpio" "$linux/bzImage"
+rc=$?
+native=$(linux_results "$native_log")
+if [ $rc -ne 1 ] || [ -z "$native" ]; then
+	echo "bench: native Linux run failed (QEMU status $rc); see $native_log" >&2
+	status=1
+fi
+awk '{ print "linux." $1 ".native", $2, $3 }' <<<"$native"
+
+# On Mica: the kernel as dom0 (module 0), the initramfs as module 1.
+mica_log=$logs/linux-mica.log
+"$top/scripts/qemu.sh" --timeout 600 --smp 1 --log "$mica_log" \
+	--append "guest_test dom0_mem=256M" \
+	--initrd "$linux/vmlinux mica.run=bench,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf"
+mica=$(linux_results "$mica_log")
+if [ -z "$mica" ]; then
+	echo "bench: Linux on Mica did not reach its benchmarks yet; see $mica_log" >&2
+else
+	awk '{ print "linux." $1 ".mica", $2, $3 }' <<<"$mica"
+	# Ratios for the metrics both runs produced.
+	awk 'NR == FNR { native[$1] = $2; next }
+	     ($1 in native) && native[$1] > 0 {
+		printf "linux.%s.ratio %.3f x\n", $1, $2 / native[$1] }' \
+		<(echo "$native") <(echo "$mica")
+fi
 exit $status

@@ -201,6 +201,9 @@ void boot_domains_build(void)
 					     boot_info.nr_modules, domains,
 					     report_module);
 
+	if (boot_info.nr_modules_dropped)
+		pr_err("boot: %u modules beyond the first %u ignored\n",
+		       boot_info.nr_modules_dropped, BOOT_MAX_MODULES);
 	for (unsigned int i = 0; i < nr; i++)
 		arch_build_boot_domain(&domains[i], (uint16_t)i);
 }

@@ -3,6 +3,7 @@
 #include <mica/cmdline.h>
 #include <mica/console.h>
 #include <mica/domain.h>
+#include <mica/domid_table.h>
 #include <mica/errno.h>
 #include <mica/grant_table.h>
 #include <mica/heap.h>
@@ -13,9 +14,26 @@
 #include <public/sched.h>
 #include <asm/layout.h>
 
-static struct domain *domains[MAX_DOMAINS];
+/* Every domain by id, and which ids are taken (domain_list_lock). */
+static struct domid_table domains;
+static struct domid_bitmap domids;
 static unsigned int nr_domains;
 static spinlock_t domain_list_lock = SPINLOCK_INIT;
+
+/*
+ * Shut-down domains waiting to be destroyed, under reap_lock (innermost;
+ * taken alone or under d->lock).  Taking a domain off this list
+ * (reap_take) is the right to destroy it: whoever does so either destroys
+ * it or puts it back, so a domain on the list, or taken, is never freed
+ * under anyone.  The scheduler looks at this list after every switch; it
+ * is empty, and costs one load, unless domains are on their way out.
+ */
+static spinlock_t reap_lock = SPINLOCK_INIT;
+static struct domain *reap_list;
+
+/* A vcpu is one heap page, not two: keep the field order of mica/domain.h
+ * and asm/domain.h in mind when adding to them. */
+_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits a page");
 
 /* With "guest_test", the machine ends when the last domain is gone. */
 static bool guest_test;
@@ -24,7 +42,12 @@ static bool any_domain_failed;
 
 struct domain *domain_lookup(uint16_t domid)
 {
-	return domid < MAX_DOMAINS ? READ_ONCE(domains[domid]) : NULL;
+	return domid_table_get(&domains, domid);
+}
+
+unsigned int domain_next_id(unsigned int from)
+{
+	return domid_bitmap_next(&domids, from);
 }
 
 unsigned int domain_count(void)
@@ -56,18 +79,23 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	d->page_list_head = PFN_NONE;
 
 	flags = spin_lock_irqsave(&domain_list_lock);
-	if (domid == DOMID_NONE) {
-		for (domid = 0; domid < MAX_DOMAINS && domains[domid]; domid++)
-			;
+	*err = 0;
+	if (domid == DOMID_NONE)
+		domid = (uint16_t)domid_bitmap_alloc(&domids); /* lowest free */
+	else if (domid < MAX_DOMAINS && !domid_bitmap_take(&domids, domid))
+		*err = -EEXIST;
+	if (domid >= MAX_DOMAINS)
+		*err = -ENOSPC;
+	if (!*err && domid_table_set(&domains, domid, d)) {
+		domid_bitmap_release(&domids, domid);
+		*err = -ENOMEM;
 	}
-	if (domid >= MAX_DOMAINS || domains[domid]) {
+	if (*err) {
 		spin_unlock_irqrestore(&domain_list_lock, flags);
-		*err = domid >= MAX_DOMAINS ? -ENOSPC : -EEXIST;
 		xfree(d);
 		return NULL;
 	}
 	d->id = domid;
-	domains[domid] = d;
 	nr_domains++;
 	spin_unlock_irqrestore(&domain_list_lock, flags);
 
@@ -90,7 +118,8 @@ err_arch:
 	arch_domain_destroy(d);
 err_unlist:
 	flags = spin_lock_irqsave(&domain_list_lock);
-	domains[domid] = NULL;
+	domid_table_set(&domains, domid, NULL);
+	domid_bitmap_release(&domids, domid);
 	nr_domains--;
 	spin_unlock_irqrestore(&domain_list_lock, flags);
 	xfree(d);
@@ -277,6 +306,55 @@ static const char *shutdown_reason_name(unsigned int reason)
 	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
 }
 
+/* d is shutting down: it waits on the reap list until it can go. */
+static void reap_queue(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&reap_lock);
+
+	if (!d->reap_queued) {
+		d->reap_next = reap_list;
+		reap_list = d;
+		d->reap_queued = true;
+	}
+	spin_unlock_irqrestore(&reap_lock, flags);
+}
+
+/* Reap lock held: takes d off the list. */
+static void reap_unlink(struct domain **link, struct domain *d)
+{
+	*link = d->reap_next;
+	d->reap_next = NULL;
+	d->reap_queued = false;
+}
+
+/* Takes d off the reap list; false if it was not on it (another CPU
+ * has taken it, briefly, or it is dying). */
+static bool reap_take(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&reap_lock);
+	bool found = false;
+
+	for (struct domain **p = &reap_list; *p; p = &(*p)->reap_next) {
+		if (*p == d) {
+			reap_unlink(p, d);
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&reap_lock, flags);
+	return found;
+}
+
+/* Whether a vcpu of d is on a CPU or a run queue (it cannot go yet). */
+static bool domain_vcpus_busy(const struct domain *d)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && (READ_ONCE(d->vcpus[i]->running) ||
+				    READ_ONCE(d->vcpus[i]->queued)))
+			return true;
+	return false;
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
 	unsigned long flags = spin_lock_irqsave(&d->lock);
@@ -287,6 +365,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	}
 	d->is_shutting_down = true;
 	d->shutdown_reason = reason;
+	reap_queue(d);
 	spin_unlock_irqrestore(&d->lock, flags);
 
 	send_global_virq(MICA_VIRQ_DOM_EXC);
@@ -321,7 +400,8 @@ static void domain_stop_and_reap(struct domain *d);
  */
 static void kill_orphans(void)
 {
-	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+	for (unsigned int id = domain_next_id(0); id < MAX_DOMAINS;
+	     id = domain_next_id(id + 1)) {
 		struct domain *o = domain_lookup((uint16_t)id);
 
 		if (o && !o->is_dying && READ_ONCE(o->pause_count)) {
@@ -338,7 +418,8 @@ static void domain_unlist(struct domain *d)
 {
 	unsigned long flags = spin_lock_irqsave(&domain_list_lock);
 
-	domains[d->id] = NULL;
+	domid_table_set(&domains, d->id, NULL);
+	domid_bitmap_release(&domids, d->id);
 	nr_domains--;
 	spin_unlock_irqrestore(&domain_list_lock, flags);
 	pr_info("domain %u (%s): gone, %lu MiB free\n", d->id, d->name,
@@ -386,21 +467,19 @@ static void domain_destroy(struct domain *d)
 		d->id, d->name, d->tot_pages * 4);
 }
 
-/* Destroys d if it is shut down and none of its vcpus is on a CPU or
- * queued; false if it must wait (or another CPU destroys it). */
+/*
+ * Destroys d if it is shut down and none of its vcpus is on a CPU or
+ * queued; false if it must wait.  The caller has taken d off the reap
+ * list (reap_take), so nobody else destroys it meanwhile.
+ */
 static bool domain_try_reap(struct domain *d)
 {
 	unsigned long flags;
-	bool busy = false;
 
 	if (!d->is_shutting_down)
 		return false;
 	flags = spin_lock_irqsave(&d->lock);
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i] && (READ_ONCE(d->vcpus[i]->running) ||
-				    READ_ONCE(d->vcpus[i]->queued)))
-			busy = true;
-	if (busy || d->is_dying) {
+	if (domain_vcpus_busy(d) || d->is_dying) {
 		spin_unlock_irqrestore(&d->lock, flags);
 		return false;
 	}
@@ -412,14 +491,46 @@ static bool domain_try_reap(struct domain *d)
 
 void domain_reap(void)
 {
-	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
-		struct domain *d = domain_lookup((uint16_t)id);
+	for (;;) {
+		struct domain **p, *d = NULL;
+		unsigned long flags;
 
+		if (!READ_ONCE(reap_list))
+			return; /* the common case: nobody is leaving */
+		flags = spin_lock_irqsave(&reap_lock);
 		/* A paused domain is being stopped by another domain, which
 		 * destroys it itself (domain_stop_and_reap). */
-		if (d && !READ_ONCE(d->pause_count))
-			domain_try_reap(d);
+		for (p = &reap_list; *p; p = &(*p)->reap_next) {
+			if (!READ_ONCE((*p)->pause_count) &&
+			    !domain_vcpus_busy(*p)) {
+				d = *p;
+				reap_unlink(p, d);
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&reap_lock, flags);
+		if (!d)
+			return;
+		if (!domain_try_reap(d)) {
+			reap_queue(d); /* a vcpu came back meanwhile */
+			return;
+		}
 	}
+}
+
+/*
+ * Takes shut-down d off the reap list, waiting while another CPU holds it
+ * (for a moment: the scheduler's reaper puts back what it cannot
+ * destroy).  False if d is dying already.
+ */
+static bool reap_claim(struct domain *d)
+{
+	while (!reap_take(d)) {
+		if (READ_ONCE(d->is_dying))
+			return false;
+		cpu_relax();
+	}
+	return true;
 }
 
 /* Another domain stops d: once its vcpus are off every CPU (paused, so
@@ -430,7 +541,8 @@ static void domain_stop_and_reap(struct domain *d)
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_stop(d->vcpus[i]);
-	domain_try_reap(d);
+	if (reap_claim(d) && !domain_try_reap(d))
+		reap_queue(d);
 }
 
 void domain_kill(struct domain *d)
@@ -440,6 +552,7 @@ void domain_kill(struct domain *d)
 	if (!d->is_shutting_down) {
 		d->is_shutting_down = true;
 		d->shutdown_reason = MICA_SHUTDOWN_poweroff;
+		reap_queue(d);
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	pr_info("domain %u (%s): destroyed by the toolstack\n", d->id, d->name);
@@ -452,7 +565,8 @@ int domain_remote_shutdown(struct domain *d, unsigned int reason)
 		return -EALREADY;
 	domain_pause(d);
 	domain_shutdown(d, reason);
-	domain_try_reap(d);
+	if (reap_claim(d) && !domain_try_reap(d))
+		reap_queue(d);
 	return 0;
 }
 

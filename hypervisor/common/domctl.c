@@ -147,7 +147,8 @@ static long op_list(struct mica_domctl *op)
 	if (l->pad0)
 		return -EINVAL;
 	l->nr_entries = 0;
-	for (id = l->first_domid; id < MAX_DOMAINS; id++) {
+	for (id = domain_next_id(l->first_domid); id < MAX_DOMAINS;
+	     id = domain_next_id(id + 1)) {
 		struct domain *d = domain_lookup((uint16_t)id);
 
 		if (!d)

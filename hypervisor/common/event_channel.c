@@ -25,7 +25,7 @@
  * held stays allocated until the lock is dropped.
  */
 static spinlock_t interdomain_lock = SPINLOCK_INIT;
-static struct domain *evtchn_domains[MAX_DOMAINS];
+static struct domid_table evtchn_domains;
 /* Which domain bound each global VIRQ (interdomain lock). */
 static struct domain *global_virq_domain[MICA_NR_VIRQS];
 
@@ -46,9 +46,7 @@ static struct domain *lookup_locked(struct domain *self, uint16_t domid)
 
 	if (domid == MICA_DOMID_SELF)
 		return self;
-	if (domid >= MAX_DOMAINS)
-		return NULL;
-	d = evtchn_domains[domid];
+	d = domid_table_get(&evtchn_domains, domid);
 	return d && !d->evtchn->dead ? d : NULL;
 }
 
@@ -100,13 +98,25 @@ static long port_alloc(struct domain *d, enum evtchn_state state)
 	struct evtchn *chn;
 	uint32_t port;
 
+	if (!ed->bucket) {
+		uint32_t n =
+			(limit + EVTCHN_PER_BUCKET - 1) / EVTCHN_PER_BUCKET;
+		struct evtchn **dir = xzalloc(n * sizeof(*dir));
+
+		if (!dir)
+			return -ENOMEM;
+		ed->nr_buckets = n;
+		__atomic_store_n(&ed->bucket, dir, __ATOMIC_RELEASE);
+	}
 	for (port = MAX(ed->free_hint, 1u); port < limit; port++) {
 		struct evtchn **b = &ed->bucket[port / EVTCHN_PER_BUCKET];
 
 		if (!*b) {
-			*b = xzalloc(PAGE_SIZE);
-			if (!*b)
+			struct evtchn *fresh = xzalloc(PAGE_SIZE);
+
+			if (!fresh)
 				return -ENOMEM;
+			__atomic_store_n(b, fresh, __ATOMIC_RELEASE);
 		}
 		if ((*b)[port % EVTCHN_PER_BUCKET].state == ECS_CLOSED)
 			break;
@@ -176,7 +186,7 @@ static int port_close(struct domain *d, uint32_t port)
 	}
 	/* A bound peer is listed until all its ports are closed. */
 	if (chn->state == ECS_INTERDOMAIN)
-		peer = evtchn_domains[chn->remote_domid];
+		peer = domid_table_get(&evtchn_domains, chn->remote_domid);
 	spin_unlock_irqrestore(&d->evtchn->lock, flags);
 	/* The binding cannot change: that needs the interdomain lock. */
 	flags = lock_pair(d, peer);
@@ -191,11 +201,13 @@ static void close_all_ports(struct domain *d)
 {
 	struct evtchn_domain *ed = d->evtchn;
 
-	for (uint32_t b = 0; b < EVTCHN_BUCKETS; b++) {
-		if (!ed->bucket[b])
+	for (uint32_t b = 0; b < ed->nr_buckets; b++) {
+		const struct evtchn *chn = evtchn_bucket(ed, b);
+
+		if (!chn)
 			continue;
 		for (uint32_t i = 0; i < EVTCHN_PER_BUCKET; i++)
-			if (ed->bucket[b][i].state != ECS_CLOSED)
+			if (chn[i].state != ECS_CLOSED)
 				port_close(d, b * EVTCHN_PER_BUCKET + i);
 	}
 }
@@ -204,6 +216,7 @@ int evtchn_domain_init(struct domain *d)
 {
 	struct evtchn_domain *ed = xzalloc(sizeof(*ed));
 	unsigned long flags;
+	int rc;
 
 	if (!ed)
 		return -ENOMEM;
@@ -214,9 +227,13 @@ int evtchn_domain_init(struct domain *d)
 		d->max_evtchn_ports = EVTCHN_DEFAULT_MAX_PORTS;
 	d->evtchn = ed;
 	flags = spin_lock_irqsave(&interdomain_lock);
-	evtchn_domains[d->id] = d;
+	rc = domid_table_set(&evtchn_domains, d->id, d);
 	spin_unlock_irqrestore(&interdomain_lock, flags);
-	return 0;
+	if (rc) {
+		d->evtchn = NULL;
+		xfree(ed);
+	}
+	return rc;
 }
 
 void evtchn_domain_destroy(struct domain *d)
@@ -229,11 +246,13 @@ void evtchn_domain_destroy(struct domain *d)
 	flags = spin_lock_irqsave(&interdomain_lock);
 	ed->dead = true;
 	close_all_ports(d);
-	evtchn_domains[d->id] = NULL;
+	domid_table_set(&evtchn_domains, d->id, NULL);
 	spin_unlock_irqrestore(&interdomain_lock, flags);
 	evtchn_fifo_teardown(d);
-	for (uint32_t b = 0; b < EVTCHN_BUCKETS; b++)
+	for (uint32_t b = 0; b < ed->nr_buckets; b++)
 		xfree(ed->bucket[b]);
+	xfree(ed->bucket);
+	xfree(ed->array);
 	d->evtchn = NULL;
 	xfree(ed);
 }
@@ -279,7 +298,7 @@ static int port_send(struct domain *d, uint32_t port)
 	switch (chn->state) {
 	case ECS_INTERDOMAIN:
 		/* The binding keeps the peer alive while we hold our lock. */
-		peer = READ_ONCE(evtchn_domains[chn->remote_domid]);
+		peer = domid_table_get(&evtchn_domains, chn->remote_domid);
 		if (peer)
 			evtchn_fifo_raise(peer, chn->remote_port,
 					  evtchn_of(peer->evtchn,

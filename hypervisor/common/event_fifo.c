@@ -12,6 +12,7 @@
  */
 #include <mica/console.h>
 #include <mica/errno.h>
+#include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include "event_internal.h"
@@ -23,9 +24,10 @@ static mica_event_word_t *event_word(struct evtchn_domain *ed, uint32_t port)
 {
 	uint32_t page = port / WORDS_PER_PAGE;
 
-	if (page >= ed->nr_array_pages)
+	/* The directory exists before the first page is counted. */
+	if (page >= READ_ONCE(ed->nr_array_pages))
 		return NULL;
-	return &ed->array[page][port % WORDS_PER_PAGE];
+	return &ed->array[page].words[port % WORDS_PER_PAGE];
 }
 
 static uint32_t word_load(const mica_event_word_t *w)
@@ -225,8 +227,8 @@ static void fifo_flush_private(struct domain *d, struct vcpu *v)
 {
 	struct evtchn_domain *ed = d->evtchn;
 
-	for (uint32_t b = 0; b < EVTCHN_BUCKETS; b++) {
-		struct evtchn *chn = ed->bucket[b];
+	for (uint32_t b = 0; b < READ_ONCE(ed->nr_buckets); b++) {
+		struct evtchn *chn = evtchn_bucket(ed, b);
 
 		if (!chn)
 			continue;
@@ -286,6 +288,15 @@ int evtchn_fifo_expand_array(struct domain *d, uint64_t gfn)
 		rc = -ENOSPC;
 		goto out;
 	}
+	if (!ed->array) { /* the first page: the directory, for the limit */
+		unsigned int n = (limit + WORDS_PER_PAGE - 1) / WORDS_PER_PAGE;
+
+		ed->array = xzalloc(n * sizeof(*ed->array));
+		if (!ed->array) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
 	rc = arch_guest_frame_get(d, gfn, &page);
 	if (rc)
 		goto out;
@@ -299,9 +310,10 @@ int evtchn_fifo_expand_array(struct domain *d, uint64_t gfn)
 			    (chn->pending ? MICA_EVTCHN_FIFO_PENDING : 0);
 		__atomic_store_n(&words[i], w, __ATOMIC_RELAXED);
 	}
-	ed->array_gfn[ed->nr_array_pages] = gfn;
-	ed->array[ed->nr_array_pages] = words;
-	ed->nr_array_pages++;
+	ed->array[ed->nr_array_pages].gfn = gfn;
+	ed->array[ed->nr_array_pages].words = words;
+	__atomic_store_n(&ed->nr_array_pages, ed->nr_array_pages + 1,
+			 __ATOMIC_RELEASE);
 	/* Pending ports of this page now show PENDING; they queue when
 	 * unmasked.  Those whose vcpu has no control block stay private. */
 	for (uint32_t i = 0; i < WORDS_PER_PAGE; i++) {
@@ -321,8 +333,8 @@ void evtchn_fifo_teardown(struct domain *d)
 	unsigned long flags = spin_lock_irqsave(&ed->fifo_lock);
 
 	for (unsigned int i = 0; i < ed->nr_array_pages; i++) {
-		arch_guest_frame_put(d, ed->array_gfn[i]);
-		ed->array[i] = NULL;
+		arch_guest_frame_put(d, ed->array[i].gfn);
+		ed->array[i].words = NULL;
 	}
 	ed->nr_array_pages = 0;
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {

@@ -33,33 +33,56 @@ struct evtchn {
 };
 
 #define EVTCHN_PER_BUCKET (PAGE_SIZE / sizeof(struct evtchn))
-#define EVTCHN_BUCKETS (MICA_EVTCHN_FIFO_MAX_PORTS / EVTCHN_PER_BUCKET)
 
+/* One page of the guest's event array (FIFO lock). */
+struct evtchn_array_page {
+	mica_event_word_t *words; /* Mica's mapping */
+	uint64_t gfn;
+};
+
+/*
+ * A domain's event state.  Small (a domain that never uses events costs
+ * a few hundred bytes): the bucket and array-page directories are
+ * allocated at first use, sized for d->max_evtchn_ports, which is fixed
+ * by then (domctl create sets it before any port exists).
+ */
 struct evtchn_domain {
 	spinlock_t lock; /* the port table */
 	spinlock_t fifo_lock; /* queues, control blocks, event array */
 	bool dead; /* destroyed: no new bindings (global lock) */
 	uint32_t free_hint; /* every port below it is in use */
-	/* Buckets of ports, allocated on demand, freed with the domain. */
-	struct evtchn *bucket[EVTCHN_BUCKETS];
+	/* Buckets of ports, allocated on demand, freed with the domain:
+	 * a directory of nr_buckets (port lock to allocate; readers use
+	 * evtchn_bucket()). */
+	uint32_t nr_buckets;
+	struct evtchn **bucket;
 	/* Global VIRQs bound in this domain (0: none). */
 	uint32_t global_virq_port[MICA_NR_VIRQS];
-	/* The event array (FIFO lock): page k holds ports 1024k.. */
+	/* The event array (FIFO lock): page k holds ports 1024k..; its
+	 * directory, allocated with the first page, has room for the port
+	 * limit. */
 	unsigned int nr_array_pages;
-	mica_event_word_t *array[MICA_EVTCHN_FIFO_MAX_ARRAY_PAGES];
-	uint64_t array_gfn[MICA_EVTCHN_FIFO_MAX_ARRAY_PAGES];
+	struct evtchn_array_page *array;
 	unsigned int nr_control_blocks;
 	unsigned int nr_polling; /* vcpus in SCHEDOP_poll (atomic) */
 };
 
-/* The port's entry if its bucket exists (port < the bucket limit). */
+/* Bucket b (ports 256b..), or NULL if it does not exist (yet). */
+static inline struct evtchn *evtchn_bucket(struct evtchn_domain *ed, uint32_t b)
+{
+	/* nr_buckets is set before the directory is published. */
+	struct evtchn **dir = __atomic_load_n(&ed->bucket, __ATOMIC_ACQUIRE);
+
+	return dir && b < ed->nr_buckets ?
+		       __atomic_load_n(&dir[b], __ATOMIC_ACQUIRE) :
+		       NULL;
+}
+
+/* The port's entry if its bucket exists. */
 static inline struct evtchn *evtchn_of(struct evtchn_domain *ed, uint32_t port)
 {
-	struct evtchn *b;
+	struct evtchn *b = evtchn_bucket(ed, port / EVTCHN_PER_BUCKET);
 
-	if (port >= MICA_EVTCHN_FIFO_MAX_PORTS)
-		return NULL;
-	b = ed->bucket[port / EVTCHN_PER_BUCKET];
 	return b ? &b[port % EVTCHN_PER_BUCKET] : NULL;
 }
 

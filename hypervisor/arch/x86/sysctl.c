@@ -100,7 +100,8 @@ int arch_settime(uint64_t sec, uint32_t nsec, uint64_t system_time)
 	}
 	wallclock_nsec = nsec - st_nsec;
 	wallclock_known = true;
-	for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+	for (unsigned int id = domain_next_id(0); id < MAX_DOMAINS;
+	     id = domain_next_id(id + 1)) {
 		struct domain *d = domain_lookup((uint16_t)id);
 
 		if (d && !d->is_dying)

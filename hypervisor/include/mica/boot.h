@@ -9,7 +9,9 @@
 #include <mica/types.h>
 
 #define BOOT_MAX_MEMMAP 128
-#define BOOT_MAX_MODULES 16
+/* Modules beyond this are dropped (and reported): dom0, its initrd and
+ * up to 126 domUs without initrds (docs/boot.md). */
+#define BOOT_MAX_MODULES 128
 
 enum memmap_type {
 	MEMMAP_RAM = 1,
@@ -38,6 +40,7 @@ struct boot_info {
 	unsigned int nr_memmap;
 	struct memmap_entry memmap[BOOT_MAX_MEMMAP];
 	unsigned int nr_modules;
+	unsigned int nr_modules_dropped; /* beyond BOOT_MAX_MODULES */
 	struct boot_module modules[BOOT_MAX_MODULES];
 	paddr_t acpi_rsdp; /* 0 if the loader gave none */
 	paddr_t info_start, info_end; /* the loader's data, to keep */

@@ -16,6 +16,7 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <mica/domid_table.h>
 #include <mica/event.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
@@ -23,7 +24,6 @@
 #include <asm/domain.h>
 #include <public/domctl.h>
 
-#define MAX_DOMAINS 1024
 #define MAX_VCPUS_PER_DOMAIN 32
 #define DOMID_NONE 0xffff
 
@@ -36,13 +36,15 @@ enum vcpu_state {
 	VCPU_BLOCKED, /* waits for an event */
 };
 
+/* Fields are ordered so that the whole vcpu fits in one page (asserted in
+ * common/domain.c): mind the holes when adding one. */
 struct vcpu {
 	unsigned int id;
+	unsigned int processor; /* the CPU whose run queue it uses */
 	struct domain *domain;
 	enum vcpu_state state;
 	bool running; /* on a CPU now (its frame is live there) */
 	bool queued; /* on a run queue */
-	unsigned int processor; /* the CPU whose run queue it uses */
 	struct vcpu *runq_next;
 	uint64_t slice_start; /* system time it last got a CPU */
 	uint64_t runtime_ns; /* total time on a CPU */
@@ -80,6 +82,9 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
+	/* On the reap list from shutdown until destroyed (domain.c). */
+	bool reap_queued;
+	struct domain *reap_next;
 
 	/* Event channels (mica/event.h): ports below max_evtchn_ports. */
 	struct evtchn_domain *evtchn;
@@ -123,8 +128,12 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 			 unsigned int processor);
 
+/* The domain with this id, or NULL.  No lock, constant time. */
 struct domain *domain_lookup(uint16_t domid);
 unsigned int domain_count(void);
+/* The lowest id >= from that a domain has, or MAX_DOMAINS: walks the live
+ * domains in id order, 64 ids per step. */
+unsigned int domain_next_id(unsigned int from);
 
 /*
  * Allocates a naturally aligned block of 2^order zeroed frames owned by d

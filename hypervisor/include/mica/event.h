@@ -45,6 +45,7 @@ struct vcpu_events {
 
 	/* MICA_SCHEDOP_poll (hc_sched.c). */
 	bool polling; /* atomic */
+	bool vcpu_info_moved; /* register_info, below (here: no hole) */
 	uint32_t poll_port; /* the only port polled, or 0: several */
 	struct timer poll_timer;
 
@@ -53,9 +54,9 @@ struct vcpu_events {
 	struct timer singleshot_timer;
 	uint64_t period_ns;
 
-	/* MICA_VCPUOP_register_info: the frame holding vcpu_info, or 0. */
+	/* MICA_VCPUOP_register_info: the frame holding vcpu_info, or 0
+	 * (and vcpu_info_moved, above). */
 	uint64_t vcpu_info_gfn;
-	bool vcpu_info_moved;
 
 	/* Run-state accounting (runstate.c); the run-queue lock. */
 	struct mica_vcpu_runstate_info runstate; /* version: seqlock */

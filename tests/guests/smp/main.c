@@ -126,8 +126,8 @@ static void check_concurrency(void)
 	t0 = time_ns() - t0;
 	printk("  %lu us per round trip\n", t0 / 1000 / PING_PONGS);
 	/* Time-sliced on one CPU, each round trip would take two 10 ms
-	 * slices. */
-	if (t0 / PING_PONGS > 2500000)
+	 * slices; half of that leaves room for a loaded host. */
+	if (t0 / PING_PONGS > 10000000)
 		test_fail("vcpus 0 and 1 do not run at the same time (%lu ns "
 			  "per round trip)",
 			  t0 / PING_PONGS);
@@ -153,6 +153,18 @@ static void self_downer(unsigned int id)
 	__atomic_store_n(&self_down_phase, 2, __ATOMIC_RELEASE);
 }
 
+/* Whether vcpu 2's counter passes 'from' within a generous bound (a loaded
+ * host may leave a vcpu without a physical CPU for a while). */
+static bool counts_beyond(uint64_t from)
+{
+	uint64_t end = time_ns() + 5000000000ULL;
+
+	while (counter[2] == from)
+		if (time_ns() > end)
+			return false;
+	return true;
+}
+
 static void check_up_down(void)
 {
 	static struct mica_vcpu_guest_context ctx;
@@ -171,8 +183,7 @@ static void check_up_down(void)
 	test_expect_rc(vcpu_op(MICA_VCPUOP_initialise, 2, &ctx), -MICA_EBUSY,
 		       "initialise a running vcpu");
 	test_expect_rc(vcpu_op(MICA_VCPUOP_up, 2, 0), 0, "up an up vcpu");
-	wait_ms(20);
-	if (!counter[2])
+	if (!counts_beyond(0))
 		test_fail("vcpu 2 does not count");
 
 	/* Down from another vcpu: stopped when the call returns. */
@@ -187,8 +198,7 @@ static void check_up_down(void)
 		       "initialise twice");
 	test_expect_rc(vcpu_op(MICA_VCPUOP_down, 2, 0), 0, "down a down vcpu");
 	test_expect_rc(vcpu_op(MICA_VCPUOP_up, 2, 0), 0, "up(2) again");
-	wait_ms(30);
-	if (counter[2] == c)
+	if (!counts_beyond(c))
 		test_fail("vcpu 2 did not resume counting after up");
 
 	/* Down on itself: the call returns when it is up again. */

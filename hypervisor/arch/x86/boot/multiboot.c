@@ -72,8 +72,12 @@ static void add_module(paddr_t start, paddr_t end, paddr_t cmdline)
 	struct boot_info *bi = &boot_info;
 	struct boot_module *m;
 
-	if (bi->nr_modules >= BOOT_MAX_MODULES || end < start)
+	if (end < start)
 		return;
+	if (bi->nr_modules >= BOOT_MAX_MODULES) {
+		bi->nr_modules_dropped++;
+		return;
+	}
 	m = &bi->modules[bi->nr_modules++];
 	m->start = start;
 	m->end = end;

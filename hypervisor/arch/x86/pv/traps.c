@@ -15,6 +15,7 @@
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_trap.h>
 #include <asm/smp.h>
 
 #define RFLAGS_IF 0x200
@@ -109,16 +110,16 @@ static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
 			 int error_code)
 {
 	struct vcpu *v = current_vcpu();
-	const struct mica_trap_info *ti = &v->arch.trap_table[vec];
+	uint64_t entry = v->arch.trap_table[vec];
 
-	if (!ti->address) {
+	if (!entry) {
 		domain_crash(v->domain,
 			     "exception %u (error %x) at %lx with no handler",
 			     vec, (unsigned int)error_code, regs->rip);
 		return;
 	}
-	pv_bounce(regs, ti->address, ti->flags & MICA_TRAP_MASK_EVENTS,
-		  error_code);
+	pv_bounce(regs, pv_trap_address(entry),
+		  pv_trap_flags(entry) & MICA_TRAP_MASK_EVENTS, error_code);
 }
 
 /*
@@ -152,8 +153,9 @@ static void software_interrupt(struct cpu_regs *regs)
 		deliver_trap(regs, 13, gp_error);
 		return;
 	}
-	if ((v->arch.trap_table[vec].flags & MICA_TRAP_DPL_MASK) < mode ||
-	    !v->arch.trap_table[vec].address) {
+	if ((pv_trap_flags(v->arch.trap_table[vec]) & MICA_TRAP_DPL_MASK) <
+		    mode ||
+	    !v->arch.trap_table[vec]) {
 		deliver_trap(regs, 13, (int)(vec << 3) | 2);
 		return;
 	}
@@ -241,6 +243,6 @@ long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4,
 		    (ti.cs != GUEST_CS64 && ti.cs != (GUEST_CS64 & ~3)) ||
 		    !guest_code_address_ok(ti.address))
 			return -EINVAL;
-		v->arch.trap_table[ti.vector] = ti;
+		v->arch.trap_table[ti.vector] = pv_trap_pack(&ti);
 	}
 }

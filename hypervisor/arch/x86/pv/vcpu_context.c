@@ -24,6 +24,7 @@
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/pv_desc.h>
+#include <asm/pv_trap.h>
 #include <public/arch-x86/context.h>
 #include <public/mmu.h>
 
@@ -346,7 +347,8 @@ int arch_set_vcpu_context(struct vcpu *v,
 	a->fs_base = c->fs_base;
 	a->gs_base = kernel ? c->gs_base_kernel : c->gs_base_user;
 	a->gs_base_other = kernel ? c->gs_base_user : c->gs_base_kernel;
-	memcpy(a->trap_table, c->trap_table, sizeof(a->trap_table));
+	for (unsigned int i = 0; i < 256; i++)
+		a->trap_table[i] = pv_trap_pack(&c->trap_table[i]);
 	memcpy(a->callback, c->callback, sizeof(a->callback));
 	memcpy(a->callback_flags, c->callback_flags, sizeof(a->callback_flags));
 	a->kernel_ss = c->kernel_ss;
@@ -406,10 +408,8 @@ void arch_get_vcpu_context(const struct vcpu *v,
 	r->es = a->es;
 	r->fs = a->fs;
 	r->gs = a->gs;
-	for (unsigned int i = 0; i < 256; i++) {
-		c->trap_table[i] = a->trap_table[i];
-		c->trap_table[i].vector = (uint8_t)i;
-	}
+	for (unsigned int i = 0; i < 256; i++)
+		pv_trap_unpack(a->trap_table[i], i, &c->trap_table[i]);
 	c->kernel_ss = a->kernel_ss;
 	c->kernel_sp = a->kernel_sp;
 	c->kernel_pt_base_gfn = a->cr3_kernel >> PAGE_SHIFT;

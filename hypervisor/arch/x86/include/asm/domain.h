@@ -16,6 +16,10 @@ struct hvm_vcpu;
 struct hvm_domain;
 
 struct arch_vcpu {
+	/* FPU state first: it needs 64-byte alignment, and holes around it
+	 * would push struct vcpu past one page (pv/fpu.c). */
+	struct fpu_area fpu;
+
 	/* Guest registers while the vcpu is off the CPU. */
 	struct cpu_regs regs;
 	/* Machine addresses of the guest's kernel and user L4 tables. */
@@ -27,15 +31,14 @@ struct arch_vcpu {
 	uint64_t fs_base, gs_base, gs_base_other; /* other: swapgs target */
 
 	/* The PV CPU interface (public/arch-x86/pv.h). */
-	struct mica_trap_info trap_table[256];
+	uint64_t trap_table[256]; /* packed entries (asm/pv_trap.h) */
 	uint64_t callback[MICA_CALLBACK_SLOTS];
 	uint16_t callback_flags[MICA_CALLBACK_SLOTS];
 	uint64_t kernel_ss, kernel_sp; /* MICA_HC_stack_switch */
 	struct mica_vcpu_info *vcpu_info; /* Mica's mapping of it */
 
-	/* FPU, debug registers, descriptor tables, I/O privilege
-	 * (pv/fpu.c, pv/debugreg.c, pv/descriptors.c, ioport.c). */
-	struct fpu_area fpu;
+	/* FPU (fpu is above), debug registers, descriptor tables, I/O
+	 * privilege (pv/fpu.c, pv/debugreg.c, pv/descriptors.c, ioport.c). */
 	int fpu_cpu; /* CPU whose registers may hold fpu, -1: none */
 	bool fpu_ts; /* virtual CR0.TS */
 	uint64_t debugreg[8];

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# build-initramfs.sh: the test initramfs for the Mica guest kernel, an
+# uncompressed newc cpio in $BUILD/linux/initramfs.cpio: busybox-static, the
+# benchmark programs (tests/linux/bench) in /bench, and tests/linux/init.sh
+# as /init.  Built with the kernel's gen_init_cpio (device nodes without
+# root), compiled from the extracted source tree (scripts/build-linux.sh).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$top/build}
+out=$build/linux
+"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make
+make -s -C "$top/tests/linux/bench" O="$out/bench"
+gen=$out/gen_init_cpio
+if [ ! -x "$gen" ] || [ "$out/src/usr/gen_init_cpio.c" -nt "$gen" ]; then
+	gcc -O2 -o "$gen" "$out/src/usr/gen_init_cpio.c"
+fi
+list=$out/initramfs.list
+{
+	echo "dir /dev 755 0 0"
+	echo "nod /dev/console 600 0 0 c 5 1"
+	echo "nod /dev/null 666 0 0 c 1 3"
+	for d in /bin /bench /proc /sys /tmp /root; do echo "dir $d 755 0 0"; done
+	echo "file /init $top/tests/linux/init.sh 755 0 0"
+	echo "file /bin/busybox /bin/busybox 755 0 0"
+	for app in $(/bin/busybox --list); do
+		[ "$app" = busybox ] || echo "slink /bin/$app busybox 777 0 0"
+	done
+	for prog in "$out"/bench/*; do
+		echo "file /bench/$(basename "$prog") $prog 755 0 0"
+	done
+} >"$list"
+"$gen" "$list" >"$out/initramfs.cpio.tmp"
+mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"
+echo "initramfs: $out/initramfs.cpio"

@@ -1,0 +1,33 @@
+#!/bin/sh
+# /init of the Mica test initramfs (busybox sh).  Runs the programs the
+# kernel command line asks for, then ends the machine:
+#   mica.run=bench      the micro-benchmarks (tests/linux/bench)
+#   mica.run=shell      an interactive shell on the console
+#   mica.exit=qemu      end a native QEMU run through isa-debug-exit
+#                       (the native kernel has no ACPI); otherwise poweroff
+export PATH=/bin:/bench
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "init: started on $(uname -r)"
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	mica.run=*) run=${arg#mica.run=} ;;
+	mica.exit=*) how=${arg#mica.exit=} ;;
+	esac
+done
+case "$run" in
+bench)
+	boot_time
+	for b in null_syscall fork_exit fork_exec page_fault mmap_munmap \
+		pipe_ctxsw gzip_job; do
+		$b || echo "init: $b failed"
+	done
+	;;
+shell)
+	setsid cttyhack sh
+	;;
+esac
+echo "init: done"
+[ "$how" = qemu ] && qemu_exit 0
+poweroff -f
