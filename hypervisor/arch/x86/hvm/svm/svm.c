@@ -12,6 +12,7 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/hvm.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
@@ -41,6 +42,11 @@ struct svm_vcpu {
 	uint32_t asid;
 	unsigned int asid_cpu;
 	uint64_t asid_generation;
+	/* DR0-3 are not in the VMCB: once the guest touches them, the
+	 * intercept goes and they are loaded before and saved after each
+	 * run of the vcpu (Mica itself never uses them). */
+	bool dr_live;
+	uint64_t dr[4];
 };
 
 /* Per CPU: the host state vmload restores after each exit, and ASIDs. */
@@ -434,12 +440,17 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		domain_crash(v->domain, "VMRUN refused the guest state");
 		break;
 	default:
-		if (code >= VMEXIT_DR0_READ && code <= VMEXIT_DR15_WRITE)
+		if (code >= VMEXIT_DR0_READ && code <= VMEXIT_DR15_WRITE &&
+		    (code & 0xf) < 4) {
+			/* The first DR0-3 access: they become the guest's
+			 * own; the instruction runs again without exit. */
+			svm(v)->dr_live = true;
+			vmcb->intercept_dr = 0;
+		} else if (code >= VMEXIT_DR0_READ &&
+			   code <= VMEXIT_DR15_WRITE) {
 			domain_crash(v->domain,
-				     "debug register access (exit %lx) not "
-				     "emulated yet",
-				     code);
-		else
+				     "debug register access (exit %lx)", code);
+		} else
 			domain_crash(v->domain,
 				     "unexpected SVM exit %lx (info %lx %lx) "
 				     "at rip %lx",
@@ -505,9 +516,22 @@ static void svm_vcpu_run(struct vcpu *v)
 	vmcb->rip = h->regs.rip;
 	vmcb->rflags = h->regs.rflags;
 	svm_intr_assist(v, vmcb);
+	if (s->dr_live) {
+		write_dr0(s->dr[0]);
+		write_dr1(s->dr[1]);
+		write_dr2(s->dr[2]);
+		write_dr3(s->dr[3]);
+	}
 
 	svm_vmrun(&h->regs, s->vmcb_pa,
 		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
+
+	if (s->dr_live) {
+		s->dr[0] = read_dr0();
+		s->dr[1] = read_dr1();
+		s->dr[2] = read_dr2();
+		s->dr[3] = read_dr3();
+	}
 
 	h->regs.rax = vmcb->rax;
 	h->regs.rsp = vmcb->rsp;

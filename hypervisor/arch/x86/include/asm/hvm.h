@@ -209,6 +209,13 @@ long hvm_domctl_context(struct domain *d, struct mica_domctl *op, bool set);
 int hvm_populated(struct domain *d, uint64_t gfn, uint64_t mfn,
 		  unsigned int order);
 
+/* linux.c: a bzImage (Linux boot protocol) as a boot-time HVM kernel:
+ * loaded with its initrd and command line into d's RAM below ram_end,
+ * vcpu 0 at the 32-bit entry.  0, or -errno with the reason in why. */
+bool hvm_is_bzimage(const uint8_t *image, size_t size);
+int hvm_linux_build(struct domain *d, const struct boot_domain *bd,
+		    uint64_t ram_end, char *why, size_t why_len);
+
 /* build.c: a boot-time HVM domain (docs/boot.md, type=hvm). */
 int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid);
 
