@@ -71,6 +71,7 @@ test: all iso
 	@$(SUITE) guests tests/guests/run.sh
 	@$(SUITE) linux tests/linux/run.sh
 	@$(SUITE) hvm tests/hvm/run.sh
+	@$(SUITE) hvm-linux tests/hvm/linux.sh
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 

@@ -24,6 +24,7 @@
 #include <public/sched.h>
 
 #define RFLAGS_IF 0x200
+#define MSR_K8_INT_PENDING_MSG 0xc0010055
 
 const struct hvm_backend *hvm_backend;
 
@@ -292,6 +293,9 @@ int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return 0;
 	case MSR_IA32_TSC:
 		*val = rdtsc();
+		return 0;
+	case MSR_K8_INT_PENDING_MSG:
+		*val = 0; /* P3: no interrupt-pending message, no C1E */
 		return 0;
 	default:
 		return -1;

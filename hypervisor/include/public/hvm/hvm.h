@@ -44,8 +44,15 @@
  * ------------------------------------------------------------------------
  * Boot state (domains built at boot, docs/boot.md `type=hvm`)
  * ------------------------------------------------------------------------
- * RAM is guest-physical 0 .. nr_pages * 4 KiB, with no holes yet.  The
- * image (an ELF file) is loaded at its segments' physical addresses; the
+ * RAM is guest-physical 0 .. nr_pages * 4 KiB, with no holes yet.  A
+ * Linux bzImage (boot protocol 2.12 or later) is booted through the Linux
+ * boot protocol instead: protected-mode part at 1 MiB, zero page at
+ * 0x7000 (e820: RAM below 0x9fc00 and from 1 MiB to the start-info page,
+ * the ACPI tables as ACPI data, the rest reserved; acpi_rsdp_addr set),
+ * command line at 0x20000, the module's initrd at the top of RAM, GDT at
+ * 0x6000, vcpu 0 in flat 32-bit protected mode at 1 MiB with esi = the
+ * zero page (selectors 0x10/0x18, paging and interrupts off).  Otherwise
+ * the image (an ELF file) is loaded at its segments' physical addresses; the
  * top page of RAM holds a struct mica_hvm_start_info.  Vcpu 0 starts in
  * 16-bit real mode at the ELF entry point, which must be below 1 MiB:
  *   cs   selector (entry >> 4) & 0xf000, base selector << 4, ip the rest
@@ -75,7 +82,8 @@
  *      direction, any address size) is emulated; a rep runs at most 128
  *      iterations per exit and then resumes, so interrupts are taken.
  *  P3. MSRs: EFER (SCE, LME, NXE writable; LMA as the CPU sets it), PAT,
- *      TSC (read), MICA_MSR_HYPERCALL_PAGE, the local APIC's (P7); the
+ *      TSC (read), MICA_MSR_HYPERCALL_PAGE, the local APIC's (P7),
+ *      0xc0010055 (AMD interrupt-pending message: reads 0); the
  *      syscall and segment-base MSRs (STAR, LSTAR, CSTAR, SFMASK,
  *      FS/GS/KERNEL_GS base, SYSENTER_*) belong to the guest.  Any other
  *      MSR raises #GP(0).
