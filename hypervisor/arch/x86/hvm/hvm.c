@@ -81,10 +81,11 @@ int hvm_domain_create(struct domain *d)
 
 void hvm_domain_destroy(struct domain *d)
 {
+	/* The platform first: its PIT timer delivers to the vcpus' APICs. */
+	hvm_platform_destroy(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			hvm_vcpu_destroy(d->vcpus[i]);
-	hvm_platform_destroy(d);
 	p2m_destroy(d);
 	xfree(d->arch.hvm);
 	d->arch.hvm = NULL;
