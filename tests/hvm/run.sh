@@ -88,7 +88,7 @@ run_guest() {
 				"should have crashed it"
 			return
 		fi
-		if ! tr -d '\r' <"$log" | grep -aqF -- "$want"; then
+		if ! tr -d '\r' <"$log" | grep -aF -- "$want" >/dev/null; then
 			fail "$name" "$log" "no '$want' in the log"
 			return
 		fi
@@ -108,7 +108,7 @@ run_guest() {
 	if [ -f "$dir/expect" ]; then
 		while IFS= read -r line; do
 			[ -n "$line" ] || continue
-			if ! tr -d '\r' <"$log" | grep -aqF -- "$line"; then
+			if ! tr -d '\r' <"$log" | grep -aF -- "$line" >/dev/null; then
 				fail "$name" "$log" "no '$line' in the log"
 				return
 			fi
