@@ -293,10 +293,10 @@ static void rtc_write(struct hvm_platform *p, unsigned int reg, uint8_t val)
  * ACPI PM1a (status, enable, control) and PM timer
  * ---------------------------------------------------------------- */
 
-static uint8_t pm_read(struct hvm_platform *p, unsigned int off)
+/* A byte of the block; tmr is the PM timer sampled once per access, so a
+ * multi-byte read is never torn. */
+static uint8_t pm_read(struct hvm_platform *p, unsigned int off, uint32_t tmr)
 {
-	uint32_t tmr;
-
 	switch (off) {
 	case 0:
 	case 1:
@@ -310,8 +310,6 @@ static uint8_t pm_read(struct hvm_platform *p, unsigned int off)
 	case 8:
 	case 9:
 	case 10:
-		tmr = (uint32_t)muldiv64(system_time_ns(), PM_TIMER_HZ, NS) &
-		      0xffffff;
 		return (uint8_t)(tmr >> ((off - 8) * 8));
 	default:
 		return 0;
@@ -359,9 +357,13 @@ bool vpt_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 		if (off + size > 12)
 			return false;
 		if (in) {
+			uint32_t tmr = (uint32_t)muldiv64(system_time_ns(),
+							  PM_TIMER_HZ, NS) &
+				       0xffffff;
+
 			*val = 0;
 			for (unsigned int i = 0; i < size; i++)
-				*val |= (uint32_t)pm_read(p, off + i)
+				*val |= (uint32_t)pm_read(p, off + i, tmr)
 					<< (i * 8);
 		} else {
 			pm_write(v, p, off, size, *val);
