@@ -9,15 +9,19 @@ export BUILD
 DEPS_BUILD := make gcc binutils libc6-dev clang-format
 DEPS_HYPERVISOR := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 DEPS_TOOLSTACK := pkg-config libyajl-dev uuid-dev clang libclang-rt-14-dev
+# Bochs emulates Intel VMX with EPT: the HVM tests' VMX half (hvm-vmx).
+DEPS_VMX := bochs bochsbios vgabios
 DEPS_LINUX := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio ccache \
 	busybox-static
-DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK) $(DEPS_LINUX)
+DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK) $(DEPS_VMX) \
+	$(DEPS_LINUX)
 
 HV_MAKE = $(MAKE) -C hypervisor O=$(BUILD)/hypervisor
 TS_MAKE = $(MAKE) -C toolstack O=$(BUILD)/toolstack
 SUITE = scripts/run-suite.sh
 
-.PHONY: all deps hypervisor guests toolstack linux iso run run-iso debug test bench \
+.PHONY: all deps hypervisor guests toolstack linux iso run run-iso run-bochs \
+	debug test bench \
 	format check-format check-headers clean
 
 all: hypervisor guests toolstack
@@ -56,6 +60,14 @@ run-iso: iso
 	@scripts/qemu.sh --interactive --smp $(or $(CPUS),2) --mem $(or $(MEM),1024) \
 		--iso $(BUILD)/hypervisor/mica.iso
 
+# The same ISO in Bochs (Intel VMX), headless: the serial console goes to
+# $(BUILD)/bochs-serial.log; stops after TIMEOUT seconds (default 300).
+run-bochs: iso
+	@scripts/bochs.sh --cpus $(or $(CPUS),2) --mem $(or $(MEM),256) \
+		--timeout $(or $(TIMEOUT),300) --log $(BUILD)/bochs-serial.log \
+		--iso $(BUILD)/hypervisor/mica.iso; \
+		cat $(BUILD)/bochs-serial.log
+
 # Wait for gdb on :1234 before the first instruction; see docs/debugging.md.
 debug: hypervisor
 	@echo "In another terminal: gdb $(BUILD)/hypervisor/mica.elf -ex 'target remote :1234'"
@@ -72,6 +84,7 @@ test: all iso
 	@$(SUITE) linux tests/linux/run.sh
 	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) hvm-linux tests/hvm/linux.sh
+	@$(SUITE) hvm-vmx tests/hvm/run.sh --bochs
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 

@@ -11,6 +11,9 @@
 #   ring     ring_round_trip, ring_throughput
 #   many     domain_create_start_{1st,100th,200th} (dom0 builds 256 tiny
 #            domains), hypervisor_bytes_per_domain (an empty domain)
+#   lateness stress_hv_timer_lateness_max, stress_domu_timer_lateness_max
+#            (worst timer lateness while dom0 runs long operations, in
+#            instruction-counted virtual time: run.conf icount)
 #
 # Then the Linux micro-benchmarks (tests/linux/bench) with the Mica guest
 # kernel and its initramfs (make linux):
@@ -25,16 +28,18 @@ build=${BUILD:-$top/build}
 guests=$build/guests
 logs=$build/bench-logs
 linux=$build/linux
-modules="" ndom=1 smp=2 append="" boot_args_error=""
+modules="" ndom=1 smp=2 append="" icount="" boot_args_error=""
 . "$top/tests/guests/boot-args.sh"
 mkdir -p "$logs"
 status=0
 
-# bench GUEST SMP APPEND MODULES: one QEMU run, its "bench:" lines printed.
+# bench GUEST SMP APPEND MODULES [ICOUNT]: one QEMU run, its "bench:"
+# lines printed.
 bench() {
 	local guest=$1 log=$logs/$1.log rc
 
 	"$top/scripts/qemu.sh" --timeout 120 --smp "$2" --log "$log" \
+		${5:+--icount "$5"} \
 		--append "guest_test $3" --initrd "$4" \
 		"$build/hypervisor/mica.elf"
 	rc=$?
@@ -50,13 +55,13 @@ for spec in "bench_pv:" "bench_smp:dom0_max_vcpus=2" "bench_grant:" "usermode:";
 	guest=${spec%%:*}
 	bench "$guest" 1 "${spec#*:}" "$guests/$guest.elf"
 done
-for guest in evtchn2 ring many; do
+for guest in evtchn2 ring many lateness; do
 	if ! guest_boot_args "$guest"; then
 		echo "bench: $guest: $boot_args_error" >&2
 		status=1
 		continue
 	fi
-	bench "$guest" "$smp" "$append" "$modules"
+	bench "$guest" "$smp" "$append" "$modules" "$icount"
 done
 
 # linux_results LOG: "metric value unit" lines the init's programs printed.

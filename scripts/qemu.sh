@@ -11,10 +11,14 @@
 #   --timeout S           kill QEMU after S seconds (exit status 124)
 #   --interactive         serial on this terminal, Ctrl-A X quits
 #   --gdb                 wait for gdb on tcp::1234 before starting
+#   --icount SHIFT        virtual time from instructions executed (2^SHIFT
+#                         ns each; no sleep), so that timing measurements
+#                         do not depend on how busy the host is
 #
 # Exit status: QEMU's, i.e. (code << 1) | 1 for a hypervisor exit code.
 set -euo pipefail
 smp=2 mem=1024 append="" initrd="" iso="" log="" timeout=0 interactive=0 gdb=0
+icount=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
+	--icount) icount=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -47,6 +52,7 @@ elif [ $interactive -eq 0 ]; then
 	args+=(-serial stdio -monitor none)
 fi
 [ $gdb -eq 1 ] && args+=(-s -S)
+[ -n "$icount" ] && args+=(-icount "shift=$icount,sleep=off")
 if [ "$timeout" != 0 ]; then
 	exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
 fi

@@ -9,8 +9,10 @@
 #include <mica/heap.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/relinquish.h>
 #include <mica/sched.h>
 #include <mica/shutdown.h>
+#include <mica/time.h>
 #include <public/sched.h>
 #include <asm/layout.h>
 
@@ -45,6 +47,46 @@ struct domain *domain_lookup(uint16_t domid)
 	return domid_table_get(&domains, domid);
 }
 
+static struct domain *get_listed(uint16_t domid, bool dying_too)
+{
+	unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+	struct domain *d = domid_table_get(&domains, domid);
+
+	if (d && (dying_too || !d->is_dying))
+		d->refs++;
+	else
+		d = NULL;
+	spin_unlock_irqrestore(&domain_list_lock, flags);
+	return d;
+}
+
+struct domain *domain_get(uint16_t domid)
+{
+	return get_listed(domid, false);
+}
+
+struct domain *domain_get_any(uint16_t domid)
+{
+	return get_listed(domid, true);
+}
+
+static void reap_retry(struct domain *d);
+
+void domain_put(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+	unsigned int refs = --d->refs;
+	/* Read under the lock: with only the table's reference left, d may
+	 * be destroyed by another CPU as soon as it is dropped. */
+	bool retry = refs == 1 && d->is_shutting_down && !d->is_dying;
+
+	spin_unlock_irqrestore(&domain_list_lock, flags);
+	if (!refs)
+		xfree(d); /* unlisted, and this was the last holder */
+	else if (retry)
+		reap_retry(d); /* this reference was what kept it */
+}
+
 unsigned int domain_next_id(unsigned int from)
 {
 	return domid_bitmap_next(&domids, from);
@@ -77,7 +119,11 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	d->max_vcpus = max_vcpus;
 	d->max_pages = max_pages;
 	d->page_list_head = PFN_NONE;
+	d->refs = 1; /* the domain table's */
 
+	/* The id is taken now; the domain is listed (domain_lookup,
+	 * domain_get) only once it is complete, so nobody finds a domain that
+	 * the error path below frees. */
 	flags = spin_lock_irqsave(&domain_list_lock);
 	*err = 0;
 	if (domid == DOMID_NONE)
@@ -86,22 +132,16 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 		*err = -EEXIST;
 	if (domid >= MAX_DOMAINS)
 		*err = -ENOSPC;
-	if (!*err && domid_table_set(&domains, domid, d)) {
-		domid_bitmap_release(&domids, domid);
-		*err = -ENOMEM;
-	}
+	spin_unlock_irqrestore(&domain_list_lock, flags);
 	if (*err) {
-		spin_unlock_irqrestore(&domain_list_lock, flags);
 		xfree(d);
 		return NULL;
 	}
 	d->id = domid;
-	nr_domains++;
-	spin_unlock_irqrestore(&domain_list_lock, flags);
 
 	*err = arch_domain_create(d);
 	if (*err)
-		goto err_unlist;
+		goto err_release_id;
 	/* Events (mica/event.h); default port limit unless set. */
 	*err = evtchn_domain_init(d);
 	if (*err)
@@ -109,18 +149,32 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 	*err = grant_table_create(d);
 	if (*err)
 		goto err_events;
+	flags = spin_lock_irqsave(&domain_list_lock);
+	*err = domid_table_set(&domains, domid, d);
+	if (!*err)
+		nr_domains++;
+	spin_unlock_irqrestore(&domain_list_lock, flags);
+	if (*err)
+		goto err_grant;
 	sched_domain_add(d);
 	return d;
 
+err_grant:
+	grant_table_free(d);
 err_events:
 	evtchn_domain_destroy(d);
 err_arch:
 	arch_domain_destroy(d);
-err_unlist:
+	/* Nobody else saw its frames (the shared-info page): free them. */
+	while (d->page_list_head != PFN_NONE) {
+		struct page_info *pg = mfn_to_page(d->page_list_head);
+
+		pg->count = 0;
+		domain_free_page(d, pg);
+	}
+err_release_id:
 	flags = spin_lock_irqsave(&domain_list_lock);
-	domid_table_set(&domains, domid, NULL);
 	domid_bitmap_release(&domids, domid);
-	nr_domains--;
 	spin_unlock_irqrestore(&domain_list_lock, flags);
 	xfree(d);
 	return NULL;
@@ -148,6 +202,18 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 	vcpu_events_init(v); /* timers, run state (mica/event.h) */
 	d->vcpus[id] = v;
 	return v;
+}
+
+void vcpu_destroy_unused(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = d->vcpus[id];
+
+	if (!v)
+		return;
+	d->vcpus[id] = NULL;
+	vcpu_events_destroy(v);
+	arch_vcpu_destroy(v);
+	xfree(v);
 }
 
 static struct page_info *alloc_domain_pages(struct domain *d,
@@ -189,6 +255,43 @@ static struct page_info *alloc_domain_pages(struct domain *d,
 	return pg;
 }
 
+struct page_info *domain_block_alloc(struct domain *d, unsigned int order,
+				     bool limited)
+{
+	uint64_t n = 1ULL << order;
+
+	if (READ_ONCE(d->is_dying) ||
+	    (limited && READ_ONCE(d->tot_pages) + n > READ_ONCE(d->max_pages)))
+		return NULL;
+	return alloc_pages(order, OWNER_HYPERVISOR);
+}
+
+int domain_block_give(struct domain *d, struct page_info *pg,
+		      unsigned int order, bool limited)
+{
+	unsigned long flags = spin_lock_irqsave(&d->lock);
+	uint64_t n = 1ULL << order;
+
+	if (d->is_dying || (limited && d->tot_pages + n > d->max_pages)) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return -ENOMEM;
+	}
+	d->tot_pages += n;
+	/* Owner first: with count 0 nobody may reference it yet. */
+	page_alloc_set_owner(page_to_mfn(pg), page_to_mfn(pg) + n, d->id);
+	for (uint64_t i = 0; i < n; i++) {
+		__atomic_store_n(&pg[i].count, 1, __ATOMIC_RELEASE);
+		pg[i].prev = PFN_NONE;
+		pg[i].next = d->page_list_head;
+		if (d->page_list_head != PFN_NONE)
+			mfn_to_page(d->page_list_head)->prev =
+				(uint32_t)page_to_mfn(&pg[i]);
+		d->page_list_head = (uint32_t)page_to_mfn(&pg[i]);
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	return 0;
+}
+
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 {
 	return alloc_domain_pages(d, order, true);
@@ -223,29 +326,53 @@ void domain_free_page(struct domain *d, struct page_info *pg)
 
 static void domain_unlist(struct domain *d);
 
-/*
- * Drops the allocation's reference of every frame of a dead domain: frames
- * nobody else references go back to the allocator now, the others when
- * their last outside reference goes (domain_page_last_put).  Returns
- * whether every frame is gone.
- */
-static bool domain_relinquish_memory(struct domain *d)
+#define MEMORY_CHECK_EVERY 64 /* frames between two looks at the clock */
+
+bool domain_relinquish_memory(struct domain *d, uint64_t deadline)
 {
 	unsigned long flags = spin_lock_irqsave(&d->lock);
-	uint32_t mfn = d->page_list_head;
+	uint32_t mfn = d->relinquish.cursor;
+	uint64_t left, frames = d->relinquish.frames;
+	unsigned int n = 0, id = d->id;
 	bool empty;
 
+	/*
+	 * Frames nobody else references go back to the allocator now, the
+	 * others when their last outside reference goes
+	 * (domain_page_last_put).  The frame at the cursor still has its
+	 * allocation reference, so it stays on the list between slices.
+	 */
 	while (mfn != PFN_NONE) {
 		struct page_info *pg = mfn_to_page(mfn);
 		uint32_t next = pg->next;
 
+		if (++n % MEMORY_CHECK_EVERY == 0 &&
+		    system_time_ns() >= deadline)
+			break;
 		if (__atomic_sub_fetch(&pg->count, 1, __ATOMIC_ACQ_REL) == 0)
 			free_domain_page(d, pg);
 		mfn = next;
 	}
+	d->relinquish.cursor = mfn;
+	if (mfn != PFN_NONE) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		return false;
+	}
 	empty = d->page_list_head == PFN_NONE;
+	left = d->tot_pages;
+	/* From here on another CPU's last put may free d. */
+	domain_relinquish_dequeue(d);
 	spin_unlock_irqrestore(&d->lock, flags);
-	return empty;
+	if (empty) {
+		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
+			d->name, frames * 4);
+		domain_unlist(d);
+	} else {
+		pr_info("domain %u: dying, %lu KiB still mapped by other "
+			"domains\n",
+			id, left * 4);
+	}
+	return true;
 }
 
 int domain_give_frame(struct domain *d, struct page_info *pg)
@@ -402,14 +529,17 @@ static void kill_orphans(void)
 {
 	for (unsigned int id = domain_next_id(0); id < MAX_DOMAINS;
 	     id = domain_next_id(id + 1)) {
-		struct domain *o = domain_lookup((uint16_t)id);
+		struct domain *o = domain_get((uint16_t)id);
 
-		if (o && !o->is_dying && READ_ONCE(o->pause_count)) {
+		if (!o)
+			continue;
+		if (READ_ONCE(o->pause_count)) {
 			pr_info("guest_test: domain %u is paused and dom0 is "
 				"gone; destroying it\n",
 				o->id);
 			domain_kill(o);
 		}
+		domain_put(o);
 	}
 }
 
@@ -428,7 +558,7 @@ static void domain_unlist(struct domain *d)
 	grant_table_free(d);
 	if (guest_test && d->privileged)
 		kill_orphans();
-	xfree(d);
+	domain_put(d); /* the table's reference: d is freed with the last */
 	send_global_virq(MICA_VIRQ_DOM_EXC); /* a domain died */
 
 	if (guest_test && domain_count() == 0) {
@@ -439,54 +569,58 @@ static void domain_unlist(struct domain *d)
 	}
 }
 
-static void domain_destroy(struct domain *d)
-{
-	uint64_t frames = d->tot_pages;
-
-	/* Events first: they hold references to the domain's frames. */
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
-			vcpu_events_destroy(d->vcpus[i]);
-	evtchn_domain_destroy(d);
-	sched_domain_remove(d); /* before its vcpus are freed */
-	grant_table_unmap_all(d); /* before its page tables go */
-	arch_domain_destroy(d);
-	grant_table_release_frames(d);
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		xfree(d->vcpus[i]);
-		d->vcpus[i] = NULL;
-	}
-	if (domain_relinquish_memory(d)) {
-		pr_info("domain %u (%s): destroyed, %lu KiB returned\n", d->id,
-			d->name, frames * 4);
-		domain_unlist(d);
-		return;
-	}
-	pr_info("domain %u (%s): dying, %lu KiB still mapped by other "
-		"domains\n",
-		d->id, d->name, d->tot_pages * 4);
-}
-
 /*
- * Destroys d if it is shut down and none of its vcpus is on a CPU or
- * queued; false if it must wait.  The caller has taken d off the reap
- * list (reap_take), so nobody else destroys it meanwhile.
+ * Destroys d if it is shut down, none of its vcpus is on a CPU or queued,
+ * and nobody but the caller ('held' references) and the domain table
+ * holds a reference; false if it must wait.  The caller has taken d off
+ * the reap list (reap_take), so nobody else destroys it meanwhile.
  */
-static bool domain_try_reap(struct domain *d)
+static bool domain_try_reap(struct domain *d, unsigned int held)
 {
 	unsigned long flags;
+	bool reap;
 
 	if (!d->is_shutting_down)
 		return false;
 	flags = spin_lock_irqsave(&d->lock);
-	if (domain_vcpus_busy(d) || d->is_dying) {
-		spin_unlock_irqrestore(&d->lock, flags);
-		return false;
-	}
-	d->is_dying = true;
+	/* is_dying is set under domain_list_lock too: domain_get sees it. */
+	spin_lock(&domain_list_lock);
+	reap = !domain_vcpus_busy(d) && !d->is_dying && d->refs == 1 + held;
+	if (reap)
+		d->is_dying = true;
+	spin_unlock(&domain_list_lock);
 	spin_unlock_irqrestore(&d->lock, flags);
-	domain_destroy(d);
-	return true;
+	if (reap)
+		domain_relinquish_start(d);
+	return reap;
+}
+
+/*
+ * d, taken off the reap list, could not go: it goes back on the list.  If
+ * only a reference held it and that reference was dropped meanwhile (its
+ * holder found d off the list and left it to us), d is tried again.
+ */
+static void reap_requeue(struct domain *d, unsigned int held)
+{
+	for (;;) {
+		unsigned long flags;
+		bool again;
+
+		reap_queue(d);
+		flags = spin_lock_irqsave(&domain_list_lock);
+		again = d->refs == 1 + held && !domain_vcpus_busy(d);
+		spin_unlock_irqrestore(&domain_list_lock, flags);
+		if (!again || !reap_take(d) || domain_try_reap(d, held))
+			return;
+	}
+}
+
+/* The last outside reference of shut-down d went: destroy it if it may go
+ * now (d may be freed already, then it is not on the list). */
+static void reap_retry(struct domain *d)
+{
+	if (reap_take(d) && !domain_try_reap(d, 0))
+		reap_requeue(d, 0);
 }
 
 void domain_reap(void)
@@ -511,8 +645,9 @@ void domain_reap(void)
 		spin_unlock_irqrestore(&reap_lock, flags);
 		if (!d)
 			return;
-		if (!domain_try_reap(d)) {
-			reap_queue(d); /* a vcpu came back meanwhile */
+		if (!domain_try_reap(d, 0)) {
+			/* A vcpu came back, or a reference holds it. */
+			reap_requeue(d, 0);
 			return;
 		}
 	}
@@ -533,16 +668,18 @@ static bool reap_claim(struct domain *d)
 	return true;
 }
 
-/* Another domain stops d: once its vcpus are off every CPU (paused, so
- * the scheduler's reaper leaves it to us), it is destroyed. */
+/* Another domain, holding a reference, stops d: once its vcpus are off
+ * every CPU (paused, so the scheduler's reaper leaves it to us), it is
+ * destroyed, unless another reference holds it (its holder's
+ * domain_put destroys it then). */
 static void domain_stop_and_reap(struct domain *d)
 {
 	domain_pause(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_stop(d->vcpus[i]);
-	if (reap_claim(d) && !domain_try_reap(d))
-		reap_queue(d);
+	if (reap_claim(d) && !domain_try_reap(d, 1))
+		reap_requeue(d, 1);
 }
 
 void domain_kill(struct domain *d)
@@ -565,8 +702,8 @@ int domain_remote_shutdown(struct domain *d, unsigned int reason)
 		return -EALREADY;
 	domain_pause(d);
 	domain_shutdown(d, reason);
-	if (reap_claim(d) && !domain_try_reap(d))
-		reap_queue(d);
+	if (reap_claim(d) && !domain_try_reap(d, 1))
+		reap_requeue(d, 1);
 	return 0;
 }
 

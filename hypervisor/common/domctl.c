@@ -21,13 +21,10 @@
 _Static_assert(MICA_DOMPARAM_NR == ARRAY_SIZE(((struct domain *)0)->params),
 	       "domain params");
 
-/* The live domain 'domid' names (not dying), or NULL. */
+/* The live domain 'domid' names (not dying), with a reference, or NULL. */
 static struct domain *target(mica_domid_t domid)
 {
-	struct domain *d =
-		domid < MICA_DOMID_FIRST_RESERVED ? domain_lookup(domid) : NULL;
-
-	return d && !READ_ONCE(d->is_dying) ? d : NULL;
+	return domid < MICA_DOMID_FIRST_RESERVED ? domain_get(domid) : NULL;
 }
 
 static struct vcpu *target_vcpu(struct domain *d, uint32_t id)
@@ -94,7 +91,10 @@ static long op_create(struct mica_domctl *op)
 	if (!rc)
 		rc = create_vcpus(d, 0, c->max_vcpus);
 	if (rc) {
+		/* domain_kill wants a reference; nobody else knows d yet. */
+		d = domain_get(d->id);
 		domain_kill(d);
+		domain_put(d);
 		return rc;
 	}
 	op->domid = d->id;
@@ -103,9 +103,11 @@ static long op_create(struct mica_domctl *op)
 	return 0;
 }
 
+/* d is referenced (domain_get_any); a dying domain's vcpus may be going. */
 static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 {
 	bool all_blocked = true, any_online = false, any_running = false;
+	unsigned int nr_vcpus = d->is_dying ? 0 : d->max_vcpus;
 
 	memset(i, 0, sizeof(*i));
 	i->domid = d->id;
@@ -115,7 +117,7 @@ static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 		   (d->privileged ? MICA_DOMINFO_PRIVILEGED : 0);
 	i->shutdown_reason = d->is_shutting_down ? d->shutdown_reason : 0;
 	i->max_vcpus = d->max_vcpus;
-	for (unsigned int n = 0; n < d->max_vcpus; n++) {
+	for (unsigned int n = 0; n < nr_vcpus; n++) {
 		struct vcpu *v = d->vcpus[n];
 
 		if (!v)
@@ -138,6 +140,20 @@ static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 	memcpy(i->uuid, d->uuid, sizeof(i->uuid));
 }
 
+static long op_get_info(struct mica_domctl *op)
+{
+	/* A dying domain still answers (it waits for its frames). */
+	struct domain *d = op->domid < MICA_DOMID_FIRST_RESERVED ?
+				   domain_get_any(op->domid) :
+				   NULL;
+
+	if (!d)
+		return -ESRCH;
+	fill_info(d, &op->u.info);
+	domain_put(d);
+	return 0;
+}
+
 static long op_list(struct mica_domctl *op)
 {
 	struct mica_domctl_list *l = &op->u.list;
@@ -149,13 +165,16 @@ static long op_list(struct mica_domctl *op)
 	l->nr_entries = 0;
 	for (id = domain_next_id(l->first_domid); id < MAX_DOMAINS;
 	     id = domain_next_id(id + 1)) {
-		struct domain *d = domain_lookup((uint16_t)id);
+		struct domain *d = domain_get_any((uint16_t)id);
 
 		if (!d)
 			continue;
-		if (l->nr_entries == l->max_entries)
+		if (l->nr_entries == l->max_entries) {
+			domain_put(d);
 			break;
+		}
 		fill_info(d, &info);
+		domain_put(d);
 		if (copy_to_guest(l->buffer_gaddr + (uint64_t)l->nr_entries *
 							    sizeof(info),
 				  &info, sizeof(info)))
@@ -177,9 +196,14 @@ static long op_set_max_vcpus(struct domain *d, struct mica_domctl *op)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
-		if (v && (v->runtime_ns || READ_ONCE(v->running) ||
-			  READ_ONCE(v->state) != VCPU_DOWN))
-			return -EBUSY; /* it has run, or is about to */
+		/* It has run, is about to, or holds a context's page
+		 * references (set_vcpu_context), which only domain
+		 * destruction gives back. */
+		if (v &&
+		    (v->runtime_ns || READ_ONCE(v->running) ||
+		     READ_ONCE(v->state) != VCPU_DOWN ||
+		     READ_ONCE(v->initialised) || READ_ONCE(v->initialising)))
+			return -EBUSY;
 	}
 	if (n > d->max_vcpus) {
 		unsigned int old = d->max_vcpus;
@@ -189,22 +213,28 @@ static long op_set_max_vcpus(struct domain *d, struct mica_domctl *op)
 		if (rc)
 			return rc; /* the ones made stay, down */
 	} else {
-		for (unsigned int i = n; i < d->max_vcpus; i++) {
-			xfree(d->vcpus[i]);
-			d->vcpus[i] = NULL;
-		}
-		d->max_vcpus = n;
+		unsigned int old = d->max_vcpus;
+
+		d->max_vcpus = n; /* first: nobody looks beyond it */
+		for (unsigned int i = n; i < old; i++)
+			vcpu_destroy_unused(d, i);
 	}
 	return 0;
 }
 
-/* Maps the batch of op->u.map_foreign into the calling vcpu. */
+/*
+ * Maps the batch of op->u.map_foreign into the calling vcpu.  Preemptible
+ * (domctl.h note 2): op->progress holds done | failed << 16.
+ */
+#define MAP_FOREIGN_PREEMPT_EVERY 32
+
 static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 {
 	const struct mica_domctl_map_foreign *m = &op->u.map_foreign;
 	struct vcpu *self = current_vcpu();
-	long failed = 0;
+	uint32_t start = op->progress & 0xffff, failed = op->progress >> 16;
 
+	_Static_assert(MICA_DOMCTL_MAP_FOREIGN_MAX < 0x10000, "progress");
 	if (d->privileged || d == self->domain)
 		return -EPERM;
 	if (!m->count || m->count > MICA_DOMCTL_MAP_FOREIGN_MAX ||
@@ -214,9 +244,17 @@ static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 		return -EINVAL; /* PV callers map by virtual address */
 	if (m->addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	for (uint32_t i = 0; i < m->count; i++) {
+	if (start > m->count || failed > start)
+		return -EINVAL;
+	for (uint32_t i = start; i < m->count; i++) {
 		uint64_t gfn;
 		int32_t err;
+
+		if (i != start && i % MAP_FOREIGN_PREEMPT_EVERY == 0 &&
+		    hypercall_preempt_check()) {
+			op->progress = i | failed << 16;
+			return HYPERCALL_PREEMPTED;
+		}
 
 		if (copy_from_guest(&gfn, m->gfn_list_gaddr + i * 8ULL,
 				    sizeof(gfn)))
@@ -351,17 +389,50 @@ static long op_param(struct domain *d, struct mica_domctl *op, bool set)
 	return 0;
 }
 
+/*
+ * MICA_DOMCTL_destroy (preemptible): kills the domain, then runs the
+ * slices of its destruction (mica/relinquish.h) until they are done or
+ * other work waits on this CPU; then the call continues with progress 1,
+ * and a restart finds the domain dying and goes on, or gone (the reaper
+ * timer may finish it meanwhile).
+ */
+static long op_destroy(struct mica_domctl *op)
+{
+	struct domain *self = current_vcpu()->domain;
+	mica_domid_t domid = op->domid;
+	struct domain *d;
+
+	if (op->progress > 1)
+		return -EINVAL;
+	d = domid < MICA_DOMID_FIRST_RESERVED ? domain_get_any(domid) : NULL;
+	if (!d)
+		return op->progress ? 0 : -ESRCH;
+	if (!READ_ONCE(d->is_dying)) {
+		if (op->progress || d == self || d->privileged) {
+			domain_put(d);
+			/* progress: gone, and the id is someone else's now */
+			return op->progress ? 0 : -EPERM;
+		}
+		domain_kill(d);
+	}
+	domain_put(d);
+	/* From here on d may be freed by another CPU: only its id counts. */
+	while (domain_relinquish_step(domid)) {
+		if (hypercall_preempt_check()) {
+			op->progress = 1;
+			return HYPERCALL_PREEMPTED;
+		}
+	}
+	return 0;
+}
+
 /* The ops on an existing domain. */
-static long domctl_on(struct domain *d, struct mica_domctl *op)
+static long domctl_on(struct domain *d, struct mica_domctl *op,
+		      uint64_t domctl_arg)
 {
 	struct domain *self = current_vcpu()->domain;
 
 	switch (op->cmd) {
-	case MICA_DOMCTL_destroy:
-		if (d == self || d->privileged)
-			return -EPERM;
-		domain_kill(d);
-		return 0;
 	case MICA_DOMCTL_pause:
 		if (d == self || d->privileged)
 			return -EPERM;
@@ -381,7 +452,8 @@ static long domctl_on(struct domain *d, struct mica_domctl *op)
 	case MICA_DOMCTL_map_foreign:
 		return op_map_foreign(d, op);
 	case MICA_DOMCTL_populate_physmap:
-		return memory_populate(d, &op->u.populate_physmap, true);
+		return memory_populate(d, &op->u.populate_physmap, true,
+				       domctl_arg);
 	case MICA_DOMCTL_set_vcpu_affinity:
 	case MICA_DOMCTL_get_vcpu_affinity:
 		return op_affinity(d, op,
@@ -422,7 +494,8 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		return -EFAULT;
 	if (op.interface_version != MICA_DOMCTL_INTERFACE_VERSION)
 		return -EPROTO;
-	if (op.pad0[0] || op.pad0[1] || op.pad0[2])
+	if (op.pad0 || (op.progress && op.cmd != MICA_DOMCTL_map_foreign &&
+			op.cmd != MICA_DOMCTL_destroy))
 		return -EINVAL;
 	switch (op.cmd) {
 	case MICA_DOMCTL_create:
@@ -431,14 +504,11 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 	case MICA_DOMCTL_list:
 		rc = op_list(&op);
 		break;
+	case MICA_DOMCTL_destroy:
+		rc = op_destroy(&op);
+		break;
 	case MICA_DOMCTL_get_info:
-		/* A dying domain still answers (it waits for its frames). */
-		d = op.domid < MICA_DOMID_FIRST_RESERVED ?
-			    domain_lookup(op.domid) :
-			    NULL;
-		rc = d ? 0 : -ESRCH;
-		if (d)
-			fill_info(d, &op.u.info);
+		rc = op_get_info(&op);
 		break;
 	default:
 		if (op.cmd > MICA_DOMCTL_set_hvm_context) {
@@ -446,10 +516,19 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 			break;
 		}
 		d = target(op.domid);
-		rc = d ? domctl_on(d, &op) : -ESRCH;
+		rc = d ? domctl_on(d, &op, arg) : -ESRCH;
+		if (d)
+			domain_put(d);
 		break;
 	}
+	if (rc != HYPERCALL_PREEMPTED)
+		op.progress = 0; /* the structure comes back as it went in */
 	if (copy_to_guest(arg, &op, sizeof(op)))
 		return -EFAULT;
+	/* Preempted with its progress in op (destroy, populate_physmap,
+	 * map_foreign): the call continues from there. */
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(MICA_HC_domctl, arg, 0, 0,
+						     0, 0);
 	return rc;
 }

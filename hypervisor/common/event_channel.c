@@ -197,19 +197,66 @@ static int port_close(struct domain *d, uint32_t port)
 	return 0;
 }
 
-static void close_all_ports(struct domain *d)
+/*
+ * Closes d's ports from *cursor up: at most 'max' bound ones, and looks
+ * at no more than 16 * max entries.  Interdomain lock held.  Returns
+ * whether every port from the cursor is closed; *cursor says where to go
+ * on (buckets are never freed before the domain, so it stays valid).
+ */
+static bool close_ports_from(struct domain *d, uint32_t *cursor,
+			     unsigned int max)
 {
 	struct evtchn_domain *ed = d->evtchn;
+	/* A snapshot: a directory set up meanwhile (a concurrent bind)
+	 * holds only ports bound after the close began. */
+	const uint32_t end = READ_ONCE(ed->nr_buckets) * EVTCHN_PER_BUCKET;
+	unsigned int closed = 0, looked = 0;
+	uint32_t port = *cursor;
 
-	for (uint32_t b = 0; b < ed->nr_buckets; b++) {
-		const struct evtchn *chn = evtchn_bucket(ed, b);
+	while (port < end) {
+		const struct evtchn *b =
+			evtchn_bucket(ed, port / EVTCHN_PER_BUCKET);
 
-		if (!chn)
+		if (closed == max || looked++ == 16 * max) {
+			*cursor = port;
+			return false;
+		}
+		if (!b) {
+			port = (port | (EVTCHN_PER_BUCKET - 1)) + 1;
 			continue;
-		for (uint32_t i = 0; i < EVTCHN_PER_BUCKET; i++)
-			if (chn[i].state != ECS_CLOSED)
-				port_close(d, b * EVTCHN_PER_BUCKET + i);
+		}
+		if (READ_ONCE(b[port % EVTCHN_PER_BUCKET].state) !=
+		    ECS_CLOSED) {
+			port_close(d, port);
+			closed++;
+		}
+		port++;
 	}
+	*cursor = end;
+	return true;
+}
+
+static void close_all_ports(struct domain *d)
+{
+	uint32_t cursor = 0;
+
+	while (!close_ports_from(d, &cursor, 256))
+		;
+}
+
+bool evtchn_domain_close_some(struct domain *d, uint32_t *cursor)
+{
+	struct evtchn_domain *ed = d->evtchn;
+	unsigned long flags;
+	bool done;
+
+	if (!ed)
+		return true;
+	flags = spin_lock_irqsave(&interdomain_lock);
+	ed->dead = true; /* nobody binds to it any more */
+	done = close_ports_from(d, cursor, EVTCHN_CLOSE_CHUNK);
+	spin_unlock_irqrestore(&interdomain_lock, flags);
+	return done;
 }
 
 int evtchn_domain_init(struct domain *d)
@@ -613,11 +660,19 @@ static long op_bind_vcpu(struct domain *self, uint64_t arg)
 	return rc;
 }
 
-static long op_reset(struct domain *self, uint64_t arg)
+/*
+ * Preemptible (event_channel.h): ports are closed EVTCHN_CLOSE_CHUNK at a
+ * time; a continuation carries the next port to look at in bits 32-63 of
+ * cmd (the guest passes cmd zero-extended, so a call starts at 0).  Every
+ * restart reads and checks the argument again; ports below the cursor
+ * that the guest bound meanwhile stay open, as for any concurrent change.
+ */
+static long op_reset(struct domain *self, uint64_t arg, uint32_t cursor)
 {
 	struct mica_evtchn_reset r;
 	unsigned long flags;
 	struct domain *d;
+	bool done = false;
 
 	if (copy_from_guest(&r, arg, sizeof(r)))
 		return -EFAULT;
@@ -625,14 +680,27 @@ static long op_reset(struct domain *self, uint64_t arg)
 		return -EINVAL;
 	if (!may_name(self, r.dom))
 		return -EPERM;
-	flags = spin_lock_irqsave(&interdomain_lock);
-	d = lookup_locked(self, r.dom);
-	if (d) {
-		close_all_ports(d);
-		evtchn_fifo_teardown(d);
+	if (cursor > MICA_EVTCHN_FIFO_MAX_PORTS)
+		return -EINVAL;
+	for (;;) {
+		flags = spin_lock_irqsave(&interdomain_lock);
+		d = lookup_locked(self, r.dom);
+		if (d) {
+			done = close_ports_from(d, &cursor, EVTCHN_CLOSE_CHUNK);
+			if (done)
+				evtchn_fifo_teardown(d);
+		}
+		spin_unlock_irqrestore(&interdomain_lock, flags);
+		if (!d)
+			return -ESRCH;
+		if (done)
+			return 0;
+		if (hypercall_preempt_check())
+			return hypercall_create_continuation(
+				MICA_HC_event_channel_op,
+				MICA_EVTCHNOP_reset | (uint64_t)cursor << 32,
+				arg, 0, 0, 0);
 	}
-	spin_unlock_irqrestore(&interdomain_lock, flags);
-	return d ? 0 : -ESRCH;
 }
 
 static long op_init_control(struct domain *self, uint64_t arg)
@@ -699,6 +767,8 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 	(void)a3;
 	(void)a4;
 	(void)a5;
+	if ((uint32_t)cmd == MICA_EVTCHNOP_reset)
+		return op_reset(self, arg, (uint32_t)(cmd >> 32));
 	switch (cmd) {
 	case MICA_EVTCHNOP_alloc_unbound:
 		return op_alloc_unbound(self, arg);
@@ -717,7 +787,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 	case MICA_EVTCHNOP_bind_vcpu:
 		return op_bind_vcpu(self, arg);
 	case MICA_EVTCHNOP_reset:
-		return op_reset(self, arg);
+		return op_reset(self, arg, 0);
 	case MICA_EVTCHNOP_init_control:
 		return op_init_control(self, arg);
 	case MICA_EVTCHNOP_expand_array:

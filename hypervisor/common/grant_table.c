@@ -49,16 +49,21 @@ static void unlock_pair(struct domain *a, struct domain *b, unsigned long flags)
 
 /*
  * The domain an op names: MICA_DOMID_SELF or the caller's own id is the
- * caller; any other live domain otherwise.  NULL: no such domain.
+ * caller; any other live domain otherwise, with a reference (it must not
+ * be destroyed and freed under the op), which domain_unname drops.  NULL:
+ * no such domain.
  */
 static struct domain *domain_named(uint16_t domid, struct domain *self)
 {
-	struct domain *d;
-
 	if (domid == MICA_DOMID_SELF || domid == self->id)
 		return self;
-	d = domain_lookup(domid);
-	return d && !READ_ONCE(d->is_dying) ? d : NULL;
+	return domain_get(domid);
+}
+
+static void domain_unname(struct domain *d, struct domain *self)
+{
+	if (d != self)
+		domain_put(d);
 }
 
 /* ---- the granter's table ------------------------------------------------ */
@@ -188,9 +193,12 @@ static int gnttab_setup_table(struct domain *self, uint64_t gaddr)
 		op.status = -EINVAL;
 		goto out;
 	}
+	if (op.dom != MICA_DOMID_SELF && op.dom != self->id &&
+	    !self->privileged) {
+		op.status = -ESRCH;
+		goto out;
+	}
 	d = domain_named(op.dom, self);
-	if (d != self && d && !self->privileged)
-		d = NULL;
 	if (!d) {
 		op.status = -ESRCH;
 		goto out;
@@ -208,8 +216,11 @@ static int gnttab_setup_table(struct domain *self, uint64_t gaddr)
 		uint64_t mfn = READ_ONCE(d->grant->frames[i]);
 
 		if (copy_to_guest(op.frame_list_gaddr + i * 8ULL, &mfn, 8))
-			return -EFAULT;
+			rc = -EFAULT;
 	}
+	domain_unname(d, self);
+	if (rc == -EFAULT)
+		return rc;
 	op.status = rc;
 out:
 	return copy_to_guest(gaddr, &op, sizeof(op)) ? -EFAULT : 0;
@@ -222,9 +233,10 @@ static int gnttab_query_size(struct domain *self, uint64_t gaddr)
 
 	if (copy_from_guest(&op, gaddr, sizeof(op)))
 		return -EFAULT;
-	d = domain_named(op.dom, self);
-	if (d != self && d && !self->privileged)
-		d = NULL;
+	d = op.dom == MICA_DOMID_SELF || op.dom == self->id ||
+			    self->privileged ?
+		    domain_named(op.dom, self) :
+		    NULL;
 	if (op.pad0)
 		op.status = -EINVAL;
 	else if (!d)
@@ -234,6 +246,8 @@ static int gnttab_query_size(struct domain *self, uint64_t gaddr)
 		op.max_nr_frames = READ_ONCE(d->grant->max_frames);
 		op.status = 0;
 	}
+	if (d)
+		domain_unname(d, self);
 	return copy_to_guest(gaddr, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
@@ -368,6 +382,7 @@ static int map_one(struct vcpu *v, struct mica_gnttab_map_grant_ref *op)
 	unlock_pair(self, granter, flags);
 	if (put_frame != MICA_INVALID_FRAME)
 		arch_grant_frame_put(put_frame);
+	domain_unname(granter, self);
 	return rc;
 }
 
@@ -457,6 +472,28 @@ static unsigned int flush_list(struct domain *self, const uint32_t *handles,
 	return nr;
 }
 
+/*
+ * Batches are preemptible between ops (grant_table.h): every
+ * PREEMPT_EVERY ops the call may continue as the same op with the array
+ * and count advanced past what is done.  A restart is a new call: count
+ * and every op are checked again.
+ */
+#define PREEMPT_EVERY 16
+
+static bool batch_preempt(uint32_t done, uint32_t count)
+{
+	return done && done < count && done % PREEMPT_EVERY == 0 &&
+	       hypercall_preempt_check();
+}
+
+static long batch_continue(unsigned int cmd, uint64_t gaddr, size_t size,
+			   uint32_t done, uint32_t count)
+{
+	return hypercall_create_continuation(MICA_HC_grant_table_op, cmd,
+					     gaddr + (uint64_t)done * size,
+					     count - done, 0, 0);
+}
+
 static long gnttab_unmap(struct vcpu *v, uint64_t gaddr, uint32_t count)
 {
 	struct domain *self = v->domain;
@@ -470,6 +507,10 @@ static long gnttab_unmap(struct vcpu *v, uint64_t gaddr, uint32_t count)
 		bool any_pte = false;
 		unsigned long flags;
 
+		if (batch_preempt(base, count))
+			return batch_continue(MICA_GNTTABOP_unmap_grant_ref,
+					      gaddr, sizeof(ops[0]), base,
+					      count);
 		if (copy_from_guest(ops, at, n * sizeof(ops[0])))
 			return -EFAULT;
 		flags = spin_lock_irqsave(domain_mm_lock(self));
@@ -516,6 +557,9 @@ static long gnttab_map(struct vcpu *v, uint64_t gaddr, uint32_t count)
 		struct mica_gnttab_map_grant_ref op;
 		uint64_t at = gaddr + (uint64_t)i * sizeof(op);
 
+		if (batch_preempt(i, count))
+			return batch_continue(MICA_GNTTABOP_map_grant_ref,
+					      gaddr, sizeof(op), i, count);
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
 		op.status = map_one(v, &op);
@@ -533,7 +577,8 @@ static long gnttab_map(struct vcpu *v, uint64_t gaddr, uint32_t count)
 
 /* One side of a copy, resolved and referenced. */
 struct copy_side {
-	struct domain *d;
+	struct domain *d; /* referenced unless it is self (domain_named) */
+	struct domain *self;
 	mfn_t frame;
 	bool grant;
 	bool write;
@@ -548,11 +593,13 @@ static int copy_side_get(struct domain *self,
 	unsigned long flags;
 	int rc = 0;
 
+	if (!grant && p->domid != MICA_DOMID_SELF && p->domid != self->id &&
+	    !self->privileged)
+		return -EACCES; /* only dom0 names others' gfns */
 	s->d = domain_named(p->domid, self);
 	if (!s->d)
 		return -ESRCH;
-	if (!grant && s->d != self && !self->privileged)
-		return -EACCES; /* only dom0 names others' gfns */
+	s->self = self;
 	s->grant = grant;
 	s->write = write;
 	s->ref = (uint32_t)p->ref_or_gfn;
@@ -594,6 +641,8 @@ err_unpin:
 		unpin_ref(s->d, s->ref, write);
 out:
 	spin_unlock_irqrestore(domain_mm_lock(s->d), flags);
+	if (rc)
+		domain_unname(s->d, self);
 	return rc;
 }
 
@@ -606,7 +655,8 @@ static void copy_side_put(struct copy_side *s)
 	if (s->grant)
 		unpin_ref(s->d, s->ref, s->write);
 	spin_unlock_irqrestore(domain_mm_lock(s->d), flags);
-	arch_grant_frame_put(s->frame); /* last: it may free a dying s->d */
+	arch_grant_frame_put(s->frame);
+	domain_unname(s->d, s->self); /* last: it may destroy s->d */
 }
 
 static int copy_one(struct domain *self, const struct mica_gnttab_copy *op)
@@ -652,6 +702,9 @@ static long gnttab_copy(struct domain *self, uint64_t gaddr, uint32_t count)
 		struct mica_gnttab_copy op;
 		uint64_t at = gaddr + (uint64_t)i * sizeof(op);
 
+		if (batch_preempt(i, count))
+			return batch_continue(MICA_GNTTABOP_copy, gaddr,
+					      sizeof(op), i, count);
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
 		op.status = copy_one(self, &op);
@@ -707,6 +760,7 @@ static int transfer_one(struct domain *self,
 		grant_transfer_complete(e, op->gfn);
 out:
 	unlock_pair(self, to, flags);
+	domain_unname(to, self);
 	return rc;
 }
 
@@ -723,6 +777,9 @@ static long gnttab_transfer(struct vcpu *v, uint64_t gaddr, uint32_t count)
 		struct mica_gnttab_transfer op;
 		uint64_t at = gaddr + (uint64_t)i * sizeof(op);
 
+		if (batch_preempt(i, count))
+			return batch_continue(MICA_GNTTABOP_transfer, gaddr,
+					      sizeof(op), i, count);
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
 		op.status = transfer_one(self, &op);
@@ -764,16 +821,18 @@ long do_grant_table_op(uint64_t cmd, uint64_t ops, uint64_t count, uint64_t a4,
 
 /* ---- domain death --------------------------------------------------------- */
 
-void grant_table_unmap_all(struct domain *d)
+bool grant_table_unmap_some(struct domain *d, uint32_t *cursor,
+			    unsigned int max)
 {
 	struct maptrack *mt = &d->grant->maptrack;
 	uint32_t end = mt->nr_pages * MAPTRACK_PER_PAGE;
+	uint32_t h = *cursor;
 
 	/*
 	 * No vcpu of d runs any more, and switching away from the last one
 	 * flushed its TLB entries: phase 2 may follow phase 1 at once.
 	 */
-	for (uint32_t h = 0; h < end; h++) {
+	for (; h < end; h++) {
 		struct maptrack_entry *m;
 		unsigned long flags;
 
@@ -786,7 +845,13 @@ void grant_table_unmap_all(struct domain *d)
 		spin_unlock_irqrestore(domain_mm_lock(d), flags);
 		if (m)
 			unmap_finish(d, h);
+		if (!max--) {
+			*cursor = h + 1;
+			return false;
+		}
 	}
+	*cursor = h;
+	return true;
 }
 
 void grant_table_release_frames(struct domain *d)

@@ -9,14 +9,23 @@
 #include <mica/sched.h>
 #include <public/console.h>
 
-static long console_write(uint64_t count, uint64_t buf)
+/*
+ * Output may go to a slow serial line, so the call is preemptible between
+ * chunks (console.h note 3): a continuation carries the bytes already
+ * written in bits 32-63 of count (a guest passes count zero-extended), and
+ * a restart checks count and the buffer again.
+ */
+static long console_write(uint64_t count_arg, uint64_t buf)
 {
 	struct domain *d = current_vcpu()->domain;
+	uint64_t count = (uint32_t)count_arg, done = count_arg >> 32;
+	uint64_t start = done;
 	char chunk[256];
-	uint64_t done = 0;
 
 	if (count > MICA_CONSOLEIO_MAX_WRITE)
 		return -E2BIG;
+	if (done > count)
+		return -EINVAL;
 	/* Validate the whole buffer first: all bytes or none. */
 	if (!guest_range_ok(buf, count))
 		return -EFAULT;
@@ -24,6 +33,10 @@ static long console_write(uint64_t count, uint64_t buf)
 		size_t n = count - done < sizeof(chunk) ? count - done :
 							  sizeof(chunk);
 
+		if (done != start && hypercall_preempt_check())
+			return hypercall_create_continuation(
+				MICA_HC_console_io, MICA_CONSOLEIO_write,
+				done << 32 | count, buf, 0, 0);
 		if (copy_from_guest(chunk, buf + done, n))
 			return done ? (long)done : -EFAULT;
 		domain_console_write(d, chunk, n);
@@ -49,9 +62,13 @@ static long console_read(uint64_t count, uint64_t buf)
 	console_log_read(&start, NULL, 0); /* moves to the oldest held byte */
 	r.lost = r.cursor && start > r.cursor ? start - r.cursor : 0;
 	while (done < r.size) {
-		size_t n = console_log_read(&pos, chunk,
-					    MIN(sizeof(chunk), r.size - done));
+		size_t n;
 
+		/* A short read is a read (console.h note 3). */
+		if (done && done % 4096 == 0 && hypercall_preempt_check())
+			break;
+		n = console_log_read(&pos, chunk,
+				     MIN(sizeof(chunk), r.size - done));
 		if (!n)
 			break;
 		if (copy_to_guest(r.buffer_gaddr + done, chunk, n))

@@ -138,6 +138,7 @@ static long sched_remote_shutdown(uint64_t arg)
 {
 	struct domain *self = current_vcpu()->domain, *d;
 	struct mica_sched_remote_shutdown s;
+	long rc;
 
 	if (!self->privileged)
 		return -EPERM;
@@ -148,10 +149,12 @@ static long sched_remote_shutdown(uint64_t arg)
 		return -EINVAL;
 	if (s.domid == MICA_DOMID_SELF || s.domid == self->id)
 		return -EPERM;
-	d = s.domid < MICA_DOMID_FIRST_RESERVED ? domain_lookup(s.domid) : NULL;
-	if (!d || READ_ONCE(d->is_dying))
+	d = s.domid < MICA_DOMID_FIRST_RESERVED ? domain_get(s.domid) : NULL;
+	if (!d)
 		return -ESRCH;
-	return domain_remote_shutdown(d, s.reason);
+	rc = domain_remote_shutdown(d, s.reason);
+	domain_put(d);
+	return rc;
 }
 
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,

@@ -73,23 +73,6 @@ static void drop_block(struct domain *d, struct page_info *pg,
 	}
 }
 
-/* A block for d honouring the address-width flag, or NULL. */
-static struct page_info *alloc_block(struct domain *d, unsigned int order,
-				     uint32_t flags, bool limited)
-{
-	unsigned int bits = flags & MICA_MEMF_ADDRESS_BITS_MASK;
-	struct page_info *pg = limited ? domain_alloc_pages(d, order) :
-					 domain_alloc_pages_unlimited(d, order);
-
-	if (pg && bits && bits < 64 &&
-	    ((page_to_mfn(pg) + (1ULL << order)) << PAGE_SHIFT) >
-		    (1ULL << bits)) {
-		drop_block(d, pg, order);
-		return NULL; /* the allocator takes no address limit */
-	}
-	return pg;
-}
-
 /* Takes extent [mfn, mfn + 2^order) away from d, all or nothing. */
 static int release_extent(struct domain *d, uint64_t mfn, unsigned int order)
 {
@@ -119,16 +102,121 @@ static void free_extent(struct domain *d, uint64_t mfn, unsigned int order)
 	}
 }
 
+static void pending_drop(struct memory_pending *p)
+{
+	if (p->pg)
+		free_pages(p->pg, p->order);
+	p->pg = NULL;
+}
+
+void memory_pending_free(struct domain *d)
+{
+	if (!d->mem_pending)
+		return;
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		pending_drop(&d->mem_pending[i]);
+	xfree(d->mem_pending);
+	d->mem_pending = NULL;
+}
+
+/* The calling vcpu's slot, allocated at its domain's first use. */
+static struct memory_pending *pending_slot(void)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	struct memory_pending *a, *none = NULL;
+
+	if (!__atomic_load_n(&d->mem_pending, __ATOMIC_ACQUIRE)) {
+		a = xzalloc(d->max_vcpus * sizeof(*a));
+		if (!a)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&d->mem_pending, &none, a,
+						 false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			xfree(a); /* another vcpu was first */
+	}
+	return &d->mem_pending[v->id];
+}
+
+/*
+ * A zeroed block of 2^order frames for d, still the hypervisor's, for the
+ * extent 'key' names (mica/memory_pending.h): 0 with *out set, 1 (d at its
+ * limit if 'limited', no memory, address width) or HYPERCALL_PREEMPTED
+ * (other work waits; the block stays with the calling vcpu for the
+ * restart).  Every call zeroes at least one step.
+ */
+static int zero_block(struct domain *d, unsigned int order, uint32_t flags,
+		      bool limited, const uint64_t key[4],
+		      struct page_info **out)
+{
+	struct memory_pending *p = pending_slot();
+	unsigned int bits = flags & MICA_MEMF_ADDRESS_BITS_MASK;
+	uint64_t size = PAGE_SIZE << order;
+	bool stepped = false;
+
+	if (!p)
+		return 1; /* no memory */
+	if (p->pg && (p->order != order || memcmp(p->key, key, sizeof(p->key))))
+		pending_drop(p); /* not the call it was for */
+	if (!p->pg) {
+		p->pg = domain_block_alloc(d, order, limited);
+		if (!p->pg)
+			return 1;
+		p->order = order;
+		p->zeroed = 0;
+		memcpy(p->key, key, sizeof(p->key));
+	}
+	/* Checked on every restart: the caller may have changed the flags. */
+	if (bits && bits < 64 &&
+	    ((page_to_mfn(p->pg) + (1ULL << order)) << PAGE_SHIFT) >
+		    (1ULL << bits)) {
+		pending_drop(p);
+		return 1; /* the allocator takes no address limit */
+	}
+	while (p->zeroed < size) {
+		uint64_t n = MIN(size - p->zeroed, (uint64_t)MEMORY_ZERO_STEP);
+
+		if (stepped && hypercall_preempt_check())
+			return HYPERCALL_PREEMPTED;
+		/* Never hand a guest another domain's old data. */
+		memset((char *)page_to_virt(p->pg) + p->zeroed, 0, n);
+		p->zeroed += n;
+		stepped = true;
+	}
+	*out = p->pg;
+	p->pg = NULL;
+	return 0;
+}
+
+/* zero_block, then the block goes to d (limited by max_pages). */
+static int alloc_block_preemptible(struct domain *d, unsigned int order,
+				   uint32_t flags, const uint64_t key[4],
+				   struct page_info **out)
+{
+	int rc = zero_block(d, order, flags, true, key, out);
+
+	if (rc)
+		return rc;
+	if (domain_block_give(d, *out, order, true)) {
+		free_pages(*out, order);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * One extent of a reservation op.  Returns 0 (done), 1 (stop here: limit,
- * no memory, or extent not releasable) or -EFAULT.
+ * no memory, or extent not releasable), -EFAULT, or HYPERCALL_PREEMPTED
+ * (in the middle of zeroing the extent's block).
  */
 static int reservation_one(struct domain *d, enum reservation_op op,
-			   const struct mica_memory_reservation *r, uint64_t i)
+			   const struct mica_memory_reservation *r, uint64_t i,
+			   const uint64_t key[4])
 {
 	unsigned int order = r->extent_order;
 	struct page_info *pg;
 	uint64_t v = 0, mfn;
+	int rc;
 
 	if (op != OP_INCREASE && get_extent(r, i, &v))
 		return -EFAULT;
@@ -141,9 +229,9 @@ static int reservation_one(struct domain *d, enum reservation_op op,
 	}
 	if (op == OP_POPULATE && ((v & ((1ULL << order) - 1)) || v >= MAX_GFN))
 		return 1;
-	pg = alloc_block(d, order, r->flags, true);
-	if (!pg)
-		return 1;
+	rc = alloc_block_preemptible(d, order, r->flags, key, &pg);
+	if (rc)
+		return rc;
 	mfn = page_to_mfn(pg);
 	if (put_extent(r, i, mfn)) {
 		drop_block(d, pg, order);
@@ -160,15 +248,35 @@ static int reservation_one(struct domain *d, enum reservation_op op,
 	return 0;
 }
 
+/*
+ * Preemptible (memory.h note 1): between extents, if other work waits,
+ * returns HYPERCALL_PREEMPTED with r->nr_done recorded; the caller writes
+ * it back and continues the call.  A restart is checked like a new call.
+ */
+/*
+ * Preemptible (memory.h note 1): between extents, and while a new
+ * extent's block is zeroed, if other work waits, returns
+ * HYPERCALL_PREEMPTED with r->nr_done recorded; the caller writes it back
+ * and continues the call.  A restart is checked like a new call.  'call'
+ * names the call (cmd, argument) for a block kept across a restart.
+ */
 static long reservation_run(struct domain *d, enum reservation_op op,
-			    struct mica_memory_reservation *r, bool privileged)
+			    struct mica_memory_reservation *r, bool privileged,
+			    uint64_t cmd, uint64_t arg)
 {
+	uint64_t start = r->nr_done;
 	int rc = check_reservation(r, privileged);
 
 	if (rc)
 		return rc;
 	while (r->nr_done < r->nr_extents) {
-		rc = reservation_one(d, op, r, r->nr_done);
+		const uint64_t key[4] = { d->id, cmd, arg, r->nr_done };
+
+		if (r->nr_done != start && hypercall_preempt_check())
+			return HYPERCALL_PREEMPTED;
+		rc = reservation_one(d, op, r, r->nr_done, key);
+		if (rc == HYPERCALL_PREEMPTED)
+			return rc;
 		if (rc)
 			break;
 		r->nr_done++;
@@ -177,9 +285,10 @@ static long reservation_run(struct domain *d, enum reservation_op op,
 }
 
 long memory_populate(struct domain *d, struct mica_memory_reservation *r,
-		     bool privileged)
+		     bool privileged, uint64_t arg)
 {
-	return reservation_run(d, OP_POPULATE, r, privileged);
+	return reservation_run(d, OP_POPULATE, r, privileged,
+			       0x100 | MICA_MEMOP_populate_physmap, arg);
 }
 
 static long reservation(unsigned int cmd, uint64_t arg)
@@ -195,31 +304,42 @@ static long reservation(unsigned int cmd, uint64_t arg)
 		cmd == MICA_MEMOP_increase_reservation ? OP_INCREASE :
 		cmd == MICA_MEMOP_decrease_reservation ? OP_DECREASE :
 							 OP_POPULATE,
-		&r, d->privileged);
+		&r, d->privileged, cmd, arg);
 	if (copy_to_guest(arg + offsetof(struct mica_memory_reservation,
 					 nr_done),
 			  &r.nr_done, sizeof(r.nr_done)))
 		return -EFAULT;
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(MICA_HC_memory_op, cmd,
+						     arg, 0, 0, 0);
 	return rc;
 }
 
 /*
  * One exchange unit: the input extents covering 2^unit frames from
- * in_idx, the output extents from out_idx.  All or nothing.  The frames
- * are kept in in_mfn[] / out_mfn[], never re-read from the guest.
+ * in_idx, the output extents from out_idx.  All or nothing.  The outputs'
+ * frames come first, as one block of the unit's order zeroed with
+ * preemption points (HYPERCALL_PREEMPTED before anything changed), then
+ * cut into the output extents.  The input frames are kept in in_mfn[],
+ * never re-read from the guest.
  */
 static int exchange_unit(struct domain *d, struct mica_memory_exchange *x,
 			 unsigned int unit, uint64_t in_idx, uint64_t out_idx,
-			 uint64_t *in_mfn, uint64_t *out_mfn)
+			 uint64_t *in_mfn, const uint64_t key[4])
 {
 	unsigned int in_order = x->in.extent_order;
 	unsigned int out_order = x->out.extent_order;
 	uint64_t nr_in = 1ULL << (unit - in_order);
 	uint64_t nr_out = 1ULL << (unit - out_order);
-	uint64_t i, o, pfn;
-	struct page_info *pg;
-	int rc = 0;
+	uint64_t i, given = 0, pfn, base;
+	struct page_info *blk;
+	int rc;
 
+	/* What the inputs give back pays for the outputs: not limited. */
+	rc = zero_block(d, unit, x->out.flags, false, key, &blk);
+	if (rc)
+		return rc == HYPERCALL_PREEMPTED ? rc : -ENOMEM;
+	base = page_to_mfn(blk);
 	for (i = 0; i < nr_in; i++) {
 		rc = get_extent(&x->in, in_idx + i, &in_mfn[i]);
 		if (!rc && release_extent(d, in_mfn[i], in_order))
@@ -227,28 +347,27 @@ static int exchange_unit(struct domain *d, struct mica_memory_exchange *x,
 		if (rc)
 			goto undo_in;
 	}
-	for (o = 0; o < nr_out; o++) {
-		rc = get_extent(&x->out, out_idx + o, &pfn);
+	for (; given < nr_out; given++) {
+		uint64_t mfn = base + (given << out_order);
+
+		rc = get_extent(&x->out, out_idx + given, &pfn);
 		if (rc)
 			goto undo_out;
 		if ((pfn & ((1ULL << out_order) - 1)) || pfn >= MAX_GFN) {
 			rc = -EINVAL;
 			goto undo_out;
 		}
-		/* What the inputs give back pays for the outputs. */
-		pg = alloc_block(d, out_order, x->out.flags, false);
-		if (!pg) {
-			rc = -ENOMEM;
-			goto undo_out;
-		}
-		out_mfn[o] = page_to_mfn(pg);
-		if (put_extent(&x->out, out_idx + o, out_mfn[o])) {
-			drop_block(d, pg, out_order);
-			rc = -EFAULT;
+		if (domain_block_give(d, mfn_to_page(mfn), out_order, false)) {
+			rc = -ENOMEM; /* d is dying */
 			goto undo_out;
 		}
 		for (uint64_t j = 0; j < (1ULL << out_order); j++)
-			arch_set_page_gfn(out_mfn[o] + j, pfn + j);
+			arch_set_page_gfn(mfn + j, pfn + j);
+		if (put_extent(&x->out, out_idx + given, mfn)) {
+			given++;
+			rc = -EFAULT;
+			goto undo_out;
+		}
 	}
 	arch_flush_released();
 	for (i = 0; i < nr_in; i++)
@@ -256,8 +375,8 @@ static int exchange_unit(struct domain *d, struct mica_memory_exchange *x,
 	return 0;
 
 undo_out:
-	while (o--) {
-		drop_block(d, mfn_to_page(out_mfn[o]), out_order);
+	for (uint64_t o = 0; o < given; o++) {
+		drop_block(d, mfn_to_page(base + (o << out_order)), out_order);
 		put_extent(&x->out, out_idx + o, MICA_INVALID_FRAME);
 	}
 	i = nr_in;
@@ -265,6 +384,9 @@ undo_in:
 	while (i--)
 		for (uint64_t j = 0; j < (1ULL << in_order); j++)
 			arch_page_unrelease(mfn_to_page(in_mfn[i] + j));
+	/* What was never handed over is still the hypervisor's. */
+	for (uint64_t o = given; o < nr_out; o++)
+		free_pages(mfn_to_page(base + (o << out_order)), out_order);
 	return rc;
 }
 
@@ -278,7 +400,7 @@ static long exchange(uint64_t arg)
 
 	if (copy_from_guest(&x, arg, sizeof(x)))
 		return -EFAULT;
-	if (x.in.nr_done || x.out.nr_done || x.nr_exchanged || x.in.flags ||
+	if (x.in.nr_done || x.out.nr_done || x.in.flags ||
 	    check_reservation(&x.in, d->privileged) ||
 	    check_reservation(&x.out, d->privileged))
 		return -EINVAL;
@@ -292,13 +414,22 @@ static long exchange(uint64_t arg)
 	units = x.in.nr_extents / in_per;
 	if (units * in_per != x.in.nr_extents)
 		return -EINVAL; /* not whole units */
-	mfns = xmalloc((in_per + out_per) * sizeof(*mfns));
+	/* Progress of an earlier part of this call (note 4). */
+	if (x.nr_exchanged % in_per || x.nr_exchanged > x.in.nr_extents)
+		return -EINVAL;
+	mfns = xmalloc(in_per * sizeof(*mfns));
 	if (!mfns)
 		return -ENOMEM;
 	rc = 0;
-	for (uint64_t u = 0; u < units; u++) {
+	for (uint64_t u = x.nr_exchanged / in_per, first = u; u < units; u++) {
+		const uint64_t key[4] = { d->id, MICA_MEMOP_exchange, arg, u };
+
+		if (u != first && hypercall_preempt_check()) {
+			rc = HYPERCALL_PREEMPTED;
+			break;
+		}
 		rc = exchange_unit(d, &x, unit, u * in_per, u * out_per, mfns,
-				   mfns + in_per);
+				   key);
 		if (rc)
 			break;
 		x.nr_exchanged += in_per;
@@ -308,6 +439,9 @@ static long exchange(uint64_t arg)
 					 nr_exchanged),
 			  &x.nr_exchanged, sizeof(x.nr_exchanged)))
 		return -EFAULT;
+	if (rc == HYPERCALL_PREEMPTED)
+		return hypercall_create_continuation(
+			MICA_HC_memory_op, MICA_MEMOP_exchange, arg, 0, 0, 0);
 	return rc;
 }
 
@@ -323,13 +457,15 @@ static long reservation_query(unsigned int cmd, uint64_t arg)
 	if (m.domid != MICA_DOMID_SELF && m.domid != self->id) {
 		if (!self->privileged)
 			return -EPERM;
-		d = domain_lookup(m.domid);
-		if (!d || d->is_dying)
+		d = domain_get(m.domid);
+		if (!d)
 			return -ESRCH;
 	}
 	m.nr_pages = cmd == MICA_MEMOP_maximum_reservation ?
 			     READ_ONCE(d->max_pages) :
 			     READ_ONCE(d->tot_pages);
+	if (d != self)
+		domain_put(d);
 	return copy_to_guest(arg, &m, sizeof(m)) ? -EFAULT : 0;
 }
 

@@ -7,6 +7,7 @@
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
+#include <mica/lateness.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
@@ -50,6 +51,9 @@ long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		else
 			rc = arch_settime(op.u.settime.sec, op.u.settime.nsec,
 					  op.u.settime.system_time);
+		break;
+	case MICA_SYSCTL_lateness:
+		rc = lateness_probe(&op.u.lateness);
 		break;
 	default:
 		rc = -ENOSYS;

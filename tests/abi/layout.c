@@ -120,6 +120,7 @@ MICA_STATIC_ASSERT(sizeof(MICA_START_INFO_MAGIC) <= 32, "magic fits");
 
 /* Toolstack interfaces. */
 OFFSET(struct mica_domctl, domid, 8);
+OFFSET(struct mica_domctl, progress, 12);
 OFFSET(struct mica_domctl, u, 16);
 OFFSET(struct mica_sysctl, u, 8);
 

@@ -11,17 +11,21 @@
 #            blank lines and '#' comments are skipped;
 #   ndom     the number of domains (dom0 included; ids 0 .. ndom-1);
 #   smp      CPUs from tests/guests/NAME/run.conf "smp=N" (default 2);
-#   append   hypervisor arguments from run.conf "append=ARGS" (default "").
+#   append   hypervisor arguments from run.conf "append=ARGS" (default "");
+#   icount   run.conf "icount=SHIFT" (default ""): QEMU's virtual time is
+#            counted in instructions, 2^SHIFT ns each (scripts/qemu.sh
+#            --icount), so timing tests do not depend on the host's load.
 # Returns 1 with the reason in boot_args_error if a domain names a guest
 # that was not built.
 guest_boot_args() {
 	local name=$1 dom0_args=${2:-test=$1} dname dguest rest
 	local domfile=$top/tests/guests/$1/domains conf=$top/tests/guests/$1/run.conf
 
-	smp=2 append="" ndom=1 boot_args_error=""
+	smp=2 append="" icount="" ndom=1 boot_args_error=""
 	if [ -f "$conf" ]; then
 		smp=$(sed -n 's/^smp=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
 		append=$(sed -n 's/^append=//p' "$conf" | tail -n 1)
+		icount=$(sed -n 's/^icount=\([0-9]*\)$/\1/p' "$conf" | tail -n 1)
 		smp=${smp:-2}
 	fi
 	modules="$guests/$name.elf $dom0_args"

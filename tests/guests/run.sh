@@ -22,8 +22,9 @@
 #
 # A guest may ask for a bigger machine in tests/guests/NAME/run.conf,
 # lines "key=value": smp=N (CPUs; default 2), append=ARGS (added to the
-# hypervisor command line, e.g. dom0_max_vcpus=2) and timeout=SECONDS (a
-# longer time limit than QEMU_TIMEOUT for this guest).
+# hypervisor command line, e.g. dom0_max_vcpus=2), timeout=SECONDS (a
+# longer time limit than QEMU_TIMEOUT for this guest) and icount=SHIFT
+# (virtual time counted in instructions, for timing tests; boot-args.sh).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
 # (default 60).  Guests are (re)built into $BUILD/guests first; the
@@ -36,7 +37,7 @@ hypervisor=$build/hypervisor/mica.elf
 logs=$build/test-logs/guests
 timeout=${QEMU_TIMEOUT:-60}
 passed=0 failed=0 skipped=0
-modules="" ndom=1 smp=2 append="" boot_args_error=""
+modules="" ndom=1 smp=2 append="" icount="" boot_args_error=""
 # guest_boot_args: the modules, smp and append of a guest.
 . "$top/tests/guests/boot-args.sh"
 
@@ -75,6 +76,7 @@ run_guest() {
 	fi
 	rm -f "$log"
 	"$top/scripts/qemu.sh" --timeout "$limit" --log "$log" \
+		${icount:+--icount "$icount"} \
 		--smp "$smp" --append "guest_test loglvl=info $append" \
 		--initrd "$modules" "$hypervisor" >"$log.qemu" 2>&1
 	status=$?

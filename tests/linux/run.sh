@@ -12,16 +12,28 @@
 #   linux-mica-p2m       the p2m list was checked against Mica's m2p
 #   linux-mica-shared-info  the shared-info page is mapped (events masked)
 #   linux-mica-traps     the early trap table was accepted
+#   linux-mica-mmu       the kernel built its own page tables (kernel map,
+#                        fixmap, start of the direct map; machine frames in
+#                        the entries, tables read-only), had Mica pin and
+#                        load them, and let Mica's boot tables go
 #   linux-mica-generic   the generic kernel (start_kernel) was entered
 #   linux-mica-printk    printk reaches the hypervisor console (boot console):
 #                        the kernel's own "Linux version" banner
 #   linux-mica-idt       setup_arch() loaded its IDT through pv_ops (it
 #                        got past the virtual IF ops and early CPU probing,
 #                        whose MSR probes are fixed up by the early traps)
-#   linux-mica-stop      the first operation not yet ported (today: the
-#                        fixmap setup in setup_arch reading the page tables
-#                        through the direct map, which the MMU patch will
-#                        build) was reported with its
+#   linux-mica-e820      setup_arch printed the memory map read from
+#                        Mica (MICA_MEMOP_memory_map)
+#   linux-mica-tsc       the TSC frequency was taken from Mica's time info
+#                        (not calibrated against the PIT)
+#   linux-mica-direct-map  init_mem_mapping() extended the direct map over
+#                        all our memory through the MMU pv_ops (new tables
+#                        read-only, entries written with mmu_update) and
+#                        the zones were set up
+#   linux-mica-mm-init   mm_init() set up the page allocator and allocated
+#                        the dentry hash from it
+#   linux-mica-stop      the first operation not yet ported was reported
+#                        with its
 #                        registers and the domain shut itself down as
 #                        crashed: a clean end through MICA_SCHEDOP_shutdown,
 #                        not a hang (an INFO line names the stopping point)
@@ -100,12 +112,23 @@ expect linux-mica-shared-info "$log" '\(d0\) mica: shared info \(mfn 0x[0-9a-f]+
 	"shared-info page not mapped"
 expect linux-mica-traps "$log" '\(d0\) mica: early trap table installed' \
 	"early trap table not installed"
+expect linux-mica-mmu "$log" \
+	'\(d0\) mica: switched to the kernel page tables: direct map of pfns 0-0x[0-9a-f]+' \
+	"the kernel's page tables were not loaded"
 expect linux-mica-generic "$log" '\(d0\) (\[ *[0-9.]+\] )?mica: entering the generic kernel' \
 	"start_kernel not reached"
 expect linux-mica-printk "$log" '\(d0\) \[ *[0-9.]+\] Linux version 6\.1\.' \
 	"no printk output on the hypervisor console"
 expect linux-mica-idt "$log" '\(d0\) \[ *[0-9.]+\] mica: IDT at 0x[0-9a-f]+ kept aside' \
 	"setup_arch's IDT load not reached"
+expect linux-mica-e820 "$log" '\(d0\) \[ *[0-9.]+\] Mica: \[mem 0x0*100000-0x[0-9a-f]+\] usable' \
+	"no memory map from Mica"
+expect linux-mica-tsc "$log" '\(d0\) \[ *[0-9.]+\] tsc: Detected [0-9.]+ MHz processor' \
+	"no TSC frequency from the time info"
+expect linux-mica-direct-map "$log" '\(d0\) \[ *[0-9.]+\] Zone ranges:' \
+	"the direct map was not completed (no zone setup)"
+expect linux-mica-mm-init "$log" '\(d0\) \[ *[0-9.]+\] Dentry cache hash table entries: ' \
+	"the page allocator was not set up"
 # guest_test: QEMU status 3 when a domain ended other than by poweroff.
 stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
 if [ $status -eq 3 ] && [ -n "$stop" ] &&

@@ -43,9 +43,19 @@ static void apic_write(unsigned int reg, uint32_t v)
 	lapic[reg / 4] = v;
 }
 
+/* The legacy 8259 PICs' mask registers (master, slave). */
+#define PIC_MASTER_IMR 0x21
+#define PIC_SLAVE_IMR 0xa1
+
 void lapic_map(void)
 {
 	paddr_t base = rdmsr(MSR_APIC_BASE) & 0xfffff000ULL;
+
+	/* Interrupts come only through the local APIC.  The firmware may
+	 * leave the PICs unmasked with IRQ 0 on vector 8, and Bochs hands
+	 * the PIC's output to the CPU even with LINT0 masked: mask them. */
+	outb(PIC_MASTER_IMR, 0xff);
+	outb(PIC_SLAVE_IMR, 0xff);
 
 	lapic = ioremap(base, 4096);
 	if (!lapic)

@@ -6,6 +6,7 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
+#include <mica/time.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/debugreg.h>
@@ -49,23 +50,73 @@ int arch_domain_create(struct domain *d)
 	return 0;
 }
 
+/* Frames released between two looks at the clock. */
+#define RELINQUISH_CHECK_EVERY 8
+
+bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
+{
+	struct arch_domain *a = &d->arch;
+	unsigned long flags;
+	unsigned int n = 0;
+	uint32_t mfn;
+
+	if (a->relinquish_stage == 0) {
+		if (is_hvm_domain(d))
+			hvm_domain_destroy(d);
+		else
+			pv_desc_relinquish(d);
+		flags = pv_mm_lock(d);
+		for (unsigned int i = 0; i < d->max_vcpus; i++) {
+			struct vcpu *v = d->vcpus[i];
+
+			if (!v || is_hvm_domain(d))
+				continue;
+			if (v->arch.cr3_user)
+				pv_dying_put_base(v->arch.cr3_user >>
+						  PAGE_SHIFT);
+			if (v->arch.cr3_kernel)
+				pv_dying_put_base(v->arch.cr3_kernel >>
+						  PAGE_SHIFT);
+			v->arch.cr3_user = v->arch.cr3_kernel = 0;
+		}
+		/* Both types: arch_domain_create typed the shared-info page. */
+		if (d->arch.shared_info) /* its writable type reference */
+			pv_put_page_and_type(page_to_mfn(d->arch.shared_info),
+					     d);
+		/* Every frame keeps its allocation reference until the
+		 * tables are gone, so the page list does not change. */
+		a->relinquish_next = d->page_list_head;
+		a->relinquish_stage = 1;
+		pv_mm_unlock(d, flags);
+	}
+	if (a->relinquish_stage == 1) {
+		flags = pv_mm_lock(d);
+		for (mfn = a->relinquish_next; mfn != PFN_NONE;
+		     mfn = mfn_to_page(mfn)->next) {
+			if (++n % RELINQUISH_CHECK_EVERY == 0 &&
+			    system_time_ns() >= deadline)
+				break;
+			pv_dying_release_frame(d, mfn);
+			/* Its frames go back to the allocator: forget their
+			 * pfns. */
+			m2p_set(mfn, MICA_INVALID_FRAME);
+		}
+		a->relinquish_next = mfn;
+		pv_mm_unlock(d, flags);
+		if (mfn != PFN_NONE)
+			return false;
+		/* The shared-info frame is on the page list and freed with
+		 * it. */
+		d->arch.shared_info = NULL;
+		a->relinquish_stage = 2;
+	}
+	return true;
+}
+
 void arch_domain_destroy(struct domain *d)
 {
-	if (is_hvm_domain(d)) {
-		hvm_domain_destroy(d);
-	} else {
-		pv_desc_relinquish(d);
-		pv_domain_relinquish_tables(d);
-	}
-	/* Both types: arch_domain_create typed the shared-info page. */
-	if (d->arch.shared_info)
-		pv_put_page_and_type(page_to_mfn(d->arch.shared_info), d);
-	/* Its frames go back to the allocator: forget their pfns. */
-	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
-	     mfn = mfn_to_page(mfn)->next)
-		m2p_set(mfn, MICA_INVALID_FRAME);
-	/* The shared-info frame is on the page list and freed with it. */
-	d->arch.shared_info = NULL;
+	while (!arch_domain_relinquish(d, ~0ULL))
+		;
 }
 
 uint64_t arch_domain_shared_info_mfn(const struct domain *d)
@@ -91,6 +142,12 @@ int arch_vcpu_create(struct vcpu *v)
 	if (is_hvm_domain(v->domain))
 		return hvm_vcpu_create(v);
 	return 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	if (is_hvm_vcpu(v))
+		hvm_vcpu_destroy(v);
 }
 
 /*

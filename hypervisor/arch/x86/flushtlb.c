@@ -50,10 +50,8 @@ void tlb_flush_cpus(uint64_t cpus)
 			continue;
 		while (__atomic_load_n(&cpu_infos[c]->tlb_flush_from,
 				       __ATOMIC_ACQUIRE) &
-		       bit) {
-			tlb_flush_service(); /* it may be waiting for us */
-			cpu_relax();
-		}
+		       bit)
+			cpu_relax(); /* answers it: it may be waiting for us */
 	}
 }
 

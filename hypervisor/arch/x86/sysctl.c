@@ -100,13 +100,17 @@ int arch_settime(uint64_t sec, uint32_t nsec, uint64_t system_time)
 	}
 	wallclock_nsec = nsec - st_nsec;
 	wallclock_known = true;
+	spin_unlock_irqrestore(&wallclock_lock, flags);
+	/* Each domain under the lock, which is not held across domain_put
+	 * (that may destroy a domain). */
 	for (unsigned int id = domain_next_id(0); id < MAX_DOMAINS;
 	     id = domain_next_id(id + 1)) {
-		struct domain *d = domain_lookup((uint16_t)id);
+		struct domain *d = domain_get((uint16_t)id);
 
-		if (d && !d->is_dying)
-			publish(d);
+		if (!d)
+			continue;
+		arch_domain_set_wallclock(d);
+		domain_put(d);
 	}
-	spin_unlock_irqrestore(&wallclock_lock, flags);
 	return 0;
 }

@@ -18,6 +18,8 @@
 
 #include <mica/domid_table.h>
 #include <mica/event.h>
+#include <mica/memory_pending.h>
+#include <mica/relinquish.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -80,7 +82,10 @@ struct domain {
 	uint32_t page_list_head; /* frame number, PFN_NONE if empty */
 
 	bool is_shutting_down;
-	bool is_dying;
+	bool is_dying; /* set under d->lock and domain_list_lock */
+	/* domain_get references, plus one for the domain table until the
+	 * domain is unlisted (domain_list_lock). */
+	unsigned int refs;
 	unsigned int shutdown_reason; /* MICA_SHUTDOWN_* */
 	/* On the reap list from shutdown until destroyed (domain.c). */
 	bool reap_queued;
@@ -111,6 +116,12 @@ struct domain {
 	 * has mapped first; what others map of it stays (dying). */
 	struct grant_table *grant;
 
+	/* Destruction in steps (mica/relinquish.h), once dying. */
+	struct domain_relinquish relinquish;
+	/* Reservation blocks its vcpus are zeroing, one slot per vcpu,
+	 * allocated at first use (mica/memory_pending.h). */
+	struct memory_pending *mem_pending;
+
 	struct arch_domain arch;
 };
 
@@ -128,8 +139,30 @@ struct domain *domain_create(uint16_t domid, const char *name, bool privileged,
 struct vcpu *vcpu_create(struct domain *d, unsigned int id,
 			 unsigned int processor);
 
-/* The domain with this id, or NULL.  No lock, constant time. */
+/* Frees vcpu 'id' of d, which never ran and has no context (it holds no
+ * page references): MICA_DOMCTL_set_max_vcpus shrinking. */
+void vcpu_destroy_unused(struct domain *d, unsigned int id);
+
+/*
+ * The domain with this id, or NULL.  No lock, constant time, and no
+ * reference: only for callers that know d cannot be freed meanwhile (they
+ * hold a reference on one of its frames, or are its own vcpu).  Everyone
+ * else uses domain_get.
+ */
 struct domain *domain_lookup(uint16_t domid);
+
+/*
+ * References.  domain_get: the live (not dying) domain with this id, with
+ * a reference, or NULL.  While any reference is held the domain is not
+ * destroyed (its vcpus, events, grant table and frames stay) and not
+ * freed; domain_put drops it, and destroys a shut-down domain that only
+ * this reference kept.  Put with no lock held (it may destroy d).
+ */
+struct domain *domain_get(uint16_t domid);
+void domain_put(struct domain *d);
+/* The same, for a dying domain too (it stays allocated, no more): if
+ * d->is_dying, its vcpus, events and grant table may be going. */
+struct domain *domain_get_any(uint16_t domid);
 unsigned int domain_count(void);
 /* The lowest id >= from that a domain has, or MAX_DOMAINS: walks the live
  * domains in id order, 64 ids per step. */
@@ -147,6 +180,18 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 struct page_info *domain_alloc_pages_unlimited(struct domain *d,
 					       unsigned int order);
 
+/*
+ * The same in two steps, for blocks zeroed by the caller: a block of
+ * 2^order frames owned by the hypervisor (NULL if d is at its limit or
+ * memory is out; not accounted yet), then, once it is all zero, handed to
+ * d and accounted (-ENOMEM if d is dying or would now exceed max_pages:
+ * the block is still the caller's to free).
+ */
+struct page_info *domain_block_alloc(struct domain *d, unsigned int order,
+				     bool limited);
+int domain_block_give(struct domain *d, struct page_info *pg,
+		      unsigned int order, bool limited);
+
 /* Unlinks one of d's frames (released: count 0) and frees it. */
 void domain_free_page(struct domain *d, struct page_info *pg);
 
@@ -158,13 +203,17 @@ void domain_page_last_put(struct page_info *pg);
 
 /*
  * MICA_DOMCTL_destroy: like a shutdown, but no guest asked (the machine's
- * guest_test verdict is not affected); returns once the domain is
- * destroyed, or dying if other domains still map its frames.
+ * guest_test verdict is not affected).  The caller holds one reference
+ * (domain_get), and puts it after.  Returns once the domain is off every
+ * CPU and dying (or, rarely, shut down and held by another reference,
+ * whose domain_put makes it dying).  Its resources then go in steps
+ * (mica/relinquish.h).
  */
 void domain_kill(struct domain *d);
 
 /* MICA_SCHEDOP_remote_shutdown: d shuts down as if it had asked, and is
- * off every CPU on return.  -EALREADY if it is shutting down already. */
+ * off every CPU on return.  -EALREADY if it is shutting down already.
+ * The caller holds one reference, as for domain_kill. */
 int domain_remote_shutdown(struct domain *d, unsigned int reason);
 
 /*
@@ -207,7 +256,16 @@ int arch_domain_create(struct domain *d);
  * -ENODEV without hardware support. */
 int arch_domctl_create_hvm(struct domain *d);
 void arch_domain_destroy(struct domain *d);
+/*
+ * Dying domain, no vcpu running: gives up the references its own state
+ * holds on its frames (descriptor frames, base pointers, page tables) and
+ * forgets their pfns, in steps that stop once system time reaches
+ * 'deadline'.  True when done.  arch_domain_destroy() runs it to the end.
+ */
+bool arch_domain_relinquish(struct domain *d, uint64_t deadline);
 int arch_vcpu_create(struct vcpu *v);
+/* Frees what arch_vcpu_create allocated (not a context's references). */
+void arch_vcpu_destroy(struct vcpu *v);
 /* The frame of d's shared-info page (domctl get_info). */
 uint64_t arch_domain_shared_info_mfn(const struct domain *d);
 

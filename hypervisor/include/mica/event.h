@@ -67,6 +67,13 @@ struct vcpu_events {
  * the frames registered by init_control and expand_array. */
 int evtchn_domain_init(struct domain *d);
 void evtchn_domain_destroy(struct domain *d);
+/*
+ * Destruction in steps: marks d's ports dead to other domains and closes
+ * up to EVTCHN_CLOSE_CHUNK of them from *cursor (0 at first); true once
+ * every port is closed.  evtchn_domain_destroy() then finishes quickly.
+ */
+#define EVTCHN_CLOSE_CHUNK 64
+bool evtchn_domain_close_some(struct domain *d, uint32_t *cursor);
 
 /*
  * A new unbound port in d that remote_domid (MICA_DOMID_SELF: d itself)

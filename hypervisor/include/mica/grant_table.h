@@ -45,8 +45,11 @@ struct grant_table {
 
 /* Common hooks, from domain create / destroy. */
 int grant_table_create(struct domain *d);
-/* Dying domain: removes every mapping it holds (its vcpus are off). */
-void grant_table_unmap_all(struct domain *d);
+/* Dying domain: removes the mappings it holds (its vcpus are off), in
+ * steps: looks at about 'max' handles from *cursor (0 at first) and says
+ * whether it got to the end. */
+bool grant_table_unmap_some(struct domain *d, uint32_t *cursor,
+			    unsigned int max);
 /* Dying domain: gives up the hypervisor's references on its table frames. */
 void grant_table_release_frames(struct domain *d);
 /* The domain is gone for good: frees the bookkeeping. */

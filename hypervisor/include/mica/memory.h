@@ -18,12 +18,13 @@ struct mica_memory_map;
 
 /*
  * Populates d's pseudo-physical space from the caller's reservation
- * (already copied in; extent_list is read and written in the caller).
- * Writes progress to r->nr_done.  Returns the number of extents done, or
- * a negative errno for a bad argument.
+ * (already copied in from 'arg'; extent_list is read and written in the
+ * caller).  Writes progress to r->nr_done.  Returns the number of extents
+ * done, a negative errno for a bad argument, or HYPERCALL_PREEMPTED: the
+ * caller writes r back and continues the call.
  */
 long memory_populate(struct domain *d, struct mica_memory_reservation *r,
-		     bool privileged);
+		     bool privileged, uint64_t arg);
 
 /*
  * Validates and installs the map the caller's buffer holds (m describes

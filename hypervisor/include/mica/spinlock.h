@@ -62,24 +62,6 @@ static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 	return flags;
 }
 
-/*
- * spin_lock_irqsave() that runs poll() while it waits: for a lock whose
- * holder may itself wait, with interrupts off, for this CPU to answer a
- * request (a TLB shootdown, asm/flushtlb.h).
- */
-static inline unsigned long spin_lock_irqsave_poll(spinlock_t *l,
-						   void (*poll)(void))
-{
-	unsigned long flags = local_irq_save();
-	uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
-		poll();
-		cpu_relax();
-	}
-	return flags;
-}
-
 static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
 	spin_unlock(l);

@@ -25,7 +25,11 @@
  *      (guests must not rely on this channel once their ring console is
  *      up).
  *   2. At most MICA_CONSOLEIO_MAX_WRITE bytes per call.
- * Errors: -MICA_EFAULT, -MICA_E2BIG (count too large).
+ *   3. Preemptible (mica.h note 6): a continuation carries the bytes
+ *      written so far in bits 32-63 of count, so a caller passes count
+ *      zero-extended.
+ * Errors: -MICA_EFAULT, -MICA_E2BIG (count too large), -MICA_EINVAL
+ *   (bits 32-63 of count above its low half).
  */
 #define MICA_CONSOLEIO_write 0
 #define MICA_CONSOLEIO_MAX_WRITE 4096
@@ -46,6 +50,10 @@
  *      each other and nothing is "consumed".
  *   2. MICA_VIRQ_CONSOLE (event_channel.h) is raised when text is added
  *      (and when serial input arrives for dom0, read with read_input).
+ *   3. A call may copy less than is available when other work waits (it
+ *      stops at a multiple of 4096 bytes); read until length is 0.
+ *      (Write's note 3 is a different mechanism: a write never returns
+ *      short.)
  * Errors: -MICA_EPERM (not dom0), -MICA_EFAULT, -MICA_EINVAL (count, pad).
  *
  * MICA_CONSOLEIO_read_input: read bytes typed on the hypervisor's serial

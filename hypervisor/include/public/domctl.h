@@ -18,6 +18,16 @@
  * `domid` (ignored where noted), and writes the whole structure back (OUT
  * fields in the union; IN fields come back unchanged).
  *
+ * Preemption (mica.h note 6): destroy, populate_physmap and map_foreign
+ * may stop part-way and continue by re-executing the call, which reads
+ * the structure again.  Their progress lives in the structure, not in the
+ * hypervisor: populate_physmap's nr_done, and the header's `progress`,
+ * which every other op requires to be 0 (map_foreign: see there;
+ * destroy: 1 once the domain is dying, so that a restart that finds it
+ * gone returns 0; the dying domain holds the rest).  Each restart checks
+ * the structure like a new call; a caller that changes it meanwhile only
+ * gets its own call wrong.
+ *
  * Common errors: -MICA_EPERM (caller not dom0; or the target is dom0 where
  * noted), -MICA_EPROTO, -MICA_ENOSYS (unknown cmd), -MICA_EFAULT,
  * -MICA_ESRCH (no such domain, or it is dying), -MICA_EINVAL (pad != 0,
@@ -29,7 +39,8 @@
 #include "mica.h"
 #include "memory.h"
 
-#define MICA_DOMCTL_INTERFACE_VERSION 1
+/* 2: the header's progress field (preemptible map_foreign). */
+#define MICA_DOMCTL_INTERFACE_VERSION 2
 
 /*
  * MICA_DOMCTL_create: create an empty, paused domain.
@@ -87,6 +98,9 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_create) == 48,
  *   resources are released (preemptible: the call may take a while).  The
  *   domid stays "dying" (get_info) until the last reference from outside is
  *   gone (another domain's grant or foreign mapping); then it is free.
+ *   A domain that shut itself down is given back in the background; its
+ *   nr_pages shrinks meanwhile.  destroy on a dying domain finishes that
+ *   and returns 0 once only outside references are left.
  *   Errors: -MICA_EPERM (dom0 itself).
  * MICA_DOMCTL_pause / MICA_DOMCTL_unpause: stop / restart all vcpus.
  *   Pauses nest: the domain runs when every pause has been undone.  pause
@@ -221,7 +235,10 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_vcpu_context) == 16,
  *   1. Each mapping holds a reference on the frame, dropped when the caller
  *      overwrites or clears the entry (mmu.h), so a destroyed domain's
  *      frames live on until their foreign mappings go.
- *   2. Preemptible.
+ *   2. Preemptible: while the call goes on, the header's `progress` (0
+ *      on entry) records the entries done in bits 0-15 and how many of
+ *      them failed in bits 16-31; it is 0 again on return.  A restart
+ *      with done > count or failed > done fails with -MICA_EINVAL.
  */
 #define MICA_DOMCTL_map_foreign 10
 
@@ -357,7 +374,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_permission) == 24,
  * argument of get/set_vcpu_context (vcpu, context_gaddr).  Only for HVM
  * domains [-MICA_EINVAL]; set_vcpu_context (PV state) is refused for them
  * [-MICA_EINVAL] and get_vcpu_context returns a zeroed context.  The
- * domain must be paused [-MICA_EBUSY].
+ * domain must be paused [-MICA_EBUSY].  -MICA_EOPNOTSUPP where the
+ * hardware back end cannot do it yet (VMX today).
  */
 #define MICA_DOMCTL_get_hvm_context 23
 #define MICA_DOMCTL_set_hvm_context 24
@@ -380,7 +398,8 @@ struct mica_domctl {
 	uint32_t cmd; /* IN: MICA_DOMCTL_* */
 	uint32_t interface_version; /* IN: MICA_DOMCTL_INTERFACE_VERSION */
 	mica_domid_t domid; /* IN (OUT for create) */
-	uint16_t pad0[3];
+	uint16_t pad0;
+	uint32_t progress; /* IN/OUT: 0 on entry; see "Preemption" */
 	union {
 		struct mica_domctl_create create;
 		struct mica_domctl_domain_info info; /* get_info: OUT */
@@ -400,6 +419,8 @@ struct mica_domctl {
 	} u;
 };
 MICA_STATIC_ASSERT(sizeof(struct mica_domctl) == 256, "mica_domctl");
+MICA_STATIC_ASSERT(offsetof(struct mica_domctl, progress) == 12,
+		   "domctl progress offset");
 MICA_STATIC_ASSERT(offsetof(struct mica_domctl, u) == 16,
 		   "domctl union offset");
 

@@ -323,8 +323,12 @@ MICA_STATIC_ASSERT(sizeof(struct mica_evtchn_bind_vcpu) == 8,
  * blocks and event array (a guest starting over after kexec, or dom0 on a
  * domain it is about to rebuild).
  *   IN  dom  MICA_DOMID_SELF, or (dom0) any domain.
- *   Returns 0.  Preemptible.
- * Errors: -MICA_EPERM, -MICA_ESRCH.
+ *   Returns 0.  Preemptible: a continuation carries the next port to
+ *   close in bits 32-63 of cmd (callers pass cmd zero-extended, mica.h
+ *   note 8, so a call starts at port 0); ports bound below it meanwhile
+ *   stay open.  Each restart reads and checks the argument again.
+ * Errors: -MICA_EPERM, -MICA_ESRCH, -MICA_EINVAL (pad, or a start port
+ *   beyond 2^17).
  */
 #define MICA_EVTCHNOP_reset 9
 

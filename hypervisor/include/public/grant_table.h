@@ -127,7 +127,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_grant_entry) == 16, "mica_grant_entry");
  * unreadable/unwritable; the ops before the fault took effect),
  * -MICA_ENOSYS (unknown cmd), -MICA_EINVAL (count 0, above
  * MICA_GNTTAB_MAX_BATCH, or != 1 where required).  Preemptible between
- * ops.  A domain may map and copy its own grants (ref granted to its own
+ * ops: the call may continue (mica.h note 6) with the array advanced past
+ * the ops done and count reduced by them, checked again like a new call.  A domain may map and copy its own grants (ref granted to its own
  * id, dom = MICA_DOMID_SELF or that id).
  * ========================================================================
  */

@@ -49,8 +49,11 @@
  * which with MICA_MEMOP_current_reservation / maximum_reservation.
  * Notes:
  *   1. Preemptible: the hypervisor records progress in nr_done, which the
- *      caller sets to 0 and must not touch during the call.  The return
- *      value counts from the start of the list.
+ *      caller sets to 0 and must not touch during the call; between
+ *      extents, and while a new extent is zeroed, the call may continue
+ *      (mica.h note 6) from nr_done, every field checked again.  The return value counts from the start of
+ *      the list.  (A caller that sets nr_done > 0 skips that many
+ *      extents.)
  *   2. extent_order may be at most MICA_MEMOP_MAX_ORDER (dom0:
  *      MICA_MEMOP_MAX_ORDER_PRIVILEGED), else -MICA_EINVAL.
  *   3. New frames are zeroed; released frames are scrubbed before reuse.
@@ -84,7 +87,7 @@ MICA_STATIC_ASSERT(sizeof(struct mica_memory_reservation) == 32,
  *   IN  in     extents to give up (as for decrease_reservation).
  *   IN  out    extents wanted (as for increase_reservation, or, for PV,
  *              populate_physmap: extent_list holds the pfns to assign).
- *   OUT nr_exchanged  input extents exchanged so far.
+ *   IN/OUT nr_exchanged  input extents exchanged so far (0 on entry).
  *   Returns 0 when every input extent was exchanged.
  * Notes:
  *   1. in and out must cover the same number of frames.
@@ -92,6 +95,11 @@ MICA_STATIC_ASSERT(sizeof(struct mica_memory_reservation) == 32,
  *      unit all-or-nothing: on failure the inputs of the failed unit are
  *      still the caller's, and nr_exchanged says where it stopped.
  *   3. in.nr_done and out.nr_done must be 0 and are not used.
+ *   4. Preemptible between units and while a unit's new frames are
+ *      zeroed (before any of its inputs is released): the call continues
+ *      from nr_exchanged, which must then be a whole number of units, at
+ *      most in.nr_extents (-MICA_EINVAL otherwise); every field is
+ *      checked again.
  * Errors: -MICA_EINVAL (sizes differ, bad order), -MICA_ENOMEM (no
  *   suitable memory), -MICA_EBUSY (an input frame is still referenced).
  */
@@ -100,7 +108,7 @@ MICA_STATIC_ASSERT(sizeof(struct mica_memory_reservation) == 32,
 struct mica_memory_exchange {
 	struct mica_memory_reservation in; /* IN */
 	struct mica_memory_reservation out; /* IN/OUT */
-	uint64_t nr_exchanged; /* OUT; 0 on entry */
+	uint64_t nr_exchanged; /* IN/OUT: 0 on entry; progress */
 };
 MICA_STATIC_ASSERT(sizeof(struct mica_memory_exchange) == 72,
 		   "mica_memory_exchange");

@@ -71,12 +71,42 @@ struct mica_sysctl_settime {
 MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_settime) == 24,
 		   "mica_sysctl_settime");
 
+/*
+ * MICA_SYSCTL_lateness: the hypervisor's latency probe, for tests and
+ * benchmarks.  While it runs, every online CPU has a software timer every
+ * period_ns and records how late it ran: how long its CPU was kept busy in
+ * the hypervisor (a stretch of a hypercall or of deferred work that did
+ * not stop for pending interrupts) after the deadline.
+ *   IN  op         MICA_LATENESS_START (reset the record and start),
+ *                  MICA_LATENESS_READ, MICA_LATENESS_STOP.
+ *   IN  period_ns  START: 100000 (100 us) .. 1000000000 (1 s).
+ *   OUT max_late_ns  the worst lateness since START, over every CPU.
+ *   OUT samples      timer runs recorded since START.
+ * Errors: -MICA_EINVAL (op, pad, period).
+ */
+#define MICA_SYSCTL_lateness 2
+
+#define MICA_LATENESS_START 1
+#define MICA_LATENESS_READ 2
+#define MICA_LATENESS_STOP 3
+
+struct mica_sysctl_lateness {
+	uint32_t op; /* IN: MICA_LATENESS_* */
+	uint32_t pad0;
+	uint64_t period_ns; /* IN (START) */
+	uint64_t max_late_ns; /* OUT */
+	uint64_t samples; /* OUT */
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_lateness) == 32,
+		   "mica_sysctl_lateness");
+
 struct mica_sysctl {
 	uint32_t cmd; /* IN: MICA_SYSCTL_* */
 	uint32_t interface_version; /* IN: MICA_SYSCTL_INTERFACE_VERSION */
 	union {
 		struct mica_sysctl_physinfo physinfo; /* OUT */
 		struct mica_sysctl_settime settime;
+		struct mica_sysctl_lateness lateness;
 		uint8_t pad[248]; /* room for later ops; size never changes */
 	} u;
 };

@@ -296,10 +296,14 @@ static void check_errors(uint16_t domu)
 	op.domid = 0;
 	test_expect_rc(hypercall_domctl(&op), -MICA_EPROTO,
 		       "domctl of another interface version");
-	op.pad0[1] = 1;
+	op.pad0 = 1;
 	test_expect_rc(domctl(&op, MICA_DOMCTL_get_info, 0), -MICA_EINVAL,
 		       "domctl with pad0 set");
-	op.pad0[1] = 0;
+	op.pad0 = 0;
+	op.progress = 1;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_get_info, 0), -MICA_EINVAL,
+		       "domctl with progress set");
+	op.progress = 0;
 	test_expect_rc(domctl(&op, 99, 0), -MICA_ENOSYS, "unknown domctl");
 	test_expect_rc(domctl(&op, MICA_DOMCTL_get_info, 999), -MICA_ESRCH,
 		       "get_info of no such domain");

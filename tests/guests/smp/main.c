@@ -6,12 +6,15 @@
  * other's page-table changes once the changer has flushed their TLBs with
  * every flush flavour, and play hostile reference-count games on the same
  * frames from all vcpus at once; the hypervisor's counts stay consistent.
+ * Vcpus that wait for the domain's mm lock (grant set-up) while its holder
+ * shoots them down (TLB flushes) must answer the shootdown, or both hang.
  */
 #include "boot.h"
 #include "hypercall.h"
 #include "test.h"
 #include "vcpu.h"
 #include "public/errno.h"
+#include "public/grant_table.h"
 #include "public/mmu.h"
 
 const char test_title[] = "SMP: vcpu up/down, TLB shootdown, reference races";
@@ -20,6 +23,7 @@ const char test_title[] = "SMP: vcpu up/down, TLB shootdown, reference races";
 #define PAGE 4096ULL
 #define ROUNDS 8
 #define GAME_ITERATIONS 400
+#define LOCK_ROUNDS 3000
 #define PING_PONGS 2000
 
 /* Spare pages at the end of the boot mapping (k pages below its end). */
@@ -459,6 +463,47 @@ static void check_reference_games(void)
 				  ((volatile uint64_t *)G_VA)[i]);
 }
 
+/* ---- lock waiters answer shootdowns (no deadlock) ---- */
+
+static volatile uint32_t lockers_go, lockers_done, locker_errors;
+
+/* Takes the mm lock over and over (grant set-up), interrupts off. */
+static void locker(unsigned int id)
+{
+	struct mica_gnttab_setup_table s;
+	uint64_t frame;
+
+	(void)id;
+	while (!__atomic_load_n(&lockers_go, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	for (uint32_t i = 0; i < LOCK_ROUNDS; i++) {
+		s = (struct mica_gnttab_setup_table){ MICA_DOMID_SELF,	0, 1,
+						      (uint64_t)&frame, 0, 0 };
+		if (HYPERCALL5(MICA_HC_grant_table_op,
+			       MICA_GNTTABOP_setup_table, &s, 1, 0, 0) ||
+		    s.status)
+			__atomic_fetch_add(&locker_errors, 1, __ATOMIC_SEQ_CST);
+	}
+	__atomic_fetch_add(&lockers_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void check_lock_vs_shootdown(void)
+{
+	printk("mm-lock waiters against a shooting lock holder\n");
+	for (unsigned int id = 1; id < NR_VCPUS; id++)
+		restart(id, locker);
+	__atomic_store_n(&lockers_go, 1, __ATOMIC_RELEASE);
+	/* Each flush holds the mm lock while it waits for the other vcpus'
+	 * CPUs, which may be spinning for that lock. */
+	for (uint32_t i = 0; i < LOCK_ROUNDS; i++)
+		test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_ALL, 0, 0), 0,
+			       "flush all, round %u", i);
+	if (!wait_for(&lockers_done, NR_VCPUS - 1, 60000))
+		test_fail("lockers did not finish");
+	if (locker_errors)
+		test_fail("%u grant set-ups failed", locker_errors);
+}
+
 void test_main(void)
 {
 	if (time_init(SI_VA)) {
@@ -473,6 +518,7 @@ void test_main(void)
 	check_up_down();
 	check_shootdown();
 	check_reference_games();
+	check_lock_vs_shootdown();
 	printk("event-channel IPIs between vcpus: not here yet (no event "
 	       "channels on this branch)\n");
 	test_pass();

@@ -20,7 +20,7 @@ const char test_title[] = "real mode to long mode, start info, hypercalls";
 
 static void check_modes(void)
 {
-	uint64_t cr0, efer;
+	uint64_t cr0, cr4, efer;
 
 	asm volatile("mov %%cr0, %0" : "=r"(cr0));
 	if ((cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
@@ -31,6 +31,13 @@ static void check_modes(void)
 		test_fail("EFER %lx: long mode not active", efer);
 	else if (efer & (1u << 12))
 		test_fail("EFER %lx shows the host's SVME", efer);
+	/* CR0.NE and CR4.VMXE are forced on under VMX: the guest sees the
+	 * values it wrote (lib/head.S: CR0 PE|PG|ET, CR4 PAE only). */
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	if (cr4 & (1u << 13))
+		test_fail("cr4 %lx shows VMXE", cr4);
+	if (cr0 & (1u << 5))
+		test_fail("cr0 %lx shows NE, which the guest never set", cr0);
 }
 
 static void check_start_info(void)
@@ -55,6 +62,8 @@ static void check_hypercalls(void)
 	static const char line[] = "hello through MICA_CONSOLEIO_write\n";
 	long v = hypercall_version(MICA_VERSION_GET, NULL);
 	uint64_t page;
+	uint32_t r[4];
+	bool intel;
 
 	if (v != MICA_ABI_VERSION)
 		test_fail("version %lx, expected %x", v, MICA_ABI_VERSION);
@@ -65,14 +74,17 @@ static void check_hypercalls(void)
 	    page != (uint64_t)hypercall_page)
 		test_fail("hypercall page MSR reads %lx, expected %p", page,
 			  (void *)hypercall_page);
-	/* The stubs: mov $n, %eax; vmmcall; ret (AMD). */
+	/* The stubs: mov $n, %eax; vmmcall (AMD) or vmcall (Intel); ret. */
+	cpuid(0, 0, r);
+	intel = r[1] == 0x756e6547; /* "Genu" ineIntel */
 	if ((uint8_t)hypercall_page[32] != 0xb8 ||
 	    (uint8_t)hypercall_page[33] != 1 ||
 	    (uint8_t)hypercall_page[37] != 0x0f ||
 	    (uint8_t)hypercall_page[38] != 0x01 ||
-	    (uint8_t)hypercall_page[39] != 0xd9 ||
+	    (uint8_t)hypercall_page[39] != (intel ? 0xc1 : 0xd9) ||
 	    (uint8_t)hypercall_page[40] != 0xc3)
-		test_fail("hypercall stub 1 is not mov/vmmcall/ret");
+		test_fail("hypercall stub 1 is not mov/%s/ret",
+			  intel ? "vmcall" : "vmmcall");
 }
 
 void test_main(void)

@@ -2,7 +2,8 @@
 /*
  * A hostile HVM guest that survives: everything here must come back as a
  * clean exception or error, never touch the machine, never crash Mica.
- * The SVM instructions (#UD, hvm.h P6), MSRs Mica does not give out and
+ * The SVM and VMX instructions (#UD, hvm.h P6) on either vendor's CPU,
+ * CR4.VMXE on Intel (#GP), MSRs Mica does not give out and
  * bad hypercall pages (#GP), EFER bits it may not set, hypercalls with
  * buffers outside its RAM (-EFAULT), hypercalls HVM guests do not get
  * (-ENOSYS), and debug-register-free exits such as INVD.
@@ -36,6 +37,51 @@ static void check_svm_instructions(void)
 	expect_vector(PROBE("invlpga", ::"a"(0UL), "c"(0)), VECTOR_UD,
 		      "invlpga");
 	expect_vector(PROBE("invd", ::), -1, "invd");
+}
+
+/* Under VMX these exit unconditionally: Mica must refuse them. */
+static void check_vmx_instructions(void)
+{
+	static uint64_t region[2] __attribute__((aligned(16)));
+	uint64_t cr0, cr4;
+	uint32_t r[4];
+
+	expect_vector(PROBE("vmxon (%%rax)", ::"a"(region)), VECTOR_UD,
+		      "vmxon");
+	expect_vector(PROBE("vmxoff", ::), VECTOR_UD, "vmxoff");
+	expect_vector(PROBE("vmclear (%%rax)", ::"a"(region)), VECTOR_UD,
+		      "vmclear");
+	expect_vector(PROBE("vmptrld (%%rax)", ::"a"(region)), VECTOR_UD,
+		      "vmptrld");
+	expect_vector(PROBE("vmptrst (%%rax)", ::"a"(region)), VECTOR_UD,
+		      "vmptrst");
+	expect_vector(PROBE("vmread %%rax, %%rcx", ::"a"(0x6c16UL)), VECTOR_UD,
+		      "vmread HOST_RIP");
+	expect_vector(PROBE("vmwrite %%rcx, %%rax", ::"a"(0x6c16UL), "c"(0UL)),
+		      VECTOR_UD, "vmwrite HOST_RIP");
+	expect_vector(PROBE("vmlaunch", ::), VECTOR_UD, "vmlaunch");
+	expect_vector(PROBE("vmresume", ::), VECTOR_UD, "vmresume");
+	expect_vector(PROBE("invept (%%rax), %%rcx", ::"a"(region), "c"(2UL)),
+		      VECTOR_UD, "invept");
+	expect_vector(PROBE("invvpid (%%rax), %%rcx", ::"a"(region), "c"(2UL)),
+		      VECTOR_UD, "invvpid");
+	expect_vector(PROBE("getsec", ::"a"(0UL)), VECTOR_UD, "getsec");
+	/* CR4.VMXE: VMX keeps it set underneath, Mica refuses it (on AMD
+	 * it is the CPU's reserved bit; QEMU's TCG does not check it). */
+	cpuid(0, 0, r);
+	if (r[1] != 0x756e6547) /* "Genu" ineIntel */
+		return;
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	expect_vector(PROBE("mov %%rax, %%cr4", ::"a"(cr4 | (1UL << 13))),
+		      VECTOR_GP, "CR4.VMXE");
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	if (cr4 & (1UL << 13))
+		test_fail("CR4 reads %lx after the refused VMXE write", cr4);
+	/* Paging off in 64-bit code: #GP, as on the bare CPU (Mica owns
+	 * CR0.PG under VMX, so it must check this itself). */
+	asm volatile("mov %%cr0, %0" : "=r"(cr0));
+	expect_vector(PROBE("mov %%rax, %%cr0", ::"a"(cr0 & ~(1UL << 31))),
+		      VECTOR_GP, "CR0.PG off in 64-bit mode");
 }
 
 static void check_msrs(void)
@@ -124,6 +170,7 @@ static void check_hypercall_buffers(void)
 void test_main(void)
 {
 	check_svm_instructions();
+	check_vmx_instructions();
 	check_msrs();
 	check_hypercall_buffers();
 	test_pass();

@@ -39,6 +39,8 @@ long hvm_domctl_context(struct domain *d, struct mica_domctl *op, bool set)
 
 	if (!is_hvm_domain(d) || a->pad0)
 		return -EINVAL;
+	if (!hvm_backend->get_context || !hvm_backend->set_context)
+		return -EOPNOTSUPP; /* not in this back end yet */
 	if (!v)
 		return -ENOENT;
 	if (!READ_ONCE(d->pause_count) || vcpu_is_running(v))

@@ -30,13 +30,15 @@ const struct hvm_backend *hvm_backend;
 
 void hvm_init(void)
 {
-	/* VMX (CPUID 1 ECX bit 5, with EPT) comes with hvm/vmx/. */
 	if (svm_supported())
 		hvm_backend = &svm_backend;
+	else if (vmx_supported())
+		hvm_backend = &vmx_backend;
 	if (hvm_backend)
 		pr_info("HVM: %s with nested paging\n", hvm_backend->name);
 	else
-		pr_info("HVM: no usable SVM with nested paging; PV only\n");
+		pr_info("HVM: no usable SVM or VMX with nested paging; PV "
+			"only\n");
 }
 
 void hvm_cpu_init(void)

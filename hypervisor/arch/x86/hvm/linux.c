@@ -106,6 +106,13 @@ int hvm_linux_build(struct domain *d, const struct boot_domain *bd,
 	unsigned int n = 0;
 	int rc;
 
+	if (!hvm_backend->set_context) {
+		snprintf(why, why_len,
+			 "the %s back end cannot set a vcpu's "
+			 "state yet",
+			 hvm_backend->name);
+		return -EOPNOTSUPP;
+	}
 	setup = ((size_t)(image[HDR_SETUP_SECTS] ? image[HDR_SETUP_SECTS] : 4) +
 		 1) *
 		512;

@@ -2,7 +2,10 @@
 /*
  * Nested page tables: the guest-physical to machine map of an HVM domain,
  * in the 4-level long-mode format that both SVM (nested paging) and VMX
- * (EPT, with its own bit layout, to come) walk.
+ * (EPT) walk.  The two layouts agree on what is used here: bits 0-2 are
+ * present/writable/user for nested paging and read/write/execute for EPT,
+ * bit 7 is the large-page bit, bits 12+ the frame; EPT leaves also carry
+ * a memory type (the back end's p2m_leaf_flags).
  *
  * Only this file writes the tables, and it maps only frames the domain
  * owns (the builder and, later, populate_physmap hand them in), so a guest
@@ -11,7 +14,8 @@
  * chained through page_info.next for freeing when the domain dies.
  *
  * Entries: present, writable, user (nested-paging walks are user accesses)
- * and executable; memory type write-back through PAT index 0.
+ * and executable; memory type write-back (nested paging: PAT index 0;
+ * EPT: type 6 in the leaf).
  */
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -100,7 +104,7 @@ int p2m_map(struct domain *d, uint64_t gfn, uint64_t mfn, unsigned int order)
 		if (!e || (*e & PTE_P))
 			return e ? -EEXIST : -ENOMEM;
 		*e = (mfn << PAGE_SHIFT) | P2M_LEAF_FLAGS |
-		     (large ? PTE_PS : 0);
+		     hvm_backend->p2m_leaf_flags | (large ? PTE_PS : 0);
 		gfn += large ? 512 : 1;
 		mfn += large ? 512 : 1;
 		n -= large ? 512 : 1;

@@ -101,7 +101,9 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level);
 
 unsigned long pv_mm_lock(struct domain *d)
 {
-	return spin_lock_irqsave_poll(&d->arch.mm_lock, tlb_flush_service);
+	/* Waiting, it answers TLB shootdowns (cpu_relax): the holder may be
+	 * shooting this CPU down. */
+	return spin_lock_irqsave(&d->arch.mm_lock);
 }
 
 void pv_mm_unlock(struct domain *d, unsigned long flags)
@@ -349,34 +351,61 @@ void pv_page_unrelease(struct page_info *pg)
 }
 
 /*
- * Drops every reference d's own state holds on its frames: base pointers
- * and pins.  Dropping the last type reference of a table devalidates it,
- * which drops its entries' references in turn, so afterwards only the
- * allocation's reference and references from other domains (foreign
- * mappings) are left.
+ * Destruction of a dying domain, in steps (no vcpu of d runs, and nothing
+ * new can take a reference on its frames).  Unpinning an L4 would
+ * devalidate the whole tree below it at once, which for a large domain
+ * keeps a CPU busy for as long as the domain has memory.  Instead every
+ * table frame gives back its own entries' references when the walk over
+ * the page list reaches it: a reference an entry holds on a lower table
+ * only lowers that table's type count, never below 1, so the table stays
+ * validated (type in force, entries holding their references) until the
+ * walk has released it and cleared its type.  Only the domain's own
+ * tables hold table-type references on its frames, so no other domain
+ * ever sees such a frame.  (A table devalidated earlier has count 0 and
+ * only keeps its last type for the flush decision: the walk skips it.)
  */
-void pv_domain_relinquish_tables(struct domain *d)
+static void put_type_dying(mfn_t mfn)
 {
-	unsigned long flags = pv_mm_lock(d);
+	struct page_info *pg = mfn_to_page(mfn);
 
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		struct vcpu *v = d->vcpus[i];
+	if (type_count(pg) > 1)
+		pg->type_info--;
+}
 
-		if (!v)
+void pv_dying_put_base(mfn_t mfn)
+{
+	put_type_dying(mfn);
+	put_page(mfn);
+}
+
+void pv_dying_release_frame(struct domain *d, mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+	unsigned int type = type_of(pg), level;
+	uint64_t *t;
+
+	if (!type_count(pg) || type < PGT_L1 || type > PGT_L4)
+		return;
+	level = type - PGT_L1 + 1;
+	t = mfn_to_virt(mfn);
+	for (unsigned int i = 0; i < 512; i++) {
+		mfn_t child;
+
+		if (!guest_slot(level, i)) {
+			t[i] = 0; /* the frame may be any type again */
 			continue;
-		if (v->arch.cr3_user)
-			pv_put_page_and_type(v->arch.cr3_user >> PAGE_SHIFT, d);
-		if (v->arch.cr3_kernel)
-			pv_put_page_and_type(v->arch.cr3_kernel >> PAGE_SHIFT,
-					     d);
-		v->arch.cr3_user = v->arch.cr3_kernel = 0;
-	}
-	for (uint32_t mfn = d->page_list_head; mfn != PFN_NONE;
-	     mfn = mfn_to_page(mfn)->next) {
-		if (pv_page_pinned(mfn)) {
-			pv_page_set_pinned(mfn, false);
-			pv_put_page_and_type(mfn, d);
 		}
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level == 1) {
+			pv_put_entry(t[i], 1, d);
+			continue;
+		}
+		child = (t[i] & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		put_type_dying(child);
+		put_page(child);
 	}
-	pv_mm_unlock(d, flags);
+	if (pg->type_info & PGT_PINNED)
+		put_page(mfn); /* the pin's general reference */
+	pg->type_info = 0; /* with its type references: gone for good */
 }

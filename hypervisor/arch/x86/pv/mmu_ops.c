@@ -163,6 +163,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 {
 	struct vcpu *v = current_vcpu();
 	struct domain *fd = NULL;
+	long rc;
 
 	(void)a5;
 	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id) {
@@ -170,14 +171,17 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 		if (!v->domain->privileged)
 			return -EPERM;
 		fd = foreign < MICA_DOMID_FIRST_RESERVED ?
-			     domain_lookup((uint16_t)foreign) :
+			     domain_get((uint16_t)foreign) :
 			     NULL;
-		if (!fd || READ_ONCE(fd->is_dying))
+		if (!fd)
 			return -ESRCH;
 	}
-	return run_batch(v, MICA_HC_mmu_update, reqs, count,
-			 sizeof(struct mica_mmu_update), done_gaddr, foreign,
-			 mmu_update_item, fd);
+	rc = run_batch(v, MICA_HC_mmu_update, reqs, count,
+		       sizeof(struct mica_mmu_update), done_gaddr, foreign,
+		       mmu_update_item, fd);
+	if (fd)
+		domain_put(fd);
+	return rc;
 }
 
 static int set_base(struct vcpu *v, mfn_t mfn, bool user)

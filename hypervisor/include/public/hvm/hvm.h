@@ -99,7 +99,10 @@
  *      started again only by a startup IPI (P8), and the domain powers
  *      off when its last vcpu is down.
  *  P6. The CPU's virtualization instructions (vmrun, vmload, vmsave,
- *      stgi, clgi, skinit, invlpga; CPUID hides SVM and VMX) raise #UD.
+ *      stgi, clgi, skinit, invlpga; vmxon, vmxoff, vmclear, vmptrld,
+ *      vmptrst, vmread, vmwrite, vmlaunch, vmresume, invept, invvpid;
+ *      getsec; CPUID hides SVM and VMX) raise #UD on either vendor;
+ *      on Intel, setting CR4.VMXE raises #GP.
  *      A triple fault, a shutdown, or any exit Mica does not handle crashes
  *      the domain.
  *  P7. Local APIC, one per vcpu, APIC ID = vcpu id (CPUID.1 EBX[31:24],

@@ -121,8 +121,18 @@ static inline void outl(uint16_t port, uint32_t v)
 	__asm__ __volatile__("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
+void tlb_flush_service(void); /* asm/flushtlb.h */
+
+/*
+ * The pause of every wait loop.  It also answers the TLB shootdowns aimed
+ * at this CPU: a CPU that waits with interrupts off (for a lock, a vcpu
+ * to leave its CPU, a timer function) may be waited for by the very CPU
+ * it waits on, which holds that lock while shooting this one down
+ * (asm/flushtlb.h).  Answering costs one load when nothing is asked.
+ */
 static inline void cpu_relax(void)
 {
+	tlb_flush_service();
 	__asm__ __volatile__("pause" ::: "memory");
 }
 

@@ -65,6 +65,11 @@ struct arch_domain {
 	/* I/O ports dom0 gave this domain (ioport.c), under io_lock. */
 	spinlock_t io_lock;
 	struct rangeset ioports;
+	/* Stepwise destruction (arch_domain_relinquish): stage 0 drops the
+	 * descriptor frames and base pointers, stage 1 walks the page list
+	 * from the frame 'relinquish_next', stage 2 is done. */
+	unsigned int relinquish_stage;
+	uint32_t relinquish_next;
 
 	/* HVM domains (asm/hvm.h); NULL for PV. */
 	struct hvm_domain *hvm;
@@ -72,9 +77,5 @@ struct arch_domain {
 
 /* The lock of a domain's frame counts, page tables and grant state. */
 #define domain_mm_lock(d) (&(d)->arch.mm_lock)
-
-/* Dying domain: drops every page-table reference among its own frames. */
-struct domain;
-void arch_domain_relinquish_tables(struct domain *d);
 
 #endif

@@ -15,7 +15,7 @@
  * the waiting requester answers requests aimed at itself, so two CPUs that
  * shoot each other down with interrupts off (hypercalls run so) both finish.
  * A CPU that spins for a lock whose holder may be waiting for a flush must
- * answer too: pv_mm_lock() does.
+ * answer too: every wait loop's cpu_relax() does (asm/cpu.h).
  */
 #ifndef ASM_FLUSHTLB_H
 #define ASM_FLUSHTLB_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HVM layer: vcpus that run in a hardware virtual machine (AMD SVM now,
- * Intel VMX later) on nested page tables.  See docs/hvm.md.
+ * The HVM layer: vcpus that run in a hardware virtual machine (AMD SVM or
+ * Intel VMX) on nested page tables.  See docs/hvm.md.
  *
  * Common code (arch/x86/hvm/) owns the vcpu run loop, the exit handlers
  * that do not depend on the back end (CPUID, port I/O, MSRs, hypercalls,
@@ -61,7 +61,7 @@ struct hvm_vcpu {
 	unsigned int cpl;
 	bool mode64; /* long mode with a 64-bit code segment */
 	bool interrupts_enabled; /* guest rflags.IF */
-	void *backend; /* struct svm_vcpu or (later) struct vmx_vcpu */
+	void *backend; /* struct svm_vcpu or struct vmx_vcpu */
 
 	/* Also filled by the back end at each exit, for the instruction
 	 * emulator (hvm/emulate.c) and its guest page walk: control
@@ -134,12 +134,20 @@ struct hvm_backend {
 	void (*get_context)(struct vcpu *v, struct mica_hvm_vcpu_context *c);
 	int (*set_context)(struct vcpu *v,
 			   const struct mica_hvm_vcpu_context *c);
+	/* Bits every nested-table leaf carries besides present/writable/
+	 * user (EPT: read/write/execute) and the large-page bit: EPT's
+	 * memory type; 0 for AMD nested paging (p2m.c). */
+	uint64_t p2m_leaf_flags;
 };
 
 extern const struct hvm_backend *hvm_backend;
 extern const struct hvm_backend svm_backend;
 /* SVM with nested paging, not disabled by the firmware (VM_CR.SVMDIS). */
 bool svm_supported(void);
+extern const struct hvm_backend vmx_backend;
+/* VMX with EPT, VPID and unrestricted guest, not locked off by the
+ * firmware (hvm/vmx/vmx.c says why not when VMX is there). */
+bool vmx_supported(void);
 
 static inline bool is_hvm_domain(const struct domain *d);
 static inline bool is_hvm_vcpu(const struct vcpu *v);

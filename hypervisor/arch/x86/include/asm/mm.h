@@ -108,7 +108,16 @@ int pv_page_release(struct domain *d, struct page_info *pg);
 void pv_page_unrelease(struct page_info *pg);
 void pv_flush_all_tlbs(void);
 
-/* Destruction: drops d's base pointers and pins (see mm.c). */
-void pv_domain_relinquish_tables(struct domain *d);
+/*
+ * Destruction of a dying domain in steps (see mm.c), under its mm lock:
+ * pv_dying_put_base() drops a vcpu's reference on one of its L4s;
+ * pv_dying_release_frame() gives back every reference that one frame's
+ * table entries and pin hold (nothing for other frames), without
+ * devalidating the tables below.  After both went over every base pointer
+ * and every frame, only allocation references and other domains' ones
+ * are left.
+ */
+void pv_dying_put_base(mfn_t mfn);
+void pv_dying_release_frame(struct domain *d, mfn_t mfn);
 
 #endif

@@ -1,0 +1,1082 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Intel VMX back end of the HVM layer (asm/hvm.h): detection, VMXON
+ * per CPU, one VMCS per vcpu (controls fitted to the capability MSRs),
+ * EPT from the domain's nested tables (hvm/p2m.c, EPT leaf flavour),
+ * VPIDs, exit decoding and event injection.  See docs/hvm.md "VMX".
+ *
+ * A VMCS is active on at most one CPU.  It stays there after the vcpu
+ * leaves (switching is cheap when the vcpu comes back); when the vcpu
+ * runs on another CPU, or dies, the old CPU VMCLEARs it first (through a
+ * call-function IPI).  Each CPU remembers its current VMCS, and code that
+ * needs another vcpu's VMCS loads it and puts the previous one back.
+ */
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/heap.h>
+#include <mica/lib.h>
+#include <mica/page_alloc.h>
+#include <asm/cpu.h>
+#include <asm/hvm.h>
+#include <asm/layout.h>
+#include <asm/msr-index.h>
+#include <asm/page.h>
+#include <asm/processor-flags.h>
+#include <asm/smp.h>
+
+#include "vmcs.h"
+
+#define RFLAGS_IF 0x200
+#define RFLAGS_FIXED 0x2
+#define PAT_DEFAULT 0x0007040600070406ULL
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+#define X86_CR0_CD 0x40000000ULL
+#define X86_CR0_NW 0x20000000ULL
+#define X86_CR4_VMXE 0x2000ULL
+#define X86_CR4_PSE 0x10ULL
+#define X86_CR4_PCIDE 0x20000ULL
+#define X86_CR4_SMEP 0x100000ULL
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+#define VECTOR_NMI 2
+
+/* CR0 and CR4 bits the guest sees from the read shadows and whose
+ * writes exit: NE and VMXE are forced on in VMX operation; PG so that
+ * entering and leaving long mode (EFER.LMA, the IA-32e entry control)
+ * and PAE paging (the PDPTEs) are done here; OSXSAVE is refused (XCR0 is
+ * not switched for HVM yet). */
+#define CR0_OWNED (X86_CR0_NE | X86_CR0_PG)
+#define CR4_OWNED (X86_CR4_VMXE | X86_CR4_OSXSAVE)
+/* CR4 changes after which the guest's TLB entries are flushed. */
+#define CR4_PAGING_BITS \
+	(X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PCIDE | X86_CR4_SMEP)
+
+/* The guest MSRs the VMCS does not switch, passed through to the guest
+ * and swapped by the MSR lists: the guest's stored on exit and loaded on
+ * entry (one area per vcpu), the CPU's loaded on exit. */
+static const uint32_t swapped_msrs[] = {
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
+};
+#define NR_SWAPPED ARRAY_SIZE(swapped_msrs)
+
+struct vmx_msr_entry {
+	uint32_t index;
+	uint32_t reserved;
+	uint64_t data;
+};
+_Static_assert(sizeof(struct vmx_msr_entry) == 16, "VMX MSR list entry");
+
+struct vmx_vcpu {
+	paddr_t vmcs_pa;
+	struct vmx_msr_entry *guest_msrs; /* NR_SWAPPED, own page */
+	int active_cpu; /* where the VMCS is active, -1: nowhere */
+	bool launched; /* VMLAUNCH done since it became active there */
+	uint16_t vpid;
+	uint64_t vpid_generation;
+	uint64_t cr8; /* the TPR as the guest sees it (no APIC yet) */
+	/* The event for the next entry (VM_ENTRY_INTR_INFO), 0: none. */
+	uint32_t inject_info;
+	uint32_t inject_error;
+	uint32_t inject_len;
+};
+
+/* Per CPU: VMXON region, current VMCS, host state, VPIDs. */
+struct vmx_cpu {
+	paddr_t vmxon_pa;
+	paddr_t current_vmcs; /* 0: none */
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __packed gdtr; /* reloaded after every exit (limit) */
+	uint64_t idtr_base;
+	struct vmx_msr_entry *host_msrs; /* NR_SWAPPED */
+	paddr_t host_msrs_pa;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint32_t next_vpid;
+	uint64_t vpid_generation;
+};
+
+static struct vmx_cpu vmx_cpus[NR_CPUS];
+
+/* Fitted once from the capability MSRs (vmx_supported). */
+static struct {
+	uint32_t revision;
+	uint32_t pin, cpu, cpu2, exit, entry;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	bool invept_single, invvpid_single;
+	paddr_t msr_bitmap_pa;
+} vmx;
+
+int vmx_enter(struct hvm_gprs *regs, bool launched, const void *host_gdtr);
+extern const char vmx_exit[];
+
+/* --------------------------------------------------------------------
+ * VMX instructions
+ * ------------------------------------------------------------------ */
+
+static void vmwrite(uint64_t field, uint64_t value)
+{
+	bool fail;
+
+	__asm__ __volatile__("vmwrite %2, %1; setna %0"
+			     : "=qm"(fail)
+			     : "r"(field), "rm"(value)
+			     : "cc", "memory");
+	if (fail)
+		pr_err("VMX: vmwrite %lx = %lx failed\n", field, value);
+}
+
+static uint64_t vmread(uint64_t field)
+{
+	uint64_t value = 0;
+
+	__asm__ __volatile__("vmread %1, %0"
+			     : "=rm"(value)
+			     : "r"(field)
+			     : "cc");
+	return value;
+}
+
+static void vmptrld(paddr_t pa)
+{
+	__asm__ __volatile__("vmptrld %0" ::"m"(pa) : "cc", "memory");
+}
+
+static void vmclear(paddr_t pa)
+{
+	__asm__ __volatile__("vmclear %0" ::"m"(pa) : "cc", "memory");
+}
+
+static void invept(unsigned long type, uint64_t eptp)
+{
+	struct {
+		uint64_t eptp, zero;
+	} desc = { eptp, 0 };
+
+	__asm__ __volatile__("invept %0, %1" ::"m"(desc), "r"(type)
+			     : "cc", "memory");
+}
+
+static void invvpid(unsigned long type, uint16_t vpid)
+{
+	struct {
+		uint64_t vpid, addr;
+	} desc = { vpid, 0 };
+
+	__asm__ __volatile__("invvpid %0, %1" ::"m"(desc), "r"(type)
+			     : "cc", "memory");
+}
+
+/* --------------------------------------------------------------------
+ * Detection and per-CPU enabling
+ * ------------------------------------------------------------------ */
+
+/* The control value: the bits we want, those the CPU forces on
+ * (allowed-0, low half), within those it allows (allowed-1, high half);
+ * false if a required bit is not allowed. */
+static bool fit_controls(uint32_t msr, uint32_t want, uint32_t required,
+			 uint32_t *out)
+{
+	uint64_t cap = rdmsr(msr);
+	uint32_t v = (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
+
+	*out = v;
+	return (v & required) == required;
+}
+
+static bool vmx_refuse(const char *why)
+{
+	pr_info("HVM: Intel VMX present but not usable: %s\n", why);
+	return false;
+}
+
+/* CPUID 1 ECX bit 5; FEATURE_CONTROL not locked against VMX; EPT (4
+ * levels, write-back, 2 MiB pages, INVEPT), VPID (INVVPID), unrestricted
+ * guest, and the EFER/PAT entry and exit controls. */
+bool vmx_supported(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t basic, fc, cap;
+	bool true_ctls;
+
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 5)))
+		return false;
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if ((fc & FEATURE_CONTROL_LOCKED) &&
+	    !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+		return vmx_refuse("disabled by the firmware");
+	basic = rdmsr(MSR_IA32_VMX_BASIC);
+	if (((basic >> VMX_BASIC_MEMTYPE_SHIFT) & 0xf) != 6 ||
+	    ((basic >> 32) & 0x1fff) > PAGE_SIZE)
+		return vmx_refuse("VMCS not write-back or above 4 KiB");
+	vmx.revision = (uint32_t)basic & 0x7fffffff;
+	true_ctls = basic & VMX_BASIC_TRUE_CTLS;
+
+	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				      MSR_IA32_VMX_PINBASED_CTLS,
+			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT,
+			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, &vmx.pin))
+		return vmx_refuse("interrupt exiting");
+	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				      MSR_IA32_VMX_PROCBASED_CTLS,
+			  CPU_HLT_EXIT | CPU_MWAIT_EXIT | CPU_RDPMC_EXIT |
+				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
+				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
+				  CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXIT |
+				  CPU_SECONDARY,
+			  CPU_HLT_EXIT | CPU_CR8_LOAD_EXIT |
+				  CPU_CR8_STORE_EXIT | CPU_MOV_DR_EXIT |
+				  CPU_UNCOND_IO_EXIT | CPU_USE_MSR_BITMAPS |
+				  CPU_SECONDARY,
+			  &vmx.cpu))
+		return vmx_refuse("no secondary controls or MSR bitmaps");
+	if (vmx.cpu & (CPU_CR3_LOAD_EXIT | CPU_CR3_STORE_EXIT |
+		       CPU_INVLPG_EXIT | CPU_RDTSC_EXIT))
+		return vmx_refuse("CR3/INVLPG/RDTSC exiting forced on");
+	if (!fit_controls(MSR_IA32_VMX_PROCBASED_CTLS2,
+			  CPU2_EPT | CPU2_VPID | CPU2_UNRESTRICTED |
+				  CPU2_RDTSCP | CPU2_INVPCID,
+			  CPU2_EPT | CPU2_VPID | CPU2_UNRESTRICTED, &vmx.cpu2))
+		return vmx_refuse("no EPT, VPID or unrestricted guest");
+	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				      MSR_IA32_VMX_EXIT_CTLS,
+			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+			  &vmx.exit))
+		return vmx_refuse("exit controls (EFER, PAT)");
+	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				      MSR_IA32_VMX_ENTRY_CTLS,
+			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &vmx.entry))
+		return vmx_refuse("entry controls (EFER, PAT)");
+	vmx.entry &= ~ENTRY_IA32E; /* per vcpu, with EFER.LMA */
+
+	cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	if (!(cap & EPT_CAP_WALK_4) || !(cap & EPT_CAP_WB) ||
+	    !(cap & EPT_CAP_2M) || !(cap & EPT_CAP_INVEPT) ||
+	    !(cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)) ||
+	    !(cap & VPID_CAP_INVVPID) ||
+	    !(cap & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL)))
+		return vmx_refuse("EPT or VPID capabilities");
+	vmx.invept_single = cap & EPT_CAP_INVEPT_SINGLE;
+	vmx.invvpid_single = cap & VPID_CAP_INVVPID_SINGLE;
+	vmx.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	vmx.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	vmx.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	vmx.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	return true;
+}
+
+static paddr_t alloc_page_filled(uint8_t fill)
+{
+	struct page_info *pg = alloc_pages(0, OWNER_HYPERVISOR);
+
+	if (!pg)
+		return 0;
+	memset(page_to_virt(pg), fill, PAGE_SIZE);
+	return (paddr_t)page_to_mfn(pg) << PAGE_SHIFT;
+}
+
+static void free_page_at(paddr_t pa)
+{
+	if (pa)
+		free_pages(mfn_to_page(pa >> PAGE_SHIFT), 0);
+}
+
+/* The MSR bitmap: read bitmaps for 0-0x1fff and 0xc0000000-0xc0001fff,
+ * then the write bitmaps; a clear bit lets the guest at the MSR. */
+static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
+{
+	unsigned int base = 0;
+
+	if (msr >= 0xc0000000u) {
+		base = 1024;
+		msr -= 0xc0000000u;
+	}
+	bm[base + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
+	bm[2048 + base + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
+}
+
+static int vmx_global_init(void)
+{
+	static const uint32_t guest_msrs[] = {
+		MSR_STAR,
+		MSR_LSTAR,
+		MSR_CSTAR,
+		MSR_SYSCALL_MASK,
+		MSR_KERNEL_GS_BASE,
+		MSR_FS_BASE,
+		MSR_GS_BASE,
+		MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP,
+		MSR_IA32_SYSENTER_EIP,
+	};
+
+	vmx.msr_bitmap_pa = alloc_page_filled(0xff);
+	if (!vmx.msr_bitmap_pa)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < ARRAY_SIZE(guest_msrs); i++)
+		msr_bitmap_allow(maddr_to_virt(vmx.msr_bitmap_pa),
+				 guest_msrs[i]);
+	return 0;
+}
+
+static int vmx_cpu_init(void)
+{
+	struct vmx_cpu *vc = &vmx_cpus[this_cpu()->cpu_id];
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+	paddr_t msrs;
+	bool fail;
+	int rc;
+
+	if (!vmx.msr_bitmap_pa) {
+		rc = vmx_global_init();
+		if (rc)
+			return rc;
+	}
+	if (!(fc & FEATURE_CONTROL_LOCKED))
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCKED |
+			      FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+		return -ENODEV;
+	cr4 |= X86_CR4_VMXE;
+	if ((cr0 & vmx.cr0_fixed0) != vmx.cr0_fixed0 ||
+	    (cr0 & ~vmx.cr0_fixed1) ||
+	    (cr4 & vmx.cr4_fixed0) != vmx.cr4_fixed0 || (cr4 & ~vmx.cr4_fixed1))
+		return -EINVAL;
+	vc->vmxon_pa = alloc_page_filled(0);
+	msrs = alloc_page_filled(0);
+	if (!vc->vmxon_pa || !msrs)
+		return -ENOMEM;
+	*(uint32_t *)maddr_to_virt(vc->vmxon_pa) = vmx.revision;
+	write_cr4(cr4);
+	__asm__ __volatile__("vmxon %1; setna %0"
+			     : "=qm"(fail)
+			     : "m"(vc->vmxon_pa)
+			     : "cc", "memory");
+	if (fail)
+		return -EIO;
+
+	/* Host state that differs between CPUs, written into a VMCS when it
+	 * becomes active here.  Run after pv_cpu_init: the syscall MSRs
+	 * and the descriptor window's GDT are final. */
+	__asm__ __volatile__("sgdt %0" : "=m"(vc->gdtr));
+	{
+		struct {
+			uint16_t limit;
+			uint64_t base;
+		} __packed idtr;
+
+		__asm__ __volatile__("sidt %0" : "=m"(idtr));
+		vc->idtr_base = idtr.base;
+	}
+	vc->host_msrs = maddr_to_virt(msrs);
+	vc->host_msrs_pa = msrs;
+	for (unsigned int i = 0; i < NR_SWAPPED; i++) {
+		vc->host_msrs[i].index = swapped_msrs[i];
+		vc->host_msrs[i].data = rdmsr(swapped_msrs[i]);
+	}
+	vc->sysenter_cs = rdmsr(MSR_IA32_SYSENTER_CS);
+	vc->sysenter_esp = rdmsr(MSR_IA32_SYSENTER_ESP);
+	vc->sysenter_eip = rdmsr(MSR_IA32_SYSENTER_EIP);
+	vc->current_vmcs = 0;
+	vc->next_vpid = 1;
+	vc->vpid_generation = 1;
+	return 0;
+}
+
+/* --------------------------------------------------------------------
+ * Which CPU holds which VMCS
+ * ------------------------------------------------------------------ */
+
+static struct vmx_vcpu *vmx_of(const struct vcpu *v)
+{
+	return v->arch.hvm->backend;
+}
+
+/* On the CPU where x's VMCS is active: flush it to memory, inactive. */
+static void vmcs_clear_here(void *arg)
+{
+	struct vmx_vcpu *x = arg;
+	struct vmx_cpu *vc = &vmx_cpus[this_cpu()->cpu_id];
+
+	vmclear(x->vmcs_pa);
+	if (vc->current_vmcs == x->vmcs_pa)
+		vc->current_vmcs = 0;
+	x->active_cpu = -1;
+}
+
+static void vmcs_deactivate(struct vmx_vcpu *x)
+{
+	int cpu = READ_ONCE(x->active_cpu);
+
+	if (cpu < 0)
+		return;
+	if ((unsigned int)cpu == this_cpu()->cpu_id)
+		vmcs_clear_here(x);
+	else
+		smp_call_mask(1ULL << cpu, vmcs_clear_here, x);
+}
+
+/* The host state of this CPU, into the current VMCS. */
+static void write_host_cpu_state(void)
+{
+	struct cpu_info *ci = this_cpu();
+	struct vmx_cpu *vc = &vmx_cpus[ci->cpu_id];
+
+	vmwrite(HOST_TR_BASE, (uintptr_t)&ci->tss);
+	vmwrite(HOST_GDTR_BASE, vc->gdtr.base);
+	vmwrite(HOST_IDTR_BASE, vc->idtr_base);
+	vmwrite(HOST_IA32_SYSENTER_CS, vc->sysenter_cs);
+	vmwrite(HOST_SYSENTER_ESP, vc->sysenter_esp);
+	vmwrite(HOST_SYSENTER_EIP, vc->sysenter_eip);
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(VM_EXIT_MSR_LOAD_ADDR, vc->host_msrs_pa);
+}
+
+/*
+ * Makes x's VMCS current on this CPU (interrupts off), activating it here
+ * if it was active elsewhere or nowhere.  Returns the VMCS that was
+ * current before, for vmcs_put.
+ */
+static paddr_t vmcs_get(struct vmx_vcpu *x)
+{
+	unsigned int cpu = this_cpu()->cpu_id;
+	struct vmx_cpu *vc = &vmx_cpus[cpu];
+	paddr_t prev = vc->current_vmcs;
+
+	if (x->active_cpu != (int)cpu) {
+		vmcs_deactivate(x);
+		vmptrld(x->vmcs_pa);
+		vc->current_vmcs = x->vmcs_pa;
+		x->active_cpu = (int)cpu;
+		x->launched = false;
+		x->vpid_generation = 0; /* a fresh VPID here */
+		write_host_cpu_state();
+	} else if (prev != x->vmcs_pa) {
+		vmptrld(x->vmcs_pa);
+		vc->current_vmcs = x->vmcs_pa;
+	}
+	return prev;
+}
+
+static void vmcs_put(struct vmx_vcpu *x, paddr_t prev)
+{
+	struct vmx_cpu *vc = &vmx_cpus[this_cpu()->cpu_id];
+
+	if (prev && prev != x->vmcs_pa) {
+		vmptrld(prev);
+		vc->current_vmcs = prev;
+	}
+}
+
+/* A VPID not used on this CPU since its last flush: fresh when the vcpu
+ * arrives here, or when the CPU runs out and flushes them all. */
+static void assign_vpid(struct vmx_vcpu *x)
+{
+	struct vmx_cpu *vc = &vmx_cpus[this_cpu()->cpu_id];
+
+	if (x->vpid_generation == vc->vpid_generation)
+		return;
+	if (vc->next_vpid == 0) { /* wrapped past 0xffff */
+		vc->vpid_generation++;
+		vc->next_vpid = 1;
+		invvpid(INV_ALL_CONTEXT, 0);
+	}
+	x->vpid = (uint16_t)vc->next_vpid;
+	vc->next_vpid = (vc->next_vpid + 1) & 0xffff;
+	x->vpid_generation = vc->vpid_generation;
+	vmwrite(VIRTUAL_PROCESSOR_ID, x->vpid);
+}
+
+static void flush_guest_tlb(struct vmx_vcpu *x)
+{
+	invvpid(vmx.invvpid_single ? INV_SINGLE_CONTEXT : INV_ALL_CONTEXT,
+		x->vpid);
+}
+
+/* --------------------------------------------------------------------
+ * vcpus
+ * ------------------------------------------------------------------ */
+
+static uint64_t eptp_of(const struct domain *d)
+{
+	return d->arch.hvm->p2m_root | EPTP_WB | EPTP_WALK_4;
+}
+
+/* The controls and the fixed fields of a fresh VMCS (current). */
+static void vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
+{
+	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx.cpu);
+	vmwrite(SECONDARY_VM_EXEC_CONTROL, vmx.cpu2);
+	vmwrite(VM_EXIT_CONTROLS, vmx.exit);
+	vmwrite(VM_ENTRY_CONTROLS, vmx.entry);
+	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(CR3_TARGET_COUNT, 0);
+	vmwrite(MSR_BITMAP, vmx.msr_bitmap_pa);
+	vmwrite(EPT_POINTER, eptp_of(v->domain));
+	vmwrite(CR0_GUEST_HOST_MASK, CR0_OWNED);
+	vmwrite(CR4_GUEST_HOST_MASK, CR4_OWNED);
+	vmwrite(VMCS_LINK_POINTER, ~0ULL);
+
+	/* The MSR lists: the guest's values saved on exit and loaded on
+	 * entry from one area; the CPU's loaded on exit. */
+	vmwrite(VM_EXIT_MSR_STORE_ADDR, virt_to_maddr(x->guest_msrs));
+	vmwrite(VM_ENTRY_MSR_LOAD_ADDR, virt_to_maddr(x->guest_msrs));
+	vmwrite(VM_EXIT_MSR_STORE_COUNT, NR_SWAPPED);
+	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, NR_SWAPPED);
+	vmwrite(VM_EXIT_MSR_LOAD_COUNT, NR_SWAPPED);
+
+	/* Host state common to every CPU (the rest: write_host_cpu_state,
+	 * and CR0, CR3, RSP at each entry). */
+	vmwrite(HOST_CS_SELECTOR, HV_CS);
+	vmwrite(HOST_SS_SELECTOR, HV_DS);
+	vmwrite(HOST_DS_SELECTOR, 0);
+	vmwrite(HOST_ES_SELECTOR, 0);
+	vmwrite(HOST_FS_SELECTOR, 0);
+	vmwrite(HOST_GS_SELECTOR, 0);
+	vmwrite(HOST_TR_SELECTOR, HV_TSS);
+	vmwrite(HOST_FS_BASE, 0);
+	vmwrite(HOST_GS_BASE, 0);
+	vmwrite(HOST_IA32_PAT, rdmsr(MSR_PAT));
+	vmwrite(HOST_IA32_EFER, rdmsr(MSR_EFER));
+	vmwrite(HOST_RIP, (uintptr_t)vmx_exit);
+}
+
+static int vmx_vcpu_create(struct vcpu *v)
+{
+	struct vmx_vcpu *x = xzalloc(sizeof(*x));
+	paddr_t msrs, prev;
+	unsigned long flags;
+
+	if (!x)
+		return -ENOMEM;
+	x->vmcs_pa = alloc_page_filled(0);
+	msrs = alloc_page_filled(0);
+	if (!x->vmcs_pa || !msrs) {
+		free_page_at(x->vmcs_pa);
+		free_page_at(msrs);
+		xfree(x);
+		return -ENOMEM;
+	}
+	x->guest_msrs = maddr_to_virt(msrs);
+	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+		x->guest_msrs[i].index = swapped_msrs[i];
+	*(uint32_t *)maddr_to_virt(x->vmcs_pa) = vmx.revision;
+	x->active_cpu = -1;
+	v->arch.hvm->backend = x;
+
+	flags = local_irq_save();
+	vmclear(x->vmcs_pa); /* launch state "clear" */
+	prev = vmcs_get(x);
+	vmcs_setup(v, x);
+	vmcs_put(x, prev);
+	local_irq_restore(flags);
+	return 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	unsigned long flags;
+
+	if (!x)
+		return;
+	flags = local_irq_save();
+	vmcs_deactivate(x);
+	local_irq_restore(flags);
+	free_page_at(x->vmcs_pa);
+	free_page_at(virt_to_maddr(x->guest_msrs));
+	xfree(x);
+	v->arch.hvm->backend = NULL;
+}
+
+static void set_seg(enum vmx_seg s, uint16_t sel, uint64_t base, uint32_t limit,
+		    uint32_t ar)
+{
+	vmwrite(GUEST_ES_SELECTOR + 2 * s, sel);
+	vmwrite(GUEST_ES_BASE + 2 * s, base);
+	vmwrite(GUEST_ES_LIMIT + 2 * s, limit);
+	vmwrite(GUEST_ES_AR + 2 * s, ar);
+}
+
+/* The CR0 the CPU runs the guest with, for the value the guest wrote:
+ * the VMX fixed bits, except PE and PG (unrestricted guest). */
+static uint64_t cr0_real(uint64_t cr0)
+{
+	uint64_t fixed0 = vmx.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG);
+
+	return (cr0 | fixed0) & vmx.cr0_fixed1;
+}
+
+static uint64_t cr4_real(uint64_t cr4)
+{
+	return cr4 | vmx.cr4_fixed0;
+}
+
+/* public/hvm/hvm.h "Boot state": 16-bit real mode at cs:ip, run
+ * directly by the CPU (unrestricted guest). */
+static void vmx_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	const uint32_t data = 0x93, code = 0x9b; /* present, accessed */
+	unsigned long flags = local_irq_save();
+	paddr_t prev = vmcs_get(x);
+
+	set_seg(SEG_CS, cs, (uint64_t)cs << 4, 0xffff, code);
+	set_seg(SEG_DS, 0, 0, 0xffff, data);
+	set_seg(SEG_ES, 0, 0, 0xffff, data);
+	set_seg(SEG_FS, 0, 0, 0xffff, data);
+	set_seg(SEG_GS, 0, 0, 0xffff, data);
+	set_seg(SEG_SS, 0, 0, 0xffff, data);
+	set_seg(SEG_LDTR, 0, 0, 0xffff, AR_UNUSABLE);
+	set_seg(SEG_TR, 0, 0, 0xffff, 0x8b); /* busy TSS, as VMX requires */
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0x3ff);
+	vmwrite(CR0_READ_SHADOW, X86_CR0_ET);
+	vmwrite(GUEST_CR0, cr0_real(X86_CR0_ET));
+	vmwrite(CR4_READ_SHADOW, 0);
+	vmwrite(GUEST_CR4, cr4_real(0));
+	vmwrite(GUEST_CR3, 0);
+	vmwrite(GUEST_IA32_EFER, 0);
+	vmwrite(GUEST_IA32_PAT, PAT_DEFAULT);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_PENDING_DBG, 0);
+	vmwrite(VM_ENTRY_CONTROLS, vmx.entry);
+	vmcs_put(x, prev);
+	local_irq_restore(flags);
+
+	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+		x->guest_msrs[i].data = 0;
+	x->cr8 = 0;
+	x->inject_info = 0;
+	memset(&v->arch.hvm->regs, 0, sizeof(v->arch.hvm->regs));
+	v->arch.hvm->regs.rip = ip;
+	v->arch.hvm->regs.rflags = RFLAGS_FIXED;
+}
+
+static void vmx_inject_exception(struct vcpu *v, unsigned int vector,
+				 int error_code)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+
+	x->inject_info = vector | (INTR_TYPE_HW_EXCEPTION << 8) |
+			 INTR_INFO_VALID;
+	x->inject_len = 0;
+	/* Real mode pushes no error codes; the guest's CR0 is its shadow. */
+	if (error_code >= 0 && (vmread(CR0_READ_SHADOW) & X86_CR0_PE)) {
+		x->inject_info |= INTR_INFO_ERROR_VALID;
+		x->inject_error = (uint32_t)error_code;
+	}
+}
+
+/* --------------------------------------------------------------------
+ * Exits
+ * ------------------------------------------------------------------ */
+
+static void advance_rip(struct vcpu *v)
+{
+	v->arch.hvm->regs.rip += vmread(VM_EXIT_INSTRUCTION_LEN);
+	/* The instruction is done: no STI or MOV SS shadow after it. */
+	if (vmread(GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS)
+		vmwrite(GUEST_INTERRUPTIBILITY,
+			vmread(GUEST_INTERRUPTIBILITY) &
+				~(uint64_t)INTERRUPTIBILITY_STI_MOVSS);
+}
+
+static uint64_t *gpr(struct vcpu *v, unsigned int n)
+{
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint64_t *const regs[16] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+		&r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+		&r->r12, &r->r13, &r->r14, &r->r15,
+	};
+
+	return regs[n & 15];
+}
+
+static void handle_io(struct vcpu *v, uint64_t qual)
+{
+	unsigned int size = IO_QUAL_SIZE(qual);
+	uint16_t port = IO_QUAL_PORT(qual);
+	bool in = qual & IO_QUAL_IN;
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint32_t val = (uint32_t)r->rax;
+
+	if (qual & IO_QUAL_STRING) {
+		domain_crash(v->domain, "string I/O on port %x not emulated",
+			     port);
+		return;
+	}
+	if (size != 1 && size != 2 && size != 4) {
+		domain_crash(v->domain, "I/O of %u bytes on port %x", size,
+			     port);
+		return;
+	}
+	hvm_handle_io(v, port, size, in, &val);
+	if (in) {
+		if (size == 4)
+			r->rax = val; /* a 32-bit write clears bits 63:32 */
+		else if (size == 2)
+			r->rax = (r->rax & ~0xffffULL) | (val & 0xffff);
+		else
+			r->rax = (r->rax & ~0xffULL) | (val & 0xff);
+	}
+	advance_rip(v);
+}
+
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (i * 8));
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* EFER and PAT live in the VMCS; the rest is the common code's. */
+static void handle_msr(struct vcpu *v, bool write)
+{
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint32_t msr = (uint32_t)r->rcx;
+	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	uint64_t efer = vmread(GUEST_IA32_EFER);
+	int rc = 0;
+
+	if (!write) {
+		if (msr == MSR_EFER)
+			val = efer;
+		else if (msr == MSR_PAT)
+			val = vmread(GUEST_IA32_PAT);
+		else
+			rc = hvm_msr_read(v, msr, &val);
+		if (!rc) {
+			r->rax = (uint32_t)val;
+			r->rdx = val >> 32;
+		}
+	} else if (msr == MSR_EFER) {
+		/* LMA is the CPU's; LME may change only with paging off. */
+		val &= ~(uint64_t)EFER_LMA;
+		if ((val & ~(uint64_t)EFER_GUEST_WRITABLE) ||
+		    ((vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
+		     ((val ^ efer) & EFER_LME)))
+			rc = -1;
+		else
+			vmwrite(GUEST_IA32_EFER, val | (efer & EFER_LMA));
+	} else if (msr == MSR_PAT) {
+		if (pat_valid(val))
+			vmwrite(GUEST_IA32_PAT, val);
+		else
+			rc = -1;
+	} else {
+		rc = hvm_msr_write(v, msr, val);
+	}
+	if (rc)
+		vmx_inject_exception(v, VECTOR_GP, 0);
+	else
+		advance_rip(v);
+}
+
+/* PAE paging outside long mode: the CPU takes the four PDPTEs from the
+ * VMCS at entry, so they are read from the guest's CR3 here.  False (and
+ * #GP) if they are not in its RAM or have reserved bits. */
+static bool load_pdptes(struct vcpu *v, uint64_t cr3)
+{
+	uint64_t pdpte[4];
+
+	if (hvm_copy_from_gpa(v->domain, pdpte, cr3 & 0xffffffe0ULL,
+			      sizeof(pdpte)))
+		return false;
+	for (unsigned int i = 0; i < 4; i++) {
+		if ((pdpte[i] & 1) && (pdpte[i] & 0xfff00000000001e6ULL))
+			return false;
+		vmwrite(GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	}
+	return true;
+}
+
+static bool pae_legacy(uint64_t cr0, uint64_t cr4, uint64_t efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/* mov to CR0 with a change in NE or PG (the owned bits). */
+static bool guest_write_cr0(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = vmread(CR0_READ_SHADOW), cr4 = vmread(GUEST_CR4);
+	uint64_t efer = vmread(GUEST_IA32_EFER);
+	uint32_t entry = (uint32_t)vmread(VM_ENTRY_CONTROLS);
+
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return false;
+	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG)) {
+		if (efer & EFER_LME) {
+			if (!(cr4 & X86_CR4_PAE))
+				return false;
+			efer |= EFER_LMA;
+			entry |= ENTRY_IA32E;
+		} else if ((cr4 & X86_CR4_PAE) &&
+			   !load_pdptes(v, vmread(GUEST_CR3))) {
+			return false;
+		}
+	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG)) {
+		/* Paging goes off only from compatibility mode. */
+		if ((efer & EFER_LMA) &&
+		    (vmread(GUEST_ES_AR + 2 * SEG_CS) & AR_L))
+			return false;
+		efer &= ~(uint64_t)EFER_LMA;
+		entry &= ~ENTRY_IA32E;
+	}
+	vmwrite(GUEST_IA32_EFER, efer);
+	vmwrite(VM_ENTRY_CONTROLS, entry);
+	vmwrite(CR0_READ_SHADOW, val);
+	vmwrite(GUEST_CR0, cr0_real(val));
+	if ((val ^ old) & X86_CR0_PG)
+		flush_guest_tlb(vmx_of(v));
+	return true;
+}
+
+/* mov to CR4 with a change in VMXE or OSXSAVE: refused (CPUID shows
+ * neither), as are bits the CPU does not have. */
+static bool guest_write_cr4(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = vmread(CR4_READ_SHADOW);
+	uint64_t efer = vmread(GUEST_IA32_EFER);
+
+	if ((val & CR4_OWNED) || (val & ~vmx.cr4_fixed1) ||
+	    ((efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+		return false;
+	if (pae_legacy(vmread(CR0_READ_SHADOW), val, efer) &&
+	    !load_pdptes(v, vmread(GUEST_CR3)))
+		return false;
+	vmwrite(CR4_READ_SHADOW, val);
+	vmwrite(GUEST_CR4, cr4_real(val));
+	if ((val ^ old) & CR4_PAGING_BITS)
+		flush_guest_tlb(vmx_of(v));
+	return true;
+}
+
+static void handle_cr_access(struct vcpu *v, uint64_t qual)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	uint64_t *reg = gpr(v, CR_QUAL_GPR(qual));
+	unsigned int cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
+	bool ok = true;
+
+	if (type == 0 && cr == 0) {
+		ok = guest_write_cr0(v, *reg);
+	} else if (type == 0 && cr == 4) {
+		ok = guest_write_cr4(v, *reg);
+	} else if (type == 0 && cr == 8) {
+		ok = !(*reg >> 4); /* TPR classes 0-15 */
+		if (ok)
+			x->cr8 = *reg;
+	} else if (type == 1 && cr == 8) {
+		*reg = x->cr8;
+	} else {
+		domain_crash(v->domain, "CR access %lx not emulated", qual);
+		return;
+	}
+	if (ok)
+		advance_rip(v);
+	else
+		vmx_inject_exception(v, VECTOR_GP, 0);
+}
+
+static void handle_ept_violation(struct vcpu *v, uint64_t qual)
+{
+	uint64_t gpa = vmread(GUEST_PHYSICAL_ADDRESS);
+
+	if (!p2m_lookup(v->domain, gpa >> PAGE_SHIFT)) {
+		hvm_handle_unmapped_access(v, gpa, qual & EPT_QUAL_WRITE,
+					   qual & EPT_QUAL_FETCH);
+		return;
+	}
+	domain_crash(v->domain, "EPT violation at gpa %lx, qualification %lx",
+		     gpa, qual);
+}
+
+static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
+{
+	switch (reason) {
+	case EXIT_EXCEPTION_NMI: {
+		uint32_t info = (uint32_t)vmread(VM_EXIT_INTR_INFO);
+
+		/* Only NMIs exit (the exception bitmap is empty): hand the
+		 * NMI to Mica's handler, which unblocks NMIs with its iret. */
+		if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
+			__asm__ __volatile__("int $2");
+		else
+			domain_crash(v->domain, "unexpected exception exit %x",
+				     info);
+		break;
+	}
+	case EXIT_EXTERNAL_INTERRUPT:
+		break; /* taken by Mica after the exit */
+	case EXIT_INIT:
+	case EXIT_SIPI:
+		break; /* not delivered to guests (no SMP HVM yet) */
+	case EXIT_CPUID:
+		hvm_handle_cpuid(v);
+		advance_rip(v);
+		break;
+	case EXIT_VMCALL:
+		advance_rip(v);
+		hvm_handle_hypercall(v);
+		break;
+	case EXIT_HLT:
+		advance_rip(v);
+		hvm_handle_hlt(v);
+		break;
+	case EXIT_IO:
+		handle_io(v, qual);
+		break;
+	case EXIT_RDMSR:
+	case EXIT_WRMSR:
+		handle_msr(v, reason == EXIT_WRMSR);
+		break;
+	case EXIT_CR_ACCESS:
+		handle_cr_access(v, qual);
+		break;
+	case EXIT_INVD:
+		advance_rip(v); /* caches stay coherent: a no-op */
+		break;
+	case EXIT_RDPMC:
+		vmx_inject_exception(v, VECTOR_GP, 0); /* no counters */
+		break;
+	case EXIT_GETSEC:
+	case EXIT_RSM:
+	case EXIT_MWAIT:
+	case EXIT_MONITOR:
+	case EXIT_XSETBV:
+	case EXIT_INVEPT:
+	case EXIT_INVVPID:
+		vmx_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
+		break;
+	case EXIT_EPT_VIOLATION:
+		handle_ept_violation(v, qual);
+		break;
+	case EXIT_EPT_MISCONFIG:
+		domain_crash(v->domain, "EPT misconfiguration at gpa %lx",
+			     vmread(GUEST_PHYSICAL_ADDRESS));
+		break;
+	case EXIT_TRIPLE_FAULT:
+		domain_crash(v->domain, "triple fault (shutdown) at rip %lx",
+			     v->arch.hvm->regs.rip);
+		break;
+	case EXIT_DR_ACCESS:
+		domain_crash(v->domain,
+			     "debug register access (%lx) not emulated yet",
+			     qual);
+		break;
+	default:
+		/* VMCLEAR .. VMXON: the VMX instructions. */
+		if (reason >= EXIT_VMCLEAR && reason <= EXIT_VMXON) {
+			vmx_inject_exception(v, VECTOR_UD, -1);
+			break;
+		}
+		domain_crash(v->domain,
+			     "unexpected VMX exit %u (qualification %lx) at "
+			     "rip %lx",
+			     reason, qual, v->arch.hvm->regs.rip);
+		break;
+	}
+}
+
+static void vmx_vcpu_run(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	struct hvm_vcpu *h = v->arch.hvm;
+	struct vmx_cpu *vc;
+	uint32_t reason, idt_info;
+	uint64_t qual;
+
+	vmcs_get(x);
+	vc = &vmx_cpus[this_cpu()->cpu_id];
+	if (!x->launched)
+		invept(vmx.invept_single ? INV_SINGLE_CONTEXT : INV_ALL_CONTEXT,
+		       eptp_of(v->domain)); /* the root may be a reused frame */
+	assign_vpid(x);
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, read_cr3());
+	vmwrite(GUEST_RSP, h->regs.rsp);
+	vmwrite(GUEST_RIP, h->regs.rip);
+	vmwrite(GUEST_RFLAGS, h->regs.rflags);
+	vmwrite(VM_ENTRY_INTR_INFO, x->inject_info);
+	if (x->inject_info) {
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, x->inject_error);
+		vmwrite(VM_ENTRY_INSTRUCTION_LEN, x->inject_len);
+		x->inject_info = 0;
+	}
+
+	if (vmx_enter(&h->regs, x->launched, &vc->gdtr)) {
+		domain_crash(v->domain,
+			     "VM entry failed, instruction error %lu",
+			     vmread(VM_INSTRUCTION_ERROR));
+		return;
+	}
+	x->launched = true;
+
+	reason = (uint32_t)vmread(VM_EXIT_REASON);
+	qual = vmread(EXIT_QUALIFICATION);
+	h->regs.rsp = vmread(GUEST_RSP);
+	h->regs.rip = vmread(GUEST_RIP);
+	h->regs.rflags = vmread(GUEST_RFLAGS);
+	h->cpl = AR_DPL(vmread(GUEST_ES_AR + 2 * SEG_SS));
+	h->mode64 = (vmread(GUEST_IA32_EFER) & EFER_LMA) &&
+		    (vmread(GUEST_ES_AR + 2 * SEG_CS) & AR_L);
+	h->interrupts_enabled = h->regs.rflags & RFLAGS_IF;
+
+	/* An event whose delivery the exit interrupted is delivered again. */
+	idt_info = (uint32_t)vmread(IDT_VECTORING_INFO);
+	if (idt_info & INTR_INFO_VALID) {
+		x->inject_info = idt_info & ~INTR_INFO_NMI_UNBLOCKED;
+		x->inject_error = (uint32_t)vmread(IDT_VECTORING_ERROR_CODE);
+		x->inject_len = (uint32_t)vmread(VM_EXIT_INSTRUCTION_LEN);
+	}
+
+	/* The interrupt that made the guest exit is taken here (sti's
+	 * shadow covers the nop). */
+	__asm__ __volatile__("sti; nop; cli" ::: "memory");
+
+	if (reason & EXIT_REASON_ENTRY_FAILED) {
+		domain_crash(v->domain,
+			     "VM entry refused the guest state (exit %u, "
+			     "qualification %lx)",
+			     reason & 0xffff, qual);
+		return;
+	}
+	handle_exit(v, reason & 0xffff, qual);
+}
+
+const struct hvm_backend vmx_backend = {
+	.name = "Intel VMX",
+	.cpu_init = vmx_cpu_init,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_reset_real_mode = vmx_vcpu_reset_real_mode,
+	.vcpu_run = vmx_vcpu_run,
+	.inject_exception = vmx_inject_exception,
+	.hypercall_insn = { 0x0f, 0x01, 0xc1 }, /* vmcall */
+	.p2m_leaf_flags = EPT_MT_WB,
+};
