@@ -83,6 +83,7 @@ test: all iso
 	@$(SUITE) guests tests/guests/run.sh
 	@$(SUITE) linux tests/linux/run.sh
 	@$(SUITE) hvm tests/hvm/run.sh
+	@$(SUITE) hvm-linux tests/hvm/linux.sh
 	@$(SUITE) hvm-vmx tests/hvm/run.sh --bochs
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh

@@ -54,8 +54,9 @@ static long op_create(struct mica_domctl *op)
 	if ((c->flags & MICA_DOMCTL_CREATE_HAP) &&
 	    !(c->flags & MICA_DOMCTL_CREATE_HVM))
 		return -EINVAL;
-	if (c->flags & MICA_DOMCTL_CREATE_HVM)
-		return -ENODEV; /* no HVM support in this build */
+	if ((c->flags & MICA_DOMCTL_CREATE_HVM) &&
+	    !(c->flags & MICA_DOMCTL_CREATE_HAP))
+		return -EINVAL; /* nested paging is the only HVM mode */
 	/* Mica keeps at most MAX_VCPUS_PER_DOMAIN (< the ABI's limit). */
 	if (!c->max_vcpus || c->max_vcpus > MAX_VCPUS_PER_DOMAIN)
 		return -EINVAL;
@@ -73,6 +74,13 @@ static long op_create(struct mica_domctl *op)
 	snprintf(d->name, sizeof(d->name), "d%u", d->id);
 	memcpy(d->uuid, c->uuid, sizeof(d->uuid));
 	d->pause_count = 1; /* a new domain starts paused */
+	if (c->flags & MICA_DOMCTL_CREATE_HVM) {
+		rc = arch_domctl_create_hvm(d);
+		if (rc) {
+			domain_kill(d);
+			return rc;
+		}
+	}
 	d->max_evtchn_ports = (c->max_evtchn_port ?
 				       c->max_evtchn_port :
 				       MICA_DOMCTL_DEFAULT_MAX_EVTCHN_PORT) +
@@ -503,7 +511,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		rc = op_get_info(&op);
 		break;
 	default:
-		if (op.cmd > MICA_DOMCTL_get_vcpu_info) {
+		if (op.cmd > MICA_DOMCTL_set_hvm_context) {
 			rc = -ENOSYS;
 			break;
 		}

@@ -237,6 +237,10 @@ static int reservation_one(struct domain *d, enum reservation_op op,
 		drop_block(d, pg, order);
 		return -EFAULT;
 	}
+	if (op == OP_POPULATE && arch_memory_populated(d, v, mfn, order)) {
+		drop_block(d, pg, order);
+		return 1;
+	}
 	for (uint64_t j = 0; j < (1ULL << order); j++)
 		arch_set_page_gfn(mfn + j, op == OP_POPULATE ?
 						   v + j :

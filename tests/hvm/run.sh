@@ -17,7 +17,8 @@
 #     by the text on the file's first line.
 # Every line of an optional NAME/expect must appear in the log as well.
 # NAME/dom0 names another PV guest of tests/guests to run as dom0 (it must
-# pass too); NAME/smp sets the number of CPUs (default 2).
+# pass too); NAME/smp sets the number of CPUs (default 2); NAME/vcpus the
+# HVM domain's vcpus (default 1).
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT seconds per run
 # (default 60), BOCHS_TIMEOUT (default 240).  The HVM guests and the PV guests are (re)built first; the
@@ -64,8 +65,8 @@ boot_bochs() {
 		--append "guest_test loglvl=info" --module "$3" --module "$4" \
 		"$hypervisor" >/dev/null 2>&1
 	[ $? -eq 124 ] && return 124
-	tr -d '\r' <"$1" | grep -aq '^\[[ 0-9.]*\] FATAL on CPU' && return 5
-	tr -d '\r' <"$1" | grep -aq 'guest_test: every domain has shut down' ||
+	tr -d '\r' <"$1" | grep -a '^\[[ 0-9.]*\] FATAL on CPU' >/dev/null && return 5
+	tr -d '\r' <"$1" | grep -a 'guest_test: every domain has shut down' >/dev/null ||
 		return 2
 	return 1
 }
@@ -73,12 +74,14 @@ boot_bochs() {
 run_guest() {
 	local name=$1 elf=$hvm/$1.elf log=$logs/$1.log dir=$top/tests/hvm/$1
 	local status d0 d1 count want line pv=$dom0 pvname=version smp=2
+	local vcpus=1
 
 	if [ -f "$dir/dom0" ]; then
 		pvname=$(cat "$dir/dom0")
 		pv=$build/guests/$pvname.elf
 	fi
 	[ -f "$dir/smp" ] && smp=$(cat "$dir/smp")
+	[ -f "$dir/vcpus" ] && vcpus=$(cat "$dir/vcpus")
 
 	[ -f "$elf" ] || { fail "$name" "" "no such guest ($elf)"; return; }
 	[ -f "$hypervisor" ] ||
@@ -86,12 +89,12 @@ run_guest() {
 	rm -f "$log"
 	if [ $emulator = bochs ]; then
 		boot_bochs "$log" "$smp" "$pv test=$pvname" \
-			"$elf domain=$name type=hvm mem=16M -- test=$name"
+			"$elf domain=$name type=hvm mem=16M vcpus=$vcpus -- test=$name"
 		status=$?
 	else
 		"$top/scripts/qemu.sh" --timeout "$timeout" --log "$log" \
 			--smp "$smp" --append "guest_test loglvl=info" \
-			--initrd "$pv test=$pvname,$elf domain=$name type=hvm mem=16M -- test=$name" \
+			--initrd "$pv test=$pvname,$elf domain=$name type=hvm mem=16M vcpus=$vcpus -- test=$name" \
 			"$hypervisor" >"$log.qemu" 2>&1
 		status=$?
 	fi

@@ -4,6 +4,7 @@
 #include <mica/errno.h>
 #include <mica/hypercall.h>
 #include <asm/ioport.h>
+#include <asm/hvm.h>
 #include <public/domctl.h>
 
 static long ioport_permission(struct domain *d,
@@ -23,6 +24,10 @@ long arch_domctl(struct domain *d, struct mica_domctl *op)
 	switch (op->cmd) {
 	case MICA_DOMCTL_ioport_permission:
 		return ioport_permission(d, &op->u.permission);
+	case MICA_DOMCTL_get_hvm_context:
+	case MICA_DOMCTL_set_hvm_context:
+		return hvm_domctl_context(
+			d, op, op->cmd == MICA_DOMCTL_set_hvm_context);
 	default:
 		return -ENOSYS;
 	}

@@ -8,6 +8,7 @@
 #include <mica/sched.h>
 #include <asm/m2p.h>
 #include <asm/mm.h>
+#include <asm/hvm.h>
 #include <asm/page.h>
 #include <public/arch-x86/layout.h>
 #include <public/memory.h>
@@ -32,6 +33,12 @@ void arch_flush_released(void)
 void arch_set_page_gfn(mfn_t mfn, uint64_t gfn)
 {
 	m2p_set(mfn, gfn);
+}
+
+int arch_memory_populated(struct domain *d, uint64_t gfn, mfn_t mfn,
+			  unsigned int order)
+{
+	return is_hvm_domain(d) ? hvm_populated(d, gfn, mfn, order) : 0;
 }
 
 static long machphys_mapping(uint64_t arg)

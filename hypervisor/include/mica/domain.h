@@ -252,6 +252,9 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
 
 /* Arch hooks. */
 int arch_domain_create(struct domain *d);
+/* MICA_DOMCTL_CREATE_HVM: makes the new, vcpu-less d an HVM domain;
+ * -ENODEV without hardware support. */
+int arch_domctl_create_hvm(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 /*
  * Dying domain, no vcpu running: gives up the references its own state

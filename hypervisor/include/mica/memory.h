@@ -41,6 +41,10 @@ void arch_page_unrelease(struct page_info *pg);
 void arch_flush_released(void);
 /* Records the guest frame number of a frame of d (PV: the M2P). */
 void arch_set_page_gfn(mfn_t mfn, uint64_t gfn);
+/* A populate_physmap extent now backs gfn.. (HVM: the nested page tables
+ * map it).  0, or -errno: the extent is given back. */
+int arch_memory_populated(struct domain *d, uint64_t gfn, mfn_t mfn,
+			  unsigned int order);
 /*
  * MICA_DOMCTL_map_foreign, one frame: maps gfn of fd at va in caller v's
  * current kernel page tables.  0 or the per-entry errno of domctl.h.

@@ -69,6 +69,12 @@
 
 #define MICA_DOMCTL_CREATE_HVM (1u << 0) /* else PV */
 #define MICA_DOMCTL_CREATE_HAP (1u << 1) /* HVM with nested paging */
+/* HVM domains (HVM needs HAP, nested paging being the only mode
+ * [-MICA_EINVAL]): -MICA_ENODEV without SVM/VMX nested paging.  Their vcpus start in the
+ * CPU's reset state (real mode at f000:fff0, hvm/hvm.h), down; their
+ * memory is populate_physmap'd by gfn (the extent list returns the
+ * frames), mapped by gfn with map_foreign; no ACPI tables are written
+ * (the toolstack's job). */
 
 #define MICA_DOMCTL_MAX_VCPUS 512
 #define MICA_DOMCTL_DEFAULT_GRANT_MAPPINGS 8192
@@ -361,6 +367,18 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_permission) == 24,
  *   ran), cpu_time (ns run so far).
  */
 #define MICA_DOMCTL_get_vcpu_info 22
+
+/*
+ * MICA_DOMCTL_get_hvm_context / MICA_DOMCTL_set_hvm_context: an HVM
+ * vcpu's state as a struct mica_hvm_vcpu_context (hvm/hvm.h), with the
+ * argument of get/set_vcpu_context (vcpu, context_gaddr).  Only for HVM
+ * domains [-MICA_EINVAL]; set_vcpu_context (PV state) is refused for them
+ * [-MICA_EINVAL] and get_vcpu_context returns a zeroed context.  The
+ * domain must be paused [-MICA_EBUSY].  -MICA_EOPNOTSUPP where the
+ * hardware back end cannot do it yet (VMX today).
+ */
+#define MICA_DOMCTL_get_hvm_context 23
+#define MICA_DOMCTL_set_hvm_context 24
 
 #define MICA_VCPUINFO_ONLINE (1u << 0)
 #define MICA_VCPUINFO_BLOCKED (1u << 1)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CPUID in an HVM guest always exits to Mica: the filtered view
- * (arch-x86/cpuid.h) with the hypervisor bit, no SVM/VMX, no XSAVE or
- * local APIC yet (hvm/hvm.h), and Mica's leaves including the HVM one.
+ * (arch-x86/cpuid.h) with the hypervisor bit, no SVM/VMX, no XSAVE, the
+ * emulated local APIC with x2APIC and TSC deadline (hvm/hvm.h P7), and
+ * Mica's leaves including the HVM one.
  */
 #include "hvm.h"
 
@@ -20,8 +21,13 @@ void test_main(void)
 		test_fail("leaf 1: hypervisor bit clear (ecx %x)", r[2]);
 	if (r[2] & ((1u << 5) | (1u << 26) | (1u << 27)))
 		test_fail("leaf 1: VMX or XSAVE shown (ecx %x)", r[2]);
-	if (r[3] & (1u << 9))
-		test_fail("leaf 1: local APIC shown (edx %x)", r[3]);
+	if (!(r[3] & (1u << 9)))
+		test_fail("leaf 1: local APIC hidden (edx %x)", r[3]);
+	if ((r[2] & ((1u << 21) | (1u << 24))) != ((1u << 21) | (1u << 24)))
+		test_fail("leaf 1: x2APIC or TSC deadline hidden (ecx %x)",
+			  r[2]);
+	if (r[1] >> 24)
+		test_fail("leaf 1: vcpu 0 has APIC ID %u", r[1] >> 24);
 	cpuid(0x80000001, 0, r);
 	if (r[2] & (1u << 2))
 		test_fail("leaf 0x80000001: SVM shown (ecx %x)", r[2]);

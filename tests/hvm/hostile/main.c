@@ -88,9 +88,11 @@ static void check_msrs(void)
 {
 	uint64_t v, ram = hvm_start_info->nr_pages * MICA_PAGE_SIZE;
 	static const uint32_t refused[] = {
-		0xc0010117 /* VM_HSAVE_PA */, 0xc0010114 /* VM_CR */,
-		0x1b /* APIC_BASE */,	      0x3a /* FEATURE_CONTROL */,
-		0xc0010015 /* HWCR */,	      0x12345678,
+		0xc0010117 /* VM_HSAVE_PA */,
+		0xc0010114 /* VM_CR */,
+		0x3a /* FEATURE_CONTROL */,
+		0xc0010015 /* HWCR */,
+		0x12345678,
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(refused); i++) {
@@ -100,6 +102,13 @@ static void check_msrs(void)
 		if (probe_wrmsr(refused[i], 0) != VECTOR_GP)
 			test_fail("wrmsr %x did not raise #GP", refused[i]);
 	}
+	/* APIC_BASE: the APIC cannot move, x2APIC needs it enabled. */
+	if (probe_wrmsr(0x1b, 0) != VECTOR_GP ||
+	    probe_wrmsr(0x1b, 0xfed00000ULL | (1u << 11)) != VECTOR_GP ||
+	    probe_wrmsr(0x1b, 0xfee00000ULL | (1u << 10)) != VECTOR_GP)
+		test_fail("APIC_BASE accepted a move or x2APIC while off");
+	if (probe_rdmsr(0x1b, &v) >= 0 || v != (0xfee00000ULL | 0x900))
+		test_fail("APIC_BASE reads %lx after refused writes", v);
 	/* EFER: SVME and reserved bits are refused; LME may not change
 	 * with paging on. */
 	probe_rdmsr(MSR_EFER, &v);

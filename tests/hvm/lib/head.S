@@ -70,9 +70,20 @@ start32:
 
 	.code64
 start64:
+	cmpl $0x4d696361, %edi		/* MICA_HVM_START_MAGIC: the BSP */
+	jne ap_start64
 	leaq stack_top(%rip), %rsp
 	xorl %ebp, %ebp
 	call hvm_main			/* (edi: magic, esi: start info) */
+	ud2
+
+/* An application processor started by INIT-SIPI-SIPI with vector 0x08
+ * (cs 0x800, ip 0: _start again, eax 0): its stack is ap_stack_top,
+ * set by the vcpu that started it. */
+ap_start64:
+	movq ap_stack_top(%rip), %rsp
+	xorl %ebp, %ebp
+	call hvm_ap_main
 	ud2
 
 	.balign 8
@@ -130,6 +141,50 @@ exception_common:
 	andq $~15, %rsp
 	call hvm_exception		/* never returns */
 	ud2
+
+/*
+ * Interrupts: vectors 32-255 push their number and call hvm_irq(vector)
+ * with the caller-saved registers preserved.
+ */
+	.globl irq_stubs
+	.balign 16
+irq_stubs:
+	.set vec, 32
+	.rept 224
+	.balign 16
+	pushq $vec
+	jmp irq_common
+	.set vec, vec + 1
+	.endr
+
+irq_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rbx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq 80(%rsp), %rdi		/* vector */
+	movq %rsp, %rbx
+	andq $~15, %rsp
+	call hvm_irq
+	movq %rbx, %rsp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rbx
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $8, %rsp
+	iretq
 
 	.bss
 	.balign 4096

@@ -15,7 +15,11 @@ const struct mica_hvm_start_info *hvm_start_info;
 volatile uint64_t fault_resume, fault_error;
 volatile uint64_t fault_vector = (uint64_t)-1;
 
-extern const char exception_stubs[];
+extern const char exception_stubs[], irq_stubs[];
+irq_handler_t irq_handlers[256];
+volatile uint64_t irq_unexpected;
+uint64_t ap_stack_top;
+void (*volatile ap_main_fn)(unsigned int cpu);
 
 struct idt_gate {
 	uint16_t offset0, sel;
@@ -24,17 +28,23 @@ struct idt_gate {
 	uint32_t offset2, zero;
 };
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 
-static void idt_install(void)
+static void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) desc = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (unsigned int v = 0; v < 32; v++) {
-		uint64_t a = (uint64_t)exception_stubs + v * 16;
+	asm volatile("lidt %0" ::"m"(desc));
+}
+
+static void idt_install(void)
+{
+	for (unsigned int v = 0; v < 256; v++) {
+		uint64_t a = v < 32 ? (uint64_t)exception_stubs + v * 16 :
+				      (uint64_t)irq_stubs + (v - 32) * 16;
 
 		idt[v] = (struct idt_gate){
 			.offset0 = (uint16_t)a,
@@ -44,7 +54,28 @@ static void idt_install(void)
 			.offset2 = (uint32_t)(a >> 32),
 		};
 	}
-	asm volatile("lidt %0" ::"m"(desc));
+	idt_load();
+}
+
+void hvm_irq(uint64_t vec);
+void hvm_irq(uint64_t vec)
+{
+	irq_handler_t h = irq_handlers[vec & 0xff];
+
+	if (h)
+		h((unsigned int)vec);
+	else
+		irq_unexpected++;
+}
+
+/* An application processor, in long mode on the shared page tables. */
+void __noreturn hvm_ap_main(void);
+void hvm_ap_main(void)
+{
+	idt_load();
+	ap_main_fn(lapic_read(LAPIC_ID) >> 24);
+	for (;;)
+		asm volatile("cli; hlt");
 }
 
 /* printk on the emulated 16550 (hvm.h P1), polling its line status. */

@@ -16,6 +16,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <asm/hvm.h>
+#include <asm/hvm_platform.h>
 #include <asm/m2p.h>
 #include <asm/page.h>
 #include <asm/smp.h>
@@ -63,6 +64,10 @@ static int populate(struct domain *d, uint64_t nr_pages)
 static int check_image(const struct elf_info *elf, uint64_t ram_end, char *why,
 		       size_t size)
 {
+	if (ram_end < REAL_MODE_LIMIT) {
+		snprintf(why, size, "less than 1 MiB of RAM");
+		return -EINVAL;
+	}
 	for (unsigned int i = 0; i < elf->nr_segments; i++) {
 		const struct elf_segment *s = &elf->segments[i];
 
@@ -71,6 +76,15 @@ static int check_image(const struct elf_info *elf, uint64_t ram_end, char *why,
 				 "segment %u at %lx-%lx is not in RAM below "
 				 "%lx",
 				 i, s->vaddr, s->vaddr + s->memsz, ram_end);
+			return -EINVAL;
+		}
+		if (s->vaddr < HVM_ACPI_TABLES + HVM_ACPI_TABLES_SIZE &&
+		    s->vaddr + s->memsz > HVM_ACPI_TABLES) {
+			snprintf(why, size,
+				 "segment %u at %lx-%lx overlaps the ACPI "
+				 "tables at %llx",
+				 i, s->vaddr, s->vaddr + s->memsz,
+				 HVM_ACPI_TABLES);
 			return -EINVAL;
 		}
 	}
@@ -105,9 +119,10 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	struct elf_info elf;
 	struct domain *d;
 	struct vcpu *v = NULL;
+	bool is_linux = hvm_is_bzimage(image, kmod->end - kmod->start);
 	uint16_t cs;
 	char why[128];
-	int rc;
+	int rc = 0;
 
 	if (!hvm_available()) {
 		pr_err("%s: HVM domain, but this CPU has no SVM with nested "
@@ -115,14 +130,15 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 		       bd->name);
 		return -ENODEV;
 	}
-	if (bd->initrd >= 0)
-		pr_warn("%s: HVM domains take no initrd yet; module %d "
+	if (bd->initrd >= 0 && !is_linux)
+		pr_warn("%s: only Linux HVM kernels take an initrd; module %d "
 			"ignored\n",
 			bd->name, bd->initrd);
-	rc = elf_parse_physical(image, kmod->end - kmod->start, &elf, why,
-				sizeof(why));
 	si_gpa = (nr_pages - 1) << PAGE_SHIFT;
-	if (!rc)
+	if (!is_linux)
+		rc = elf_parse_physical(image, kmod->end - kmod->start, &elf,
+					why, sizeof(why));
+	if (!rc && !is_linux)
 		rc = check_image(&elf, si_gpa, why, sizeof(why));
 	if (rc) {
 		pr_err("%s: HVM image (module %u) refused: %s\n", bd->name,
@@ -155,7 +171,15 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	if (!rc)
 		rc = populate(d, nr_pages);
 	if (!rc)
+		rc = hvm_acpi_write_tables(d, bd->vcpus);
+	if (!rc && is_linux) {
+		rc = hvm_linux_build(d, bd, si_gpa, why, sizeof(why));
+		if (rc)
+			pr_err("%s: Linux image (module %u) refused: %s\n",
+			       bd->name, bd->kernel, why);
+	} else if (!rc) {
 		rc = load_image(d, image, &elf);
+	}
 	if (rc) {
 		pr_err("%s: cannot build the HVM domain (%d)\n", bd->name, rc);
 		goto err_destroy;
@@ -167,6 +191,14 @@ int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 	si->nr_vcpus = bd->vcpus;
 	strlcpy(si->cmdline, bd->cmdline, sizeof(si->cmdline));
 
+	if (is_linux) {
+		pr_info("%s: domain %u, HVM (%s), %lu MiB, %u vcpu%s, Linux "
+			"boot protocol (32-bit entry)\n",
+			bd->name, domid, hvm_backend->name, nr_pages >> 8,
+			bd->vcpus, bd->vcpus > 1 ? "s" : "");
+		vcpu_up(v);
+		return 0;
+	}
 	cs = (uint16_t)((elf.entry >> 4) & 0xf000);
 	hvm_backend->vcpu_reset_real_mode(
 		v, cs, (uint16_t)(elf.entry - ((uint64_t)cs << 4)));

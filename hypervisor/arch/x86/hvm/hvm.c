@@ -16,6 +16,7 @@
 #include <mica/softirq.h>
 #include <asm/cpu.h>
 #include <asm/hvm.h>
+#include <asm/hvm_platform.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/pv.h>
@@ -24,6 +25,7 @@
 #include <public/sched.h>
 
 #define RFLAGS_IF 0x200
+#define MSR_K8_INT_PENDING_MSG 0xc0010055
 
 const struct hvm_backend *hvm_backend;
 
@@ -70,7 +72,10 @@ int hvm_domain_create(struct domain *d)
 	spin_lock_init(&hd->io_lock);
 	d->arch.hvm = hd;
 	rc = p2m_init(d);
+	if (!rc)
+		rc = hvm_platform_create(d);
 	if (rc) {
+		p2m_destroy(d);
 		d->arch.hvm = NULL;
 		xfree(hd);
 	}
@@ -79,6 +84,8 @@ int hvm_domain_create(struct domain *d)
 
 void hvm_domain_destroy(struct domain *d)
 {
+	/* The platform first: its PIT timer delivers to the vcpus' APICs. */
+	hvm_platform_destroy(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			hvm_vcpu_destroy(d->vcpus[i]);
@@ -94,7 +101,14 @@ int hvm_vcpu_create(struct vcpu *v)
 	v->arch.hvm = xzalloc(sizeof(*v->arch.hvm));
 	if (!v->arch.hvm)
 		return -ENOMEM;
-	rc = hvm_backend->vcpu_create(v);
+	rc = vlapic_create(v);
+	if (!rc) {
+		rc = hvm_backend->vcpu_create(v);
+		if (rc)
+			vlapic_destroy(v);
+	}
+	if (!rc) /* the CPU's reset state until a builder, SIPI or domctl */
+		hvm_backend->vcpu_reset_real_mode(v, 0xf000, 0xfff0);
 	if (rc) {
 		xfree(v->arch.hvm);
 		v->arch.hvm = NULL;
@@ -107,6 +121,7 @@ void hvm_vcpu_destroy(struct vcpu *v)
 	if (!v->arch.hvm)
 		return;
 	hvm_backend->vcpu_destroy(v);
+	vlapic_destroy(v);
 	xfree(v->arch.hvm);
 	v->arch.hvm = NULL;
 }
@@ -130,6 +145,11 @@ void hvm_return_to_guest(void)
 			softirq_run();
 			continue;
 		}
+		/* INIT and SIPI are applied by the vcpu to itself; an INIT
+		 * takes it down (a schedule is then pending). */
+		vlapic_vcpu_pre_run(v);
+		if (v->state != VCPU_RUNNABLE || softirq_pending())
+			continue;
 		hvm_backend->vcpu_run(v);
 	}
 }
@@ -180,11 +200,12 @@ int hvm_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t len)
  * ------------------------------------------------------------------ */
 
 /* CPUID.1: what HVM guests do not get (yet) on top of the PV filter:
- * XSAVE/OSXSAVE/AVX (XCR0 is not switched for HVM yet) and the local
- * APIC (not emulated yet). */
+ * XSAVE/OSXSAVE/AVX (XCR0 is not switched for HVM yet); and what they
+ * get from the emulated platform: the local APIC, x2APIC, TSC deadline. */
 #define HVM_C1_ECX_HIDE \
 	((1u << 26) | (1u << 27) | (1u << 28) | (1u << 12) | (1u << 29))
-#define HVM_C1_EDX_HIDE (1u << 9)
+#define HVM_C1_ECX_SHOW ((1u << 21) | (1u << 24))
+#define HVM_C1_EDX_SHOW (1u << 9)
 
 void hvm_handle_cpuid(struct vcpu *v)
 {
@@ -194,8 +215,12 @@ void hvm_handle_cpuid(struct vcpu *v)
 	guest_cpuid(v, leaf, sub, out);
 	switch (leaf) {
 	case 1:
-		out[2] &= ~HVM_C1_ECX_HIDE;
-		out[3] &= ~HVM_C1_EDX_HIDE;
+		out[1] = (out[1] & 0x00ffffffu) | (v->id << 24); /* APIC ID */
+		out[2] = (out[2] & ~HVM_C1_ECX_HIDE) | HVM_C1_ECX_SHOW;
+		out[3] |= HVM_C1_EDX_SHOW;
+		break;
+	case 0xb:
+		out[3] = v->id; /* x2APIC ID */
 		break;
 	case 7:
 		if (sub == 0)
@@ -226,10 +251,20 @@ void hvm_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 {
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 
+	struct hvm_domain *hd = v->domain->arch.hvm;
+	unsigned long flags;
+	bool claimed;
+
 	if (in)
 		*val = mask; /* P2: nothing decodes the port */
 	if (size == 1 && hvm_uart_io(v, port, in, val))
 		return;
+	flags = spin_lock_irqsave(&hd->io_lock);
+	claimed = (size == 1 && vpic_io(hd->platform, port, in, val)) ||
+		  vpt_io(v, port, size, in, val);
+	spin_unlock_irqrestore(&hd->io_lock, flags);
+	if (in && !claimed)
+		*val = mask;
 	if (in)
 		*val &= mask;
 }
@@ -252,12 +287,19 @@ static void hypercall_page_fill(uint8_t *page)
 
 int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+	int rc;
+
+	if (vlapic_msr(v, msr, false, val, &rc))
+		return rc;
 	switch (msr) {
 	case MICA_MSR_HYPERCALL_PAGE:
 		*val = v->domain->arch.hvm->hypercall_page_gpa;
 		return 0;
 	case MSR_IA32_TSC:
 		*val = rdtsc();
+		return 0;
+	case MSR_K8_INT_PENDING_MSG:
+		*val = 0; /* P3: no interrupt-pending message, no C1E */
 		return 0;
 	default:
 		return -1;
@@ -268,7 +310,10 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct hvm_domain *hd = v->domain->arch.hvm;
 	uint64_t mfn;
+	int rc;
 
+	if (vlapic_msr(v, msr, true, &val, &rc))
+		return rc;
 	switch (msr) {
 	case MICA_MSR_HYPERCALL_PAGE:
 		/* Note 1 of hvm.h: an aligned page of the guest's RAM. */
@@ -319,8 +364,12 @@ void hvm_handle_hlt(struct vcpu *v)
 
 	if (v->arch.hvm->interrupts_enabled) {
 		vcpu_block();
+		if (hvm_intr_next(v) >= 0 || v->arch.hvm->init_pending)
+			vcpu_unblock(v);
 		return;
 	}
+	/* P5: only a startup IPI from another vcpu brings it back. */
+	__atomic_store_n(&v->arch.hvm->wait_sipi, true, __ATOMIC_RELEASE);
 	vcpu_stop(v);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i] && d->vcpus[i]->state != VCPU_DOWN)
@@ -331,16 +380,4 @@ void hvm_handle_hlt(struct vcpu *v)
 			d->id, d->name, v->id);
 		domain_shutdown(d, MICA_SHUTDOWN_poweroff);
 	}
-}
-
-void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
-				bool fetch)
-{
-	domain_crash(v->domain,
-		     "nested page fault: %s at gpa %lx (rip %lx), not guest "
-		     "memory and no device there",
-		     fetch ? "fetch" :
-		     write ? "write" :
-			     "read",
-		     gpa, v->arch.hvm->regs.rip);
 }

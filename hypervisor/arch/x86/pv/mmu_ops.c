@@ -12,6 +12,7 @@
 #include <mica/memory.h>
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
+#include <asm/hvm.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/m2p.h>
@@ -440,6 +441,14 @@ int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
 	mfn_t l1;
 	int rc;
 
+	/* HVM: the frame its nested page tables map at gfn. */
+	if (is_hvm_domain(fd)) {
+		gfn = p2m_lookup(fd, gfn);
+		if (!gfn)
+			return -EINVAL;
+		pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+		      (readonly ? 0 : PTE_W);
+	}
 	/* PV: the gfn is the mfn; it must be fd's and allocated. */
 	if (!owned_by(gfn, fd) || gfn > (PTE_ADDR_MASK >> PAGE_SHIFT))
 		return -EINVAL;

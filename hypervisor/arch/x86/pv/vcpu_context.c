@@ -16,6 +16,7 @@
 #include <mica/lib.h>
 #include <mica/sched.h>
 #include <mica/vcpu_context.h>
+#include <asm/hvm.h>
 #include <asm/debugreg.h>
 #include <asm/fpu.h>
 #include <asm/ioport.h>
@@ -302,6 +303,9 @@ int arch_set_vcpu_context(struct vcpu *v,
 	unsigned long flags;
 	int rc = check_context(c, dr);
 
+	if (is_hvm_vcpu(v)) /* domctl.h: get/set_hvm_context instead */
+		return -EINVAL;
+
 	if (rc)
 		return rc;
 	flags = pv_mm_lock(d);
@@ -368,6 +372,11 @@ void arch_get_vcpu_context(const struct vcpu *v,
 	const struct arch_vcpu *a = &v->arch;
 	struct mica_cpu_user_regs *r = &c->user_regs;
 	bool kernel = a->kernel_mode;
+
+	if (is_hvm_vcpu(v)) {
+		memset(c, 0, sizeof(*c));
+		return;
+	}
 
 	memset(c, 0, sizeof(*c));
 	c->flags = (kernel ? MICA_VGCF_IN_KERNEL : 0) |

@@ -12,10 +12,12 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/hvm.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/smp.h>
+#include <public/hvm/hvm.h>
 
 #include "vmcb.h"
 
@@ -40,6 +42,11 @@ struct svm_vcpu {
 	uint32_t asid;
 	unsigned int asid_cpu;
 	uint64_t asid_generation;
+	/* DR0-3 are not in the VMCB: once the guest touches them, the
+	 * intercept goes and they are loaded before and saved after each
+	 * run of the vcpu (Mica itself never uses them). */
+	bool dr_live;
+	uint64_t dr[4];
 };
 
 /* Per CPU: the host state vmload restores after each exit, and ASIDs. */
@@ -295,8 +302,7 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 	uint32_t val = (uint32_t)r->rax;
 
 	if (info & IOIO_STR) {
-		domain_crash(v->domain, "string I/O on port %x not emulated",
-			     port);
+		hvm_emulate_insn(v); /* ins/outs: the emulator does the I/O */
 		return;
 	}
 	size = size == 4 ? 4 : size == 2 ? 2 : 1;
@@ -388,7 +394,9 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 	case VMEXIT_SMI:
 		break; /* taken by Mica when svm_vmrun set GIF */
 	case VMEXIT_INIT:
-		break; /* INIT is not delivered to guests (no SMP HVM yet) */
+		break; /* a physical INIT: guests get only their vcpus' IPIs */
+	case VMEXIT_VINTR:
+		break; /* an interrupt window: svm_intr_assist injects now */
 	case VMEXIT_CPUID:
 		hvm_handle_cpuid(v);
 		advance_rip(v, 2);
@@ -432,12 +440,17 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		domain_crash(v->domain, "VMRUN refused the guest state");
 		break;
 	default:
-		if (code >= VMEXIT_DR0_READ && code <= VMEXIT_DR15_WRITE)
+		if (code >= VMEXIT_DR0_READ && code <= VMEXIT_DR15_WRITE &&
+		    (code & 0xf) < 4) {
+			/* The first DR0-3 access: they become the guest's
+			 * own; the instruction runs again without exit. */
+			svm(v)->dr_live = true;
+			vmcb->intercept_dr = 0;
+		} else if (code >= VMEXIT_DR0_READ &&
+			   code <= VMEXIT_DR15_WRITE) {
 			domain_crash(v->domain,
-				     "debug register access (exit %lx) not "
-				     "emulated yet",
-				     code);
-		else
+				     "debug register access (exit %lx)", code);
+		} else
 			domain_crash(v->domain,
 				     "unexpected SVM exit %lx (info %lx %lx) "
 				     "at rip %lx",
@@ -445,6 +458,49 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 				     v->arch.hvm->regs.rip);
 		break;
 	}
+}
+
+/*
+ * Before each entry: inject the interrupt the guest should take next, or,
+ * when it cannot take one now (rflags.IF clear, an interrupt shadow, an
+ * event being delivered), ask for a VINTR exit as soon as it can.
+ */
+static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
+{
+	int cookie = hvm_intr_next(v);
+
+	vmcb->vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
+	vmcb->intercept_misc1 &= ~INTERCEPT1_VINTR;
+	if (cookie < 0)
+		return;
+	if (!(vmcb->eventinj & EVENT_VALID) &&
+	    (v->arch.hvm->regs.rflags & RFLAGS_IF) &&
+	    !(vmcb->interrupt_shadow & 1)) {
+		vmcb->eventinj = hvm_intr_ack(v, cookie) | EVENT_TYPE_INTR |
+				 EVENT_VALID;
+		return;
+	}
+	vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
+	vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
+}
+
+/* What the common handlers and the emulator read after an exit. */
+static void save_exit_state(struct hvm_vcpu *h, const struct vmcb *vmcb)
+{
+	h->cpl = vmcb->cpl;
+	h->mode64 = (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));
+	h->interrupts_enabled = vmcb->rflags & RFLAGS_IF;
+	h->cr0 = vmcb->cr0;
+	h->cr3 = vmcb->cr3;
+	h->cr4 = vmcb->cr4;
+	h->efer = vmcb->efer & ~EFER_SVME;
+	h->seg_base[HVM_SEG_ES] = vmcb->es.base;
+	h->seg_base[HVM_SEG_CS] = vmcb->cs.base;
+	h->seg_base[HVM_SEG_SS] = vmcb->ss.base;
+	h->seg_base[HVM_SEG_DS] = vmcb->ds.base;
+	h->seg_base[HVM_SEG_FS] = vmcb->fs.base;
+	h->seg_base[HVM_SEG_GS] = vmcb->gs.base;
+	h->cs_db = vmcb->cs.attrib & SEG_ATTR_DB;
 }
 
 static void svm_vcpu_run(struct vcpu *v)
@@ -459,22 +515,118 @@ static void svm_vcpu_run(struct vcpu *v)
 	vmcb->rsp = h->regs.rsp;
 	vmcb->rip = h->regs.rip;
 	vmcb->rflags = h->regs.rflags;
+	svm_intr_assist(v, vmcb);
+	if (s->dr_live) {
+		write_dr0(s->dr[0]);
+		write_dr1(s->dr[1]);
+		write_dr2(s->dr[2]);
+		write_dr3(s->dr[3]);
+	}
 
 	svm_vmrun(&h->regs, s->vmcb_pa,
 		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
+
+	if (s->dr_live) {
+		s->dr[0] = read_dr0();
+		s->dr[1] = read_dr1();
+		s->dr[2] = read_dr2();
+		s->dr[3] = read_dr3();
+	}
 
 	h->regs.rax = vmcb->rax;
 	h->regs.rsp = vmcb->rsp;
 	h->regs.rip = vmcb->rip;
 	h->regs.rflags = vmcb->rflags;
-	h->cpl = vmcb->cpl;
-	h->mode64 = (vmcb->efer & EFER_LMA) && (vmcb->cs.attrib & (1u << 9));
-	h->interrupts_enabled = vmcb->rflags & RFLAGS_IF;
+	save_exit_state(h, vmcb);
 	vmcb->eventinj = 0;
 	/* An event whose delivery the exit interrupted is delivered again. */
 	if (vmcb->exitintinfo & EVENT_VALID)
 		vmcb->eventinj = vmcb->exitintinfo;
 	handle_exit(v, vmcb);
+}
+
+static void seg_out(struct mica_hvm_segment *o, const struct vmcb_seg *s)
+{
+	o->sel = s->sel;
+	o->attr = s->attrib;
+	o->limit = s->limit;
+	o->base = s->base;
+}
+
+static void seg_in(struct vmcb_seg *s, const struct mica_hvm_segment *i)
+{
+	s->sel = i->sel;
+	s->attrib = i->attr & 0xfff;
+	s->limit = i->limit;
+	s->base = i->base;
+}
+
+static void svm_get_context(struct vcpu *v, struct mica_hvm_vcpu_context *c)
+{
+	const struct vmcb *vmcb = svm(v)->vmcb;
+	const struct hvm_gprs *r = &v->arch.hvm->regs;
+
+	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
+	c->rsi = r->rsi, c->rdi = r->rdi, c->rbp = r->rbp, c->rsp = r->rsp;
+	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
+	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
+	c->rip = r->rip, c->rflags = r->rflags;
+	c->cr0 = vmcb->cr0, c->cr2 = vmcb->cr2, c->cr3 = vmcb->cr3;
+	c->cr4 = vmcb->cr4, c->efer = vmcb->efer & ~EFER_SVME;
+	c->dr6 = vmcb->dr6, c->dr7 = vmcb->dr7;
+	seg_out(&c->es, &vmcb->es);
+	seg_out(&c->cs, &vmcb->cs);
+	seg_out(&c->ss, &vmcb->ss);
+	seg_out(&c->ds, &vmcb->ds);
+	seg_out(&c->fs, &vmcb->fs);
+	seg_out(&c->gs, &vmcb->gs);
+	seg_out(&c->gdtr, &vmcb->gdtr);
+	seg_out(&c->ldtr, &vmcb->ldtr);
+	seg_out(&c->idtr, &vmcb->idtr);
+	seg_out(&c->tr, &vmcb->tr);
+	c->star = vmcb->star, c->lstar = vmcb->lstar, c->cstar = vmcb->cstar;
+	c->sfmask = vmcb->sfmask, c->kernel_gs_base = vmcb->kernel_gs_base;
+	c->sysenter_cs = vmcb->sysenter_cs;
+	c->sysenter_esp = vmcb->sysenter_esp;
+	c->sysenter_eip = vmcb->sysenter_eip;
+	c->pat = vmcb->g_pat;
+}
+
+static int svm_set_context(struct vcpu *v,
+			   const struct mica_hvm_vcpu_context *c)
+{
+	struct vmcb *vmcb = svm(v)->vmcb;
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+
+	if ((c->efer & ~(EFER_GUEST_WRITABLE | EFER_LMA)) || !pat_valid(c->pat))
+		return -EINVAL;
+	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
+	r->rsi = c->rsi, r->rdi = c->rdi, r->rbp = c->rbp, r->rsp = c->rsp;
+	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
+	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
+	r->rip = c->rip, r->rflags = c->rflags;
+	vmcb->cr0 = c->cr0, vmcb->cr2 = c->cr2, vmcb->cr3 = c->cr3;
+	vmcb->cr4 = c->cr4, vmcb->efer = c->efer | EFER_SVME;
+	vmcb->dr6 = c->dr6, vmcb->dr7 = c->dr7;
+	seg_in(&vmcb->es, &c->es);
+	seg_in(&vmcb->cs, &c->cs);
+	seg_in(&vmcb->ss, &c->ss);
+	seg_in(&vmcb->ds, &c->ds);
+	seg_in(&vmcb->fs, &c->fs);
+	seg_in(&vmcb->gs, &c->gs);
+	seg_in(&vmcb->gdtr, &c->gdtr);
+	seg_in(&vmcb->ldtr, &c->ldtr);
+	seg_in(&vmcb->idtr, &c->idtr);
+	seg_in(&vmcb->tr, &c->tr);
+	vmcb->cpl = (c->ss.attr >> 5) & 3;
+	vmcb->star = c->star, vmcb->lstar = c->lstar, vmcb->cstar = c->cstar;
+	vmcb->sfmask = c->sfmask, vmcb->kernel_gs_base = c->kernel_gs_base;
+	vmcb->sysenter_cs = c->sysenter_cs;
+	vmcb->sysenter_esp = c->sysenter_esp;
+	vmcb->sysenter_eip = c->sysenter_eip;
+	vmcb->g_pat = c->pat;
+	vmcb->eventinj = 0;
+	return 0;
 }
 
 const struct hvm_backend svm_backend = {
@@ -486,4 +638,6 @@ const struct hvm_backend svm_backend = {
 	.vcpu_run = svm_vcpu_run,
 	.inject_exception = svm_inject_exception,
 	.hypercall_insn = { 0x0f, 0x01, 0xd9 }, /* vmmcall */
+	.get_context = svm_get_context,
+	.set_context = svm_set_context,
 };

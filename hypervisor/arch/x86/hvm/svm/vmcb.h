@@ -95,6 +95,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define INTERCEPT1_NMI (1u << 1)
 #define INTERCEPT1_SMI (1u << 2)
 #define INTERCEPT1_INIT (1u << 3)
+#define INTERCEPT1_VINTR (1u << 4)
 #define INTERCEPT1_CPUID (1u << 18)
 #define INTERCEPT1_RSM (1u << 19)
 #define INTERCEPT1_INVD (1u << 22)
@@ -122,6 +123,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define VMEXIT_NMI 0x61
 #define VMEXIT_SMI 0x62
 #define VMEXIT_INIT 0x63
+#define VMEXIT_VINTR 0x64
 #define VMEXIT_CPUID 0x72
 #define VMEXIT_RSM 0x73
 #define VMEXIT_INVD 0x76
@@ -160,5 +162,10 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define EVENT_VALID (1u << 31)
 
 #define VINTR_MASKING (1ULL << 24)
+#define VINTR_IRQ (1ULL << 8) /* a virtual interrupt is pending */
+#define VINTR_PRIO_MASK (0xfULL << 16)
+#define VINTR_IGN_TPR (1ULL << 20)
+#define EVENT_TYPE_INTR (0u << 8)
+#define SEG_ATTR_DB (1u << 10) /* vmcb_seg.attrib: descriptor bit 54 */
 
 #endif

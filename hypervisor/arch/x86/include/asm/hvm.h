@@ -38,6 +38,8 @@
 struct domain;
 struct vcpu;
 struct boot_domain;
+struct mica_hvm_vcpu_context;
+struct mica_domctl;
 
 /*
  * The guest's general registers.  rsp, rip and rflags live here too; the
@@ -60,11 +62,36 @@ struct hvm_vcpu {
 	bool mode64; /* long mode with a 64-bit code segment */
 	bool interrupts_enabled; /* guest rflags.IF */
 	void *backend; /* struct svm_vcpu or struct vmx_vcpu */
+
+	/* Also filled by the back end at each exit, for the instruction
+	 * emulator (hvm/emulate.c) and its guest page walk: control
+	 * registers, EFER, segment bases (HVM_SEG_*) and CS.D (default
+	 * operand/address size 32 outside 64-bit mode). */
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t seg_base[6];
+	bool cs_db;
+
+	/* The emulated platform (hvm/vlapic.c): the local APIC, and the
+	 * INIT/SIPI state the vcpu applies to itself before it runs. */
+	struct vlapic *vlapic;
+	bool wait_sipi; /* down, waiting for a startup IPI */
+	bool init_pending; /* an INIT arrived: go to wait_sipi */
+	bool start_pending; /* a SIPI arrived: reset to sipi_vector:0 */
+	uint8_t sipi_vector;
 };
+
+/* hvm_vcpu.seg_base indices (the x86 segment register encoding). */
+#define HVM_SEG_ES 0
+#define HVM_SEG_CS 1
+#define HVM_SEG_SS 2
+#define HVM_SEG_DS 3
+#define HVM_SEG_FS 4
+#define HVM_SEG_GS 5
 
 /* The emulated 16550 UART (hvm/uart.c). */
 struct hvm_uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool thre_pending; /* the "transmitter empty" interrupt is owed */
 };
 
 /* Per-domain HVM state (d->arch.hvm; NULL for PV domains). */
@@ -78,6 +105,9 @@ struct hvm_domain {
 	uint64_t hypercall_page_gpa; /* MICA_MSR_HYPERCALL_PAGE, 0: none */
 	spinlock_t io_lock; /* the emulated devices */
 	struct hvm_uart uart;
+	/* The rest of the emulated platform (asm/hvm_platform.h): PIC,
+	 * I/O APIC, PIT, RTC, ACPI PM, under io_lock. */
+	struct hvm_platform *platform;
 };
 
 /* The back-end interface. */
@@ -98,6 +128,12 @@ struct hvm_backend {
 				 int error_code);
 	/* The instruction bytes the hypercall page stubs trap with. */
 	uint8_t hypercall_insn[3];
+	/* domctl get/set_hvm_context (public/hvm/hvm.h): the state the
+	 * hardware structure holds; set: 0 or -EINVAL (efer, pat).  The
+	 * vcpu is not running. */
+	void (*get_context)(struct vcpu *v, struct mica_hvm_vcpu_context *c);
+	int (*set_context)(struct vcpu *v,
+			   const struct mica_hvm_vcpu_context *c);
 	/* Bits every nested-table leaf carries besides present/writable/
 	 * user (EPT: read/write/execute) and the large-page bit: EPT's
 	 * memory type; 0 for AMD nested paging (p2m.c). */
@@ -140,9 +176,25 @@ int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 void hvm_handle_hypercall(struct vcpu *v);
 void hvm_handle_hlt(struct vcpu *v);
-/* An access to a gpa the domain has no frame at: crash it. */
+/* An access to a gpa the domain has no frame at: an emulated device
+ * (the instruction at rip is emulated), else the domain is crashed. */
 void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 				bool fetch);
+/* Emulates the instruction at rip (string port I/O, MMIO); advances rip
+ * or, for a rep instruction cut short, leaves it to run again. */
+void hvm_emulate_insn(struct vcpu *v);
+
+/*
+ * Interrupt delivery, called by the back end just before each entry with
+ * interrupts off: hvm_intr_next returns the interrupt the vcpu should take
+ * next (a cookie whose low 8 bits are the vector), or -1.  When the guest
+ * can take it (rflags.IF, no interrupt shadow, no event being injected),
+ * the back end calls hvm_intr_ack with the cookie and injects the vector
+ * it returns; otherwise it asks the CPU for an exit when the guest opens
+ * an interrupt window, and asks again then.
+ */
+int hvm_intr_next(struct vcpu *v);
+unsigned int hvm_intr_ack(struct vcpu *v, int cookie);
 
 /* Guest-physical memory access (hypercall buffers); 0 or -EFAULT. */
 int hvm_copy_from_gpa(struct domain *d, void *dst, uint64_t gpa, size_t len);
@@ -159,6 +211,18 @@ void p2m_destroy(struct domain *d);
 
 /* io.c / uart.c: the emulated devices. */
 bool hvm_uart_io(struct vcpu *v, uint16_t port, bool in, uint32_t *val);
+
+/* domctl.c: HVM domains from the toolstack (public/domctl.h). */
+long hvm_domctl_context(struct domain *d, struct mica_domctl *op, bool set);
+int hvm_populated(struct domain *d, uint64_t gfn, uint64_t mfn,
+		  unsigned int order);
+
+/* linux.c: a bzImage (Linux boot protocol) as a boot-time HVM kernel:
+ * loaded with its initrd and command line into d's RAM below ram_end,
+ * vcpu 0 at the 32-bit entry.  0, or -errno with the reason in why. */
+bool hvm_is_bzimage(const uint8_t *image, size_t size);
+int hvm_linux_build(struct domain *d, const struct boot_domain *bd,
+		    uint64_t ram_end, char *why, size_t why_len);
 
 /* build.c: a boot-time HVM domain (docs/boot.md, type=hvm). */
 int hvm_build_boot_domain(const struct boot_domain *bd, uint16_t domid);
