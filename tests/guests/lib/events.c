@@ -6,6 +6,7 @@
 #include "hypercall.h"
 #include "layout.h"
 #include "test.h"
+#include "timeinfo.h"
 #include "public/arch-x86/pv.h"
 #include "public/errno.h"
 #include "public/mmu.h"
@@ -290,32 +291,7 @@ void events_sleep(uint64_t ns)
 		events_unmask();
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 uint64_t system_time(void)
 {
-	volatile struct mica_vcpu_time_info *t = &vcpu_info->time;
-	uint32_t v1, v2, mul;
-	uint64_t tsc, sys, delta;
-	int8_t shift;
-
-	do {
-		v1 = t->version;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		tsc = t->tsc_timestamp;
-		sys = t->system_time;
-		mul = t->tsc_to_system_mul;
-		shift = t->tsc_shift;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		v2 = t->version;
-	} while ((v1 & 1) || v1 != v2);
-	delta = rdtsc() - tsc;
-	delta = shift >= 0 ? delta << shift : delta >> -shift;
-	return sys + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+	return time_info_ns(&vcpu_info->time);
 }
