@@ -504,7 +504,8 @@ void idle_loop(void)
 
 /*
  * Credit accounting, every SCHED_CREDIT_PERIOD_NS on CPU 0: every domain
- * with runnable vcpus earns its share (mica/sched_credit.h); a capped
+ * with runnable vcpus earns its share (mica/sched_credit.h: by weight,
+ * within caps, what a capped domain cannot use going to the others); a capped
  * domain's parked vcpus come back once they have credit again.
  */
 /* Adds a grant to v's credit, clamped, and unparks it once it is owed time
@@ -531,7 +532,8 @@ static void credit_grant(struct vcpu *v, uint64_t grant)
 
 static void credit_account(void *data)
 {
-	uint64_t online = arch_online_cpus(), weight_sum = 0;
+	uint64_t online = arch_online_cpus();
+	struct credit_share *list = NULL;
 	unsigned int nr_cpus = 0;
 	unsigned long flags;
 
@@ -541,23 +543,25 @@ static void credit_account(void *data)
 
 	flags = spin_lock_irqsave(&credit_lock);
 	for (struct domain *d = sched_domains; d; d = d->sched_next) {
-		d->sched_active = 0;
+		struct credit_share *s = &d->sched_share;
+
+		s->weight = d->sched_weight;
+		s->cap = d->sched_cap;
+		s->active = 0;
 		for (unsigned int i = 0; i < d->max_vcpus; i++)
 			if (d->vcpus[i] &&
 			    READ_ONCE(d->vcpus[i]->state) == VCPU_RUNNABLE)
-				d->sched_active++;
-		weight_sum += (uint64_t)d->sched_weight * d->sched_active;
+				s->active++;
+		s->next = list;
+		list = s;
 	}
+	credit_share_out(list, nr_cpus, SCHED_CREDIT_PERIOD_NS);
 	for (struct domain *d = sched_domains; d; d = d->sched_next) {
-		uint64_t grant = credit_vcpu_grant(
-			d->sched_weight, d->sched_cap, d->sched_active,
-			weight_sum, nr_cpus, SCHED_CREDIT_PERIOD_NS);
-
 		for (unsigned int i = 0; i < d->max_vcpus; i++) {
 			struct vcpu *v = d->vcpus[i];
 
 			if (v && READ_ONCE(v->state) == VCPU_RUNNABLE)
-				credit_grant(v, grant);
+				credit_grant(v, d->sched_share.grant);
 		}
 	}
 	if (sched_domains)

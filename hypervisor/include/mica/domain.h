@@ -20,6 +20,7 @@
 #include <mica/event.h>
 #include <mica/memory_pending.h>
 #include <mica/relinquish.h>
+#include <mica/sched_credit.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -98,7 +99,7 @@ struct domain {
 	/* Credit scheduler (common/schedule.c), under its accounting lock. */
 	uint32_t sched_weight; /* relative share, 1..65535 */
 	uint32_t sched_cap; /* % of one CPU, 0 = none */
-	unsigned int sched_active; /* runnable vcpus at the last accounting */
+	struct credit_share sched_share; /* the last period's accounting */
 	struct domain *sched_next; /* on the scheduler's domain list */
 
 	/* Toolstack control (common/domctl.c). */
