@@ -306,7 +306,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_sched_credit) == 8,
  * MICA_DOMCTL_set_param / MICA_DOMCTL_get_param: per-domain values the
  * hypervisor keeps for the toolstack and the guest: where the store and
  * console rings are, so the daemons can (re)connect after a restart or
- * restore, and (later) so HVM guests can read them.
+ * restore, and (later) so HVM guests can read them.  The ring "PFN"s are
+ * the frames as map_foreign takes them: gfns, i.e. mfns for a PV domain.
  *   IN  index  MICA_DOMPARAM_*.
  *   IN/OUT value.
  * Errors: -MICA_EINVAL (unknown index).
