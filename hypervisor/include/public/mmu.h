@@ -115,7 +115,9 @@
  *   IN  foreign_domid  MICA_DOMID_SELF, or (privileged) the domain that owns
  *                      the frames named by the new entries (the toolstack
  *                      mapping another domain's memory, e.g. for save or
- *                      the device model).
+ *                      the device model); MICA_DOMID_IO, allowed to every
+ *                      domain, is the same as MICA_DOMID_SELF (MMIO frames
+ *                      need only the caller's I/O-memory permission, T4a).
  *   Returns 0 after all requests, or the error of the first failing one;
  *   requests before it took effect, the failing one and those after it
  *   did not, and *done says how many succeeded.

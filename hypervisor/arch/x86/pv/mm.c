@@ -11,6 +11,7 @@
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
+#include <asm/iomem.h>
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -246,6 +247,9 @@ int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
 	if (level == 1)
 		v &= ~PTE_G;
 	*e = v;
+	/* MMIO (T4a): by permission, without references. */
+	if (level == 1 && iomem_frame(mfn))
+		return iomem_access_ok(d, mfn) ? 0 : -EPERM;
 	if (level == 1 && !(v & PTE_W))
 		return get_page_foreign(mfn, d, fd); /* any type may stay */
 	if (level == 1) {
@@ -265,6 +269,8 @@ void pv_put_entry(uint64_t e, unsigned int level, struct domain *d)
 {
 	mfn_t mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
+	if (level == 1 && iomem_frame(mfn))
+		return; /* MMIO: no reference was taken */
 	if (level == 1 && !(e & PTE_W))
 		put_page(mfn);
 	else

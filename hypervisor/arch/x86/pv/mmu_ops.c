@@ -166,7 +166,9 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 	long rc;
 
 	(void)a5;
-	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id) {
+	/* MMIO frames (owned by DOMID_IO) need only permission (T4a). */
+	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id &&
+	    foreign != MICA_DOMID_IO) {
 		/* Only the privileged domain maps another's frames (T4a). */
 		if (!v->domain->privileged)
 			return -EPERM;
