@@ -54,6 +54,14 @@ struct arch_vcpu {
 	 * vcpu's translations, -1 for none. */
 	int dirty_cpu;
 
+	/* Preemptible pin/unpin (pv/mm.c, under mm_lock): whether the
+	 * running op may stop, the entries it has handled in this part, and
+	 * the op that is under way (its table, 0 for none, and command). */
+	bool pt_preemptible;
+	uint16_t pt_work;
+	uint32_t pt_cmd;
+	mfn_t pt_top;
+
 	/* HVM vcpus (asm/hvm.h); NULL for PV. */
 	struct hvm_vcpu *hvm;
 };
