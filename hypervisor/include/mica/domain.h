@@ -100,7 +100,11 @@ struct domain {
 	uint32_t sched_weight; /* relative share, 1..65535 */
 	uint32_t sched_cap; /* % of one CPU, 0 = none */
 	struct credit_share sched_share; /* the last period's accounting */
-	struct domain *sched_next; /* on the scheduler's domain list */
+	/* On the accounting's list of domains with vcpus that may want CPU
+	 * (credit_lock; sched_listed read racily by wakers). */
+	struct domain *sched_active_next;
+	bool sched_listed;
+	bool sched_gone; /* taken off the scheduler: never listed again */
 
 	/* Toolstack control (common/domctl.c). */
 	unsigned int pause_count; /* domain_pause() nesting; 0: may run */

@@ -13,13 +13,16 @@
  * parameters read back and the refusals (weight 0 or above 65535, a cap
  * above 100% per vcpu, no such domain); domU c tries to raise its own
  * weight and is refused with -EPERM.  The domUs burn until a fixed system
- * time, then report.
+ * time, then report.  Sixteen idle domUs sleep meanwhile: the credit
+ * accounting (perfc credit_vcpus) must visit only the busy domains' vcpus
+ * each period, not theirs.
  */
 #include "events.h"
 #include "logwait.h"
 #include "test.h"
 #include "public/domctl.h"
 #include "public/errno.h"
+#include "public/sysctl.h"
 
 const char test_title[] = "credit scheduler: weights and caps between domains";
 
@@ -31,6 +34,8 @@ const char test_title[] = "credit scheduler: weights and caps between domains";
 #define PHASE2_END (5700 * MS)
 #define BURN_UNTIL (6200 * MS)
 #define CAP_C 10
+#define NR_IDLE 16 /* idle domUs next to the burners (domains file) */
+#define PERIOD_MS 30 /* the credit accounting period */
 
 static long domctl(struct mica_domctl *op, uint32_t cmd, uint16_t domid)
 {
@@ -67,23 +72,49 @@ static void sleep_until(uint64_t t)
 		events_sleep(t - now);
 }
 
-/* Running time of d1..d3 (and the window) over [start, end]. */
+static uint64_t credit_vcpus(void)
+{
+	struct mica_sysctl s = { 0 };
+
+	s.cmd = MICA_SYSCTL_perfc;
+	s.interface_version = MICA_SYSCTL_INTERFACE_VERSION;
+	s.u.perfc.cpu = MICA_PERFC_ALL_CPUS;
+	if (hypercall_sysctl(&s))
+		test_error("sysctl perfc failed");
+	return s.u.perfc.count[MICA_PERFC_credit_vcpus];
+}
+
+/*
+ * Running time of d1..d3 (and the window) over [start, end]; also checks
+ * that the credit accounting visits only the busy domains' vcpus each
+ * period, not the NR_IDLE idle domains' (it is O(active)).
+ */
 static void measure(uint64_t start, uint64_t end, uint64_t ran[NR_DOMUS],
 		    uint64_t *window)
 {
-	uint64_t t0, t1, before[NR_DOMUS];
+	uint64_t t0, t1, before[NR_DOMUS], visits, periods;
 
 	sleep_until(start);
 	t0 = system_time();
+	visits = credit_vcpus();
 	for (unsigned int i = 0; i < NR_DOMUS; i++)
 		before[i] = cpu_time((uint16_t)(i + 1));
 	sleep_until(end);
 	t1 = system_time();
 	for (unsigned int i = 0; i < NR_DOMUS; i++)
 		ran[i] = cpu_time((uint16_t)(i + 1)) - before[i];
+	visits = credit_vcpus() - visits;
 	*window = t1 - t0;
-	printk("  %lu ms: a %lu, b %lu, c %lu ms\n", *window / MS, ran[0] / MS,
-	       ran[1] / MS, ran[2] / MS);
+	periods = *window / (PERIOD_MS * MS);
+	printk("  %lu ms: a %lu, b %lu, c %lu ms; %lu vcpu visits in %lu "
+	       "accounting periods\n",
+	       *window / MS, ran[0] / MS, ran[1] / MS, ran[2] / MS, visits,
+	       periods);
+	/* Three burners and dom0 (counted twice when it is found idle). */
+	if (!periods || visits > periods * (NR_DOMUS + 3))
+		test_fail("accounting visited %lu vcpus in %lu periods: not "
+			  "O(active) beside %u idle domains",
+			  visits, periods, NR_IDLE);
 }
 
 /* want_x100 = 100 * x / y, within +-tol_pct percent of it. */
@@ -120,8 +151,7 @@ static void check_params(void)
 		       "cap 101%% for one vcpu");
 	test_expect_rc(set_credit(1, 256, 0xffffffff), -MICA_EINVAL,
 		       "cap 2^32-1");
-	test_expect_rc(set_credit(NR_DOMUS + 1, 256, 0), -MICA_ESRCH,
-		       "no such domain");
+	test_expect_rc(set_credit(999, 256, 0), -MICA_ESRCH, "no such domain");
 	if (test_expect_rc(domctl(&op, MICA_DOMCTL_get_sched_credit, 3), 0,
 			   "get c") &&
 	    (op.u.sched_credit.weight != 4096 ||
@@ -169,6 +199,10 @@ static void domu(void)
 {
 	volatile uint64_t spins = 0;
 
+	if (cmdline_value("idle")) {
+		sleep_until(BURN_UNTIL);
+		return;
+	}
 	if (cmdline_value("greedy"))
 		test_expect_rc(set_credit(MICA_DOMID_SELF, 65535, 0),
 			       -MICA_EPERM, "a domU raising its own weight");
