@@ -158,13 +158,20 @@ static void all_limited(void)
 	CHECK_EQ(d[1].grant, PERIOD);
 }
 
-/* Extreme weights and 64 CPUs do not overflow. */
+/* Extreme weights, 64 vcpus and 64 CPUs do not overflow: the heavy
+ * domain is held at one CPU per vcpu and the light one gets the rest;
+ * with all 64 CPUs wanted by the heavy one, the light one a sliver. */
 static void no_overflow(void)
 {
 	struct dom d[2] = { { 65535, 0, 32, 0 }, { 1, 0, 32, 0 } };
 
 	share(d, 2, 64);
 	CHECK_EQ(d[0].grant, PERIOD);
+	CHECK_EQ(d[1].grant, PERIOD);
+	d[0].active = 64;
+	d[1].active = 1;
+	share(d, 2, 64);
+	CHECK(d[0].grant < PERIOD && d[0].grant > PERIOD - PERIOD / 1000);
 	CHECK(d[1].grant > 0 && d[1].grant < PERIOD / 1000);
 }
 
