@@ -40,7 +40,7 @@ struct frame {
 };
 
 static int have_avx;
-static volatile int handled, dirty_entry;
+static int handled, dirty_entry; /* by the handler, atomically */
 
 static int avx_usable(void)
 {
@@ -236,7 +236,7 @@ static void on_usr1(int sig)
 	(void)sig;
 	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(fcw));
 	if (mxcsr != 0x1f80 || fcw != 0x037f)
-		dirty_entry++;
+		__atomic_fetch_add(&dirty_entry, 1, __ATOMIC_RELAXED);
 	/* clang-format off */
 	__asm__ volatile(
 		"	movdqu %[j], %%xmm0\n"
@@ -260,7 +260,7 @@ static void on_usr1(int sig)
 				 "vmovdqa %%ymm0, %%ymm8\n\t"
 				 "vmovdqa %%ymm0, %%ymm15" ::
 					 : XMM_CLOBBERS);
-	handled++;
+	__atomic_fetch_add(&handled, 1, __ATOMIC_RELAXED); /* threads race */
 }
 
 /* A distinct pattern per (process, thread); returns mismatching calls. */
@@ -322,9 +322,11 @@ static int worker_process(int p)
 	}
 	if (bad)
 		return 1;
-	if (handled < threads * rounds * (calls / 8 - 1))
+	/* 7 tgkills a round (left = 56, 48, ... 8), each handled at once */
+	if (__atomic_load_n(&handled, __ATOMIC_RELAXED) <
+	    threads * rounds * (calls / 8 - 1))
 		return 2;
-	return dirty_entry ? 3 : 0;
+	return __atomic_load_n(&dirty_entry, __ATOMIC_RELAXED) ? 3 : 0;
 }
 
 int main(void)
