@@ -5,15 +5,16 @@
 # (tests/linux/workload) in /workload, and tests/linux/init.sh as /init.
 # $BUILD/linux/initramfs-selftests.cpio is the same plus Linux's x86
 # selftests (tests/linux/selftests/build.sh, 30 MB of static programs) in
-# /selftests: a second archive appended to the first, which the kernel
-# unpacks in turn, so that domains that do not run them need not hold them.
+# /selftests: a second, zstd-compressed archive (2 MB: the programs share
+# most of their code) appended to the first, which the kernel unpacks in
+# turn; domains that do not run the selftests need not hold them.
 # Built with the kernel's gen_init_cpio (device nodes without
 # root), compiled from the extracted source tree (scripts/build-linux.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
 out=$build/linux
-"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make
+"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make zstd
 make -s -C "$top/tests/linux/bench" O="$out/bench"
 make -s -C "$top/tests/linux/workload" O="$out/workload"
 "$top/tests/linux/selftests/build.sh" >"$out/selftests.log" 2>&1 ||
@@ -53,7 +54,7 @@ echo "initramfs: $out/initramfs.cpio"
 		echo "file /selftests/$t $out/selftests/$t 755 0 0"
 	done <"$out/selftests/list"
 } >"$out/selftests.list"
-"$gen" "$out/selftests.list" | cat "$out/initramfs.cpio" - \
-	>"$out/initramfs-selftests.cpio.tmp"
+"$gen" "$out/selftests.list" | zstd -q -10 -c |
+	cat "$out/initramfs.cpio" - >"$out/initramfs-selftests.cpio.tmp"
 mv "$out/initramfs-selftests.cpio.tmp" "$out/initramfs-selftests.cpio"
 echo "initramfs: $out/initramfs-selftests.cpio"
