@@ -27,14 +27,14 @@ only32="entry_from_vm86 test_syscall_vdso unwind_vdso test_FCMOV test_FCOMI
 	test_FISTTP vdso_restorer"
 only64="fsgsbase sysret_rip syscall_numbering corrupt_xstate_header amx"
 
-# cc NAME BITS: builds $out/NAME_BITS from NAME.c and its extras if stale.
-cc() {
+# build_one NAME BITS: (re)builds $out/NAME_BITS from NAME.c and extras.
+build_one() {
 	local name=$1 bits=$2 bin=$out/$1_$2 extra=() flags=()
 	case "$name/$bits" in
 	sysret_ss_attrs/64) extra=(thunks.S) ;;
 	ptrace_syscall/32) extra=(raw_syscall_helper_32.S) ;;
 	test_syscall_vdso/32) extra=(thunks_32.S) ;;
-	check_initial_reg_state/*) flags=(-Wl,-ereal_start) ;;
+	check_initial_reg_state/*) flags=("-Wl,-ereal_start") ;;
 	esac
 	local f stale=0
 	for f in "$name.c" helpers.h "${extra[@]}"; do
@@ -50,7 +50,7 @@ cc() {
 }
 
 list=()
-for t in $both $only64; do cc "$t" 64; list+=("${t}_64"); done
-for t in $both $only32; do cc "$t" 32; list+=("${t}_32"); done
+for t in $both $only64; do build_one "$t" 64; list+=("${t}_64"); done
+for t in $both $only32; do build_one "$t" 32; list+=("${t}_32"); done
 printf '%s\n' "${list[@]}" >"$out/list"
 echo "selftests: ${#list[@]} programs in $out"
