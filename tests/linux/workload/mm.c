@@ -6,9 +6,12 @@
  * every access that must not fault is made outside one, so a stale TLB entry
  * or a missed flush shows up either way.  Also: MAP_SHARED memory shared by
  * fork children, copy-on-write of MAP_PRIVATE, a large anonymous region
- * (half of MemAvailable) and a sparse 8 GiB reservation.
+ * (half of MemAvailable), a sparse 8 GiB reservation, and mprotect/munmap
+ * by one thread seen at once by another (a TLB shootdown with SMP).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -16,9 +19,10 @@
 #include "wl.h"
 
 static long page;
-static sigjmp_buf probe_env;
-static volatile void *fault_addr;
-static volatile int fault_code;
+/* Per thread: the thread that faults is the one that probed. */
+static __thread sigjmp_buf probe_env;
+static __thread volatile void *fault_addr;
+static __thread volatile int fault_code;
 
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
@@ -318,6 +322,77 @@ static void sparse_reservation(void)
 		 bad);
 }
 
+/*
+ * Another thread of the same process writes to a page, one thread makes it
+ * read-only, then unmaps it: each change must be seen by the other thread's
+ * very next access (with more than one CPU, its TLB entries must have been
+ * shot down).  The threads take turns through `turn`.
+ */
+static struct {
+	int turn; /* 0: main's, 1: the prober's */
+	volatile unsigned char *target;
+	int write, result, stop;
+} xt;
+
+static void pass_turn(int to)
+{
+	__atomic_store_n(&xt.turn, to, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&xt.turn, __ATOMIC_ACQUIRE) == to)
+		sched_yield();
+}
+
+static void *prober(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		while (__atomic_load_n(&xt.turn, __ATOMIC_ACQUIRE) != 1)
+			sched_yield();
+		if (xt.stop)
+			return NULL;
+		xt.result = probe(xt.target, xt.write, 0x42);
+		__atomic_store_n(&xt.turn, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* Has the prober access p; returns probe()'s result. */
+static int remote_probe(unsigned char *p, int write)
+{
+	xt.target = p;
+	xt.write = write;
+	pass_turn(1);
+	return xt.result;
+}
+
+static void cross_thread(void)
+{
+	int npages = 64, i, wrong = 0;
+	unsigned char *p =
+		map((size_t)npages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	pthread_t t;
+
+	errno = pthread_create(&t, NULL, prober, NULL);
+	if (errno)
+		wl_die("pthread_create");
+	for (i = 0; i < npages; i++) {
+		unsigned char *q = p + (size_t)i * page;
+
+		wrong += remote_probe(q, 1) != 0 || *q != 0x42;
+		protect(q, page, PROT_READ);
+		wrong += remote_probe(q, 1) != SEGV_ACCERR;
+		wrong += remote_probe(q, 0) != 0;
+		if (munmap(q, page))
+			wl_die("munmap");
+		wrong += remote_probe(q, 0) != SEGV_MAPERR;
+	}
+	xt.stop = 1;
+	__atomic_store_n(&xt.turn, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	wl_check(!wrong,
+		 "another thread's next access sees mprotect and munmap "
+		 "(64 pages)",
+		 "%d wrong of %d", wrong, 4 * npages);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_segv,
@@ -335,5 +410,6 @@ int main(void)
 	private_cow();
 	large_region();
 	sparse_reservation();
+	cross_thread();
 	return wl_finish();
 }
