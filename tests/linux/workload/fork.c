@@ -195,8 +195,8 @@ static void reap_any(void)
 		 "%d bad, last errno %d", bad, errno);
 }
 
-/* Failed execve: the child sees the error and the parent its exit code. */
-static void exec_errors(void)
+/* A failed execve: the child sees the error, the parent its exit code. */
+static void exec_error(const char *path, int want, const char *what)
 {
 	char *args[] = { (char *)"x", NULL };
 	pid_t pid;
@@ -204,21 +204,11 @@ static void exec_errors(void)
 
 	pid = wl_fork();
 	if (pid == 0) {
-		execve("/nonexistent/program", args, environ);
-		_exit(errno == ENOENT ? 42 : 43);
+		execve(path, args, environ);
+		_exit(errno == want ? 42 : 43);
 	}
 	code = wl_wait(pid);
-	wl_check(code == 42, "execve of a missing file fails with ENOENT",
-		 "child code %d", code);
-
-	pid = wl_fork();
-	if (pid == 0) {
-		execve("/proc/self/status", args, environ);
-		_exit(errno == EACCES ? 42 : 43);
-	}
-	code = wl_wait(pid);
-	wl_check(code == 42, "execve of a non-executable file fails (EACCES)",
-		 "child code %d", code);
+	wl_check(code == 42, what, "child code %d", code);
 }
 
 /* Copy-on-write of a 4 MiB dirty buffer across fork. */
@@ -271,7 +261,10 @@ int main(int argc, char **argv)
 	vfork_spawn(self);
 	fork_tree();
 	reap_any();
-	exec_errors();
+	exec_error("/nonexistent/program", ENOENT,
+		   "execve of a missing file fails with ENOENT");
+	exec_error("/proc/self/status", EACCES,
+		   "execve of a non-executable file fails (EACCES)");
 	fork_cow();
 	return wl_finish();
 }

@@ -103,6 +103,46 @@ static int avx_usable(void)
 	"	fninit\n"                             \
 	"	ldmxcsr %[mxcsr_default]\n"
 
+/*
+ * VEC_LOAD, VEC_STORE(insn, reg): move the frame's 16 vectors into or out of
+ * reg0-15 with insn (movdqu and "xmm", or vmovdqu and "ymm").
+ */
+#define VEC_LOAD(insn, reg)                                        \
+	"	" insn " %c[o_in_vec]+0*32(%%r10), %%" reg "0\n"   \
+	"	" insn " %c[o_in_vec]+1*32(%%r10), %%" reg "1\n"   \
+	"	" insn " %c[o_in_vec]+2*32(%%r10), %%" reg "2\n"   \
+	"	" insn " %c[o_in_vec]+3*32(%%r10), %%" reg "3\n"   \
+	"	" insn " %c[o_in_vec]+4*32(%%r10), %%" reg "4\n"   \
+	"	" insn " %c[o_in_vec]+5*32(%%r10), %%" reg "5\n"   \
+	"	" insn " %c[o_in_vec]+6*32(%%r10), %%" reg "6\n"   \
+	"	" insn " %c[o_in_vec]+7*32(%%r10), %%" reg "7\n"   \
+	"	" insn " %c[o_in_vec]+8*32(%%r10), %%" reg "8\n"   \
+	"	" insn " %c[o_in_vec]+9*32(%%r10), %%" reg "9\n"   \
+	"	" insn " %c[o_in_vec]+10*32(%%r10), %%" reg "10\n" \
+	"	" insn " %c[o_in_vec]+11*32(%%r10), %%" reg "11\n" \
+	"	" insn " %c[o_in_vec]+12*32(%%r10), %%" reg "12\n" \
+	"	" insn " %c[o_in_vec]+13*32(%%r10), %%" reg "13\n" \
+	"	" insn " %c[o_in_vec]+14*32(%%r10), %%" reg "14\n" \
+	"	" insn " %c[o_in_vec]+15*32(%%r10), %%" reg "15\n"
+
+#define VEC_STORE(insn, reg)                                        \
+	"	" insn " %%" reg "0, %c[o_out_vec]+0*32(%%r10)\n"   \
+	"	" insn " %%" reg "1, %c[o_out_vec]+1*32(%%r10)\n"   \
+	"	" insn " %%" reg "2, %c[o_out_vec]+2*32(%%r10)\n"   \
+	"	" insn " %%" reg "3, %c[o_out_vec]+3*32(%%r10)\n"   \
+	"	" insn " %%" reg "4, %c[o_out_vec]+4*32(%%r10)\n"   \
+	"	" insn " %%" reg "5, %c[o_out_vec]+5*32(%%r10)\n"   \
+	"	" insn " %%" reg "6, %c[o_out_vec]+6*32(%%r10)\n"   \
+	"	" insn " %%" reg "7, %c[o_out_vec]+7*32(%%r10)\n"   \
+	"	" insn " %%" reg "8, %c[o_out_vec]+8*32(%%r10)\n"   \
+	"	" insn " %%" reg "9, %c[o_out_vec]+9*32(%%r10)\n"   \
+	"	" insn " %%" reg "10, %c[o_out_vec]+10*32(%%r10)\n" \
+	"	" insn " %%" reg "11, %c[o_out_vec]+11*32(%%r10)\n" \
+	"	" insn " %%" reg "12, %c[o_out_vec]+12*32(%%r10)\n" \
+	"	" insn " %%" reg "13, %c[o_out_vec]+13*32(%%r10)\n" \
+	"	" insn " %%" reg "14, %c[o_out_vec]+14*32(%%r10)\n" \
+	"	" insn " %%" reg "15, %c[o_out_vec]+15*32(%%r10)\n"
+
 #define FRAME_OPERANDS(f)                                                     \
 	[o_left] "i"(offsetof(struct frame, left)),                           \
 		[o_tgid] "i"(offsetof(struct frame, tgid)),                   \
@@ -130,39 +170,9 @@ static void run_sse(struct frame *f)
 	/* clang-format off */
 	__asm__ volatile(
 		GPR_LOAD
-		"	movdqu %c[o_in_vec]+0*32(%%r10), %%xmm0\n"
-		"	movdqu %c[o_in_vec]+1*32(%%r10), %%xmm1\n"
-		"	movdqu %c[o_in_vec]+2*32(%%r10), %%xmm2\n"
-		"	movdqu %c[o_in_vec]+3*32(%%r10), %%xmm3\n"
-		"	movdqu %c[o_in_vec]+4*32(%%r10), %%xmm4\n"
-		"	movdqu %c[o_in_vec]+5*32(%%r10), %%xmm5\n"
-		"	movdqu %c[o_in_vec]+6*32(%%r10), %%xmm6\n"
-		"	movdqu %c[o_in_vec]+7*32(%%r10), %%xmm7\n"
-		"	movdqu %c[o_in_vec]+8*32(%%r10), %%xmm8\n"
-		"	movdqu %c[o_in_vec]+9*32(%%r10), %%xmm9\n"
-		"	movdqu %c[o_in_vec]+10*32(%%r10), %%xmm10\n"
-		"	movdqu %c[o_in_vec]+11*32(%%r10), %%xmm11\n"
-		"	movdqu %c[o_in_vec]+12*32(%%r10), %%xmm12\n"
-		"	movdqu %c[o_in_vec]+13*32(%%r10), %%xmm13\n"
-		"	movdqu %c[o_in_vec]+14*32(%%r10), %%xmm14\n"
-		"	movdqu %c[o_in_vec]+15*32(%%r10), %%xmm15\n"
+		VEC_LOAD("movdqu", "xmm")
 		CALL_LOOP
-		"	movdqu %%xmm0, %c[o_out_vec]+0*32(%%r10)\n"
-		"	movdqu %%xmm1, %c[o_out_vec]+1*32(%%r10)\n"
-		"	movdqu %%xmm2, %c[o_out_vec]+2*32(%%r10)\n"
-		"	movdqu %%xmm3, %c[o_out_vec]+3*32(%%r10)\n"
-		"	movdqu %%xmm4, %c[o_out_vec]+4*32(%%r10)\n"
-		"	movdqu %%xmm5, %c[o_out_vec]+5*32(%%r10)\n"
-		"	movdqu %%xmm6, %c[o_out_vec]+6*32(%%r10)\n"
-		"	movdqu %%xmm7, %c[o_out_vec]+7*32(%%r10)\n"
-		"	movdqu %%xmm8, %c[o_out_vec]+8*32(%%r10)\n"
-		"	movdqu %%xmm9, %c[o_out_vec]+9*32(%%r10)\n"
-		"	movdqu %%xmm10, %c[o_out_vec]+10*32(%%r10)\n"
-		"	movdqu %%xmm11, %c[o_out_vec]+11*32(%%r10)\n"
-		"	movdqu %%xmm12, %c[o_out_vec]+12*32(%%r10)\n"
-		"	movdqu %%xmm13, %c[o_out_vec]+13*32(%%r10)\n"
-		"	movdqu %%xmm14, %c[o_out_vec]+14*32(%%r10)\n"
-		"	movdqu %%xmm15, %c[o_out_vec]+15*32(%%r10)\n"
+		VEC_STORE("movdqu", "xmm")
 		GPR_STORE
 		: "+r"(r10)
 		: FRAME_OPERANDS(f)
@@ -179,39 +189,9 @@ static void run_avx(struct frame *f)
 	/* clang-format off */
 	__asm__ volatile(
 		GPR_LOAD
-		"	vmovdqu %c[o_in_vec]+0*32(%%r10), %%ymm0\n"
-		"	vmovdqu %c[o_in_vec]+1*32(%%r10), %%ymm1\n"
-		"	vmovdqu %c[o_in_vec]+2*32(%%r10), %%ymm2\n"
-		"	vmovdqu %c[o_in_vec]+3*32(%%r10), %%ymm3\n"
-		"	vmovdqu %c[o_in_vec]+4*32(%%r10), %%ymm4\n"
-		"	vmovdqu %c[o_in_vec]+5*32(%%r10), %%ymm5\n"
-		"	vmovdqu %c[o_in_vec]+6*32(%%r10), %%ymm6\n"
-		"	vmovdqu %c[o_in_vec]+7*32(%%r10), %%ymm7\n"
-		"	vmovdqu %c[o_in_vec]+8*32(%%r10), %%ymm8\n"
-		"	vmovdqu %c[o_in_vec]+9*32(%%r10), %%ymm9\n"
-		"	vmovdqu %c[o_in_vec]+10*32(%%r10), %%ymm10\n"
-		"	vmovdqu %c[o_in_vec]+11*32(%%r10), %%ymm11\n"
-		"	vmovdqu %c[o_in_vec]+12*32(%%r10), %%ymm12\n"
-		"	vmovdqu %c[o_in_vec]+13*32(%%r10), %%ymm13\n"
-		"	vmovdqu %c[o_in_vec]+14*32(%%r10), %%ymm14\n"
-		"	vmovdqu %c[o_in_vec]+15*32(%%r10), %%ymm15\n"
+		VEC_LOAD("vmovdqu", "ymm")
 		CALL_LOOP
-		"	vmovdqu %%ymm0, %c[o_out_vec]+0*32(%%r10)\n"
-		"	vmovdqu %%ymm1, %c[o_out_vec]+1*32(%%r10)\n"
-		"	vmovdqu %%ymm2, %c[o_out_vec]+2*32(%%r10)\n"
-		"	vmovdqu %%ymm3, %c[o_out_vec]+3*32(%%r10)\n"
-		"	vmovdqu %%ymm4, %c[o_out_vec]+4*32(%%r10)\n"
-		"	vmovdqu %%ymm5, %c[o_out_vec]+5*32(%%r10)\n"
-		"	vmovdqu %%ymm6, %c[o_out_vec]+6*32(%%r10)\n"
-		"	vmovdqu %%ymm7, %c[o_out_vec]+7*32(%%r10)\n"
-		"	vmovdqu %%ymm8, %c[o_out_vec]+8*32(%%r10)\n"
-		"	vmovdqu %%ymm9, %c[o_out_vec]+9*32(%%r10)\n"
-		"	vmovdqu %%ymm10, %c[o_out_vec]+10*32(%%r10)\n"
-		"	vmovdqu %%ymm11, %c[o_out_vec]+11*32(%%r10)\n"
-		"	vmovdqu %%ymm12, %c[o_out_vec]+12*32(%%r10)\n"
-		"	vmovdqu %%ymm13, %c[o_out_vec]+13*32(%%r10)\n"
-		"	vmovdqu %%ymm14, %c[o_out_vec]+14*32(%%r10)\n"
-		"	vmovdqu %%ymm15, %c[o_out_vec]+15*32(%%r10)\n"
+		VEC_STORE("vmovdqu", "ymm")
 		"	vzeroupper\n"
 		GPR_STORE
 		: "+r"(r10)

@@ -118,21 +118,29 @@ static void create_files(void)
 		 bad);
 }
 
-static int count_entries(int dir)
+/* Entries of directory path whose name starts with first (0: any but
+ * "." and ".."); -1 if it cannot be opened. */
+static int count_entries(const char *path, char first)
 {
-	char path[128];
 	struct dirent *e;
-	DIR *d;
+	DIR *d = opendir(path);
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/d%d", root, dir);
-	d = opendir(path);
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
+		n += first ? e->d_name[0] == first : e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+/* count_entries() of the numbered directory d<dir>. */
+static int count_dir(int dir)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/d%d", root, dir);
+	return count_entries(path, 0);
 }
 
 static void rename_unlink(void)
@@ -165,7 +173,7 @@ static void rename_unlink(void)
 		bad += open(from, O_RDONLY) != -1 || errno != ENOENT;
 	}
 	for (i = 0; i < dirs; i++)
-		n += count_entries(i);
+		n += count_dir(i);
 	{
 		int want_n = 0;
 
@@ -363,17 +371,9 @@ static void concurrent(void)
 		bad += wl_wait(pids[p]) != 0;
 	for (p = 0; p < 4; p++) {
 		char d[96];
-		struct dirent *e;
-		DIR *dir;
-		int n = 0;
 
 		snprintf(d, sizeof(d), "%s/c%d", root, p);
-		dir = opendir(d);
-		while (dir && (e = readdir(dir)))
-			n += e->d_name[0] == 'n';
-		if (dir)
-			closedir(dir);
-		bad += n != 50;
+		bad += count_entries(d, 'n') != 50;
 	}
 	wl_check(!bad, "4 processes x 100 files concurrently, 50 kept each",
 		 "%d bad", bad);
@@ -414,7 +414,7 @@ static void cleanup(void)
 		snprintf(d, sizeof(d), "%s/c%d", root, i);
 		bad += remove_tree(d) != 0;
 	}
-	bad += count_entries(0) != -1;
+	bad += count_dir(0) != -1;
 	bad += umount(root) != 0 || rmdir(root) != 0;
 	wl_check(!bad,
 		 "rmdir of a full directory fails (ENOTEMPTY); the tree is "
