@@ -162,44 +162,35 @@ static int avx_usable(void)
 
 static const uint32_t mxcsr_default = 0x1f80;
 
-/* xmm variant: the low 16 bytes of each vec[] entry. */
-static void run_sse(struct frame *f)
-{
-	register struct frame *r10 __asm__("r10") = f;
+/*
+ * RUN_VARIANT(name, insn, reg, cleanup): a function name(frame) that loads
+ * the frame's registers (the vectors with insn into reg0-15), makes the
+ * calls, stores the registers and runs cleanup.
+ */
+/* clang-format off */
+#define RUN_VARIANT(name, insn, reg, cleanup)				\
+	static void name(struct frame *f)				\
+	{								\
+		register struct frame *r10 __asm__("r10") = f;		\
+									\
+		__asm__ volatile(					\
+			GPR_LOAD					\
+			VEC_LOAD(insn, reg)				\
+			CALL_LOOP					\
+			VEC_STORE(insn, reg)				\
+			cleanup						\
+			GPR_STORE					\
+			: "+r"(r10)					\
+			: FRAME_OPERANDS(f)				\
+			: "rax", "rcx", "rdx", "rsi", "rdi", "r11",	\
+			  "rbx", "r8", "r9", "r12", "r13", "r14",	\
+			  "r15", "memory", "cc", XMM_CLOBBERS);		\
+	}
+/* clang-format on */
 
-	/* clang-format off */
-	__asm__ volatile(
-		GPR_LOAD
-		VEC_LOAD("movdqu", "xmm")
-		CALL_LOOP
-		VEC_STORE("movdqu", "xmm")
-		GPR_STORE
-		: "+r"(r10)
-		: FRAME_OPERANDS(f)
-		: "rax", "rcx", "rdx", "rsi", "rdi", "r11", "rbx", "r8", "r9",
-		  "r12", "r13", "r14", "r15", "memory", "cc", XMM_CLOBBERS);
-	/* clang-format on */
-}
-
-/* AVX variant: all 32 bytes of each vec[] entry in ymm0-15. */
-static void run_avx(struct frame *f)
-{
-	register struct frame *r10 __asm__("r10") = f;
-
-	/* clang-format off */
-	__asm__ volatile(
-		GPR_LOAD
-		VEC_LOAD("vmovdqu", "ymm")
-		CALL_LOOP
-		VEC_STORE("vmovdqu", "ymm")
-		"	vzeroupper\n"
-		GPR_STORE
-		: "+r"(r10)
-		: FRAME_OPERANDS(f)
-		: "rax", "rcx", "rdx", "rsi", "rdi", "r11", "rbx", "r8", "r9",
-		  "r12", "r13", "r14", "r15", "memory", "cc", XMM_CLOBBERS);
-	/* clang-format on */
-}
+/* xmm: the low 16 bytes of each vec[] entry; ymm (AVX): all 32. */
+RUN_VARIANT(run_sse, "movdqu", "xmm", "")
+RUN_VARIANT(run_avx, "vmovdqu", "ymm", "	vzeroupper\n")
 
 /*
  * SIGUSR1: checks the clean FPU state the kernel gives a handler, then
