@@ -3,6 +3,8 @@
 #include <mica/boot.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/heap.h>
+#include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/acpi.h>
 #include <asm/iomem.h>
@@ -60,7 +62,8 @@ bool iomem_access_ok(const struct domain *d, mfn_t mfn)
 	if (d->privileged)
 		return true;
 	flags = spin_lock_irqsave(&dd->arch.io_lock);
-	ok = rangeset_contains(&dd->arch.iomem, (uint32_t)mfn, (uint32_t)mfn);
+	ok = dd->arch.iomem &&
+	     rangeset_contains(dd->arch.iomem, (uint32_t)mfn, (uint32_t)mfn);
 	spin_unlock_irqrestore(&dd->arch.io_lock, flags);
 	return ok;
 }
@@ -76,26 +79,58 @@ bool irq_access_ok(const struct domain *d, unsigned int irq)
 	if (d->privileged)
 		return true;
 	flags = spin_lock_irqsave(&dd->arch.io_lock);
-	ok = rangeset_contains(&dd->arch.irqs, irq, irq);
+	ok = dd->arch.irqs && rangeset_contains(dd->arch.irqs, irq, irq);
 	spin_unlock_irqrestore(&dd->arch.io_lock, flags);
 	return ok;
 }
 
-/* Grant, revoke or query [first, last] in one of d's sets. */
-static long permit(struct domain *d, struct rangeset *s, uint32_t first,
+/* Grant, revoke or query [first, last] in one of d's sets (*s, created
+ * at the first grant). */
+static long permit(struct domain *d, struct rangeset **s, uint32_t first,
 		   uint32_t last, unsigned int allow)
 {
-	unsigned long flags = spin_lock_irqsave(&d->arch.io_lock);
+	struct rangeset *fresh = NULL;
+	unsigned long flags;
 	long rc;
 
-	if (allow == MICA_PERMISSION_QUERY)
-		rc = rangeset_contains(s, first, last);
-	else if (allow)
-		rc = rangeset_add(s, first, last);
-	else
-		rc = rangeset_remove(s, first, last);
+	if (allow == 1 && !READ_ONCE(*s)) {
+		fresh = xzalloc(sizeof(*fresh));
+		if (!fresh)
+			return -ENOMEM;
+	}
+	flags = spin_lock_irqsave(&d->arch.io_lock);
+	if (d->arch.io_dead) {
+		rc = -ESRCH;
+	} else if (!*s) {
+		/* Nothing held: revoking and asking are trivial. */
+		rc = 0;
+		if (allow == 1) {
+			*s = fresh;
+			fresh = NULL;
+			rc = rangeset_add(*s, first, last);
+		}
+	} else if (allow == MICA_PERMISSION_QUERY) {
+		rc = rangeset_contains(*s, first, last);
+	} else if (allow) {
+		rc = rangeset_add(*s, first, last);
+	} else {
+		rc = rangeset_remove(*s, first, last);
+	}
 	spin_unlock_irqrestore(&d->arch.io_lock, flags);
+	xfree(fresh);
 	return rc;
+}
+
+void iomem_domain_teardown(struct domain *d)
+{
+	unsigned long flags = spin_lock_irqsave(&d->arch.io_lock);
+	struct rangeset *iomem = d->arch.iomem, *irqs = d->arch.irqs;
+
+	d->arch.iomem = d->arch.irqs = NULL;
+	d->arch.io_dead = true;
+	spin_unlock_irqrestore(&d->arch.io_lock, flags);
+	xfree(iomem);
+	xfree(irqs);
 }
 
 long iomem_permission(struct domain *d, uint64_t first, uint64_t nr,

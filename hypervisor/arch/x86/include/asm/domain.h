@@ -73,9 +73,12 @@ struct arch_domain {
 	/* I/O ports dom0 gave this domain (ioport.c), under io_lock. */
 	spinlock_t io_lock;
 	struct rangeset ioports;
-	/* MMIO frames and physical IRQs dom0 gave it (iomem.c), io_lock. */
-	struct rangeset iomem;
-	struct rangeset irqs;
+	/* MMIO frames and physical IRQs dom0 gave it (iomem.c), io_lock:
+	 * allocated at the first grant (most domains never get any), freed
+	 * when the domain is torn down (io_dead: no more grants). */
+	struct rangeset *iomem;
+	struct rangeset *irqs;
+	bool io_dead;
 	/* Stepwise destruction (arch_domain_relinquish): stage 0 drops the
 	 * descriptor frames and base pointers, stage 1 walks the page list
 	 * from the frame 'relinquish_next', stage 2 is done. */

@@ -36,6 +36,9 @@ long iomem_permission(struct domain *d, uint64_t first, uint64_t nr,
 long irq_permission(struct domain *d, uint64_t irq, uint64_t nr,
 		    unsigned int allow);
 
+/* Frees d's sets; later grants fail with -ESRCH (domain teardown). */
+void iomem_domain_teardown(struct domain *d);
+
 /* May d use physical IRQ irq (for physdev binding, later)? */
 bool irq_access_ok(const struct domain *d, unsigned int irq);
 
