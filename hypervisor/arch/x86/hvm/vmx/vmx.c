@@ -18,12 +18,14 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/hvm.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/processor-flags.h>
 #include <asm/smp.h>
+#include <public/hvm/hvm.h>
 
 #include "vmcs.h"
 
@@ -80,6 +82,14 @@ struct vmx_vcpu {
 	uint32_t inject_info;
 	uint32_t inject_error;
 	uint32_t inject_len;
+	uint32_t cpu_ctls; /* the primary controls, as in the VMCS */
+	uint32_t intr_state; /* GUEST_INTERRUPTIBILITY at the last exit */
+	uint64_t cr2; /* not in the VMCS: loaded around each run */
+	/* DR0-3 and DR6 are not in the VMCS: once the guest touches a debug
+	 * register, MOV DR exiting goes and they are loaded before and
+	 * saved after each run of the vcpu (DR7 is in the VMCS). */
+	bool dr_live;
+	uint64_t dr[4], dr6;
 };
 
 /* Per CPU: VMXON region, current VMCS, host state, VPIDs. */
@@ -222,17 +232,18 @@ bool vmx_supported(void)
 		return vmx_refuse("interrupt exiting");
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				      MSR_IA32_VMX_PROCBASED_CTLS,
-			  CPU_HLT_EXIT | CPU_MWAIT_EXIT | CPU_RDPMC_EXIT |
-				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
-				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
-				  CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXIT |
-				  CPU_SECONDARY,
-			  CPU_HLT_EXIT | CPU_CR8_LOAD_EXIT |
+			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT | CPU_MWAIT_EXIT |
+				  CPU_RDPMC_EXIT | CPU_CR8_LOAD_EXIT |
 				  CPU_CR8_STORE_EXIT | CPU_MOV_DR_EXIT |
 				  CPU_UNCOND_IO_EXIT | CPU_USE_MSR_BITMAPS |
-				  CPU_SECONDARY,
+				  CPU_MONITOR_EXIT | CPU_SECONDARY,
+			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT |
+				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
+				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
+				  CPU_USE_MSR_BITMAPS | CPU_SECONDARY,
 			  &vmx.cpu))
-		return vmx_refuse("no secondary controls or MSR bitmaps");
+		return vmx_refuse("no interrupt windows, secondary controls "
+				  "or MSR bitmaps");
 	if (vmx.cpu & (CPU_CR3_LOAD_EXIT | CPU_CR3_STORE_EXIT |
 		       CPU_INVLPG_EXIT | CPU_RDTSC_EXIT))
 		return vmx_refuse("CR3/INVLPG/RDTSC exiting forced on");
@@ -241,19 +252,21 @@ bool vmx_supported(void)
 				  CPU2_RDTSCP | CPU2_INVPCID,
 			  CPU2_EPT | CPU2_VPID | CPU2_UNRESTRICTED, &vmx.cpu2))
 		return vmx_refuse("no EPT, VPID or unrestricted guest");
-	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
-				      MSR_IA32_VMX_EXIT_CTLS,
-			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			  &vmx.exit))
-		return vmx_refuse("exit controls (EFER, PAT)");
+	if (!fit_controls(
+		    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				MSR_IA32_VMX_EXIT_CTLS,
+		    EXIT_SAVE_DEBUG | EXIT_HOST_64 | EXIT_SAVE_PAT |
+			    EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		    EXIT_SAVE_DEBUG | EXIT_HOST_64 | EXIT_SAVE_PAT |
+			    EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		    &vmx.exit))
+		return vmx_refuse("exit controls (DR7, EFER, PAT)");
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 				      MSR_IA32_VMX_ENTRY_CTLS,
-			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
-			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &vmx.entry))
-		return vmx_refuse("entry controls (EFER, PAT)");
+			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+			  &vmx.entry))
+		return vmx_refuse("entry controls (DR7, EFER, PAT)");
 	vmx.entry &= ~ENTRY_IA32E; /* per vcpu, with EFER.LMA */
 
 	cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
@@ -516,6 +529,7 @@ static void vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 {
 	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx.cpu);
+	x->cpu_ctls = vmx.cpu;
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, vmx.cpu2);
 	vmwrite(VM_EXIT_CONTROLS, vmx.exit);
 	vmwrite(VM_ENTRY_CONTROLS, vmx.entry);
@@ -666,6 +680,10 @@ static void vmx_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
 		x->guest_msrs[i].data = 0;
 	x->cr8 = 0;
 	x->inject_info = 0;
+	x->intr_state = 0;
+	x->cr2 = 0;
+	memset(x->dr, 0, sizeof(x->dr));
+	x->dr6 = DR6_RESERVED_ONES;
 	memset(&v->arch.hvm->regs, 0, sizeof(v->arch.hvm->regs));
 	v->arch.hvm->regs.rip = ip;
 	v->arch.hvm->regs.rflags = RFLAGS_FIXED;
@@ -690,14 +708,11 @@ static void vmx_inject_exception(struct vcpu *v, unsigned int vector,
  * Exits
  * ------------------------------------------------------------------ */
 
+/* The exiting instruction is done (vmx_vcpu_run then drops the STI or
+ * MOV SS shadow it may have run in). */
 static void advance_rip(struct vcpu *v)
 {
 	v->arch.hvm->regs.rip += vmread(VM_EXIT_INSTRUCTION_LEN);
-	/* The instruction is done: no STI or MOV SS shadow after it. */
-	if (vmread(GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS)
-		vmwrite(GUEST_INTERRUPTIBILITY,
-			vmread(GUEST_INTERRUPTIBILITY) &
-				~(uint64_t)INTERRUPTIBILITY_STI_MOVSS);
 }
 
 static uint64_t *gpr(struct vcpu *v, unsigned int n)
@@ -721,8 +736,7 @@ static void handle_io(struct vcpu *v, uint64_t qual)
 	uint32_t val = (uint32_t)r->rax;
 
 	if (qual & IO_QUAL_STRING) {
-		domain_crash(v->domain, "string I/O on port %x not emulated",
-			     port);
+		hvm_emulate_insn(v); /* ins/outs: the emulator does the I/O */
 		return;
 	}
 	if (size != 1 && size != 2 && size != 4) {
@@ -918,6 +932,8 @@ static void handle_ept_violation(struct vcpu *v, uint64_t qual)
 
 static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 {
+	struct vmx_vcpu *x = vmx_of(v);
+
 	switch (reason) {
 	case EXIT_EXCEPTION_NMI: {
 		uint32_t info = (uint32_t)vmread(VM_EXIT_INTR_INFO);
@@ -985,10 +1001,14 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 			     v->arch.hvm->regs.rip);
 		break;
 	case EXIT_DR_ACCESS:
-		domain_crash(v->domain,
-			     "debug register access (%lx) not emulated yet",
-			     qual);
+		/* The first one: the debug registers become the guest's
+		 * own; the instruction runs again without exit. */
+		x->dr_live = true;
+		x->cpu_ctls &= ~CPU_MOV_DR_EXIT;
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, x->cpu_ctls);
 		break;
+	case EXIT_INTERRUPT_WINDOW:
+		break; /* vmx_intr_assist injects at the next entry */
 	default:
 		/* VMCLEAR .. VMXON: the VMX instructions. */
 		if (reason >= EXIT_VMCLEAR && reason <= EXIT_VMXON) {
@@ -1003,13 +1023,63 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 	}
 }
 
+/*
+ * Before each entry: inject the interrupt the guest should take next, or,
+ * when it cannot take one now (rflags.IF clear, an STI or MOV SS shadow,
+ * an event being injected), ask for an exit as soon as it can
+ * (interrupt-window exiting).
+ */
+static void vmx_intr_assist(struct vcpu *v, struct vmx_vcpu *x)
+{
+	uint32_t ctls = x->cpu_ctls & ~CPU_INTR_WINDOW_EXIT;
+	int cookie = hvm_intr_next(v);
+
+	if (cookie >= 0) {
+		if (!x->inject_info && (v->arch.hvm->regs.rflags & RFLAGS_IF) &&
+		    !(x->intr_state & INTERRUPTIBILITY_STI_MOVSS)) {
+			x->inject_info = hvm_intr_ack(v, cookie) |
+					 (INTR_TYPE_EXT << 8) | INTR_INFO_VALID;
+			x->inject_len = 0;
+		} else {
+			ctls |= CPU_INTR_WINDOW_EXIT;
+		}
+	}
+	if (ctls != x->cpu_ctls) {
+		x->cpu_ctls = ctls;
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, ctls);
+	}
+}
+
+/* What the common handlers and the emulator read after an exit; the CR0
+ * and CR4 bits Mica owns are the guest's from the read shadows. */
+static void save_exit_state(struct hvm_vcpu *h)
+{
+	uint32_t cs_ar = (uint32_t)vmread(GUEST_ES_AR + 2 * SEG_CS);
+
+	h->regs.rsp = vmread(GUEST_RSP);
+	h->regs.rip = vmread(GUEST_RIP);
+	h->regs.rflags = vmread(GUEST_RFLAGS);
+	h->cpl = AR_DPL(vmread(GUEST_ES_AR + 2 * SEG_SS));
+	h->efer = vmread(GUEST_IA32_EFER);
+	h->mode64 = (h->efer & EFER_LMA) && (cs_ar & AR_L);
+	h->interrupts_enabled = h->regs.rflags & RFLAGS_IF;
+	h->cr0 = (vmread(GUEST_CR0) & ~CR0_OWNED) |
+		 (vmread(CR0_READ_SHADOW) & CR0_OWNED);
+	h->cr3 = vmread(GUEST_CR3);
+	h->cr4 = (vmread(GUEST_CR4) & ~CR4_OWNED) |
+		 (vmread(CR4_READ_SHADOW) & CR4_OWNED);
+	for (unsigned int i = HVM_SEG_ES; i <= HVM_SEG_GS; i++)
+		h->seg_base[i] = vmread(GUEST_ES_BASE + 2 * i);
+	h->cs_db = cs_ar & AR_DB;
+}
+
 static void vmx_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_of(v);
 	struct hvm_vcpu *h = v->arch.hvm;
 	struct vmx_cpu *vc;
 	uint32_t reason, idt_info;
-	uint64_t qual;
+	uint64_t qual, exit_rip;
 
 	vmcs_get(x);
 	vc = &vmx_cpus[this_cpu()->cpu_id];
@@ -1022,11 +1092,21 @@ static void vmx_vcpu_run(struct vcpu *v)
 	vmwrite(GUEST_RSP, h->regs.rsp);
 	vmwrite(GUEST_RIP, h->regs.rip);
 	vmwrite(GUEST_RFLAGS, h->regs.rflags);
+	vmx_intr_assist(v, x);
 	vmwrite(VM_ENTRY_INTR_INFO, x->inject_info);
 	if (x->inject_info) {
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, x->inject_error);
 		vmwrite(VM_ENTRY_INSTRUCTION_LEN, x->inject_len);
 		x->inject_info = 0;
+	}
+	if (read_cr2() != x->cr2)
+		write_cr2(x->cr2);
+	if (x->dr_live) {
+		write_dr0(x->dr[0]);
+		write_dr1(x->dr[1]);
+		write_dr2(x->dr[2]);
+		write_dr3(x->dr[3]);
+		write_dr6(x->dr6);
 	}
 
 	if (vmx_enter(&h->regs, x->launched, &vc->gdtr)) {
@@ -1036,16 +1116,20 @@ static void vmx_vcpu_run(struct vcpu *v)
 		return;
 	}
 	x->launched = true;
+	x->cr2 = read_cr2();
+	if (x->dr_live) {
+		x->dr[0] = read_dr0();
+		x->dr[1] = read_dr1();
+		x->dr[2] = read_dr2();
+		x->dr[3] = read_dr3();
+		x->dr6 = read_dr6();
+	}
 
 	reason = (uint32_t)vmread(VM_EXIT_REASON);
 	qual = vmread(EXIT_QUALIFICATION);
-	h->regs.rsp = vmread(GUEST_RSP);
-	h->regs.rip = vmread(GUEST_RIP);
-	h->regs.rflags = vmread(GUEST_RFLAGS);
-	h->cpl = AR_DPL(vmread(GUEST_ES_AR + 2 * SEG_SS));
-	h->mode64 = (vmread(GUEST_IA32_EFER) & EFER_LMA) &&
-		    (vmread(GUEST_ES_AR + 2 * SEG_CS) & AR_L);
-	h->interrupts_enabled = h->regs.rflags & RFLAGS_IF;
+	x->intr_state = (uint32_t)vmread(GUEST_INTERRUPTIBILITY);
+	save_exit_state(h);
+	exit_rip = h->regs.rip;
 
 	/* An event whose delivery the exit interrupted is delivered again. */
 	idt_info = (uint32_t)vmread(IDT_VECTORING_INFO);
@@ -1067,6 +1151,159 @@ static void vmx_vcpu_run(struct vcpu *v)
 		return;
 	}
 	handle_exit(v, reason & 0xffff, qual);
+
+	/* An instruction completed by Mica (advanced or emulated) leaves no
+	 * STI or MOV SS shadow behind it. */
+	if (h->regs.rip != exit_rip &&
+	    (x->intr_state & INTERRUPTIBILITY_STI_MOVSS)) {
+		x->intr_state &= ~(uint32_t)INTERRUPTIBILITY_STI_MOVSS;
+		vmwrite(GUEST_INTERRUPTIBILITY, x->intr_state);
+	}
+}
+
+/* --------------------------------------------------------------------
+ * domctl get/set_hvm_context (public/hvm/hvm.h)
+ * ------------------------------------------------------------------ */
+
+/* The context's segment attributes (SVM's packing) <-> VMX access
+ * rights: bits 0-7 alike, AVL/L/D/G in 8-11 <-> 12-15; an unusable
+ * segment is a non-present one. */
+static void seg_out(struct mica_hvm_segment *o, enum vmx_seg s)
+{
+	uint32_t ar = (uint32_t)vmread(GUEST_ES_AR + 2 * s);
+
+	o->sel = (uint16_t)vmread(GUEST_ES_SELECTOR + 2 * s);
+	o->attr = ar & AR_UNUSABLE ?
+			  0 :
+			  (uint16_t)((ar & 0xff) | ((ar >> 4) & 0xf00));
+	o->limit = (uint32_t)vmread(GUEST_ES_LIMIT + 2 * s);
+	o->base = vmread(GUEST_ES_BASE + 2 * s);
+}
+
+static void seg_in(enum vmx_seg s, const struct mica_hvm_segment *i)
+{
+	uint32_t ar = (i->attr & 0xff) | ((i->attr & 0xf00u) << 4);
+
+	set_seg(s, i->sel, i->base, i->limit,
+		(i->attr & 0x80) ? ar : AR_UNUSABLE);
+}
+
+static void vmx_get_context(struct vcpu *v, struct mica_hvm_vcpu_context *c)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	const struct hvm_gprs *r = &v->arch.hvm->regs;
+	unsigned long flags = local_irq_save();
+	paddr_t prev = vmcs_get(x);
+
+	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
+	c->rsi = r->rsi, c->rdi = r->rdi, c->rbp = r->rbp, c->rsp = r->rsp;
+	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
+	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
+	c->rip = r->rip, c->rflags = r->rflags;
+	c->cr0 = (vmread(GUEST_CR0) & ~CR0_OWNED) |
+		 (vmread(CR0_READ_SHADOW) & CR0_OWNED);
+	c->cr2 = x->cr2;
+	c->cr3 = vmread(GUEST_CR3);
+	c->cr4 = (vmread(GUEST_CR4) & ~CR4_OWNED) |
+		 (vmread(CR4_READ_SHADOW) & CR4_OWNED);
+	c->efer = vmread(GUEST_IA32_EFER);
+	c->dr6 = x->dr6;
+	c->dr7 = vmread(GUEST_DR7);
+	seg_out(&c->es, SEG_ES);
+	seg_out(&c->cs, SEG_CS);
+	seg_out(&c->ss, SEG_SS);
+	seg_out(&c->ds, SEG_DS);
+	seg_out(&c->fs, SEG_FS);
+	seg_out(&c->gs, SEG_GS);
+	seg_out(&c->ldtr, SEG_LDTR);
+	seg_out(&c->tr, SEG_TR);
+	c->gdtr = (struct mica_hvm_segment){
+		.limit = (uint32_t)vmread(GUEST_GDTR_LIMIT),
+		.base = vmread(GUEST_GDTR_BASE),
+	};
+	c->idtr = (struct mica_hvm_segment){
+		.limit = (uint32_t)vmread(GUEST_IDTR_LIMIT),
+		.base = vmread(GUEST_IDTR_BASE),
+	};
+	c->star = x->guest_msrs[0].data, c->lstar = x->guest_msrs[1].data;
+	c->cstar = x->guest_msrs[2].data, c->sfmask = x->guest_msrs[3].data;
+	c->kernel_gs_base = x->guest_msrs[4].data;
+	c->sysenter_cs = vmread(GUEST_SYSENTER_CS);
+	c->sysenter_esp = vmread(GUEST_SYSENTER_ESP);
+	c->sysenter_eip = vmread(GUEST_SYSENTER_EIP);
+	c->pat = vmread(GUEST_IA32_PAT);
+	vmcs_put(x, prev);
+	local_irq_restore(flags);
+}
+
+/* CR4 bits Mica owns (VMXE, OSXSAVE) are dropped: CPUID shows neither. */
+static int vmx_set_context(struct vcpu *v,
+			   const struct mica_hvm_vcpu_context *c)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint64_t cr4 = c->cr4 & ~CR4_OWNED;
+	unsigned long flags;
+	paddr_t prev;
+	bool pdptes_ok = true;
+
+	if ((c->efer & ~(EFER_GUEST_WRITABLE | EFER_LMA)) || !pat_valid(c->pat))
+		return -EINVAL;
+	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
+	r->rsi = c->rsi, r->rdi = c->rdi, r->rbp = c->rbp, r->rsp = c->rsp;
+	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
+	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
+	r->rip = c->rip, r->rflags = c->rflags;
+
+	flags = local_irq_save();
+	prev = vmcs_get(x);
+	vmwrite(CR0_READ_SHADOW, c->cr0);
+	vmwrite(GUEST_CR0, cr0_real(c->cr0));
+	vmwrite(CR4_READ_SHADOW, cr4);
+	vmwrite(GUEST_CR4, cr4_real(cr4));
+	vmwrite(GUEST_CR3, c->cr3);
+	vmwrite(GUEST_IA32_EFER, c->efer);
+	vmwrite(VM_ENTRY_CONTROLS,
+		(c->efer & EFER_LMA) ? vmx.entry | ENTRY_IA32E : vmx.entry);
+	if (pae_legacy(c->cr0, cr4, c->efer))
+		pdptes_ok = load_pdptes(v, c->cr3);
+	vmwrite(GUEST_DR7, c->dr7);
+	seg_in(SEG_ES, &c->es);
+	seg_in(SEG_CS, &c->cs);
+	seg_in(SEG_SS, &c->ss);
+	seg_in(SEG_DS, &c->ds);
+	seg_in(SEG_FS, &c->fs);
+	seg_in(SEG_GS, &c->gs);
+	seg_in(SEG_LDTR, &c->ldtr);
+	seg_in(SEG_TR, &c->tr);
+	vmwrite(GUEST_GDTR_BASE, c->gdtr.base);
+	vmwrite(GUEST_GDTR_LIMIT, c->gdtr.limit);
+	vmwrite(GUEST_IDTR_BASE, c->idtr.base);
+	vmwrite(GUEST_IDTR_LIMIT, c->idtr.limit);
+	vmwrite(GUEST_SYSENTER_CS, c->sysenter_cs);
+	vmwrite(GUEST_SYSENTER_ESP, c->sysenter_esp);
+	vmwrite(GUEST_SYSENTER_EIP, c->sysenter_eip);
+	vmwrite(GUEST_IA32_PAT, c->pat);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_PENDING_DBG, 0);
+	vmcs_put(x, prev);
+	local_irq_restore(flags);
+
+	x->guest_msrs[0].data = c->star, x->guest_msrs[1].data = c->lstar;
+	x->guest_msrs[2].data = c->cstar, x->guest_msrs[3].data = c->sfmask;
+	x->guest_msrs[4].data = c->kernel_gs_base;
+	x->cr2 = c->cr2;
+	x->dr6 = c->dr6;
+	x->intr_state = 0;
+	x->inject_info = 0;
+	/* PAE paging whose PDPTEs are not in its RAM or have reserved
+	 * bits: no CPU could run that (hvm.h: inconsistent state crashes
+	 * the domain). */
+	if (!pdptes_ok)
+		domain_crash(v->domain, "set_context: bad PAE PDPTEs at %lx",
+			     c->cr3);
+	return 0;
 }
 
 const struct hvm_backend vmx_backend = {
@@ -1078,5 +1315,7 @@ const struct hvm_backend vmx_backend = {
 	.vcpu_run = vmx_vcpu_run,
 	.inject_exception = vmx_inject_exception,
 	.hypercall_insn = { 0x0f, 0x01, 0xc1 }, /* vmcall */
+	.get_context = vmx_get_context,
+	.set_context = vmx_set_context,
 	.p2m_leaf_flags = EPT_MT_WB,
 };
