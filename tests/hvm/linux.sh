@@ -24,7 +24,7 @@ timeout=${QEMU_TIMEOUT:-400} vcpus=2 args="console=ttyS0"
 bochs=false
 if [ "${1:-}" = --bochs ]; then
 	bochs=true name=vmx-linux log=$build/test-logs/vmx/linux.log
-	timeout=${BOCHS_TIMEOUT:-900} vcpus=1
+	timeout=${BOCHS_TIMEOUT:-900} vcpus=${HVM_LINUX_VCPUS:-2}
 	# Bochs' TSC counts its emulated instructions: 50 MHz (bochs.sh's
 	# ips); lpj matches it at HZ=250.  no_timer_check skips waiting for
 	# PIT ticks through the I/O APIC.
@@ -84,7 +84,7 @@ make -s -C "$top/tests/guests" O="$build/guests" all >/dev/null ||
 	result FAIL "the PV guests do not build"
 start=$(date +%s)
 if $bochs; then
-	"$top/scripts/bochs.sh" --timeout "$timeout" --log "$log" --cpus 1 \
+	"$top/scripts/bochs.sh" --timeout "$timeout" --log "$log" --cpus "$vcpus" \
 		--mem 384 --append "guest_test loglvl=info" \
 		--module "$build/guests/version.elf test=version" \
 		--module "$kernel domain=linux type=hvm mem=128M vcpus=$vcpus -- $args" \

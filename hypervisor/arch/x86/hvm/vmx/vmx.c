@@ -44,6 +44,18 @@
 #define VECTOR_GP 13
 #define VECTOR_NMI 2
 
+/* IA32_MISC_ENABLE, which every Intel CPU has and Linux reads without a
+ * fault handler (its 32-bit entry clears XD disable): fast strings on,
+ * no branch trace or PEBS; it cannot be changed. */
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_FIXED ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
+/* IA32_BIOS_SIGN_ID: the microcode revision, read after writing 0 and
+ * running CPUID; none is loaded, so it reads 0 and writes are dropped. */
+#define MSR_IA32_BIOS_SIGN_ID 0x8b
+/* IA32_TSC_ADJUST (CPUID shows it on Intel): the guest's TSC is the
+ * CPU's, never adjusted; it reads 0 and only 0 may be written. */
+#define MSR_IA32_TSC_ADJUST 0x3b
+
 /* CR0 and CR4 bits the guest sees from the read shadows and whose
  * writes exit: NE and VMXE are forced on in VMX operation; PG so that
  * entering and leaving long mode (EFER.LMA, the IA-32e entry control)
@@ -57,11 +69,14 @@
 
 /* The guest MSRs the VMCS does not switch, passed through to the guest
  * and swapped by the MSR lists: the guest's stored on exit and loaded on
- * entry (one area per vcpu), the CPU's loaded on exit. */
+ * entry (one area per vcpu), the CPU's loaded on exit.  TSC_AUX (what
+ * RDTSCP returns in ecx, which Linux sets to its CPU number) only when
+ * the CPU has RDTSCP and VMX lets the guest run it: vmx.nr_swapped. */
 static const uint32_t swapped_msrs[] = {
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
+	MSR_STAR,	  MSR_LSTAR,	      MSR_CSTAR,
+	MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
 };
-#define NR_SWAPPED ARRAY_SIZE(swapped_msrs)
+#define NR_SWAPPED_MAX ARRAY_SIZE(swapped_msrs)
 
 struct vmx_msr_entry {
 	uint32_t index;
@@ -72,7 +87,7 @@ _Static_assert(sizeof(struct vmx_msr_entry) == 16, "VMX MSR list entry");
 
 struct vmx_vcpu {
 	paddr_t vmcs_pa;
-	struct vmx_msr_entry *guest_msrs; /* NR_SWAPPED, own page */
+	struct vmx_msr_entry *guest_msrs; /* vmx.nr_swapped, own page */
 	int active_cpu; /* where the VMCS is active, -1: nowhere */
 	bool launched; /* VMLAUNCH done since it became active there */
 	uint16_t vpid;
@@ -101,7 +116,7 @@ struct vmx_cpu {
 		uint64_t base;
 	} __packed gdtr; /* reloaded after every exit (limit) */
 	uint64_t idtr_base;
-	struct vmx_msr_entry *host_msrs; /* NR_SWAPPED */
+	struct vmx_msr_entry *host_msrs; /* vmx.nr_swapped */
 	paddr_t host_msrs_pa;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint32_t next_vpid;
@@ -117,6 +132,7 @@ static struct {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool invept_single, invvpid_single;
 	paddr_t msr_bitmap_pa;
+	unsigned int nr_swapped; /* entries of swapped_msrs in use */
 } vmx;
 
 int vmx_enter(struct hvm_gprs *regs, bool launched, const void *host_gdtr);
@@ -282,6 +298,10 @@ bool vmx_supported(void)
 	vmx.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	vmx.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	vmx.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	vmx.nr_swapped = NR_SWAPPED_MAX;
+	if (!(d & CPUID_E1_EDX_RDTSCP) || !(vmx.cpu2 & CPU2_RDTSCP))
+		vmx.nr_swapped--; /* no TSC_AUX */
 	return true;
 }
 
@@ -336,6 +356,8 @@ static int vmx_global_init(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(guest_msrs); i++)
 		msr_bitmap_allow(maddr_to_virt(vmx.msr_bitmap_pa),
 				 guest_msrs[i]);
+	if (vmx.nr_swapped == NR_SWAPPED_MAX)
+		msr_bitmap_allow(maddr_to_virt(vmx.msr_bitmap_pa), MSR_TSC_AUX);
 	return 0;
 }
 
@@ -392,7 +414,7 @@ static int vmx_cpu_init(void)
 	}
 	vc->host_msrs = maddr_to_virt(msrs);
 	vc->host_msrs_pa = msrs;
-	for (unsigned int i = 0; i < NR_SWAPPED; i++) {
+	for (unsigned int i = 0; i < vmx.nr_swapped; i++) {
 		vc->host_msrs[i].index = swapped_msrs[i];
 		vc->host_msrs[i].data = rdmsr(swapped_msrs[i]);
 	}
@@ -545,9 +567,9 @@ static void vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 	 * entry from one area; the CPU's loaded on exit. */
 	vmwrite(VM_EXIT_MSR_STORE_ADDR, virt_to_maddr(x->guest_msrs));
 	vmwrite(VM_ENTRY_MSR_LOAD_ADDR, virt_to_maddr(x->guest_msrs));
-	vmwrite(VM_EXIT_MSR_STORE_COUNT, NR_SWAPPED);
-	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, NR_SWAPPED);
-	vmwrite(VM_EXIT_MSR_LOAD_COUNT, NR_SWAPPED);
+	vmwrite(VM_EXIT_MSR_STORE_COUNT, vmx.nr_swapped);
+	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, vmx.nr_swapped);
+	vmwrite(VM_EXIT_MSR_LOAD_COUNT, vmx.nr_swapped);
 
 	/* Host state common to every CPU (the rest: write_host_cpu_state,
 	 * and CR0, CR3, RSP at each entry). */
@@ -582,7 +604,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 		return -ENOMEM;
 	}
 	x->guest_msrs = maddr_to_virt(msrs);
-	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+	for (unsigned int i = 0; i < vmx.nr_swapped; i++)
 		x->guest_msrs[i].index = swapped_msrs[i];
 	*(uint32_t *)maddr_to_virt(x->vmcs_pa) = vmx.revision;
 	x->active_cpu = -1;
@@ -676,7 +698,7 @@ static void vmx_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
 	vmcs_put(x, prev);
 	local_irq_restore(flags);
 
-	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+	for (unsigned int i = 0; i < vmx.nr_swapped; i++)
 		x->guest_msrs[i].data = 0;
 	x->cr8 = 0;
 	x->inject_info = 0;
@@ -781,6 +803,11 @@ static void handle_msr(struct vcpu *v, bool write)
 			val = efer;
 		else if (msr == MSR_PAT)
 			val = vmread(GUEST_IA32_PAT);
+		else if (msr == MSR_IA32_MISC_ENABLE)
+			val = MISC_ENABLE_FIXED;
+		else if (msr == MSR_IA32_BIOS_SIGN_ID ||
+			 msr == MSR_IA32_TSC_ADJUST)
+			val = 0;
 		else
 			rc = hvm_msr_read(v, msr, &val);
 		if (!rc) {
@@ -801,6 +828,12 @@ static void handle_msr(struct vcpu *v, bool write)
 			vmwrite(GUEST_IA32_PAT, val);
 		else
 			rc = -1;
+	} else if (msr == MSR_IA32_MISC_ENABLE) {
+		rc = val == MISC_ENABLE_FIXED ? 0 : -1;
+	} else if (msr == MSR_IA32_BIOS_SIGN_ID) {
+		rc = 0;
+	} else if (msr == MSR_IA32_TSC_ADJUST) {
+		rc = val ? -1 : 0;
 	} else {
 		rc = hvm_msr_write(v, msr, val);
 	}
@@ -997,8 +1030,12 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 			     vmread(GUEST_PHYSICAL_ADDRESS));
 		break;
 	case EXIT_TRIPLE_FAULT:
-		domain_crash(v->domain, "triple fault (shutdown) at rip %lx",
-			     v->arch.hvm->regs.rip);
+		domain_crash(v->domain,
+			     "triple fault (shutdown) at rip %lx (cr0 %lx cr3 "
+			     "%lx cr4 %lx efer %lx)",
+			     v->arch.hvm->regs.rip, v->arch.hvm->cr0,
+			     v->arch.hvm->cr3, v->arch.hvm->cr4,
+			     v->arch.hvm->efer);
 		break;
 	case EXIT_DR_ACCESS:
 		/* The first one: the debug registers become the guest's
