@@ -32,7 +32,6 @@
 #define RFLAGS_IF 0x200
 #define RFLAGS_FIXED 0x2
 #define PAT_DEFAULT 0x0007040600070406ULL
-#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 #define X86_CR0_CD 0x40000000ULL
 #define X86_CR0_NW 0x20000000ULL
 #define X86_CR4_VMXE 0x2000ULL
@@ -737,25 +736,11 @@ static void advance_rip(struct vcpu *v)
 	v->arch.hvm->regs.rip += vmread(VM_EXIT_INSTRUCTION_LEN);
 }
 
-static uint64_t *gpr(struct vcpu *v, unsigned int n)
-{
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint64_t *const regs[16] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-		&r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-		&r->r12, &r->r13, &r->r14, &r->r15,
-	};
-
-	return regs[n & 15];
-}
-
 static void handle_io(struct vcpu *v, uint64_t qual)
 {
 	unsigned int size = IO_QUAL_SIZE(qual);
 	uint16_t port = IO_QUAL_PORT(qual);
 	bool in = qual & IO_QUAL_IN;
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint32_t val = (uint32_t)r->rax;
 
 	if (qual & IO_QUAL_STRING) {
 		hvm_emulate_insn(v); /* ins/outs: the emulator does the I/O */
@@ -766,27 +751,8 @@ static void handle_io(struct vcpu *v, uint64_t qual)
 			     port);
 		return;
 	}
-	hvm_handle_io(v, port, size, in, &val);
-	if (in) {
-		if (size == 4)
-			r->rax = val; /* a 32-bit write clears bits 63:32 */
-		else if (size == 2)
-			r->rax = (r->rax & ~0xffffULL) | (val & 0xffff);
-		else
-			r->rax = (r->rax & ~0xffULL) | (val & 0xff);
-	}
+	hvm_io_insn(v, port, size, in);
 	advance_rip(v);
-}
-
-static bool pat_valid(uint64_t pat)
-{
-	for (unsigned int i = 0; i < 8; i++) {
-		uint8_t t = (uint8_t)(pat >> (i * 8));
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
 }
 
 /* EFER and PAT live in the VMCS; the rest is the common code's. */
@@ -815,16 +781,12 @@ static void handle_msr(struct vcpu *v, bool write)
 			r->rdx = val >> 32;
 		}
 	} else if (msr == MSR_EFER) {
-		/* LMA is the CPU's; LME may change only with paging off. */
-		val &= ~(uint64_t)EFER_LMA;
-		if ((val & ~(uint64_t)EFER_GUEST_WRITABLE) ||
-		    ((vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
-		     ((val ^ efer) & EFER_LME)))
-			rc = -1;
-		else
-			vmwrite(GUEST_IA32_EFER, val | (efer & EFER_LMA));
+		rc = hvm_efer_write(efer, val,
+				    vmread(CR0_READ_SHADOW) & X86_CR0_PG, &val);
+		if (!rc)
+			vmwrite(GUEST_IA32_EFER, val);
 	} else if (msr == MSR_PAT) {
-		if (pat_valid(val))
+		if (hvm_pat_valid(val))
 			vmwrite(GUEST_IA32_PAT, val);
 		else
 			rc = -1;
@@ -926,7 +888,7 @@ static bool guest_write_cr4(struct vcpu *v, uint64_t val)
 static void handle_cr_access(struct vcpu *v, uint64_t qual)
 {
 	struct vmx_vcpu *x = vmx_of(v);
-	uint64_t *reg = gpr(v, CR_QUAL_GPR(qual));
+	uint64_t *reg = hvm_gpr(&v->arch.hvm->regs, CR_QUAL_GPR(qual));
 	unsigned int cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
 	bool ok = true;
 
@@ -948,19 +910,6 @@ static void handle_cr_access(struct vcpu *v, uint64_t qual)
 		advance_rip(v);
 	else
 		vmx_inject_exception(v, VECTOR_GP, 0);
-}
-
-static void handle_ept_violation(struct vcpu *v, uint64_t qual)
-{
-	uint64_t gpa = vmread(GUEST_PHYSICAL_ADDRESS);
-
-	if (!p2m_lookup(v->domain, gpa >> PAGE_SHIFT)) {
-		hvm_handle_unmapped_access(v, gpa, qual & EPT_QUAL_WRITE,
-					   qual & EPT_QUAL_FETCH);
-		return;
-	}
-	domain_crash(v->domain, "EPT violation at gpa %lx, qualification %lx",
-		     gpa, qual);
 }
 
 static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
@@ -1023,7 +972,9 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 		vmx_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
 		break;
 	case EXIT_EPT_VIOLATION:
-		handle_ept_violation(v, qual);
+		hvm_handle_nested_fault(v, vmread(GUEST_PHYSICAL_ADDRESS),
+					qual & EPT_QUAL_WRITE,
+					qual & EPT_QUAL_FETCH, qual);
 		break;
 	case EXIT_EPT_MISCONFIG:
 		domain_crash(v->domain, "EPT misconfiguration at gpa %lx",
@@ -1069,17 +1020,19 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 static void vmx_intr_assist(struct vcpu *v, struct vmx_vcpu *x)
 {
 	uint32_t ctls = x->cpu_ctls & ~CPU_INTR_WINDOW_EXIT;
-	int cookie = hvm_intr_next(v);
+	bool window;
+	int vec = hvm_intr_assist(
+		v,
+		x->inject_info || !(v->arch.hvm->regs.rflags & RFLAGS_IF) ||
+			(x->intr_state & INTERRUPTIBILITY_STI_MOVSS),
+		&window);
 
-	if (cookie >= 0) {
-		if (!x->inject_info && (v->arch.hvm->regs.rflags & RFLAGS_IF) &&
-		    !(x->intr_state & INTERRUPTIBILITY_STI_MOVSS)) {
-			x->inject_info = hvm_intr_ack(v, cookie) |
-					 (INTR_TYPE_EXT << 8) | INTR_INFO_VALID;
-			x->inject_len = 0;
-		} else {
-			ctls |= CPU_INTR_WINDOW_EXIT;
-		}
+	if (vec >= 0) {
+		x->inject_info = (unsigned int)vec | (INTR_TYPE_EXT << 8) |
+				 INTR_INFO_VALID;
+		x->inject_len = 0;
+	} else if (window) {
+		ctls |= CPU_INTR_WINDOW_EXIT;
 	}
 	if (ctls != x->cpu_ctls) {
 		x->cpu_ctls = ctls;
@@ -1139,10 +1092,7 @@ static void vmx_vcpu_run(struct vcpu *v)
 	if (read_cr2() != x->cr2)
 		write_cr2(x->cr2);
 	if (x->dr_live) {
-		write_dr0(x->dr[0]);
-		write_dr1(x->dr[1]);
-		write_dr2(x->dr[2]);
-		write_dr3(x->dr[3]);
+		hvm_dr_load(x->dr);
 		write_dr6(x->dr6);
 	}
 
@@ -1155,10 +1105,7 @@ static void vmx_vcpu_run(struct vcpu *v)
 	x->launched = true;
 	x->cr2 = read_cr2();
 	if (x->dr_live) {
-		x->dr[0] = read_dr0();
-		x->dr[1] = read_dr1();
-		x->dr[2] = read_dr2();
-		x->dr[3] = read_dr3();
+		hvm_dr_save(x->dr);
 		x->dr6 = read_dr6();
 	}
 
@@ -1228,15 +1175,10 @@ static void seg_in(enum vmx_seg s, const struct mica_hvm_segment *i)
 static void vmx_get_context(struct vcpu *v, struct mica_hvm_vcpu_context *c)
 {
 	struct vmx_vcpu *x = vmx_of(v);
-	const struct hvm_gprs *r = &v->arch.hvm->regs;
 	unsigned long flags = local_irq_save();
 	paddr_t prev = vmcs_get(x);
 
-	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
-	c->rsi = r->rsi, c->rdi = r->rdi, c->rbp = r->rbp, c->rsp = r->rsp;
-	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
-	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
-	c->rip = r->rip, c->rflags = r->rflags;
+	hvm_context_gprs_out(&v->arch.hvm->regs, c);
 	c->cr0 = (vmread(GUEST_CR0) & ~CR0_OWNED) |
 		 (vmread(CR0_READ_SHADOW) & CR0_OWNED);
 	c->cr2 = x->cr2;
@@ -1278,19 +1220,13 @@ static int vmx_set_context(struct vcpu *v,
 			   const struct mica_hvm_vcpu_context *c)
 {
 	struct vmx_vcpu *x = vmx_of(v);
-	struct hvm_gprs *r = &v->arch.hvm->regs;
 	uint64_t cr4 = c->cr4 & ~CR4_OWNED;
 	unsigned long flags;
 	paddr_t prev;
 	bool pdptes_ok = true;
 
-	if ((c->efer & ~(EFER_GUEST_WRITABLE | EFER_LMA)) || !pat_valid(c->pat))
+	if (hvm_context_gprs_in(&v->arch.hvm->regs, c))
 		return -EINVAL;
-	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
-	r->rsi = c->rsi, r->rdi = c->rdi, r->rbp = c->rbp, r->rsp = c->rsp;
-	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
-	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
-	r->rip = c->rip, r->rflags = c->rflags;
 
 	flags = local_irq_save();
 	prev = vmcs_get(x);
