@@ -12,6 +12,7 @@
 #include <asm/debugreg.h>
 #include <asm/hvm.h>
 #include <asm/msr-index.h>
+#include <asm/page.h>
 #include <public/hvm/hvm.h>
 
 uint64_t *hvm_gpr(struct hvm_gprs *r, unsigned int n)
