@@ -501,6 +501,10 @@ static void svm_vcpu_run(struct vcpu *v)
 	if (vmcb->exitintinfo & EVENT_VALID)
 		vmcb->eventinj = vmcb->exitintinfo;
 	handle_exit(v, vmcb);
+	/* An instruction Mica completed (advanced or emulated) leaves no
+	 * STI or MOV SS shadow behind it (as under VMX). */
+	if (h->regs.rip != vmcb->rip)
+		vmcb->interrupt_shadow &= ~1ULL;
 }
 
 static void seg_out(struct mica_hvm_segment *o, const struct vmcb_seg *s)
