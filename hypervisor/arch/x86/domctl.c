@@ -24,6 +24,8 @@ long arch_domctl(struct domain *d, struct mica_domctl *op)
 	switch (op->cmd) {
 	case MICA_DOMCTL_ioport_permission:
 		return ioport_permission(d, &op->u.permission);
+	case MICA_DOMCTL_ioreq_server:
+		return hvm_ioreq_domctl(d, op);
 	case MICA_DOMCTL_get_hvm_context:
 	case MICA_DOMCTL_set_hvm_context:
 		return hvm_domctl_context(
