@@ -215,15 +215,17 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 	if (s && st->waiting) {
 		/* Cannot happen: a request stops the emulation. */
 		spin_unlock_irqrestore(&ioreq_lock, flags);
-		domain_crash(v->domain, "second device-model request from "
-					"vcpu %u",
+		domain_crash(v->domain,
+			     "second device-model request from "
+			     "vcpu %u",
 			     v->id);
 		return true;
 	}
 	if (s && st->emulating && st->nr_done == HVM_IOREQ_DONE_MAX) {
 		spin_unlock_irqrestore(&ioreq_lock, flags);
-		domain_crash(v->domain, "instruction at rip %lx needs more "
-					"than %u device-model accesses",
+		domain_crash(v->domain,
+			     "instruction at rip %lx needs more "
+			     "than %u device-model accesses",
 			     v->arch.hvm->regs.rip, HVM_IOREQ_DONE_MAX);
 		return true;
 	}
@@ -317,8 +319,7 @@ static bool answered(struct vcpu *v, uint64_t *data)
 			 v->id, r->type ? "mmio" : "port", r->addr);
 	else
 		*data = a.data;
-	__atomic_store_n(&slot->state, MICA_IOREQ_STATE_NONE,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->state, MICA_IOREQ_STATE_NONE, __ATOMIC_RELEASE);
 out:
 	spin_unlock_irqrestore(&ioreq_lock, flags);
 	return over;
@@ -489,9 +490,9 @@ static long server_range(struct ioreq_server *s, struct mica_domctl_ioreq *op,
 
 	if (op->type > MICA_IOREQ_TYPE_MMIO || op->first > op->last)
 		return -EINVAL;
-	if (op->type == MICA_IOREQ_TYPE_PIO ? op->last > 0xffff :
-					      !mmio_range_ok(d, op->first,
-							     op->last))
+	if (op->type == MICA_IOREQ_TYPE_PIO ?
+		    op->last > 0xffff :
+		    !mmio_range_ok(d, op->first, op->last))
 		return -EINVAL;
 	if (!map) {
 		for (unsigned int i = 0; i < s->nr_ranges; i++) {

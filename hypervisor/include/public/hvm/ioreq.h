@@ -119,7 +119,6 @@ struct mica_domctl_ioreq {
 	uint64_t first; /* IN: first port / gpa; create: the page's mfn */
 	uint64_t last; /* IN (ranges): last port / gpa, inclusive */
 };
-MICA_STATIC_ASSERT(sizeof(struct mica_domctl_ioreq) == 32,
-		   "mica_domctl_ioreq");
+MICA_STATIC_ASSERT(sizeof(struct mica_domctl_ioreq) == 32, "mica_domctl_ioreq");
 
 #endif /* MICA_PUBLIC_HVM_IOREQ_H */
