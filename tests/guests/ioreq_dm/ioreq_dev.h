@@ -31,5 +31,6 @@
 #define DEV_CMD_STALL 5 /* no answer; destroys and recreates the server */
 #define DEV_CMD_BLACKHOLE 6 /* never answers */
 #define DEV_CMD_FINISH 7 /* the guest is done: pause, destroy it */
+#define DEV_CMD_DONE 8 /* the guest is done and shuts itself down */
 
 #endif
