@@ -32,5 +32,6 @@
 #define DEV_CMD_BLACKHOLE 6 /* never answers */
 #define DEV_CMD_FINISH 7 /* the guest is done: pause, destroy it */
 #define DEV_CMD_DONE 8 /* the guest is done and shuts itself down */
+#define DEV_CMD_LEAVE 9 /* the model shuts down now (its domain dies) */
 
 #endif

@@ -14,7 +14,9 @@
  * unpause, that vcpu must stay blocked without burning CPU, and
  * destroying the domain must take the server and its ports with it.
  * A guest that ends with DEV_CMD_DONE instead (tests/hvm/bench_exits)
- * shuts itself down.  Alone (no domain 1) it skips.
+ * shuts itself down; with DEV_CMD_LEAVE (tests/hvm/ioreq_gone) this
+ * domain shuts down at once, under a vcpu of domain 1 that waits for it.
+ * Alone (no domain 1) it skips.
  */
 #include "events.h"
 #include "hypercall.h"
@@ -42,7 +44,7 @@ static volatile struct mica_ioreq *slots = page.slot;
 static unsigned int nr_vcpus;
 static uint32_t server, local_port[MAX_VCPUS], remote_port[MAX_VCPUS];
 static uint32_t cmd[MAX_VCPUS];
-static bool finished, blackholed, done;
+static bool finished, blackholed, done, leaving;
 static uint64_t served;
 static uint32_t dom_exc_port;
 
@@ -280,6 +282,8 @@ static uint64_t device(const struct mica_ioreq *r, unsigned int i)
 			finished = true;
 		if (r->data == DEV_CMD_DONE)
 			done = true;
+		if (r->data == DEV_CMD_LEAVE)
+			leaving = true;
 		return 0;
 	}
 	if (a == DEV_PORT_VCPU && r->size == 4) {
@@ -419,7 +423,7 @@ static void serve_until_finished(void)
 		events_mask();
 		for (unsigned int i = 0; i < nr_vcpus; i++)
 			any |= serve(i);
-		if (finished)
+		if (finished || leaving)
 			break;
 		if (!any && !domain_alive()) {
 			events_unmask();
