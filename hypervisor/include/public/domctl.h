@@ -375,7 +375,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_permission) == 24,
  * argument of get/set_vcpu_context (vcpu, context_gaddr).  Only for HVM
  * domains [-MICA_EINVAL]; set_vcpu_context (PV state) is refused for them
  * [-MICA_EINVAL] and get_vcpu_context returns a zeroed context.  The
- * domain must be paused [-MICA_EBUSY].  -MICA_EOPNOTSUPP where the
+ * domain must be paused [-MICA_EBUSY]; set refuses a vcpu that waits for a
+ * device model (hvm/ioreq.h) [-MICA_EBUSY].  -MICA_EOPNOTSUPP where the
  * hardware back end cannot do it yet (VMX today).
  */
 #define MICA_DOMCTL_get_hvm_context 23

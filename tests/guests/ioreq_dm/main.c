@@ -11,7 +11,8 @@
  * in another vcpu's slot, no answer and the server destroyed under the
  * waiting vcpu, or no answer at all.  At the end (DEV_CMD_FINISH) the
  * guest's vcpu 1 still waits for an answer: domain 1 must pause and
- * unpause, that vcpu must stay blocked without burning CPU, and
+ * unpause, the vcpu's context cannot be set meanwhile, that vcpu must stay
+ * blocked without burning CPU, and
  * destroying the domain must take the server and its ports with it.
  * A guest that ends with DEV_CMD_DONE instead (tests/hvm/bench_exits)
  * shuts itself down; with DEV_CMD_LEAVE (tests/hvm/ioreq_gone) this
@@ -24,6 +25,7 @@
 #include "test.h"
 #include "public/domctl.h"
 #include "public/errno.h"
+#include "public/hvm/hvm.h"
 #include "public/hvm/ioreq.h"
 #include "public/sched.h"
 
@@ -47,6 +49,7 @@ static uint32_t cmd[MAX_VCPUS];
 static bool finished, blackholed, done, leaving;
 static uint64_t served;
 static uint32_t dom_exc_port;
+static struct mica_hvm_vcpu_context hvm_ctx;
 
 /* The device. */
 static uint8_t regs[8], scratch[DEV_MMIO_SCRATCH_SIZE], fifo[4096];
@@ -472,6 +475,16 @@ static void end_checks(void)
 	if (domctl(&d, MICA_DOMCTL_get_info, HVM_DOMID) ||
 	    !(d.u.info.flags & MICA_DOMINFO_PAUSED))
 		test_fail("domain 1 not paused: flags %#x", d.u.info.flags);
+	/* Its state is not the toolstack's while a request is out. */
+	memset(&d, 0, sizeof(d));
+	d.u.vcpu_context.vcpu = 1;
+	d.u.vcpu_context.context_gaddr = (uint64_t)&hvm_ctx;
+	if (test_expect_rc(domctl(&d, MICA_DOMCTL_get_hvm_context, HVM_DOMID),
+			   0, "get_hvm_context of the waiting vcpu"))
+		test_expect_rc(
+			domctl(&d, MICA_DOMCTL_set_hvm_context, HVM_DOMID),
+			-MICA_EBUSY, "set_hvm_context of the waiting vcpu");
+	memset(&d, 0, sizeof(d));
 	test_expect_rc(domctl(&d, MICA_DOMCTL_unpause, HVM_DOMID), 0,
 		       "unpausing domain 1");
 	events_sleep(20000000);
