@@ -2,7 +2,9 @@
 # bench-hvm.sh: the HVM benchmarks of `make bench` (after scripts/bench.sh),
 # printed as "metric value unit" lines like the others:
 #   hvm_exit_cpuid, hvm_exit_pio, hvm_exit_mmio, hvm_ioreq_pio,
-#   hvm_ioreq_mmio      cycles per exit or device-model round trip, under
+#   hvm_ioreq_mmio, hvm_ioreq_buffered_write
+#                       cycles per exit, device-model round trip or posted
+#                       write, under
 #                       AMD SVM in QEMU (tests/hvm/bench_exits, with the PV
 #                       device model ioreq_dm as dom0; 2 CPUs)
 #   hvm_linux.boot_to_init.native / .mica   seconds from the kernel's clock

@@ -132,6 +132,8 @@ OFFSET(struct mica_ioreq, state, 23);
 OFFSET(struct mica_ioreq, vcpu, 24);
 OFFSET(struct mica_ioreq, port, 28);
 OFFSET(struct mica_domctl_ioreq, first, 16);
+OFFSET(struct mica_ioreq_buf_page, ring, 16);
+OFFSET(struct mica_ioreq_buf_entry, size, 16);
 MICA_STATIC_ASSERT(MICA_DOMCTL_ioreq_server == 25, "domctl numbering");
 
 /* Rings. */

@@ -23,6 +23,13 @@
 #define DEV_MMIO_SCRATCH_SIZE 0x100
 #define DEV_MMIO_COUNT 0x100 /* 64-bit read: requests served before it */
 
+/* MMIO, buffered (MICA_IOREQ_RANGE_BUFFERED): a second page. */
+#define DEV_BUF_BASE 0xfeb01000UL
+#define DEV_BUF_LAST (DEV_BUF_BASE + 0xfff)
+#define DEV_BUF_SINK 0x000 /* 0x000-0x7ff: writes count and add up */
+#define DEV_BUF_COUNT 0x800 /* 64-bit read: writes to the sink */
+#define DEV_BUF_SUM 0x808 /* 64-bit read: their sum */
+
 /* Commands: what the model does with the writer's next request. */
 #define DEV_CMD_GARBAGE_STATE 1 /* bogus states and notifies, then answers */
 #define DEV_CMD_CHANGE_ADDR 2 /* answers with addr changed: bus error */
@@ -33,5 +40,6 @@
 #define DEV_CMD_FINISH 7 /* the guest is done: pause, destroy it */
 #define DEV_CMD_DONE 8 /* the guest is done and shuts itself down */
 #define DEV_CMD_LEAVE 9 /* the model shuts down now (its domain dies) */
+#define DEV_CMD_GARBAGE_CONS 10 /* toggles a garbage ring cons */
 
 #endif

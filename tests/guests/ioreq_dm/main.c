@@ -41,6 +41,14 @@ static union {
 } page __attribute__((aligned(4096)));
 static uint8_t extra_pages[MICA_IOREQ_MAX_SERVERS][4096]
 	__attribute__((aligned(4096)));
+static union {
+	struct mica_ioreq_buf_page ring;
+	uint8_t bytes[4096];
+} ring_page __attribute__((aligned(4096)));
+static volatile struct mica_ioreq_buf_page *ring = &ring_page.ring;
+static uint32_t ring_cons, ring_port;
+static bool cons_garbage;
+static uint64_t buf_count, buf_sum;
 
 static volatile struct mica_ioreq *slots = page.slot;
 static unsigned int nr_vcpus;
@@ -91,13 +99,33 @@ static void yield(unsigned int n)
 /* A server with our ranges, and our ends of its ports. */
 static bool setup_server(void)
 {
+	struct mica_domctl d;
 	uint32_t id;
 
 	if (!test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_create, 0, 0,
-				     virt_to_mfn(&page), 0, &id),
+				     virt_to_mfn(&page),
+				     virt_to_mfn(&ring_page), &id),
 			    0, "create"))
 		return false;
 	server = id;
+	ring_cons = 0;
+	if (ring->prod || ring->cons || !ring->port) {
+		test_fail("ring after create: prod %u cons %u port %u",
+			  ring->prod, ring->cons, ring->port);
+		return false;
+	} else {
+		struct mica_evtchn_bind_interdomain b = {
+			.remote_dom = HVM_DOMID,
+			.remote_port = ring->port,
+		};
+
+		if (!test_expect_rc(evtchn_op(MICA_EVTCHNOP_bind_interdomain,
+					      &b),
+				    0, "binding the ring's port"))
+			return false;
+		ring_port = b.local_port;
+		port_unmask(ring_port);
+	}
 	for (unsigned int i = 0; i < nr_vcpus; i++) {
 		struct mica_evtchn_bind_interdomain b = {
 			.remote_dom = HVM_DOMID,
@@ -120,7 +148,16 @@ static bool setup_server(void)
 		local_port[i] = b.local_port;
 		port_unmask(b.local_port); /* bound ports start masked */
 	}
-	return test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_map_range, id,
+	memset(&d, 0, sizeof(d));
+	d.u.ioreq.op = MICA_IOREQ_OP_map_range;
+	d.u.ioreq.id = id;
+	d.u.ioreq.type = MICA_IOREQ_TYPE_MMIO;
+	d.u.ioreq.flags = MICA_IOREQ_RANGE_BUFFERED;
+	d.u.ioreq.first = DEV_BUF_BASE;
+	d.u.ioreq.last = DEV_BUF_LAST;
+	return test_expect_rc(domctl(&d, MICA_DOMCTL_ioreq_server, HVM_DOMID),
+			      0, "map the buffered MMIO page") &&
+	       test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_map_range, id,
 				       MICA_IOREQ_TYPE_PIO, DEV_PORT_FIRST,
 				       DEV_PORT_LAST, NULL),
 			      0, "map the ports") &&
@@ -141,9 +178,15 @@ static void domctl_checks(void)
 	memset(&d, 0, sizeof(d));
 	d.u.ioreq.op = MICA_IOREQ_OP_create;
 	d.u.ioreq.first = mfn;
-	d.u.ioreq.pad0 = 1;
+	d.u.ioreq.flags = 1;
 	test_expect_rc(domctl(&d, MICA_DOMCTL_ioreq_server, HVM_DOMID),
-		       -MICA_EINVAL, "create with padding set");
+		       -MICA_EINVAL, "create with flags");
+	test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_create, 0, 0, mfn, mfn,
+				NULL),
+		       -MICA_EINVAL, "the same frame for slots and ring");
+	test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_create, 0, 0, mfn,
+				virt_to_mfn((void *)start_info->pt_base), NULL),
+		       -MICA_EBUSY, "a page table as the ring");
 	test_expect_rc(ioreq_op(HVM_DOMID, 9, 0, 0, mfn, 0, NULL), -MICA_EINVAL,
 		       "unknown op");
 	test_expect_rc(ioreq_op(0, MICA_IOREQ_OP_create, 0, 0, mfn, 0, NULL),
@@ -224,6 +267,18 @@ static void domctl_checks(void)
 	test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_destroy, id, 1, 0, 0,
 				NULL),
 		       -MICA_EINVAL, "destroy with a type");
+	memset(&d, 0, sizeof(d));
+	d.u.ioreq.op = MICA_IOREQ_OP_map_range;
+	d.u.ioreq.id = id;
+	d.u.ioreq.type = MICA_IOREQ_TYPE_PIO;
+	d.u.ioreq.first = 0x700;
+	d.u.ioreq.last = 0x700;
+	d.u.ioreq.flags = MICA_IOREQ_RANGE_BUFFERED;
+	test_expect_rc(domctl(&d, MICA_DOMCTL_ioreq_server, HVM_DOMID),
+		       -MICA_EINVAL, "a buffered range without a ring");
+	d.u.ioreq.flags = 2;
+	test_expect_rc(domctl(&d, MICA_DOMCTL_ioreq_server, HVM_DOMID),
+		       -MICA_EINVAL, "unknown range flags");
 	for (unsigned int i = 0; i < MICA_IOREQ_MAX_SERVERS; i++)
 		test_expect_rc(ioreq_op(HVM_DOMID, MICA_IOREQ_OP_destroy,
 					ids[i], 0, 0, 0, NULL),
@@ -254,6 +309,19 @@ static uint64_t device(const struct mica_ioreq *r, unsigned int i)
 	bool write = r->dir == MICA_IOREQ_DIR_WRITE;
 	uint64_t a = r->addr;
 
+	if (r->type == MICA_IOREQ_TYPE_MMIO && a >= DEV_BUF_BASE) {
+		uint64_t off = a - DEV_BUF_BASE;
+
+		if (write && off + r->size <= DEV_BUF_COUNT) {
+			buf_count++;
+			buf_sum += r->data;
+		}
+		if (!write && off == DEV_BUF_COUNT && r->size == 8)
+			return buf_count;
+		if (!write && off == DEV_BUF_SUM && r->size == 8)
+			return buf_sum;
+		return 0;
+	}
 	if (r->type == MICA_IOREQ_TYPE_MMIO) {
 		uint64_t off = a - DEV_MMIO_BASE;
 
@@ -287,6 +355,12 @@ static uint64_t device(const struct mica_ioreq *r, unsigned int i)
 			done = true;
 		if (r->data == DEV_CMD_LEAVE)
 			leaving = true;
+		if (r->data == DEV_CMD_GARBAGE_CONS) {
+			cons_garbage = !cons_garbage;
+			__atomic_store_n(&ring->cons,
+					 ring_cons + (cons_garbage ? 5000 : 0),
+					 __ATOMIC_RELEASE);
+		}
 		return 0;
 	}
 	if (a == DEV_PORT_VCPU && r->size == 4) {
@@ -322,8 +396,11 @@ static void stall(void)
 				  local_port[i], st.state);
 		evtchn_close(local_port[i]);
 	}
+	evtchn_close(ring_port);
 	setup_server();
 }
+
+static bool drain(void);
 
 /* Serves vcpu i's slot if it holds a request; whether it did. */
 static bool serve(unsigned int i)
@@ -337,6 +414,7 @@ static bool serve(unsigned int i)
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) !=
 	    MICA_IOREQ_STATE_READY)
 		return false;
+	drain(); /* what this vcpu posted before the request comes first */
 	/* One copy, then checks on the copy. */
 	r.addr = s->addr;
 	r.data = s->data;
@@ -355,7 +433,7 @@ static bool serve(unsigned int i)
 		     r.size > 4 || r.addr < DEV_PORT_FIRST ||
 			     r.addr + r.size - 1 > DEV_PORT_LAST :
 		     r.addr < DEV_MMIO_BASE ||
-			     r.addr + r.size - 1 > DEV_MMIO_LAST) ||
+			     r.addr + r.size - 1 > DEV_BUF_LAST) ||
 	    (r.dir == MICA_IOREQ_DIR_READ && r.data))
 		test_fail("bad request in slot %u: vcpu %u port %u count %u "
 			  "size %u dir %u type %u addr %lx data %lx",
@@ -409,6 +487,48 @@ static bool serve(unsigned int i)
 	return true;
 }
 
+/* Consumes the buffered writes (before any request: the order rule of
+ * ioreq.h); whether there were any. */
+static bool drain(void)
+{
+	uint32_t prod = __atomic_load_n(&ring->prod, __ATOMIC_ACQUIRE);
+	bool any = false;
+
+	if (prod - ring_cons > MICA_IOREQ_BUF_ENTRIES) {
+		test_fail("ring prod %u, cons %u", prod, ring_cons);
+		ring_cons = prod;
+	}
+	while (ring_cons != prod) {
+		volatile struct mica_ioreq_buf_entry *e =
+			&ring->ring[ring_cons % MICA_IOREQ_BUF_ENTRIES];
+		struct mica_ioreq r = {
+			.addr = e->addr,
+			.data = e->data,
+			.count = 1,
+			.size = e->size,
+			.dir = MICA_IOREQ_DIR_WRITE,
+			.type = e->type,
+		};
+		bool pad = false;
+
+		for (unsigned int i = 0; i < sizeof(e->pad); i++)
+			pad |= e->pad[i] != 0;
+		if (r.type != MICA_IOREQ_TYPE_MMIO || r.addr < DEV_BUF_BASE ||
+		    r.addr + r.size - 1 > DEV_BUF_LAST || pad ||
+		    (r.size != 1 && r.size != 2 && r.size != 4 && r.size != 8))
+			test_fail("bad buffered write %u: type %u addr %lx "
+				  "size %u",
+				  ring_cons, r.type, r.addr, r.size);
+		else
+			device(&r, 0);
+		ring_cons++;
+		any = true;
+	}
+	if (!cons_garbage)
+		__atomic_store_n(&ring->cons, ring_cons, __ATOMIC_RELEASE);
+	return any;
+}
+
 static bool domain_alive(void)
 {
 	struct mica_domctl d;
@@ -424,6 +544,7 @@ static void serve_until_finished(void)
 		bool any = false;
 
 		events_mask();
+		any = drain();
 		for (unsigned int i = 0; i < nr_vcpus; i++)
 			any |= serve(i);
 		if (finished || leaving)

@@ -10,6 +10,7 @@
  *   hvm_ioreq_pio          IN of a port served by dom0 (ioreq_dm): request,
  *                          event, model, answer, wake-up
  *   hvm_ioreq_mmio         the same for an MMIO read through the emulator
+ *   hvm_ioreq_buffered_write  an MMIO write posted to the model's ring
  * Every operation's result is checked, so it is also a test (`make test`).
  */
 #include "hvm.h"
@@ -106,6 +107,21 @@ void test_main(void)
 		keep(t0);
 	}
 	report("hvm_ioreq_mmio");
+
+	{
+		volatile uint64_t *count =
+			(volatile uint64_t *)(DEV_BUF_BASE + DEV_BUF_COUNT);
+		uint64_t n0 = *count;
+
+		for (unsigned int b = 0; b < BATCHES; b++) {
+			t0 = rdtsc();
+			for (unsigned int i = 0; i < BATCH; i++)
+				*(volatile uint32_t *)DEV_BUF_BASE = i;
+			keep(t0);
+			wrong += *count - n0 != (b + 1) * BATCH; /* drained */
+		}
+		report("hvm_ioreq_buffered_write");
+	}
 
 	if (wrong)
 		test_fail("%u operations returned the wrong value", wrong);

@@ -6,7 +6,9 @@
  * request, in program order (the model's request counter); read-modify-
  * write instructions, movzx, xchg and rep movs/stos/ins/outs on the device
  * (through the instruction emulator, one request per access, rep across
- * exits); two vcpus at once, each with its own slot.  The model
+ * exits); posted writes to a buffered range (no request each, in order
+ * before the next read, requests again when the ring is full or its cons
+ * is garbage); two vcpus at once, each with its own slot.  The model
  * misbehaves on command and only this domain's accesses notice: bogus
  * states (ignored), a changed answer (a bus error: all ones), an answer
  * in the other vcpu's slot (ignored), the server destroyed under a waiting
@@ -243,6 +245,58 @@ static void strings(void)
 	CHECK_EQ("rep insw", ((uint16_t *)q)[4], 0xbeef);
 }
 
+static uint64_t buf_read(unsigned int off)
+{
+	return mmio_read64(DEV_BUF_BASE + off);
+}
+
+/* Posted writes: no request each, yet in order before the next read. */
+static void buffered(void)
+{
+	uint64_t c0, c1, n0, s0, sum = 0, n, d;
+
+	n0 = buf_read(DEV_BUF_COUNT);
+	s0 = buf_read(DEV_BUF_SUM);
+	c0 = counter();
+	for (unsigned int i = 1; i <= 100; i++) {
+		mmio_write32(DEV_BUF_BASE + 4 * (i % 64), i);
+		sum += i;
+	}
+	c1 = counter();
+	CHECK_EQ("requests for 100 posted writes", c1 - c0, 1);
+	CHECK_EQ("posted writes the model saw", buf_read(DEV_BUF_COUNT) - n0,
+		 100);
+	CHECK_EQ("their sum", buf_read(DEV_BUF_SUM) - s0, sum);
+	/* More than the ring holds: the rest wait as requests */
+	for (unsigned int i = 0; i < 600; i++) {
+		mmio_write8(DEV_BUF_BASE + (i % 256), (uint8_t)i);
+		sum += (uint8_t)i;
+	}
+	mmio_write64(DEV_BUF_BASE + 0x100, 0x100000000ULL);
+	sum += 0x100000000ULL;
+	n = 64, d = DEV_BUF_BASE + 0x200;
+	asm volatile("rep stosl" : "+c"(n), "+D"(d) : "a"(7u) : "memory");
+	sum += 64 * 7;
+	CHECK_EQ("posted writes beyond the ring", buf_read(DEV_BUF_COUNT) - n0,
+		 100 + 600 + 1 + 64);
+	CHECK_EQ("their sum", buf_read(DEV_BUF_SUM) - s0, sum);
+	/* A garbage cons: the ring looks full, writes become requests */
+	outl(DEV_PORT_CMD, DEV_CMD_GARBAGE_CONS);
+	c0 = counter();
+	for (unsigned int i = 0; i < 10; i++)
+		mmio_write32(DEV_BUF_BASE, 1);
+	c1 = counter();
+	CHECK_EQ("requests for writes with a garbage cons", c1 - c0, 11);
+	outl(DEV_PORT_CMD, DEV_CMD_GARBAGE_CONS); /* fixed */
+	c0 = counter();
+	for (unsigned int i = 0; i < 10; i++)
+		mmio_write32(DEV_BUF_BASE, 1);
+	c1 = counter();
+	CHECK_EQ("requests for writes with cons fixed", c1 - c0, 1);
+	CHECK_EQ("all the writes", buf_read(DEV_BUF_COUNT) - n0,
+		 100 + 600 + 1 + 64 + 20);
+}
+
 /* Both vcpus at once, each with its own register and scratch bytes. */
 static unsigned int hammer(unsigned int id)
 {
@@ -341,6 +395,7 @@ void test_main(void)
 	ports();
 	mmio();
 	strings();
+	buffered();
 	smp();
 	hostile();
 	/* vcpu 1's request is never answered: it must wait, blocked. */

@@ -8,7 +8,8 @@
  * holds a writable reference to; each vcpu of the target has a slot and an
  * unbound port of the target offered to the model.  A vcpu with a request
  * out polls its port (evtchn_poll_begin) and blocks: the model's send on
- * its end raises that port and wakes it.
+ * its end raises that port and wakes it.  An optional second frame holds
+ * the ring of posted writes for buffered ranges.
  *
  * Every server is on one list under ioreq_lock, which is taken before the
  * interdomain and port locks (sends and closes happen under it) and never
@@ -33,7 +34,7 @@
 #include <public/domctl.h>
 
 struct ioreq_range {
-	uint32_t type;
+	uint32_t type, flags;
 	uint64_t first, last;
 };
 
@@ -46,6 +47,11 @@ struct ioreq_server {
 	unsigned int nr_vcpus, nr_ranges;
 	uint32_t *ports; /* of target, per vcpu */
 	struct ioreq_range ranges[MICA_IOREQ_MAX_RANGES];
+	/* The buffered-write ring, if any: its frame, port and Mica's own
+	 * producer index (the page's is written, never read). */
+	struct mica_ioreq_buf_page *buf;
+	uint64_t buf_mfn;
+	uint32_t buf_port, buf_prod;
 };
 
 static spinlock_t ioreq_lock = SPINLOCK_INIT;
@@ -86,9 +92,11 @@ static struct ioreq_server *find(struct domain *d, uint32_t id)
 	return NULL;
 }
 
-/* The server with a range holding [addr, addr + size). */
+/* The server with a range holding [addr, addr + size); the range's
+ * flags in *flags. */
 static struct ioreq_server *claimant(struct domain *d, unsigned int type,
-				     uint64_t addr, unsigned int size)
+				     uint64_t addr, unsigned int size,
+				     uint32_t *flags)
 {
 	uint64_t end = addr + size - 1;
 
@@ -101,8 +109,10 @@ static struct ioreq_server *claimant(struct domain *d, unsigned int type,
 			const struct ioreq_range *r = &s->ranges[i];
 
 			if (r->type == type && addr >= r->first &&
-			    end <= r->last)
+			    end <= r->last) {
+				*flags = r->flags;
 				return s;
+			}
 		}
 	}
 	return NULL;
@@ -128,12 +138,13 @@ static bool overlaps(struct domain *d, unsigned int type, uint64_t first,
 bool hvm_ioreq_claims_mmio(struct domain *d, uint64_t gpa)
 {
 	unsigned long flags;
+	uint32_t rflags;
 	bool claimed;
 
 	if (!READ_ONCE(servers))
 		return false;
 	flags = spin_lock_irqsave(&ioreq_lock);
-	claimed = claimant(d, MICA_IOREQ_TYPE_MMIO, gpa, 1) != NULL;
+	claimed = claimant(d, MICA_IOREQ_TYPE_MMIO, gpa, 1, &rflags) != NULL;
 	spin_unlock_irqrestore(&ioreq_lock, flags);
 	return claimed;
 }
@@ -183,12 +194,55 @@ static void send(struct vcpu *v, struct ioreq_server *s, unsigned int type,
 	evtchn_notify(v->domain, r->port);
 }
 
+/* Posts a write to s's ring; false if it has no free entry.  ioreq_lock
+ * held. */
+static bool post(struct ioreq_server *s, unsigned int type, uint64_t addr,
+		 unsigned int size, uint64_t data)
+{
+	volatile struct mica_ioreq_buf_page *b = s->buf;
+	uint32_t cons = __atomic_load_n(&b->cons, __ATOMIC_ACQUIRE);
+	volatile struct mica_ioreq_buf_entry *e;
+
+	if (s->buf_prod - cons >= MICA_IOREQ_BUF_ENTRIES)
+		return false; /* full, or a garbage cons: the model's loss */
+	e = &b->ring[s->buf_prod % MICA_IOREQ_BUF_ENTRIES];
+	e->addr = addr;
+	e->data = data & size_mask(size);
+	e->size = (uint8_t)size;
+	e->type = (uint8_t)type;
+	for (unsigned int i = 0; i < sizeof(e->pad); i++)
+		e->pad[i] = 0;
+	s->buf_prod++;
+	__atomic_store_n(&b->prod, s->buf_prod, __ATOMIC_RELEASE);
+	evtchn_notify(s->target, s->buf_port);
+	return true;
+}
+
+/* A posted write of the emulator counts as answered: the instruction
+ * run again must not post it twice. */
+static void posted(struct hvm_ioreq_vcpu *st, unsigned int type, uint64_t addr,
+		   unsigned int size, uint64_t data)
+{
+	if (!st->emulating || st->nr_done == HVM_IOREQ_DONE_MAX)
+		return;
+	st->done[st->nr_done++] = (struct hvm_ioreq_done){
+		.addr = addr,
+		.data = data & size_mask(size),
+		.type = (uint8_t)type,
+		.dir = MICA_IOREQ_DIR_WRITE,
+		.size = (uint8_t)size,
+		.iter = st->ctx ? st->ctx->reps_done : 0,
+	};
+	st->cursor = st->nr_done;
+}
+
 bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		      unsigned int size, bool write, uint64_t *val)
 {
 	struct hvm_ioreq_vcpu *st = &v->arch.hvm->ioreq;
 	struct ioreq_server *s;
 	unsigned long flags;
+	uint32_t rflags = 0;
 
 	if (!READ_ONCE(servers))
 		return false;
@@ -211,7 +265,13 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		st->nr_done = st->cursor;
 	}
 	flags = spin_lock_irqsave(&ioreq_lock);
-	s = claimant(v->domain, type, addr, size);
+	s = claimant(v->domain, type, addr, size, &rflags);
+	if (s && write && (rflags & MICA_IOREQ_RANGE_BUFFERED) &&
+	    post(s, type, addr, size, *val)) {
+		spin_unlock_irqrestore(&ioreq_lock, flags);
+		posted(st, type, addr, size, *val);
+		return true;
+	}
 	if (s && st->waiting) {
 		/* Cannot happen: a request stops the emulation. */
 		spin_unlock_irqrestore(&ioreq_lock, flags);
@@ -395,6 +455,10 @@ static void server_free(struct ioreq_server *s)
 	for (unsigned int i = 0; i < s->nr_vcpus; i++)
 		if (s->ports[i])
 			evtchn_close_port(d, s->ports[i]);
+	if (s->buf_port)
+		evtchn_close_port(d, s->buf_port);
+	if (s->buf)
+		arch_guest_frame_put(s->dm, s->buf_mfn);
 	arch_guest_frame_put(s->dm, s->page_mfn);
 	if (!READ_ONCE(d->is_dying))
 		for (unsigned int i = 0; i < d->max_vcpus; i++) {
@@ -417,7 +481,7 @@ static long server_create(struct domain *d, struct domain *dm,
 	void *va;
 	long rc;
 
-	if (op->type || op->last || op->id)
+	if (op->type || op->flags || op->id || op->last == op->first)
 		return -EINVAL;
 	if (d->max_vcpus > MICA_IOREQ_SLOTS_PER_PAGE)
 		return -E2BIG;
@@ -441,6 +505,20 @@ static long server_create(struct domain *d, struct domain *dm,
 	s->slots = va;
 	s->nr_vcpus = d->max_vcpus;
 	memset(va, 0, PAGE_SIZE);
+	if (op->last) {
+		rc = arch_guest_frame_get(dm, op->last, &va);
+		if (rc) {
+			arch_guest_frame_put(dm, s->page_mfn);
+			xfree(s->ports);
+			xfree(s);
+			return rc;
+		}
+		s->buf = va;
+		s->buf_mfn = op->last;
+		memset(va, 0, PAGE_SIZE);
+		rc = evtchn_alloc_unbound(d, dm->id, &s->buf_port);
+		s->buf->port = s->buf_port;
+	}
 	for (unsigned int i = 0; i < s->nr_vcpus && !rc; i++) {
 		rc = evtchn_alloc_unbound(d, dm->id, &s->ports[i]);
 		s->slots[i].vcpu = i;
@@ -488,7 +566,9 @@ static long server_range(struct ioreq_server *s, struct mica_domctl_ioreq *op,
 {
 	struct domain *d = s->target;
 
-	if (op->type > MICA_IOREQ_TYPE_MMIO || op->first > op->last)
+	if (op->type > MICA_IOREQ_TYPE_MMIO || op->first > op->last ||
+	    (op->flags & ~MICA_IOREQ_RANGE_BUFFERED) || (op->flags && !map) ||
+	    ((op->flags & MICA_IOREQ_RANGE_BUFFERED) && !s->buf))
 		return -EINVAL;
 	if (op->type == MICA_IOREQ_TYPE_PIO ?
 		    op->last > 0xffff :
@@ -512,6 +592,7 @@ static long server_range(struct ioreq_server *s, struct mica_domctl_ioreq *op,
 		return -ENOSPC;
 	s->ranges[s->nr_ranges++] = (struct ioreq_range){
 		.type = op->type,
+		.flags = op->flags,
 		.first = op->first,
 		.last = op->last,
 	};
@@ -526,7 +607,7 @@ long hvm_ioreq_domctl(struct domain *d, struct mica_domctl *op)
 	unsigned long flags;
 	long rc;
 
-	if (io->pad0 || !is_hvm_domain(d) || d == self || is_hvm_domain(self))
+	if (!is_hvm_domain(d) || d == self || is_hvm_domain(self))
 		return -EINVAL;
 	if (io->op == MICA_IOREQ_OP_create)
 		return server_create(d, self, io);
@@ -539,7 +620,8 @@ long hvm_ioreq_domctl(struct domain *d, struct mica_domctl *op)
 	else if (s->dm != self)
 		rc = -EPERM;
 	else if (io->op == MICA_IOREQ_OP_destroy)
-		rc = io->type || io->first || io->last ? -EINVAL : 0;
+		rc = io->type || io->flags || io->first || io->last ? -EINVAL :
+								      0;
 	else
 		rc = server_range(s, io, io->op == MICA_IOREQ_OP_map_range);
 	if (!rc && io->op == MICA_IOREQ_OP_destroy)

@@ -82,7 +82,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_ioreq) == 40, "mica_ioreq");
  *   that becomes the slot page: Mica keeps a writable reference to it
  *   until the server goes, zeroes it, and sets each slot's vcpu and
  *   port (an unbound port of D offered to the caller, one per vcpu).
- *   OUT `id`.  -MICA_EPERM/-MICA_EINVAL/-MICA_EBUSY for a frame that is
+ *   IN `last` = another such frame for the buffered-write ring (struct
+ *   mica_ioreq_buf_page, below), or 0 for none.  OUT `id`.  -MICA_EPERM/-MICA_EINVAL/-MICA_EBUSY for a frame that is
  *   not the caller's ordinary RAM, -MICA_E2BIG if D has more vcpus than
  *   MICA_IOREQ_SLOTS_PER_PAGE, -MICA_ENOSPC beyond
  *   MICA_IOREQ_MAX_SERVERS servers for D, -MICA_EMFILE/-MICA_ENOMEM.
@@ -96,10 +97,14 @@ MICA_STATIC_ASSERT(sizeof(struct mica_ioreq) == 40, "mica_ioreq");
  *   (-MICA_EEXIST); at most MICA_IOREQ_MAX_RANGES per server
  *   (-MICA_ENOSPC).  unmap_range takes exactly a mapped range
  *   (-MICA_ENOENT).  An access goes to a server only if it lies wholly
- *   inside one of its ranges; Mica's own devices come first.
+ *   inside one of its ranges; Mica's own devices come first.  `flags`
+ *   (map_range only, else 0): MICA_IOREQ_RANGE_BUFFERED, writes to the
+ *   range are posted to the server's buffered ring (-MICA_EINVAL if it
+ *   has none).
  *
  * Both sides can go at any time: destroying D or the model's domain (or
- * the op above) tears the server down.  One request per vcpu is in flight;
+ * the op above) tears the server down (buffered writes not yet consumed
+ * are lost with it).  One request per vcpu is in flight;
  * an access the emulator splits (rep, read-modify-write) makes one request
  * per piece, in program order, each with count 1.
  */
@@ -111,14 +116,53 @@ MICA_STATIC_ASSERT(sizeof(struct mica_ioreq) == 40, "mica_ioreq");
 #define MICA_IOREQ_MAX_SERVERS 4 /* per HVM domain */
 #define MICA_IOREQ_MAX_RANGES 16 /* per server */
 
+#define MICA_IOREQ_RANGE_BUFFERED (1u << 0)
+
 struct mica_domctl_ioreq {
 	uint32_t op; /* IN: MICA_IOREQ_OP_* */
 	uint32_t id; /* IN (OUT for create): the server */
 	uint32_t type; /* IN (ranges): MICA_IOREQ_TYPE_* */
-	uint32_t pad0;
-	uint64_t first; /* IN: first port / gpa; create: the page's mfn */
-	uint64_t last; /* IN (ranges): last port / gpa, inclusive */
+	uint32_t flags; /* IN (map_range): MICA_IOREQ_RANGE_*; else 0 */
+	uint64_t first; /* IN: first port / gpa; create: the slot page's mfn */
+	uint64_t last; /* IN: last port / gpa, inclusive; create: the ring
+			* page's mfn or 0 */
 };
 MICA_STATIC_ASSERT(sizeof(struct mica_domctl_ioreq) == 32, "mica_domctl_ioreq");
+
+/*
+ * Buffered writes.  A write of 1-8 bytes to a MICA_IOREQ_RANGE_BUFFERED
+ * range does not wait for the model: Mica copies it to ring[prod %
+ * MICA_IOREQ_BUF_ENTRIES], then advances `prod` (release), notifies
+ * `port` (an unbound port of D offered to the model, like the slots') and
+ * lets the vcpu go on.  The model consumes entries in order and advances
+ * `cons` (release).  Mica never reads the ring back and trusts nothing in
+ * the page: when it sees no free entry (prod - cons >= ENTRIES, which a
+ * garbage `cons` also gives), the write becomes an ordinary request and
+ * waits.  Reads are always requests.  Order: the model must consume every
+ * entry posted before it answers a request (drain the ring first, then
+ * look at the slots): a vcpu's accesses then reach the device in program
+ * order.
+ */
+#define MICA_IOREQ_BUF_ENTRIES 128
+
+struct mica_ioreq_buf_entry {
+	uint64_t addr; /* port or guest-physical address */
+	uint64_t data; /* the value written, size bytes */
+	uint8_t size; /* 1, 2, 4 or 8 */
+	uint8_t type; /* MICA_IOREQ_TYPE_* */
+	uint8_t pad[6];
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_ioreq_buf_entry) == 24,
+		   "mica_ioreq_buf_entry");
+
+struct mica_ioreq_buf_page {
+	uint32_t prod; /* Mica: entries posted (free-running) */
+	uint32_t cons; /* the model: entries consumed (free-running) */
+	uint32_t port; /* set at create, never changed */
+	uint32_t pad0;
+	struct mica_ioreq_buf_entry ring[MICA_IOREQ_BUF_ENTRIES];
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_ioreq_buf_page) <= MICA_PAGE_SIZE,
+		   "mica_ioreq_buf_page");
 
 #endif /* MICA_PUBLIC_HVM_IOREQ_H */

@@ -4,7 +4,7 @@
  * models"): port and MMIO accesses of an HVM guest that Mica does not
  * emulate, in ranges a privileged PV domain registered, become requests in
  * a slot page shared with that domain; the vcpu waits blocked until the
- * model answers.
+ * model answers (writes to buffered ranges are posted to a ring instead).
  *
  * Two ways back into the guest:
  *   - a plain IN/OUT exit (the back end advances rip itself): the request
@@ -54,7 +54,8 @@ bool hvm_ioreq_claims_mmio(struct domain *d, uint64_t gpa);
 /*
  * An access nobody in Mica claimed: false if no server's range covers it;
  * else true, and either *val holds the answer (an emulated access the
- * model answered already), or a request went out (hvm_ioreq_waiting).
+ * model answered already), or the write was posted, or a request went out
+ * (hvm_ioreq_waiting).
  */
 bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		      unsigned int size, bool write, uint64_t *val);
