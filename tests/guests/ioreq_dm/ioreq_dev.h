@@ -41,5 +41,8 @@
 #define DEV_CMD_DONE 8 /* the guest is done and shuts itself down */
 #define DEV_CMD_LEAVE 9 /* the model shuts down now (its domain dies) */
 #define DEV_CMD_GARBAGE_CONS 10 /* toggles a garbage ring cons */
+#define DEV_CMD_RING_8_FREE \
+	11 /* ring cons showing 8 free entries, kept
+				* until DEV_CMD_GARBAGE_CONS */
 
 #endif

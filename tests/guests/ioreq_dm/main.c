@@ -355,6 +355,13 @@ static uint64_t device(const struct mica_ioreq *r, unsigned int i)
 			done = true;
 		if (r->data == DEV_CMD_LEAVE)
 			leaving = true;
+		if (r->data == DEV_CMD_RING_8_FREE) {
+			cons_garbage = true;
+			__atomic_store_n(&ring->cons,
+					 ring->prod - MICA_IOREQ_BUF_ENTRIES +
+						 8,
+					 __ATOMIC_RELEASE);
+		}
 		if (r->data == DEV_CMD_GARBAGE_CONS) {
 			cons_garbage = !cons_garbage;
 			__atomic_store_n(&ring->cons,
@@ -397,6 +404,7 @@ static void stall(void)
 		evtchn_close(local_port[i]);
 	}
 	evtchn_close(ring_port);
+	events_sleep(50000000); /* no server at all while the vcpu goes on */
 	setup_server();
 }
 

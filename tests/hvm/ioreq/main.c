@@ -12,7 +12,7 @@
  * misbehaves on command and only this domain's accesses notice: bogus
  * states (ignored), a changed answer (a bus error: all ones), an answer
  * in the other vcpu's slot (ignored), the server destroyed under a waiting
- * vcpu (all ones, then a new server), and at the end an answer that never
+ * vcpu (a port or MMIO read: all ones, then a new server), and at the end an answer that never
  * comes: vcpu 1 stays blocked while vcpu 0 reports, and dom0 destroys the
  * domain.
  */
@@ -293,8 +293,16 @@ static void buffered(void)
 		mmio_write32(DEV_BUF_BASE, 1);
 	c1 = counter();
 	CHECK_EQ("requests for writes with cons fixed", c1 - c0, 1);
-	CHECK_EQ("all the writes", buf_read(DEV_BUF_COUNT) - n0,
-		 100 + 600 + 1 + 64 + 20);
+	/* A rep whose first 8 writes are posted, the rest requests */
+	outl(DEV_PORT_CMD, DEV_CMD_RING_8_FREE);
+	c0 = counter();
+	n = 20, d = DEV_BUF_BASE + 0x300;
+	asm volatile("rep stosl" : "+c"(n), "+D"(d) : "a"(1u) : "memory");
+	c1 = counter();
+	CHECK_EQ("requests of a rep filling the ring", c1 - c0, 13);
+	outl(DEV_PORT_CMD, DEV_CMD_GARBAGE_CONS); /* toggled: cons fixed */
+	CHECK_EQ("writes of the rep", buf_read(DEV_BUF_COUNT) - n0,
+		 100 + 600 + 1 + 64 + 20 + 20);
 }
 
 /* Both vcpus at once, each with its own register and scratch bytes. */
@@ -380,6 +388,11 @@ static void hostile(void)
 	}
 	CHECK_EQ("MMIO through the new server", mmio_read64(MMIO(8)),
 		 0xdfdedddcdbdad9d8ULL);
+	/* The same under an emulated access: it completes, all ones. */
+	outl(DEV_PORT_CMD, DEV_CMD_STALL);
+	CHECK_EQ("an MMIO read whose server went", mmio_read64(MMIO(8)), ~0ULL);
+	if (!device_ready())
+		test_fail("no new server after the old one went (MMIO)");
 }
 
 void test_main(void)

@@ -218,13 +218,32 @@ static bool post(struct ioreq_server *s, unsigned int type, uint64_t addr,
 	return true;
 }
 
+/* Drops the answers of the rep iterations this emulation completed: they
+ * are committed whatever comes next (exec_string), never run again. */
+static void compact(struct hvm_ioreq_vcpu *st)
+{
+	unsigned int reps = st->ctx ? st->ctx->reps_done : 0, k = 0;
+
+	while (k < st->cursor && st->done[k].iter < reps)
+		k++;
+	if (!k)
+		return;
+	for (unsigned int i = k; i < st->nr_done; i++)
+		st->done[i - k] = st->done[i];
+	st->nr_done -= k;
+	st->cursor -= k;
+}
+
 /* A posted write of the emulator counts as answered: the instruction
  * run again must not post it twice. */
 static void posted(struct hvm_ioreq_vcpu *st, unsigned int type, uint64_t addr,
 		   unsigned int size, uint64_t data)
 {
-	if (!st->emulating || st->nr_done == HVM_IOREQ_DONE_MAX)
+	if (!st->emulating)
 		return;
+	compact(st);
+	if (st->nr_done == HVM_IOREQ_DONE_MAX)
+		return; /* cannot happen: at most two accesses per iteration */
 	st->done[st->nr_done++] = (struct hvm_ioreq_done){
 		.addr = addr,
 		.data = data & size_mask(size),
@@ -244,9 +263,8 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 	unsigned long flags;
 	uint32_t rflags = 0;
 
-	if (!READ_ONCE(servers))
-		return false;
-	/* An answer this instruction already had: the same access again. */
+	/* An answer this instruction already had: the same access again
+	 * (even if its server went since). */
 	if (st->emulating && st->cursor < st->nr_done) {
 		struct hvm_ioreq_done *e = &st->done[st->cursor];
 		uint8_t dir = write ? MICA_IOREQ_DIR_WRITE :
@@ -264,8 +282,12 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		 * operands): the rest of the answers are stale. */
 		st->nr_done = st->cursor;
 	}
+	if (!READ_ONCE(servers))
+		return false;
 	flags = spin_lock_irqsave(&ioreq_lock);
 	s = claimant(v->domain, type, addr, size, &rflags);
+	if (s && v->id >= s->nr_vcpus)
+		s = NULL; /* a vcpu the server has no slot for */
 	if (s && write && (rflags & MICA_IOREQ_RANGE_BUFFERED) &&
 	    post(s, type, addr, size, *val)) {
 		spin_unlock_irqrestore(&ioreq_lock, flags);
@@ -281,6 +303,8 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 			     v->id);
 		return true;
 	}
+	if (s && st->emulating)
+		compact(st);
 	if (s && st->emulating && st->nr_done == HVM_IOREQ_DONE_MAX) {
 		spin_unlock_irqrestore(&ioreq_lock, flags);
 		domain_crash(v->domain,
