@@ -118,6 +118,14 @@ static struct ioreq_server *claimant(struct domain *d, unsigned int type,
 	return NULL;
 }
 
+static bool id_in_use(uint32_t id)
+{
+	for (struct ioreq_server *s = servers; s; s = s->next)
+		if (s->id == id)
+			return true;
+	return false;
+}
+
 static bool overlaps(struct domain *d, unsigned int type, uint64_t first,
 		     uint64_t last)
 {
@@ -556,9 +564,11 @@ static long server_create(struct domain *d, struct domain *dm,
 	if (!rc && READ_ONCE(d->is_dying))
 		rc = -ESRCH; /* its teardown may have looked already */
 	if (!rc) {
-		s->id = next_id++;
-		if (!next_id)
-			next_id = 1;
+		do { /* ids are never 0 and never two servers' at once */
+			s->id = next_id++;
+			if (!next_id)
+				next_id = 1;
+		} while (id_in_use(s->id));
 		s->next = servers;
 		servers = s;
 		op->id = s->id;
