@@ -56,7 +56,8 @@
 struct mica_ioreq {
 	uint64_t addr; /* port or guest-physical address */
 	uint64_t data; /* the value (size bytes, zero-extended) */
-	uint32_t count; /* repetitions (rep ins/outs, rep movs): >= 1 */
+	uint32_t count; /* repetitions, >= 1; Mica sends 1 (a rep makes a
+			 * request per iteration) */
 	uint8_t size; /* 1, 2, 4 or 8 bytes */
 	uint8_t dir; /* MICA_IOREQ_DIR_* */
 	uint8_t type; /* MICA_IOREQ_TYPE_* */
@@ -83,7 +84,9 @@ MICA_STATIC_ASSERT(sizeof(struct mica_ioreq) == 40, "mica_ioreq");
  *   until the server goes, zeroes it, and sets each slot's vcpu and
  *   port (an unbound port of D offered to the caller, one per vcpu).
  *   IN `last` = another such frame for the buffered-write ring (struct
- *   mica_ioreq_buf_page, below), or 0 for none.  OUT `id`.  -MICA_EPERM/-MICA_EINVAL/-MICA_EBUSY for a frame that is
+ *   mica_ioreq_buf_page, below), or 0 for none.  OUT `id`.  The model
+ *   binds the ports with EVTCHNOP_bind_interdomain (remote_dom D) and
+ *   unmasks its ends, as for any channel.  -MICA_EPERM/-MICA_EINVAL/-MICA_EBUSY for a frame that is
  *   not the caller's ordinary RAM, -MICA_E2BIG if D has more vcpus than
  *   MICA_IOREQ_SLOTS_PER_PAGE, -MICA_ENOSPC beyond
  *   MICA_IOREQ_MAX_SERVERS servers for D, -MICA_EMFILE/-MICA_ENOMEM.
