@@ -116,6 +116,17 @@ static void ports(void)
 	CHECK_EQ("inw", inw(DEV_PORT_REGS + 3), 0x5544);
 	CHECK_EQ("inl", inl(DEV_PORT_REGS + 4), 0x88776655);
 	CHECK_EQ("the ID register", inl(DEV_PORT_ID), DEV_MAGIC);
+	/* Not wholly inside the range: nobody's, all ones, no request */
+	{
+		uint64_t c0 = mmio_read64(DEV_MMIO_BASE + DEV_MMIO_COUNT);
+
+		CHECK_EQ("inl across the range's end", inl(DEV_PORT_LAST - 1),
+			 0xffffffffu);
+		CHECK_EQ("inw below the range", inw(DEV_PORT_FIRST - 1),
+			 0xffff);
+		CHECK_EQ("requests for them",
+			 mmio_read64(DEV_MMIO_BASE + DEV_MMIO_COUNT) - c0, 1);
+	}
 	/* in leaves the rest of rax alone (inb: bits 8-63) */
 	{
 		uint64_t rax = 0x1234567890abcdefULL;
