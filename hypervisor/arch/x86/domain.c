@@ -63,6 +63,7 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 	uint32_t mfn;
 
 	if (a->relinquish_stage == 0) {
+		hvm_ioreq_relinquish(d); /* its device models, or as one */
 		if (is_hvm_domain(d))
 			hvm_domain_destroy(d);
 		else
