@@ -3,8 +3,8 @@
  * dom0 builds an HVM domain with domctl (public/domctl.h): create with
  * HVM|HAP, populate 1 MiB by gfn, map its frames by gfn, write a few
  * real-mode instructions at the reset vector, read and set the vcpu's
- * state as struct mica_hvm_vcpu_context (refusing bad EFER, reserved
- * fields, and the PV context calls), unpause it, and see it run: it
+ * state as struct mica_hvm_vcpu_context (refusing bad EFER, PAT, bits
+ * 63:32 of CR0/CR4/DR6/DR7, reserved fields, and the PV context calls), unpause it, and see it run: it
  * writes a word into its RAM, prints on its UART and halts with
  * interrupts off, which powers it off.
  */
@@ -79,6 +79,20 @@ static void check_context(uint16_t id)
 	bad = ctx;
 	bad.pat = 0x0202020202020202ULL;
 	test_expect_rc(set_ctx(id, &bad), -MICA_EINVAL, "invalid PAT");
+	/* Bits 63:32 of DR6 (VMX loads it into the CPU: a #GP in Mica),
+	 * DR7, CR0, CR4: refused. */
+	bad = ctx;
+	bad.dr6 = 0xffff0ff0ULL | (1ULL << 32);
+	test_expect_rc(set_ctx(id, &bad), -MICA_EINVAL, "DR6 bits 63:32");
+	bad = ctx;
+	bad.dr7 = 0x400ULL | (1ULL << 63);
+	test_expect_rc(set_ctx(id, &bad), -MICA_EINVAL, "DR7 bits 63:32");
+	bad = ctx;
+	bad.cr0 |= 1ULL << 40;
+	test_expect_rc(set_ctx(id, &bad), -MICA_EINVAL, "CR0 bits 63:32");
+	bad = ctx;
+	bad.cr4 |= 1ULL << 33;
+	test_expect_rc(set_ctx(id, &bad), -MICA_EINVAL, "CR4 bits 63:32");
 	bad = ctx;
 	bad.reserved[3] = 1;
 	test_expect_rc(set_ctx(id, &bad), -MICA_EINVAL, "reserved field");

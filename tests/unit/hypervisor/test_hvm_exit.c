@@ -167,13 +167,20 @@ static void nested_fault(void)
 {
 	reset();
 	/* No frame there: a device or the unmapped-access crash. */
-	hvm_handle_nested_fault(&vc, 0xfee00030, true, false, 6);
+	hvm_handle_nested_fault(&vc, 0xfee00030, true, false, false, 6);
 	CHECK_EQ(unmapped, 1);
 	CHECK_EQ(crashes, 0);
 	/* A mapped frame faulting (permissions): the domain crashes. */
-	hvm_handle_nested_fault(&vc, (mapped_gfn << 12) | 0x10, true, false, 7);
+	hvm_handle_nested_fault(&vc, (mapped_gfn << 12) | 0x10, true, false,
+				false, 7);
 	CHECK_EQ(unmapped, 1);
 	CHECK_EQ(crashes, 1);
+	/* The same device page reached by an event's delivery (stack push,
+	 * IDT read): not the instruction's access, so no emulation of it
+	 * (which would loop with the re-injected event), a crash. */
+	hvm_handle_nested_fault(&vc, 0xfee00030, true, false, true, 8);
+	CHECK_EQ(unmapped, 1);
+	CHECK_EQ(crashes, 2);
 }
 
 static void gpr_encoding(void)
@@ -211,7 +218,24 @@ static void context_gprs(void)
 	c.efer = 0;
 	c.pat = 0x02;
 	CHECK_INT(hvm_context_gprs_in(&hv.regs, &c), -EINVAL);
+	c.pat = 0x0007040600070406ULL;
+	/* Reserved high halves of DR6 (mov to DR6 would #GP in Mica under
+	 * VMX), DR7, CR0 and CR4: refused. */
+	c.dr6 = 0xffff0ff0 | (1ULL << 32);
+	CHECK_INT(hvm_context_gprs_in(&hv.regs, &c), -EINVAL);
+	c.dr6 = 0xffff0ff0;
+	c.dr7 = 0x400 | (1ULL << 63);
+	CHECK_INT(hvm_context_gprs_in(&hv.regs, &c), -EINVAL);
+	c.dr7 = 0x400;
+	c.cr0 = 0x11 | (1ULL << 40);
+	CHECK_INT(hvm_context_gprs_in(&hv.regs, &c), -EINVAL);
+	c.cr0 = 0x11;
+	c.cr4 = 1ULL << 32;
+	CHECK_INT(hvm_context_gprs_in(&hv.regs, &c), -EINVAL);
 	CHECK_EQ(hv.regs.rbx, 2);
+	c.cr4 = 0x20;
+	CHECK_INT(hvm_context_gprs_in(&hv.regs, &c), 0);
+	CHECK_EQ(hv.regs.rbx, 99);
 }
 
 int main(void)

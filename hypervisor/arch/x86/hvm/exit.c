@@ -65,8 +65,19 @@ int hvm_efer_write(uint64_t old, uint64_t val, bool paging, uint64_t *efer)
 }
 
 void hvm_handle_nested_fault(struct vcpu *v, uint64_t gpa, bool write,
-			     bool fetch, uint64_t info)
+			     bool fetch, bool delivering, uint64_t info)
 {
+	/* An access made while delivering an event (the IDT, the stack
+	 * pushes) is not the instruction's: emulating that instruction for
+	 * it would run it while the event is re-injected, again and again.
+	 * An IDT or a stack in MMIO is not a working guest. */
+	if (delivering) {
+		domain_crash(v->domain,
+			     "nested page fault at gpa %lx while delivering an "
+			     "event (info %lx)",
+			     gpa, info);
+		return;
+	}
 	if (!p2m_lookup(v->domain, gpa >> PAGE_SHIFT)) {
 		hvm_handle_unmapped_access(v, gpa, write, fetch);
 		return;
@@ -114,8 +125,12 @@ void hvm_context_gprs_out(const struct hvm_gprs *r,
 int hvm_context_gprs_in(struct hvm_gprs *r,
 			const struct mica_hvm_vcpu_context *c)
 {
+	/* DR6/DR7 bits 63:32 are reserved zero: VMX loads DR6 into the CPU
+	 * itself (mov to DR6 with them set faults in Mica), DR7 and the SVM
+	 * DR6 would fail the VM entry; CR0/CR4 alike. */
 	if ((c->efer & ~(HVM_EFER_GUEST_WRITABLE | EFER_LMA)) ||
-	    !hvm_pat_valid(c->pat))
+	    !hvm_pat_valid(c->pat) || (c->dr6 >> 32) || (c->dr7 >> 32) ||
+	    (c->cr0 >> 32) || (c->cr4 >> 32))
 		return -EINVAL;
 	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
 	r->rsi = c->rsi, r->rdi = c->rdi, r->rbp = c->rbp, r->rsp = c->rsp;

@@ -189,8 +189,9 @@ MICA_STATIC_ASSERT(sizeof(struct mica_hvm_start_info) == 1056,
  * toolstack building, inspecting and restoring HVM domains).
  *   - Segments: attr packs descriptor bits 40-47 (type, S, DPL, P) in bits
  *     0-7 and bits 52-55 (AVL, L, D/B, G) in bits 8-11, as SVM keeps them.
- *   - On set, efer may hold only SCE, LME, LMA, NXE and pat must be a
- *     valid PAT; anything else is -MICA_EINVAL.  Other inconsistent state
+ *   - On set, efer may hold only SCE, LME, LMA, NXE, pat must be a
+ *     valid PAT and bits 63:32 of cr0, cr4, dr6 and dr7 must be clear;
+ *     anything else is -MICA_EINVAL.  Other inconsistent state
  *     (the CPU's own VM-entry checks) crashes the domain when the vcpu
  *     first runs.  The vcpu must be down or its domain paused.
  *   - Set on vcpu 0 of a domain that never ran marks it up (as

@@ -394,6 +394,7 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		hvm_handle_nested_fault(v, vmcb->exitinfo2,
 					vmcb->exitinfo1 & NPF_WRITE,
 					vmcb->exitinfo1 & NPF_FETCH,
+					vmcb->exitintinfo & EVENT_VALID,
 					vmcb->exitinfo1);
 		break;
 	case VMEXIT_SHUTDOWN:

@@ -974,7 +974,8 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 	case EXIT_EPT_VIOLATION:
 		hvm_handle_nested_fault(v, vmread(GUEST_PHYSICAL_ADDRESS),
 					qual & EPT_QUAL_WRITE,
-					qual & EPT_QUAL_FETCH, qual);
+					qual & EPT_QUAL_FETCH,
+					x->inject_info & INTR_INFO_VALID, qual);
 		break;
 	case EXIT_EPT_MISCONFIG:
 		domain_crash(v->domain, "EPT misconfiguration at gpa %lx",

@@ -214,9 +214,10 @@ bool hvm_pat_valid(uint64_t pat);
 /* A WRMSR to EFER: 0 and the new value (LMA kept), or -1 for #GP. */
 int hvm_efer_write(uint64_t old, uint64_t val, bool paging, uint64_t *efer);
 /* NPF / EPT violation at gpa: a device or a crash (info: the back end's
- * error code or qualification, for the message). */
+ * error code or qualification, for the message); always a crash when the
+ * CPU was delivering an event (IDT vectoring / EXITINTINFO valid). */
 void hvm_handle_nested_fault(struct vcpu *v, uint64_t gpa, bool write,
-			     bool fetch, uint64_t info);
+			     bool fetch, bool delivering, uint64_t info);
 /* Before an entry: the vector to inject now (acknowledged), or -1; when
  * one is due but 'blocked' (rflags.IF clear, an interrupt shadow, an
  * event already being injected), *window asks for an interrupt-window
@@ -226,7 +227,8 @@ int hvm_intr_assist(struct vcpu *v, bool blocked, bool *window);
 void hvm_dr_load(const uint64_t dr[4]);
 void hvm_dr_save(uint64_t dr[4]);
 /* get/set_context: the registers of struct hvm_gprs; _in also checks
- * EFER and PAT (0 or -EINVAL, nothing changed). */
+ * EFER, PAT and the reserved high halves of CR0, CR4, DR6 and DR7 (0 or
+ * -EINVAL, nothing changed). */
 void hvm_context_gprs_out(const struct hvm_gprs *r,
 			  struct mica_hvm_vcpu_context *c);
 int hvm_context_gprs_in(struct hvm_gprs *r,
