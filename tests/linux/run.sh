@@ -32,6 +32,9 @@
 #                        the zones were set up
 #   linux-mica-mm-init   mm_init() set up the page allocator and allocated
 #                        the dentry hash from it
+#   linux-mica-cpu, linux-mica-cpu-mm  the CPU pv_ops: the GDT was installed with set_gdt
+#                        (no TSS) in trap_init() and the boot got through
+#                        mm_init() (the page allocator's "Memory:" line)
 #   linux-mica-stop      the first operation not yet ported was reported
 #                        with its
 #                        registers and the domain shut itself down as
@@ -131,6 +134,10 @@ expect linux-mica-direct-map "$log" '\(d0\) \[ *[0-9.]+\] Zone ranges:' \
 	"the direct map was not completed (no zone setup)"
 expect linux-mica-mm-init "$log" '\(d0\) \[ *[0-9.]+\] Dentry cache hash table entries: ' \
 	"the page allocator was not set up"
+expect linux-mica-cpu "$log" '\(d0\) \[ *[0-9.]+\] mica: GDT installed \([0-9]+ entries at 0x[0-9a-f]+\), no TSS' \
+	"the GDT was not installed through set_gdt"
+expect linux-mica-cpu-mm "$log" '\(d0\) \[ *[0-9.]+\] Memory: [0-9]+K/[0-9]+K available' \
+	"mm_init() did not complete after trap_init()"
 # guest_test: QEMU status 3 when a domain ended other than by poweroff.
 stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
 if [ $status -eq 3 ] && [ -n "$stop" ] &&
