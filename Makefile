@@ -51,9 +51,13 @@ iso: hypervisor
 
 # Boot Mica in QEMU with its serial console on this terminal (Ctrl-A X quits).
 # CPUS, MEM and ARGS override the machine and the hypervisor command line.
-run: hypervisor
+# Dom0 is the Mica Linux kernel (make linux) with its initramfs, running a
+# shell on the console (DOM0=none: Mica alone).
+run: hypervisor $(if $(filter none,$(DOM0)),,linux)
 	@scripts/qemu.sh --interactive --smp $(or $(CPUS),2) --mem $(or $(MEM),1024) \
-		--append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
+		--append "$(or $(ARGS),dom0_mem=256M)" \
+		$(if $(filter none,$(DOM0)),,--initrd "$(BUILD)/linux/vmlinux mica.run=shell,$(BUILD)/linux/initramfs.cpio") \
+		$(BUILD)/hypervisor/mica.elf32
 
 # The same machine booted from a GRUB (multiboot2) ISO.
 run-iso: iso
