@@ -47,6 +47,8 @@
 #   linux-mica-poweroff  /init finished and the domain powered off through
 #                        MICA_SCHEDOP_shutdown (guest_test status 1); if the
 #                        kernel crashed instead, an INFO line says where
+#   linux-mica-domus     dom0 and three domUs (boot configuration, same
+#                        kernel) each run /init and power off
 #   linux-mica-bench     a second dom0 boot runs the benchmark programs
 #                        (tests/linux/bench: fork, exec, page faults,
 #                        mmap/munmap, pipes, gzip) and each reports
@@ -185,6 +187,32 @@ if [ $status -eq 1 ] && [ -z "$missing" ]; then
 	pass linux-mica-bench
 else
 	fail linux-mica-bench "$log" "benchmarks missing on dom0:${missing:- none} (QEMU status $status)"
+fi
+
+# dom0 and three domUs from the boot configuration (docs/boot.md), the same
+# kernel and initramfs each: every one must reach /init, finish it and
+# power off (guest_test: QEMU status 1 only if all of them powered off).
+log=$logs/mica-domus.log
+domus=""
+for n in 1 2 3; do
+	domus="$domus,$linux/vmlinux domain=linux$n mem=96M -- mica.run=none,$linux/initramfs.cpio"
+done
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 2 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=none,$linux/initramfs.cpio$domus" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+missing=""
+for d in 0 1 2 3; do
+	for line in "(d$d) init: started on 6.1." "(d$d) init: done" \
+		"domain $d (.*): shut down (poweroff)"; do
+		tr -d '\r' <"$log" | grep -a "$line" >/dev/null || missing="$missing d$d"
+	done
+done
+if [ $status -eq 1 ] && [ -z "$missing" ]; then
+	pass linux-mica-domus
+else
+	fail linux-mica-domus "$log" "not every domain ran /init and powered off:${missing:- ?} (QEMU status $status)"
 fi
 
 # Natively: the init reads mica.run/mica.exit from the command line.
