@@ -52,9 +52,13 @@ iso: hypervisor
 
 # Boot Mica in QEMU with its serial console on this terminal (Ctrl-A X quits).
 # CPUS, MEM and ARGS override the machine and the hypervisor command line.
-run: hypervisor
+# Dom0 is the Mica Linux kernel (make linux) with its initramfs, running a
+# shell on the console (DOM0=none: Mica alone).
+run: hypervisor $(if $(filter none,$(DOM0)),,linux)
 	@scripts/qemu.sh --interactive --smp $(or $(CPUS),2) --mem $(or $(MEM),1024) \
-		--append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
+		--append "$(or $(ARGS),dom0_mem=256M)" \
+		$(if $(filter none,$(DOM0)),,--initrd "$(BUILD)/linux/vmlinux mica.run=shell,$(BUILD)/linux/initramfs.cpio") \
+		$(BUILD)/hypervisor/mica.elf
 
 # The same machine booted from a GRUB (multiboot2) ISO.
 run-iso: iso
@@ -73,7 +77,7 @@ run-bochs: iso
 debug: hypervisor
 	@echo "In another terminal: gdb $(BUILD)/hypervisor/mica.elf -ex 'target remote :1234'"
 	@scripts/qemu.sh --interactive --gdb --smp $(or $(CPUS),2) \
-		--mem $(or $(MEM),1024) --append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
+		--mem $(or $(MEM),1024) --append "$(ARGS)" $(BUILD)/hypervisor/mica.elf
 
 test: all iso
 	@rm -rf $(BUILD)/test-logs

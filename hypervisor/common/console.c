@@ -77,6 +77,19 @@ static void console_write(const char *s, size_t len)
 	}
 }
 
+size_t console_read_input(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!console_ready)
+		return 0;
+	for (struct console_driver *const *d = __start_mica_consoles;
+	     d < __stop_mica_consoles && n < len; d++)
+		if ((*d)->enabled && (*d)->read)
+			n += (*d)->read(buf + n, len - n);
+	return n;
+}
+
 static void log_append(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)

@@ -80,6 +80,29 @@ static long console_read(uint64_t count, uint64_t buf)
 	return copy_to_guest(buf, &r, sizeof(r));
 }
 
+/*
+ * Serial input for dom0 (console.h MICA_CONSOLEIO_read_input): what has
+ * been typed, up to count bytes, without waiting (the guest polls, or
+ * waits for MICA_VIRQ_CONSOLE once that is raised for input).
+ */
+static long console_read_input_hc(uint64_t count, uint64_t buf)
+{
+	char chunk[256];
+	size_t n;
+
+	if (!current_vcpu()->domain->privileged)
+		return -EPERM;
+	count = (uint32_t)count;
+	if (!count)
+		return 0;
+	if (!guest_range_ok(buf, count))
+		return -EFAULT;
+	n = console_read_input(chunk, MIN(sizeof(chunk), count));
+	if (n && copy_to_guest(buf, chunk, n))
+		return -EFAULT;
+	return (long)n;
+}
+
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 		   uint64_t a5)
 {
@@ -90,6 +113,8 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4,
 		return console_write(count, buf);
 	case MICA_CONSOLEIO_read:
 		return console_read(count, buf);
+	case MICA_CONSOLEIO_read_input:
+		return console_read_input_hc(count, buf);
 	default:
 		return -ENOSYS;
 	}

@@ -19,9 +19,6 @@
 #   linux-mica-generic   the generic kernel (start_kernel) was entered
 #   linux-mica-printk    printk reaches the hypervisor console (boot console):
 #                        the kernel's own "Linux version" banner
-#   linux-mica-idt       setup_arch() loaded its IDT through pv_ops (it
-#                        got past the virtual IF ops and early CPU probing,
-#                        whose MSR probes are fixed up by the early traps)
 #   linux-mica-e820      setup_arch printed the memory map read from
 #                        Mica (MICA_MEMOP_memory_map)
 #   linux-mica-tsc       the TSC frequency was taken from Mica's time info
@@ -32,11 +29,31 @@
 #                        the zones were set up
 #   linux-mica-mm-init   mm_init() set up the page allocator and allocated
 #                        the dentry hash from it
-#   linux-mica-stop      the first operation not yet ported was reported
-#                        with its
-#                        registers and the domain shut itself down as
-#                        crashed: a clean end through MICA_SCHEDOP_shutdown,
-#                        not a hang (an INFO line names the stopping point)
+#   linux-mica-cpu, linux-mica-cpu-mm  the CPU pv_ops: the GDT was installed with set_gdt
+#                        (no TSS) in trap_init() and the boot got through
+#                        mm_init() (the page allocator's "Memory:" line)
+#   linux-mica-trap-table  trap_init() filled the IDT and the trap table
+#                        followed it: the kernel's own exception handlers
+#                        (entered through the PV stubs) are in use
+#   linux-mica-events    init_IRQ() set up the event channels (FIFO
+#                        control block and event array, event callback)
+#   linux-mica-clock     the timer VIRQ is bound and the clock event device
+#                        and clocksource on the vcpu timer/time info work:
+#                        the kernel switched to the "mica" clocksource
+#   linux-mica-console   the hvc console on the hypervisor console took over
+#                        from the boot console
+#   linux-mica-init      /init ran in user mode (exec, page faults, system
+#                        calls, iret to user mode) and printed on hvc0
+#   linux-mica-poweroff  /init finished and the domain powered off through
+#                        MICA_SCHEDOP_shutdown (guest_test status 1); if the
+#                        kernel crashed instead, an INFO line says where
+#   linux-mica-shell     dom0's shell (mica.run=shell) runs a command typed
+#                        on the serial line (MICA_CONSOLEIO_read_input)
+#   linux-mica-domus     dom0 and three domUs (boot configuration, same
+#                        kernel) each run /init and power off
+#   linux-mica-bench     a second dom0 boot runs the benchmark programs
+#                        (tests/linux/bench: fork, exec, page faults,
+#                        mmap/munmap, pipes, gzip) and each reports
 # Native (the same kernel, bzImage, no hypervisor):
 #   linux-native-init    the kernel reached /init and the init ended QEMU
 #   linux-native-workload-NAME  one line per workload program
@@ -134,8 +151,6 @@ expect linux-mica-generic "$log" '\(d0\) (\[ *[0-9.]+\] )?mica: entering the gen
 	"start_kernel not reached"
 expect linux-mica-printk "$log" '\(d0\) \[ *[0-9.]+\] Linux version 6\.1\.' \
 	"no printk output on the hypervisor console"
-expect linux-mica-idt "$log" '\(d0\) \[ *[0-9.]+\] mica: IDT at 0x[0-9a-f]+ kept aside' \
-	"setup_arch's IDT load not reached"
 expect linux-mica-e820 "$log" '\(d0\) \[ *[0-9.]+\] Mica: \[mem 0x0*100000-0x[0-9a-f]+\] usable' \
 	"no memory map from Mica"
 expect linux-mica-tsc "$log" '\(d0\) \[ *[0-9.]+\] tsc: Detected [0-9.]+ MHz processor' \
@@ -144,17 +159,106 @@ expect linux-mica-direct-map "$log" '\(d0\) \[ *[0-9.]+\] Zone ranges:' \
 	"the direct map was not completed (no zone setup)"
 expect linux-mica-mm-init "$log" '\(d0\) \[ *[0-9.]+\] Dentry cache hash table entries: ' \
 	"the page allocator was not set up"
-# guest_test: QEMU status 3 when a domain ended other than by poweroff.
-stop=$(tr -d '\r' <"$log" | grep -a '(d0) mica: early exception' | head -n 1)
-if [ $status -eq 3 ] && [ -n "$stop" ] &&
-	tr -d '\r' <"$log" | grep -a '(d0) mica:   r13 ' >/dev/null &&
-	tr -d '\r' <"$log" | grep -a 'domain 0 (dom0): shut down (crash)' >/dev/null; then
-	pass linux-mica-stop
-	rip=$(sed -n 's/.* at rip \(0x[0-9a-f]*\).*/\1/p' <<<"$stop")
-	fn=$(addr2line -f -e "$linux/obj/vmlinux" "$rip" 2>/dev/null | head -n 1)
-	echo "INFO: linux on Mica stops at:${stop#*mica:} in ${fn:-?}"
+expect linux-mica-cpu "$log" '\(d0\) \[ *[0-9.]+\] mica: GDT installed \([0-9]+ entries at 0x[0-9a-f]+\), no TSS' \
+	"the GDT was not installed through set_gdt"
+expect linux-mica-cpu-mm "$log" '\(d0\) \[ *[0-9.]+\] Memory: [0-9]+K/[0-9]+K available' \
+	"mm_init() did not complete after trap_init()"
+expect linux-mica-trap-table "$log" '\(d0\) \[ *[0-9.]+\] mica: trap table follows the IDT' \
+	"the kernel's exception handlers were not installed in the trap table"
+expect linux-mica-events "$log" '\(d0\) \[ *[0-9.]+\] mica: event channels: FIFO queues' \
+	"event channels not set up"
+expect linux-mica-clock "$log" '\(d0\) \[ *[0-9.]+\] clocksource: Switched to clocksource mica' \
+	"the mica clocksource and timer are not in use"
+expect linux-mica-console "$log" '\(d0\) \[ *[0-9.]+\] printk: console \[hvc0\] enabled' \
+	"the hvc console did not register"
+expect linux-mica-init "$log" '\(d0\) init: started on 6\.1\.' \
+	"/init did not run in user mode"
+# guest_test: QEMU status 1 when every domain powered off, 3 otherwise.
+if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '(d0) init: done' >/dev/null &&
+	tr -d '\r' <"$log" | grep -a 'domain 0 (dom0): shut down (poweroff)' >/dev/null; then
+	pass linux-mica-poweroff
 else
-	fail linux-mica-stop "$log" "no reported stop and crash shutdown (QEMU status $status)"
+	fail linux-mica-poweroff "$log" "dom0 did not finish /init and power off (QEMU status $status)"
+	stop=$(tr -d '\r' <"$log" | grep -aE '\(d0\) (mica: early exception|.*Kernel panic|.*RIP: )' | head -n 1)
+	[ -n "$stop" ] && echo "INFO: linux on Mica stopped at: ${stop#*(d0) }"
+fi
+
+# dom0's shell on the console (what `make run` shows): commands typed on
+# the serial line reach it through MICA_CONSOLEIO_read_input and hvc0.
+# The first line is blanks, in case the tty drops the first bytes.
+log=$logs/mica-shell.log
+fifo=$logs/mica-shell.in
+rm -f "$fifo" && mkfifo "$fifo"
+# (qemu.sh --timeout would give QEMU /dev/null as stdin: time it here.)
+timeout -k 5 "$timeout" "$top/scripts/qemu.sh" --smp 1 \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=shell,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" <"$fifo" >"$log" 2>&1 &
+qemu=$!
+exec 3>"$fifo"
+# Type only once the shell is up: what arrives earlier may be flushed.
+for _ in $(seq "$timeout"); do
+	tr -d '\r' <"$log" | grep -a '(d0) BusyBox .* built-in shell' >/dev/null && break
+	kill -0 $qemu 2>/dev/null || break
+	sleep 1
+done
+sleep 1
+printf '                \recho shell-says-$((6 * 7))\rpoweroff -f\r' >&3
+wait $qemu
+status=$?
+exec 3>&-
+rm -f "$fifo"
+if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '(d0) shell-says-42' >/dev/null; then
+	pass linux-mica-shell
+else
+	fail linux-mica-shell "$log" "dom0's shell did not run a typed command (QEMU status $status)"
+fi
+
+# On Mica again, the benchmark programs as dom0's workload: fork, exec,
+# page faults, mmap/munmap, pipes between two processes, a compression
+# job.  Each must print its result and the domain must power off.
+log=$logs/mica-bench.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=bench,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+missing=""
+for m in boot_to_init null_syscall fork_exit fork_exec page_fault \
+	mmap_munmap pipe_ctxsw gzip_1MiB; do
+	tr -d '\r' <"$log" | grep -aE "\(d0\) bench: $m [0-9.]+ " >/dev/null ||
+		missing="$missing $m"
+done
+if [ $status -eq 1 ] && [ -z "$missing" ]; then
+	pass linux-mica-bench
+else
+	fail linux-mica-bench "$log" "benchmarks missing on dom0:${missing:- none} (QEMU status $status)"
+fi
+
+# dom0 and three domUs from the boot configuration (docs/boot.md), the same
+# kernel and initramfs each: every one must reach /init, finish it and
+# power off (guest_test: QEMU status 1 only if all of them powered off).
+log=$logs/mica-domus.log
+domus=""
+for n in 1 2 3; do
+	domus="$domus,$linux/vmlinux domain=linux$n mem=96M -- mica.run=none,$linux/initramfs.cpio"
+done
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 2 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=none,$linux/initramfs.cpio$domus" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+missing=""
+for d in 0 1 2 3; do
+	for line in "(d$d) init: started on 6.1." "(d$d) init: done" \
+		"domain $d (.*): shut down (poweroff)"; do
+		tr -d '\r' <"$log" | grep -a "$line" >/dev/null || missing="$missing d$d"
+	done
+done
+if [ $status -eq 1 ] && [ -z "$missing" ]; then
+	pass linux-mica-domus
+else
+	fail linux-mica-domus "$log" "not every domain ran /init and powered off:${missing:- ?} (QEMU status $status)"
 fi
 
 # Natively: the init reads mica.run/mica.exit from the command line.

@@ -8,6 +8,7 @@
 
 #define COM1 0x3f8
 #define UART_THR 0 /* transmit holding */
+#define UART_RBR 0 /* receive buffer */
 #define UART_IER 1
 #define UART_FCR 2
 #define UART_LCR 3
@@ -15,6 +16,7 @@
 #define UART_LSR 5
 #define UART_DLL 0
 #define UART_DLM 1
+#define LSR_DR 0x01 /* data ready */
 #define LSR_THRE 0x20
 #define LCR_DLAB 0x80
 
@@ -52,10 +54,23 @@ static void com1_write(const char *s, size_t len)
 	}
 }
 
+/* Polled input: what the receive FIFO holds now. */
+static size_t com1_read(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!com1_ready)
+		return 0;
+	while (n < len && (inb(COM1 + UART_LSR) & LSR_DR))
+		buf[n++] = (char)inb(COM1 + UART_RBR);
+	return n;
+}
+
 static struct console_driver com1_console = {
 	.name = "com1",
 	.init = com1_init,
 	.write = com1_write,
+	.read = com1_read,
 };
 REGISTER_CONSOLE(com1_console);
 

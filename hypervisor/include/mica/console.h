@@ -18,6 +18,8 @@ struct console_driver {
 	const char *name; /* as named in console= */
 	void (*init)(void);
 	void (*write)(const char *s, size_t len);
+	/* Optional: copies up to len bytes of pending input; never waits. */
+	size_t (*read)(char *buf, size_t len);
 	bool enabled;
 };
 
@@ -49,5 +51,12 @@ void console_force_unlock(void);
  * *pos up to the oldest byte held.
  */
 size_t console_log_read(uint64_t *pos, char *buf, size_t len);
+
+/*
+ * Copies up to 'len' bytes typed on the enabled console drivers that have
+ * input (the serial line) into buf, without waiting; returns the count.
+ * Dom0 reads them with MICA_CONSOLEIO_read_input.
+ */
+size_t console_read_input(char *buf, size_t len);
 
 #endif

@@ -3,7 +3,8 @@
  * The smallest guest: if its result line reaches the log, the builder loaded
  * and entered it, the hypercall page works, MICA_CONSOLEIO_write prints, and
  * MICA_SCHEDOP_shutdown ends the domain.  As dom0 it also reads the
- * hypervisor log back (MICA_CONSOLEIO_read) and finds its own line there.
+ * hypervisor log back (MICA_CONSOLEIO_read) and finds its own line there,
+ * and reads the (empty) serial input (MICA_CONSOLEIO_read_input).
  */
 #include "hypercall.h"
 #include "test.h"
@@ -62,10 +63,33 @@ static void check_log_read_back(void)
 		       -MICA_EFAULT, "read into an unmapped buffer");
 }
 
+/* The serial input (nothing is typed in a test run: the line is a file). */
+static void check_read_input(void)
+{
+	char buf[64];
+
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_read_input, 0, buf),
+		       0, "read no input bytes");
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_read_input,
+					    sizeof(buf), buf),
+		       0, "read input when nothing was typed");
+	/* A buffer Mica would never write to fails even with no input (an
+	 * unmapped one only when there are bytes to copy). */
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_read_input,
+					    sizeof(buf),
+					    (void *)0x8000000000000000ULL),
+		       -MICA_EFAULT, "read input into a non-canonical buffer");
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_read_input,
+					    sizeof(buf),
+					    (void *)0xffff800000000000ULL),
+		       -MICA_EFAULT, "read input into the hypervisor range");
+}
+
 void test_main(void)
 {
 	printk("Hello from a Mica PV guest: %.32s, %lu pages\n",
 	       start_info->magic, start_info->nr_pages);
 	check_log_read_back();
+	check_read_input();
 	test_pass();
 }

@@ -109,6 +109,8 @@ static void check_domu(void)
 	/* Nothing privileged works (the full list is in the domctl test). */
 	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_read, 0, NULL),
 		       -MICA_EPERM, "domU reads the hypervisor log");
+	test_expect_rc(hypercall_console_io(MICA_CONSOLEIO_read_input, 0, NULL),
+		       -MICA_EPERM, "domU reads the serial input");
 }
 
 /* Waits (bounded) until the log holds "(dN) Test result: " for every domU. */
