@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # build-initramfs.sh: the test initramfs for the Mica guest kernel, an
 # uncompressed newc cpio in $BUILD/linux/initramfs.cpio: busybox-static, the
-# benchmark programs (tests/linux/bench) in /bench, and tests/linux/init.sh
-# as /init.  Built with the kernel's gen_init_cpio (device nodes without
+# benchmark programs (tests/linux/bench) in /bench, the dom0 tests
+# (tests/linux/dom0: device tests, the system test and its domU) in /dom0,
+# the toolstack built static in /bin, and tests/linux/init.sh as /init.  Built with the kernel's gen_init_cpio (device nodes without
 # root), compiled from the extracted source tree (scripts/build-linux.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
 out=$build/linux
-"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make
+"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make libyajl-dev \
+	uuid-dev
 make -s -C "$top/tests/linux/bench" O="$out/bench"
+make -s -C "$top/tests/linux/dom0" O="$out/dom0"
+# The domU: a PV guest on the runtime of tests/guests, built outside its
+# list of tests (the stem leads back to tests/linux/dom0/domu).
+make -s -C "$top/tests/guests" O="$out/domu/x" "$out/domu/x/../linux/dom0/domu.elf"
+make -s -C "$top/toolstack" O="$out/toolstack" CFLAGS="-O2 -static" \
+	LIBS="-l:libyajl_s.a -l:libuuid.a -lm" all
 gen=$out/gen_init_cpio
 if [ ! -x "$gen" ] || [ "$out/src/usr/gen_init_cpio.c" -nt "$gen" ]; then
 	gcc -O2 -o "$gen" "$out/src/usr/gen_init_cpio.c"
@@ -19,7 +27,9 @@ list=$out/initramfs.list
 	echo "dir /dev 755 0 0"
 	echo "nod /dev/console 600 0 0 c 5 1"
 	echo "nod /dev/null 666 0 0 c 1 3"
-	for d in /bin /bench /proc /sys /tmp /root; do echo "dir $d 755 0 0"; done
+	for d in /bin /bench /dom0 /proc /sys /tmp /root /run /var; do
+		echo "dir $d 755 0 0"
+	done
 	echo "file /init $top/tests/linux/init.sh 755 0 0"
 	echo "file /bin/busybox /bin/busybox 755 0 0"
 	for app in $(/bin/busybox --list); do
@@ -27,6 +37,15 @@ list=$out/initramfs.list
 	done
 	for prog in "$out"/bench/*; do
 		echo "file /bench/$(basename "$prog") $prog 755 0 0"
+	done
+	for prog in privcmd_test evtchn_test physinfo; do
+		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
+	done
+	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"
+	echo "file /dom0/domu.cfg $top/tests/linux/dom0/domu.cfg 644 0 0"
+	echo "file /dom0/domu.elf $out/domu/linux/dom0/domu.elf 644 0 0"
+	for prog in mica mica-stored mica-consoled mica-watchd; do
+		echo "file /bin/$prog $out/toolstack/$prog 755 0 0"
 	done
 } >"$list"
 "$gen" "$list" >"$out/initramfs.cpio.tmp"

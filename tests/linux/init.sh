@@ -3,6 +3,8 @@
 # kernel command line asks for, then ends the machine:
 #   mica.run=bench      the micro-benchmarks (tests/linux/bench)
 #   mica.run=shell      an interactive shell on the console
+#   mica.run=dom0       the dom0 device tests and the toolstack system
+#                       test (/dom0/system.sh)
 #   mica.exit=qemu      end a native QEMU run through isa-debug-exit
 #                       (the native kernel has no ACPI); otherwise poweroff
 export PATH=/bin:/bench
@@ -26,6 +28,9 @@ bench)
 	;;
 shell)
 	setsid cttyhack sh
+	;;
+dom0)
+	/dom0/system.sh
 	;;
 esac
 echo "init: done"
