@@ -12,6 +12,7 @@ DEPS_TOOLSTACK := pkg-config libyajl-dev uuid-dev clang libclang-rt-14-dev
 # Bochs emulates Intel VMX with EPT: the HVM tests' VMX half (hvm-vmx).
 DEPS_VMX := bochs bochsbios vgabios
 DEPS_LINUX := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio ccache \
+	gcc-multilib libc6-dev-i386 \
 	busybox-static
 DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK) $(DEPS_VMX) \
 	$(DEPS_LINUX)
@@ -57,7 +58,7 @@ run: hypervisor $(if $(filter none,$(DOM0)),,linux)
 	@scripts/qemu.sh --interactive --smp $(or $(CPUS),2) --mem $(or $(MEM),1024) \
 		--append "$(or $(ARGS),dom0_mem=256M)" \
 		$(if $(filter none,$(DOM0)),,--initrd "$(BUILD)/linux/vmlinux mica.run=shell,$(BUILD)/linux/initramfs.cpio") \
-		$(BUILD)/hypervisor/mica.elf32
+		$(BUILD)/hypervisor/mica.elf
 
 # The same machine booted from a GRUB (multiboot2) ISO.
 run-iso: iso
@@ -76,7 +77,7 @@ run-bochs: iso
 debug: hypervisor
 	@echo "In another terminal: gdb $(BUILD)/hypervisor/mica.elf -ex 'target remote :1234'"
 	@scripts/qemu.sh --interactive --gdb --smp $(or $(CPUS),2) \
-		--mem $(or $(MEM),1024) --append "$(ARGS)" $(BUILD)/hypervisor/mica.elf32
+		--mem $(or $(MEM),1024) --append "$(ARGS)" $(BUILD)/hypervisor/mica.elf
 
 test: all iso
 	@rm -rf $(BUILD)/test-logs

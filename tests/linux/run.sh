@@ -47,11 +47,21 @@
 #   linux-mica-poweroff  /init finished and the domain powered off through
 #                        MICA_SCHEDOP_shutdown (guest_test status 1); if the
 #                        kernel crashed instead, an INFO line says where
+#   linux-mica-shell     dom0's shell (mica.run=shell) runs a command typed
+#                        on the serial line (MICA_CONSOLEIO_read_input)
+#   linux-mica-domus     dom0 and three domUs (boot configuration, same
+#                        kernel) each run /init and power off
 #   linux-mica-bench     a second dom0 boot runs the benchmark programs
 #                        (tests/linux/bench: fork, exec, page faults,
 #                        mmap/munmap, pipes, gzip) and each reports
 # Native (the same kernel, bzImage, no hypervisor):
 #   linux-native-init    the kernel reached /init and the init ended QEMU
+#   linux-native-workload-NAME  one line per workload program
+#                        (tests/linux/workload, mica.run=workload boot)
+#   linux-native-selftest-NAME  one line per x86 selftest
+#                        (tests/linux/selftests, mica.run=selftests boot);
+#                        documented skips and known failures of this
+#                        machine are SKIP lines (docs/linux-selftests.md)
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT (default 300 s).
 set -uo pipefail
@@ -61,8 +71,10 @@ export BUILD=$build
 linux=$build/linux
 logs=$build/test-logs/linux
 timeout=${QEMU_TIMEOUT:-300}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 mkdir -p "$logs"
+# shellcheck source=tests/linux/report.sh
+. "$top/tests/linux/report.sh"
 
 pass() {
 	echo "PASS: $1"
@@ -79,6 +91,11 @@ fail() {
 	failed=$((failed + 1))
 }
 
+skip() {
+	echo "SKIP: $1: $2"
+	skipped=$((skipped + 1))
+}
+
 # expect NAME LOG REGEX WHY: PASS if the log has a line matching REGEX.
 # grep reads all of tr's output (no -q): with pipefail, a grep that quit at
 # the first match would fail the pipeline by SIGPIPE on tr's next write.
@@ -91,7 +108,7 @@ expect() {
 }
 
 finish() {
-	echo "linux: $passed passed, $failed failed"
+	echo "linux: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
 }
@@ -166,6 +183,31 @@ else
 	[ -n "$stop" ] && echo "INFO: linux on Mica stopped at: ${stop#*(d0) }"
 fi
 
+# dom0's shell on the console (what `make run` shows): commands typed on
+# the serial line reach it through MICA_CONSOLEIO_read_input and hvc0.
+# The first line is blanks: the tty may drop what arrives before the
+# shell opens it.
+log=$logs/mica-shell.log
+fifo=$logs/mica-shell.in
+rm -f "$fifo" && mkfifo "$fifo"
+# (qemu.sh --timeout would give QEMU /dev/null as stdin: time it here.)
+timeout -k 5 "$timeout" "$top/scripts/qemu.sh" --smp 1 \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=shell,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" <"$fifo" >"$log" 2>&1 &
+qemu=$!
+exec 3>"$fifo"
+printf '                \recho shell-says-$((6 * 7))\rpoweroff -f\r' >&3
+wait $qemu
+status=$?
+exec 3>&-
+rm -f "$fifo"
+if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '(d0) shell-says-42' >/dev/null; then
+	pass linux-mica-shell
+else
+	fail linux-mica-shell "$log" "dom0's shell did not run a typed command (QEMU status $status)"
+fi
+
 # On Mica again, the benchmark programs as dom0's workload: fork, exec,
 # page faults, mmap/munmap, pipes between two processes, a compression
 # job.  Each must print its result and the domain must power off.
@@ -187,6 +229,32 @@ else
 	fail linux-mica-bench "$log" "benchmarks missing on dom0:${missing:- none} (QEMU status $status)"
 fi
 
+# dom0 and three domUs from the boot configuration (docs/boot.md), the same
+# kernel and initramfs each: every one must reach /init, finish it and
+# power off (guest_test: QEMU status 1 only if all of them powered off).
+log=$logs/mica-domus.log
+domus=""
+for n in 1 2 3; do
+	domus="$domus,$linux/vmlinux domain=linux$n mem=96M -- mica.run=none,$linux/initramfs.cpio"
+done
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 2 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=none,$linux/initramfs.cpio$domus" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+missing=""
+for d in 0 1 2 3; do
+	for line in "(d$d) init: started on 6.1." "(d$d) init: done" \
+		"domain $d (.*): shut down (poweroff)"; do
+		tr -d '\r' <"$log" | grep -a "$line" >/dev/null || missing="$missing d$d"
+	done
+done
+if [ $status -eq 1 ] && [ -z "$missing" ]; then
+	pass linux-mica-domus
+else
+	fail linux-mica-domus "$log" "not every domain ran /init and powered off:${missing:- ?} (QEMU status $status)"
+fi
+
 # Natively: the init reads mica.run/mica.exit from the command line.
 log=$logs/native.log
 "$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --mem 256 --log "$log" \
@@ -198,4 +266,17 @@ if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '^init: done' >/dev/null; t
 else
 	fail linux-native-init "$log" "native boot did not reach /init and exit (QEMU status $status)"
 fi
+
+# Natively, one boot per mode: the workload programs (256 MiB, which the OOM
+# program exhausts), then the selftests from their own initramfs.
+log=$logs/native-workload.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --mem 256 --log "$log" \
+	--append "console=ttyS0 mica.run=workload mica.exit=qemu" \
+	--initrd "$linux/initramfs.cpio" "$linux/bzImage" >"$log.qemu" 2>&1
+linux_report_workload linux-native "$log"
+log=$logs/native-selftests.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --mem 256 --log "$log" \
+	--append "console=ttyS0 mica.run=selftests mica.exit=qemu" \
+	--initrd "$linux/initramfs-selftests.cpio" "$linux/bzImage" >"$log.qemu" 2>&1
+linux_report_selftests linux-native "$log"
 finish
