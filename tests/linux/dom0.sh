@@ -67,7 +67,7 @@ for step in privcmd-open privcmd-map-foreign-per-frame-errors \
 	privcmd-memory-free-again evtchn-open evtchn-read-fired \
 	evtchn-pending-fires-after-rearm evtchn-close-with-bound-ports \
 	dom0-physinfo dom0-daemons dom0-mica-create dom0-mica-list \
-	dom0-mica-console dom0-mica-destroy dom0-mica-list-gone \
+	dom0-mica-console dom0-console-log dom0-mica-destroy dom0-mica-list-gone \
 	dom0-memory-free-again; do
 	grep -qxE "(PASS|FAIL): $step(:.*)?" <<<"$lines" ||
 		fail "$step" "$log" "no result in dom0's log"
