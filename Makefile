@@ -91,13 +91,16 @@ test: all iso
 	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) hvm-linux tests/hvm/linux.sh
 	@$(SUITE) hvm-vmx tests/hvm/run.sh --bochs
+	@$(SUITE) vmx-linux tests/hvm/linux.sh --bochs
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 
-# Micro-benchmarks in QEMU (the PV guests; Linux natively and on Mica), then
-# the toolstack's on the host; prints "metric value unit" lines.
+# Micro-benchmarks in QEMU (the PV guests; Linux natively and on Mica; HVM
+# exit costs and HVM Linux boot), then the toolstack's on the host; prints
+# "metric value unit" lines.
 bench: hypervisor guests linux toolstack
 	@scripts/bench.sh
+	@scripts/bench-hvm.sh
 	@$(TS_MAKE) -s bench
 
 format:

@@ -512,7 +512,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		rc = op_get_info(&op);
 		break;
 	default:
-		if (op.cmd > MICA_DOMCTL_set_hvm_context) {
+		if (op.cmd > MICA_DOMCTL_ioreq_server) {
 			rc = -ENOSYS;
 			break;
 		}

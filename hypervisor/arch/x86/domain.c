@@ -8,6 +8,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <mica/time.h>
+#include <asm/iomem.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/debugreg.h>
@@ -62,6 +63,7 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 	uint32_t mfn;
 
 	if (a->relinquish_stage == 0) {
+		hvm_ioreq_relinquish(d); /* its device models, or as one */
 		if (is_hvm_domain(d))
 			hvm_domain_destroy(d);
 		else
@@ -109,6 +111,7 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 		/* The shared-info frame is on the page list and freed with
 		 * it. */
 		d->arch.shared_info = NULL;
+		iomem_domain_teardown(d);
 		a->relinquish_stage = 2;
 	}
 	return true;

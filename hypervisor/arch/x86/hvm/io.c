@@ -97,17 +97,21 @@ static bool is_ioapic(uint64_t gpa)
 	return (gpa & PAGE_MASK) == HVM_IOAPIC_BASE;
 }
 
-static bool mmio(struct vcpu *v, uint64_t gpa, unsigned int size, bool write,
-		 uint64_t *val)
+/* 0, -1 (no device) or X86EMUL_RETRY (a device model must answer). */
+static int mmio(struct vcpu *v, uint64_t gpa, unsigned int size, bool write,
+		uint64_t *val)
 {
 	if (is_lapic(v, gpa))
 		vlapic_mmio(v, gpa - HVM_LAPIC_BASE, size, write, val);
 	else if (is_ioapic(gpa))
 		vioapic_mmio(v->domain, gpa - HVM_IOAPIC_BASE, size, write,
 			     val);
-	else
-		return false;
-	return true;
+	else if (!hvm_ioreq_access(v, MICA_IOREQ_TYPE_MMIO, gpa, size, write,
+				   val))
+		return -1;
+	else if (hvm_ioreq_waiting(v))
+		return X86EMUL_RETRY;
+	return 0;
 }
 
 static bool is_ram(struct domain *d, uint64_t gpa)
@@ -140,9 +144,10 @@ static int access(struct vcpu *v, uint64_t la, unsigned int size, bool write,
 						       gpa, n);
 			if (rc)
 				return -1;
-		} else if (done || n != size ||
-			   !mmio(v, gpa, size, write, val)) {
+		} else if (done || n != size) {
 			return -1;
+		} else if ((rc = mmio(v, gpa, size, write, val))) {
+			return rc;
 		}
 		done += n;
 	}
@@ -163,13 +168,13 @@ static int emul_write(void *ctx, uint64_t la, unsigned int size, uint64_t val)
 static int emul_in(void *ctx, uint16_t port, unsigned int size, uint32_t *val)
 {
 	hvm_handle_io(ctx, port, size, true, val);
-	return 0;
+	return hvm_ioreq_waiting(ctx) ? X86EMUL_RETRY : 0;
 }
 
 static int emul_out(void *ctx, uint16_t port, unsigned int size, uint32_t val)
 {
 	hvm_handle_io(ctx, port, size, false, &val);
-	return 0;
+	return hvm_ioreq_waiting(ctx) ? X86EMUL_RETRY : 0;
 }
 
 static const struct x86_emulate_ops emul_ops = {
@@ -179,18 +184,8 @@ static const struct x86_emulate_ops emul_ops = {
 	.io_out = emul_out,
 };
 
-/* hvm_gprs <-> the x86 register encoding. */
+/* hvm_gprs <-> the x86 register encoding: hvm_gpr (exit.c). */
 #define NR_GPRS 16
-static uint64_t *gpr_slot(struct hvm_gprs *r, unsigned int i)
-{
-	uint64_t *const slots[NR_GPRS] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-		&r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-		&r->r12, &r->r13, &r->r14, &r->r15,
-	};
-
-	return slots[i];
-}
 
 /* Fetches up to 15 bytes at cs:rip from guest RAM; the count. */
 static unsigned int fetch_insn(struct vcpu *v, uint64_t la, uint8_t *buf)
@@ -227,7 +222,7 @@ void hvm_emulate_insn(struct vcpu *v)
 	c.mode = h->mode64 ? 8 : (h->cr0 & X86_CR0_PE) && h->cs_db ? 4 : 2;
 	memcpy(c.seg_base, h->seg_base, sizeof(c.seg_base));
 	for (unsigned int i = 0; i < NR_GPRS; i++)
-		c.gpr[i] = *gpr_slot(&h->regs, i);
+		c.gpr[i] = *hvm_gpr(&h->regs, i);
 	la = c.mode == 8 ? c.rip :
 			   (h->seg_base[HVM_SEG_CS] + c.rip) & 0xffffffffULL;
 	c.insn_len = fetch_insn(v, la, c.insn);
@@ -238,7 +233,10 @@ void hvm_emulate_insn(struct vcpu *v)
 			     c.rip);
 		return;
 	}
+	hvm_ioreq_emulate_begin(v, &c);
 	rc = x86_emulate(&c);
+	if (hvm_ioreq_emulate_end(v, &c, rc))
+		return; /* a device model must answer first: nothing changed */
 	if (rc == X86EMUL_UNHANDLED) {
 		domain_crash(v->domain,
 			     "cannot emulate the instruction at rip %lx (%02x "
@@ -248,7 +246,7 @@ void hvm_emulate_insn(struct vcpu *v)
 		return;
 	}
 	for (unsigned int i = 0; i < NR_GPRS; i++)
-		*gpr_slot(&h->regs, i) = c.gpr[i];
+		*hvm_gpr(&h->regs, i) = c.gpr[i];
 	h->regs.rip = c.rip;
 	h->regs.rflags = c.rflags;
 	if (rc == X86EMUL_FAULT)
@@ -262,7 +260,8 @@ void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 				bool fetch)
 {
 	/* A device there: emulate the instruction that reached it. */
-	if (!fetch && (is_lapic(v, gpa) || is_ioapic(gpa))) {
+	if (!fetch && (is_lapic(v, gpa) || is_ioapic(gpa) ||
+		       hvm_ioreq_claims_mmio(v->domain, gpa))) {
 		hvm_emulate_insn(v);
 		return;
 	}
