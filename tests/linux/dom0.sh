@@ -36,7 +36,7 @@ fail() {
 }
 
 finish() {
-	echo "linux-dom0: $passed passed, $failed failed"
+	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit
 }
