@@ -87,6 +87,7 @@ test: all iso
 	@$(SUITE) hypervisor-boot tests/system/boot-selftest.sh
 	@$(SUITE) guests tests/guests/run.sh
 	@$(SUITE) linux tests/linux/run.sh
+	@$(SUITE) linux-dom0 tests/linux/dom0.sh
 	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) hvm-linux tests/hvm/linux.sh
 	@$(SUITE) hvm-vmx tests/hvm/run.sh --bochs

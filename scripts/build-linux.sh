@@ -103,6 +103,20 @@ sync_public_headers() {
 }
 sync_public_headers
 
+# The dom0 devices' ioctl interfaces (toolstack/include/mica/*.h, written as
+# uapi headers) go to include/mica/uapi the same way: the toolstack's copy
+# stays the specification.
+sync_dom0_uapi() {
+	local from=$top/toolstack/include/mica to=$src/include/mica/uapi f
+	mkdir -p "$to"
+	for f in privcmd.h evtchn.h; do
+		if ! cmp -s "$from/$f" "$to/$f"; then
+			cp "$from/$f" "$to/$f"
+		fi
+	done
+}
+sync_dom0_uapi
+
 kmake() {
 	nice -n 19 make -C "$src" O="$obj" ARCH=x86_64 CC="ccache gcc" \
 		HOSTCC="ccache gcc" -j"$jobs" "$@"

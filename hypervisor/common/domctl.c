@@ -239,7 +239,8 @@ static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 	if (d->privileged || d == self->domain)
 		return -EPERM;
 	if (!m->count || m->count > MICA_DOMCTL_MAP_FOREIGN_MAX ||
-	    (m->flags & ~(MICA_FOREIGN_MAP_READONLY | MICA_FOREIGN_MAP_TO_GFN)))
+	    (m->flags & ~(MICA_FOREIGN_MAP_READONLY | MICA_FOREIGN_MAP_TO_GFN |
+			  MICA_FOREIGN_MAP_SOFT9)))
 		return -EINVAL;
 	if (m->flags & MICA_FOREIGN_MAP_TO_GFN)
 		return -EINVAL; /* PV callers map by virtual address */
@@ -261,7 +262,7 @@ static long op_map_foreign(struct domain *d, struct mica_domctl *op)
 				    sizeof(gfn)))
 			return -EFAULT;
 		err = arch_map_foreign(self, d, m->addr + i * PAGE_SIZE, gfn,
-				       m->flags & MICA_FOREIGN_MAP_READONLY);
+				       m->flags);
 		if (copy_to_guest(m->err_list_gaddr + i * 4ULL, &err,
 				  sizeof(err)))
 			return -EFAULT;

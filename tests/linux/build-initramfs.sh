@@ -2,7 +2,9 @@
 # build-initramfs.sh: the test initramfs for the Mica guest kernel, an
 # uncompressed newc cpio in $BUILD/linux/initramfs.cpio: busybox-static, the
 # benchmark programs (tests/linux/bench) in /bench, the workload programs
-# (tests/linux/workload) in /workload, and tests/linux/init.sh as /init.
+# (tests/linux/workload) in /workload, the dom0 tests (tests/linux/dom0:
+# device tests, the system test and its domU) in /dom0, the toolstack built
+# static in /bin, and tests/linux/init.sh as /init.
 # $BUILD/linux/initramfs-selftests.cpio is the same plus Linux's x86
 # selftests (tests/linux/selftests/build.sh, 30 MB of static programs) in
 # /selftests: a second, zstd-compressed archive (2 MB: the programs share
@@ -14,9 +16,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
 out=$build/linux
-"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make zstd
+"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make zstd \
+	libyajl-dev uuid-dev
 make -s -C "$top/tests/linux/bench" O="$out/bench"
 make -s -C "$top/tests/linux/workload" O="$out/workload"
+make -s -C "$top/tests/linux/dom0" O="$out/dom0"
+# The domU: a PV guest on the runtime of tests/guests, built outside its
+# list of tests (the stem leads back to tests/linux/dom0/domu).
+make -s -C "$top/tests/guests" O="$out/domu/x" "$out/domu/x/../linux/dom0/domu.elf"
+make -s -C "$top/toolstack" O="$out/toolstack" CFLAGS="-O2 -static" \
+	LIBS="-l:libyajl_s.a -l:libuuid.a -lm" all
 "$top/tests/linux/selftests/build.sh" >"$out/selftests.log" 2>&1 ||
 	{ cat "$out/selftests.log" >&2; exit 1; }
 gen=$out/gen_init_cpio
@@ -28,7 +37,7 @@ list=$out/initramfs.list
 	echo "dir /dev 755 0 0"
 	echo "nod /dev/console 600 0 0 c 5 1"
 	echo "nod /dev/null 666 0 0 c 1 3"
-	for d in /bin /bench /workload /proc /sys /tmp /root; do
+	for d in /bin /bench /workload /dom0 /proc /sys /tmp /root /run /var; do
 		echo "dir $d 755 0 0"
 	done
 	echo "file /init $top/tests/linux/init.sh 755 0 0"
@@ -43,6 +52,15 @@ list=$out/initramfs.list
 	while read -r w; do
 		echo "file /workload/$w $out/workload/$w 755 0 0"
 	done <"$top/tests/linux/workload/list"
+	for prog in privcmd_test evtchn_test physinfo; do
+		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
+	done
+	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"
+	echo "file /dom0/domu.cfg $top/tests/linux/dom0/domu.cfg 644 0 0"
+	echo "file /dom0/domu.elf $out/domu/linux/dom0/domu.elf 644 0 0"
+	for prog in mica mica-stored mica-consoled mica-watchd; do
+		echo "file /bin/$prog $out/toolstack/$prog 755 0 0"
+	done
 } >"$list"
 "$gen" "$list" >"$out/initramfs.cpio.tmp"
 mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"

@@ -8,6 +8,8 @@
 #                       between "selftest-start: NAME" and
 #                       "selftest-result: NAME rc=N"
 #   mica.run=shell      an interactive shell on the console
+#   mica.run=dom0       the dom0 device tests and the toolstack system
+#                       test (/dom0/system.sh)
 #   mica.exit=qemu      end a native QEMU run through isa-debug-exit
 #                       (the native kernel has no ACPI); otherwise poweroff
 export PATH=/bin:/bench
@@ -52,6 +54,9 @@ selftests)
 	;;
 shell)
 	setsid cttyhack sh
+	;;
+dom0)
+	/dom0/system.sh
 	;;
 esac
 echo "init: done"

@@ -33,7 +33,9 @@ struct console {
 	uint64_t log_size;
 	bool log_failing; /* said once until the log works again */
 	char why[200]; /* CONSOLE_BROKEN: what went wrong */
-	uint8_t in_backlog[CONSOLED_IN_BACKLOG];
+	/* CONSOLED_IN_BACKLOG bytes, allocated at the first input: a table
+	 * of every possible domain stays small enough for a small dom0. */
+	uint8_t *in_backlog;
 	size_t in_len;
 };
 

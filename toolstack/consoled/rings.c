@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ static void console_release(struct console *con)
 {
 	if (con->ring)
 		hv->ops->unmap_foreign(hv, (void *)con->ring, 1);
+	free(con->in_backlog);
 	if (con->state == CONSOLE_LIVE) {
 		close(con->log_fd);
 		close(con->mark_fd);
@@ -301,10 +303,15 @@ static void feed(uint16_t domid)
 void console_input(uint16_t domid, const uint8_t *bytes, size_t len)
 {
 	struct console *con = &consoles[domid];
-	size_t room = sizeof(con->in_backlog) - con->in_len;
+	size_t room = CONSOLED_IN_BACKLOG - con->in_len;
 
 	if (con->state != CONSOLE_LIVE)
 		return;
+	if (!con->in_backlog) {
+		con->in_backlog = malloc(CONSOLED_IN_BACKLOG);
+		if (!con->in_backlog)
+			return; /* dropped, as when the backlog is full */
+	}
 	/* A guest that reads no input: what does not fit is dropped, as
 	 * on a serial line. */
 	if (len > room)

@@ -142,6 +142,12 @@ int mica_build_domain(struct mica_hv *hv, uint16_t domid,
 	res->start_info_mfn = p2m[l->start_info_pfn];
 	res->store_mfn = p2m[l->store_pfn];
 	res->console_mfn = p2m[l->console_pfn];
+	/* Our writable mappings go first: a frame mapped writable anywhere
+	 * cannot become a page table, and the context pins the new L4. */
+	if (module_area)
+		hv->ops->unmap_foreign(hv, module_area, (uint32_t)l->mod_pages);
+	hv->ops->unmap_foreign(hv, area, (uint32_t)l->mapped);
+	module_area = area = NULL;
 	ret = hv->ops->set_vcpu_context(hv, domid, 0, ctx);
 	if (ret) {
 		mica_error_set(err, -ret, "initial vcpu context refused: %s",
@@ -158,7 +164,8 @@ int mica_build_domain(struct mica_hv *hv, uint16_t domid,
 out_unmap:
 	if (module_area)
 		hv->ops->unmap_foreign(hv, module_area, (uint32_t)l->mod_pages);
-	hv->ops->unmap_foreign(hv, area, (uint32_t)l->mapped);
+	if (area)
+		hv->ops->unmap_foreign(hv, area, (uint32_t)l->mapped);
 out:
 	free(ctx);
 	free(p2m);

@@ -181,8 +181,9 @@ void mica_build_write(const struct mica_elf_info *elf,
 			      << MICA_PAGE_SHIFT);
 	ctx->user_regs.rsi =
 		layout->virt_base + (layout->start_info_pfn << MICA_PAGE_SHIFT);
-	ctx->user_regs.cs = MICA_FLAT_KERNEL_CS;
-	ctx->user_regs.ss = MICA_FLAT_KERNEL_SS;
+	/* RPL 0: the vcpu starts in guest kernel mode (context.h). */
+	ctx->user_regs.cs = MICA_FLAT_KERNEL_CS & ~3;
+	ctx->user_regs.ss = MICA_FLAT_KERNEL_SS & ~3;
 	ctx->user_regs.ds = MICA_FLAT_KERNEL_DS;
 	ctx->user_regs.es = MICA_FLAT_KERNEL_DS;
 	ctx->user_regs.rflags = 0x2;

@@ -294,7 +294,9 @@ int mica_domain_create(struct mica_hv *hv, struct mica_store *store,
 	in.module = ramdisk;
 	in.cmdline = c.cmdline;
 	args.max_vcpus = c.vcpus;
-	args.max_pages = c.memory >> MICA_PAGE_SHIFT;
+	/* The shared-info page counts against the limit (docs/abi.md): one
+	 * more than the memory the guest is given. */
+	args.max_pages = (c.memory >> MICA_PAGE_SHIFT) + 1;
 	memcpy(args.uuid, c.uuid.bytes, sizeof(args.uuid));
 	ret = hv->ops->create(hv, &args, &domid);
 	if (ret) {
@@ -302,7 +304,8 @@ int mica_domain_create(struct mica_hv *hv, struct mica_store *store,
 			       strerror(-ret));
 		goto out_files;
 	}
-	ret = mica_build_domain(hv, domid, &in, args.max_pages, &res, err);
+	ret = mica_build_domain(hv, domid, &in, c.memory >> MICA_PAGE_SHIFT,
+				&res, err);
 	if (!ret)
 		ret = store_records(store, &c, uuid, domid, &res, canonical,
 				    err);

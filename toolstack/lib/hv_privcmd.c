@@ -2,6 +2,10 @@
 /*
  * The real hypervisor back end: domctl, sysctl and sched_op hypercalls
  * through dom0's /dev/mica/privcmd (mica/privcmd.h, docs/privcmd.md).
+ * Mica reads and writes hypercall buffers through dom0's page tables and
+ * cannot fault pages in: every buffer handed to it here has been written
+ * first, so that its pages are present and writable (fresh memory may be
+ * absent, or the shared zero page).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -119,6 +123,7 @@ static int privcmd_list(struct mica_hv *hv, uint16_t first,
 	d.u.list.first_domid = first;
 	d.u.list.max_entries = max;
 	d.u.list.buffer_gaddr = (uint64_t)(uintptr_t)buf;
+	memset(buf, 0, (size_t)max * sizeof(*buf)); /* present and writable */
 	ret = domctl(hv, &d);
 	if (!ret) {
 		*nr = d.u.list.nr_entries;

@@ -47,10 +47,11 @@ int arch_memory_populated(struct domain *d, uint64_t gfn, mfn_t mfn,
 			  unsigned int order);
 /*
  * MICA_DOMCTL_map_foreign, one frame: maps gfn of fd at va in caller v's
- * current kernel page tables.  0 or the per-entry errno of domctl.h.
+ * current kernel page tables, with flags MICA_FOREIGN_MAP_READONLY and
+ * MICA_FOREIGN_MAP_SOFT9.  0 or the per-entry errno of domctl.h.
  */
 int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
-		     uint64_t gfn, bool readonly);
+		     uint64_t gfn, uint32_t flags);
 /* The arch-specific sub-ops; -ENOSYS for unknown ones. */
 long arch_memory_op(unsigned int cmd, uint64_t arg);
 

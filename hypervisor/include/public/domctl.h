@@ -246,6 +246,11 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_vcpu_context) == 16,
 #define MICA_DOMCTL_MAP_FOREIGN_MAX 4096
 #define MICA_FOREIGN_MAP_READONLY (1u << 0)
 #define MICA_FOREIGN_MAP_TO_GFN (1u << 1)
+/* PV caller: set bit 9 (ignored by the CPU, free for the guest's own use)
+ * in each entry written.  A Linux dom0 marks with it mappings that have
+ * no struct page behind them ("special"), so that its memory manager
+ * leaves the foreign frames alone when it tears the mapping down. */
+#define MICA_FOREIGN_MAP_SOFT9 (1u << 2)
 
 struct mica_domctl_map_foreign {
 	uint64_t gfn_list_gaddr; /* IN */

@@ -759,6 +759,24 @@ static void check_lifecycle(void)
 	op.u.map_foreign.flags = 1u << 5;
 	test_expect_rc(domctl(&op, MICA_DOMCTL_map_foreign, id), -MICA_EINVAL,
 		       "map_foreign with an unknown flag");
+	/* SOFT9: the entry carries bit 9 (a Linux dom0's "special"). */
+	op.u.map_foreign.flags = MICA_FOREIGN_MAP_SOFT9;
+	op.u.map_foreign.addr = va + 6 * 4096;
+	test_expect_rc(domctl(&op, MICA_DOMCTL_map_foreign, id), 0,
+		       "map_foreign with SOFT9");
+	{
+		uint64_t l1e = l1e_maddr(va + 6 * 4096);
+		uint64_t pte = ((const uint64_t *)(VIRT_BASE +
+						   (m2p[l1e >> 12]
+						    << 12)))[(l1e & 4095) / 8];
+
+		if (!(pte & (1ULL << 9)) || (pte & ADDR_MASK) >> 12 != gfns[0])
+			test_fail("SOFT9 mapping: entry %#lx", pte);
+		if (*(volatile uint64_t *)(va + 6 * 4096) != 0x1234abcd)
+			test_fail("SOFT9 mapping reads %#lx",
+				  *(volatile uint64_t *)(va + 6 * 4096));
+	}
+	op.u.map_foreign.addr = va;
 	op.u.map_foreign.flags = 0;
 	test_expect_rc(domctl(&op, MICA_DOMCTL_map_foreign, 0), -MICA_EPERM,
 		       "map_foreign of dom0's frames");
@@ -850,7 +868,7 @@ static void check_lifecycle(void)
 		       "pause a dying domain");
 	if (*(volatile uint64_t *)(va + 3 * 4096 + 8) != 0x5678)
 		test_fail("a dying domain's frame changed under its mapping");
-	for (int n = 0; n < 6; n++)
+	for (int n = 0; n < 7; n++)
 		hypercall_update_va_mapping(va + n * 4096ULL, 0,
 					    MICA_UVMF_INVLPG);
 	test_expect_rc(info(id, &i), -MICA_ESRCH,

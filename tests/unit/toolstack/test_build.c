@@ -276,8 +276,8 @@ static void test_write_bootstrap_area(void)
 	CHECK_INT(ctx.user_regs.rsp,
 		  VIRT_BASE + (l.stack_pfn + MICA_START_STACK_PAGES) * 4096);
 	CHECK_INT(ctx.user_regs.rsi, VIRT_BASE + l.start_info_pfn * 4096);
-	CHECK_INT(ctx.user_regs.cs, MICA_FLAT_KERNEL_CS);
-	CHECK_INT(ctx.user_regs.ss, MICA_FLAT_KERNEL_SS);
+	CHECK_INT(ctx.user_regs.cs, MICA_FLAT_KERNEL_CS & ~3);
+	CHECK_INT(ctx.user_regs.ss, MICA_FLAT_KERNEL_SS & ~3);
 	CHECK_INT(ctx.user_regs.rflags, 2);
 	CHECK_INT(ctx.kernel_pt_base_gfn, mfn_of(l.pt_pfn));
 	CHECK_INT(ctx.flags, MICA_VGCF_IN_KERNEL);

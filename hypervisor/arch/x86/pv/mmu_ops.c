@@ -436,10 +436,13 @@ long do_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags,
 }
 
 int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
-		     uint64_t gfn, bool readonly)
+		     uint64_t gfn, uint32_t flags)
 {
 	struct domain *d = v->domain;
-	uint64_t pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+	bool readonly = flags & MICA_FOREIGN_MAP_READONLY;
+	/* Bit 9 is ignored by the CPU: the caller's own marker (domctl.h). */
+	uint64_t soft = flags & MICA_FOREIGN_MAP_SOFT9 ? 1ULL << 9 : 0;
+	uint64_t pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D | soft |
 		       (readonly ? 0 : PTE_W);
 	unsigned long irqf;
 	mfn_t l1;
@@ -450,7 +453,7 @@ int arch_map_foreign(struct vcpu *v, struct domain *fd, uint64_t va,
 		gfn = p2m_lookup(fd, gfn);
 		if (!gfn)
 			return -EINVAL;
-		pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+		pte = (gfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D | soft |
 		      (readonly ? 0 : PTE_W);
 	}
 	/* PV: the gfn is the mfn; it must be fd's and allocated. */
