@@ -128,6 +128,11 @@ uint64_t arch_domain_shared_info_mfn(const struct domain *d)
 	return d->arch.shared_info ? page_to_mfn(d->arch.shared_info) : 0;
 }
 
+bool arch_domain_is_hvm(const struct domain *d)
+{
+	return is_hvm_domain(d);
+}
+
 int arch_vcpu_create(struct vcpu *v)
 {
 	struct mica_shared_info *shared =
