@@ -12,6 +12,7 @@ DEPS_TOOLSTACK := pkg-config libyajl-dev uuid-dev clang libclang-rt-14-dev
 # Bochs emulates Intel VMX with EPT: the HVM tests' VMX half (hvm-vmx).
 DEPS_VMX := bochs bochsbios vgabios
 DEPS_LINUX := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio ccache \
+	gcc-multilib libc6-dev-i386 \
 	busybox-static
 DEPS := $(DEPS_BUILD) $(DEPS_HYPERVISOR) $(DEPS_TOOLSTACK) $(DEPS_VMX) \
 	$(DEPS_LINUX)

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # build-initramfs.sh: the test initramfs for the Mica guest kernel, an
 # uncompressed newc cpio in $BUILD/linux/initramfs.cpio: busybox-static, the
-# benchmark programs (tests/linux/bench) in /bench, and tests/linux/init.sh
-# as /init.  Built with the kernel's gen_init_cpio (device nodes without
+# benchmark programs (tests/linux/bench) in /bench, the workload programs
+# (tests/linux/workload) in /workload, and tests/linux/init.sh as /init.
+# $BUILD/linux/initramfs-selftests.cpio is the same plus Linux's x86
+# selftests (tests/linux/selftests/build.sh, 30 MB of static programs) in
+# /selftests: a second, zstd-compressed archive (2 MB: the programs share
+# most of their code) appended to the first, which the kernel unpacks in
+# turn; domains that do not run the selftests need not hold them.
+# Built with the kernel's gen_init_cpio (device nodes without
 # root), compiled from the extracted source tree (scripts/build-linux.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
 out=$build/linux
-"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make
+"$top/scripts/deps.sh" busybox-static cpio gcc libc6-dev make zstd
 make -s -C "$top/tests/linux/bench" O="$out/bench"
+make -s -C "$top/tests/linux/workload" O="$out/workload"
+"$top/tests/linux/selftests/build.sh" >"$out/selftests.log" 2>&1 ||
+	{ cat "$out/selftests.log" >&2; exit 1; }
 gen=$out/gen_init_cpio
 if [ ! -x "$gen" ] || [ "$out/src/usr/gen_init_cpio.c" -nt "$gen" ]; then
 	gcc -O2 -o "$gen" "$out/src/usr/gen_init_cpio.c"
@@ -19,7 +28,9 @@ list=$out/initramfs.list
 	echo "dir /dev 755 0 0"
 	echo "nod /dev/console 600 0 0 c 5 1"
 	echo "nod /dev/null 666 0 0 c 1 3"
-	for d in /bin /bench /proc /sys /tmp /root; do echo "dir $d 755 0 0"; done
+	for d in /bin /bench /workload /proc /sys /tmp /root; do
+		echo "dir $d 755 0 0"
+	done
 	echo "file /init $top/tests/linux/init.sh 755 0 0"
 	echo "file /bin/busybox /bin/busybox 755 0 0"
 	for app in $(/bin/busybox --list); do
@@ -28,7 +39,22 @@ list=$out/initramfs.list
 	for prog in "$out"/bench/*; do
 		echo "file /bench/$(basename "$prog") $prog 755 0 0"
 	done
+	echo "file /workload/list $top/tests/linux/workload/list 644 0 0"
+	while read -r w; do
+		echo "file /workload/$w $out/workload/$w 755 0 0"
+	done <"$top/tests/linux/workload/list"
 } >"$list"
 "$gen" "$list" >"$out/initramfs.cpio.tmp"
 mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"
 echo "initramfs: $out/initramfs.cpio"
+{
+	echo "dir /selftests 755 0 0"
+	echo "file /selftests/list $out/selftests/list 644 0 0"
+	while read -r t; do
+		echo "file /selftests/$t $out/selftests/$t 755 0 0"
+	done <"$out/selftests/list"
+} >"$out/selftests.list"
+"$gen" "$out/selftests.list" | zstd -q -10 -c |
+	cat "$out/initramfs.cpio" - >"$out/initramfs-selftests.cpio.tmp"
+mv "$out/initramfs-selftests.cpio.tmp" "$out/initramfs-selftests.cpio"
+echo "initramfs: $out/initramfs-selftests.cpio"

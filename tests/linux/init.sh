@@ -2,6 +2,11 @@
 # /init of the Mica test initramfs (busybox sh).  Runs the programs the
 # kernel command line asks for, then ends the machine:
 #   mica.run=bench      the micro-benchmarks (tests/linux/bench)
+#   mica.run=workload   the workload programs (tests/linux/workload), each
+#                       followed by a line "workload-result: NAME rc=N"
+#   mica.run=selftests  Linux's x86 selftests (tests/linux/selftests), each
+#                       between "selftest-start: NAME" and
+#                       "selftest-result: NAME rc=N"
 #   mica.run=shell      an interactive shell on the console
 #   mica.exit=qemu      end a native QEMU run through isa-debug-exit
 #                       (the native kernel has no ACPI); otherwise poweroff
@@ -23,6 +28,27 @@ bench)
 		pipe_ctxsw gzip_job; do
 		$b || echo "init: $b failed"
 	done
+	;;
+workload)
+	# In the order of /workload/list (the OOM program last: it exhausts
+	# memory on purpose).
+	mount -t tmpfs tmpfs /tmp
+	while read -r w; do
+		echo "workload-start: $w"
+		timeout 300 "/workload/$w"
+		echo "workload-result: $w rc=$?"
+	done </workload/list
+	;;
+selftests)
+	# Run from a tmpfs (some tests create files in the working directory)
+	mount -t tmpfs tmpfs /tmp
+	cd /tmp || exit 1
+	while read -r t; do
+		echo "selftest-start: $t"
+		timeout 120 "/selftests/$t" </dev/null
+		echo "selftest-result: $t rc=$?"
+	done </selftests/list
+	cd /
 	;;
 shell)
 	setsid cttyhack sh

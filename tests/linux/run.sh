@@ -54,6 +54,12 @@
 #                        mmap/munmap, pipes, gzip) and each reports
 # Native (the same kernel, bzImage, no hypervisor):
 #   linux-native-init    the kernel reached /init and the init ended QEMU
+#   linux-native-workload-NAME  one line per workload program
+#                        (tests/linux/workload, mica.run=workload boot)
+#   linux-native-selftest-NAME  one line per x86 selftest
+#                        (tests/linux/selftests, mica.run=selftests boot);
+#                        documented skips and known failures of this
+#                        machine are SKIP lines (docs/linux-selftests.md)
 #
 # Environment: BUILD (default <top>/build), QEMU_TIMEOUT (default 300 s).
 set -uo pipefail
@@ -63,8 +69,10 @@ export BUILD=$build
 linux=$build/linux
 logs=$build/test-logs/linux
 timeout=${QEMU_TIMEOUT:-300}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 mkdir -p "$logs"
+# shellcheck source=tests/linux/report.sh
+. "$top/tests/linux/report.sh"
 
 pass() {
 	echo "PASS: $1"
@@ -81,6 +89,11 @@ fail() {
 	failed=$((failed + 1))
 }
 
+skip() {
+	echo "SKIP: $1: $2"
+	skipped=$((skipped + 1))
+}
+
 # expect NAME LOG REGEX WHY: PASS if the log has a line matching REGEX.
 # grep reads all of tr's output (no -q): with pipefail, a grep that quit at
 # the first match would fail the pipeline by SIGPIPE on tr's next write.
@@ -93,7 +106,7 @@ expect() {
 }
 
 finish() {
-	echo "linux: $passed passed, $failed failed"
+	echo "linux: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
 }
@@ -226,4 +239,17 @@ if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '^init: done' >/dev/null; t
 else
 	fail linux-native-init "$log" "native boot did not reach /init and exit (QEMU status $status)"
 fi
+
+# Natively, one boot per mode: the workload programs (256 MiB, which the OOM
+# program exhausts), then the selftests from their own initramfs.
+log=$logs/native-workload.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --mem 256 --log "$log" \
+	--append "console=ttyS0 mica.run=workload mica.exit=qemu" \
+	--initrd "$linux/initramfs.cpio" "$linux/bzImage" >"$log.qemu" 2>&1
+linux_report_workload linux-native "$log"
+log=$logs/native-selftests.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --mem 256 --log "$log" \
+	--append "console=ttyS0 mica.run=selftests mica.exit=qemu" \
+	--initrd "$linux/initramfs-selftests.cpio" "$linux/bzImage" >"$log.qemu" 2>&1
+linux_report_selftests linux-native "$log"
 finish
