@@ -47,6 +47,8 @@
 #   linux-mica-poweroff  /init finished and the domain powered off through
 #                        MICA_SCHEDOP_shutdown (guest_test status 1); if the
 #                        kernel crashed instead, an INFO line says where
+#   linux-mica-shell     dom0's shell (mica.run=shell) runs a command typed
+#                        on the serial line (MICA_CONSOLEIO_read_input)
 #   linux-mica-domus     dom0 and three domUs (boot configuration, same
 #                        kernel) each run /init and power off
 #   linux-mica-bench     a second dom0 boot runs the benchmark programs
@@ -179,6 +181,31 @@ else
 	fail linux-mica-poweroff "$log" "dom0 did not finish /init and power off (QEMU status $status)"
 	stop=$(tr -d '\r' <"$log" | grep -aE '\(d0\) (mica: early exception|.*Kernel panic|.*RIP: )' | head -n 1)
 	[ -n "$stop" ] && echo "INFO: linux on Mica stopped at: ${stop#*(d0) }"
+fi
+
+# dom0's shell on the console (what `make run` shows): commands typed on
+# the serial line reach it through MICA_CONSOLEIO_read_input and hvc0.
+# The first line is blanks: the tty may drop what arrives before the
+# shell opens it.
+log=$logs/mica-shell.log
+fifo=$logs/mica-shell.in
+rm -f "$fifo" && mkfifo "$fifo"
+# (qemu.sh --timeout would give QEMU /dev/null as stdin: time it here.)
+timeout -k 5 "$timeout" "$top/scripts/qemu.sh" --smp 1 \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=shell,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" <"$fifo" >"$log" 2>&1 &
+qemu=$!
+exec 3>"$fifo"
+printf '                \recho shell-says-$((6 * 7))\rpoweroff -f\r' >&3
+wait $qemu
+status=$?
+exec 3>&-
+rm -f "$fifo"
+if [ $status -eq 1 ] && tr -d '\r' <"$log" | grep -a '(d0) shell-says-42' >/dev/null; then
+	pass linux-mica-shell
+else
+	fail linux-mica-shell "$log" "dom0's shell did not run a typed command (QEMU status $status)"
 fi
 
 # On Mica again, the benchmark programs as dom0's workload: fork, exec,
