@@ -8,6 +8,9 @@
 #                       between "selftest-start: NAME" and
 #                       "selftest-result: NAME rc=N"
 #   mica.run=shell      an interactive shell on the console
+#   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
+#                       to kill init"), for the test that a crashed domain
+#                       goes while the others keep running
 #   mica.exit=qemu      end a native QEMU run through isa-debug-exit
 #                       (the native kernel has no ACPI); otherwise poweroff
 export PATH=/bin:/bench
@@ -52,6 +55,10 @@ selftests)
 	;;
 shell)
 	setsid cttyhack sh
+	;;
+panic)
+	echo "init: exiting, the kernel must panic"
+	exit 1
 	;;
 esac
 echo "init: done"
