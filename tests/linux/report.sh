@@ -17,9 +17,13 @@
 linux_report_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # linux_domain_lines LOG PREFIX: the log's lines from one console, \r-free.
+# With a PREFIX, the hypervisor console's time stamp ("[   12.345678] ")
+# before it is dropped too.
 linux_domain_lines() {
-	tr -d '\r' <"$1" | awk -v p="$2" \
-		'p == "" { print; next } index($0, p) == 1 { print substr($0, length(p) + 1) }'
+	tr -d '\r' <"$1" | awk -v p="$2" '
+	p == "" { print; next }
+	{ sub(/^\[ *[0-9]+\.[0-9]+\] /, "") }
+	index($0, p) == 1 { print substr($0, length(p) + 1) }'
 }
 
 # linux_report_lines: awk over "expected" + console lines; prints
