@@ -282,7 +282,7 @@ $linux/vmlinux domain=panic mem=64M -- mica.run=panic,$linux/initramfs.cpio" \
 status=$?
 linux_report_workload linux-mica-d0 "$log" "(d0) "
 linux_report_workload linux-mica-d1 "$log" "(d1) "
-linux_report_selftests linux-mica-d2 "$log" "(d2) "
+LINUX_REPORT_ON=mica linux_report_selftests linux-mica-d2 "$log" "(d2) "
 if tr -d '\r' <"$log" | grep -a '(d3) .*Kernel panic - not syncing' >/dev/null &&
 	tr -d '\r' <"$log" | grep -a 'domain 3 (panic): shut down (crash)' >/dev/null &&
 	! tr -d '\r' <"$log" | grep -a '(d3) init: done' >/dev/null; then
