@@ -197,8 +197,7 @@ fi
 
 # dom0's shell on the console (what `make run` shows): commands typed on
 # the serial line reach it through MICA_CONSOLEIO_read_input and hvc0.
-# The first line is blanks: the tty may drop what arrives before the
-# shell opens it.
+# The first line is blanks, in case the tty drops the first bytes.
 log=$logs/mica-shell.log
 fifo=$logs/mica-shell.in
 rm -f "$fifo" && mkfifo "$fifo"
@@ -209,6 +208,13 @@ timeout -k 5 "$timeout" "$top/scripts/qemu.sh" --smp 1 \
 	"$build/hypervisor/mica.elf" <"$fifo" >"$log" 2>&1 &
 qemu=$!
 exec 3>"$fifo"
+# Type only once the shell is up: what arrives earlier may be flushed.
+for _ in $(seq "$timeout"); do
+	tr -d '\r' <"$log" | grep -a '(d0) BusyBox .* built-in shell' >/dev/null && break
+	kill -0 $qemu 2>/dev/null || break
+	sleep 1
+done
+sleep 1
 printf '                \recho shell-says-$((6 * 7))\rpoweroff -f\r' >&3
 wait $qemu
 status=$?
