@@ -90,6 +90,7 @@ test: all iso
 	@$(SUITE) hvm tests/hvm/run.sh
 	@$(SUITE) hvm-linux tests/hvm/linux.sh
 	@$(SUITE) hvm-vmx tests/hvm/run.sh --bochs
+	@$(SUITE) vmx-linux tests/hvm/linux.sh --bochs
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 

@@ -3,6 +3,7 @@
  * MICA_HC_multicall (public/multicall.h), and the continuation of
  * preempted hypercalls, which a multicall has to intercept.
  */
+#include <mica/perfc.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
@@ -26,6 +27,7 @@ long hypercall_create_continuation(unsigned int nr, uint64_t a1, uint64_t a2,
 	struct multicall_state *mc = &multicall_states[smp_processor_id()];
 	const uint64_t a[5] = { a1, a2, a3, a4, a5 };
 
+	perfc_incr(continuations);
 	if (mc->active)
 		memcpy(mc->args, a, sizeof(a)); /* do_multicall rewrites it */
 	else

@@ -8,8 +8,9 @@
  * processor only with its old queue's lock held (and the new one's, when
  * stolen), so lock_vcpu_rq() re-checks after locking.  Stealing takes a
  * second queue lock only with trylock, so queue locks never deadlock.
- * credit_lock protects the domain list and the weights and caps; it may be
- * held while taking a queue lock, never the other way round.  Credits are
+ * credit_lock protects the accounting's list of active vcpus and the
+ * weights and caps; it may be held while taking a queue lock, never the
+ * other way round.  Credits are
  * updated with atomics (the running CPU debits, the accounting adds).
  *
  * A vcpu that leaves a CPU stays 'running' until its state is saved
@@ -22,6 +23,7 @@
 #include <mica/errno.h>
 #include <mica/event.h>
 #include <mica/lib.h>
+#include <mica/perfc.h>
 #include <mica/sched.h>
 #include <mica/sched_credit.h>
 #include <mica/softirq.h>
@@ -41,7 +43,10 @@ struct run_queue {
 static struct run_queue run_queues[NR_CPUS];
 
 static spinlock_t credit_lock = SPINLOCK_INIT;
-static struct domain *sched_domains; /* every domain, under credit_lock */
+/* Under credit_lock: the domains that had runnable vcpus at the last
+ * accounting or got one since (each once), and how many domains exist. */
+static struct domain *sched_active;
+static unsigned int nr_sched_domains;
 static struct timer credit_timer; /* on CPU 0 */
 
 static struct run_queue *this_rq(void)
@@ -244,6 +249,29 @@ void sched_vcpu_check(struct vcpu *v)
  * Sets v's state under its queue lock if it is 'from', then re-evaluates
  * it.  Returns whether the state changed.
  */
+/*
+ * A vcpu of d just became runnable: make sure the accounting sees d.  The
+ * fence pairs with credit_account's, which clears sched_listed before it
+ * counts the runnable vcpus: either it sees this one and keeps d, or we
+ * see the flag clear and list d again.  A listed domain (the common case)
+ * costs one load.
+ */
+static void sched_activate(struct domain *d)
+{
+	unsigned long flags;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(d->sched_listed))
+		return;
+	flags = spin_lock_irqsave(&credit_lock);
+	if (!d->sched_listed && !d->sched_gone) {
+		d->sched_active_next = sched_active;
+		sched_active = d;
+		WRITE_ONCE(d->sched_listed, true);
+	}
+	spin_unlock_irqrestore(&credit_lock, flags);
+}
+
 static bool vcpu_set_state(struct vcpu *v, enum vcpu_state from,
 			   enum vcpu_state to)
 {
@@ -255,6 +283,8 @@ static bool vcpu_set_state(struct vcpu *v, enum vcpu_state from,
 		v->state = to;
 	spin_unlock_irqrestore(&rq->lock, flags);
 	sched_vcpu_check(v);
+	if (changed && to == VCPU_RUNNABLE)
+		sched_activate(v->domain);
 	return changed;
 }
 
@@ -504,7 +534,8 @@ void idle_loop(void)
 
 /*
  * Credit accounting, every SCHED_CREDIT_PERIOD_NS on CPU 0: every domain
- * with runnable vcpus earns its share (mica/sched_credit.h); a capped
+ * with runnable vcpus earns its share (mica/sched_credit.h: by weight,
+ * within caps, what a capped domain cannot use going to the others); a capped
  * domain's parked vcpus come back once they have credit again.
  */
 /* Adds a grant to v's credit, clamped, and unparks it once it is owed time
@@ -529,9 +560,29 @@ static void credit_grant(struct vcpu *v, uint64_t grant)
 	sched_vcpu_check(v);
 }
 
+/* d's vcpus that may want CPU this period (credit_lock held). */
+static unsigned int credit_count_active(struct domain *d)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		perfc_incr(credit_vcpus);
+		if (d->vcpus[i] &&
+		    READ_ONCE(d->vcpus[i]->state) == VCPU_RUNNABLE)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * O(active domains and their vcpus): only listed domains are visited; one
+ * with no runnable vcpu leaves the list here (see sched_activate for the
+ * fence) and comes back when one wakes.
+ */
 static void credit_account(void *data)
 {
-	uint64_t online = arch_online_cpus(), weight_sum = 0;
+	uint64_t online = arch_online_cpus();
+	struct credit_share *list = NULL;
 	unsigned int nr_cpus = 0;
 	unsigned long flags;
 
@@ -540,27 +591,36 @@ static void credit_account(void *data)
 		nr_cpus += (online >> c) & 1;
 
 	flags = spin_lock_irqsave(&credit_lock);
-	for (struct domain *d = sched_domains; d; d = d->sched_next) {
-		d->sched_active = 0;
-		for (unsigned int i = 0; i < d->max_vcpus; i++)
-			if (d->vcpus[i] &&
-			    READ_ONCE(d->vcpus[i]->state) == VCPU_RUNNABLE)
-				d->sched_active++;
-		weight_sum += (uint64_t)d->sched_weight * d->sched_active;
-	}
-	for (struct domain *d = sched_domains; d; d = d->sched_next) {
-		uint64_t grant = credit_vcpu_grant(
-			d->sched_weight, d->sched_cap, d->sched_active,
-			weight_sum, nr_cpus, SCHED_CREDIT_PERIOD_NS);
+	for (struct domain **pp = &sched_active, *d; (d = *pp);) {
+		struct credit_share *s = &d->sched_share;
 
+		s->active = credit_count_active(d);
+		if (!s->active) {
+			WRITE_ONCE(d->sched_listed, false);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			s->active = credit_count_active(d);
+			if (!s->active) {
+				*pp = d->sched_active_next;
+				continue;
+			}
+			WRITE_ONCE(d->sched_listed, true); /* woken meanwhile */
+		}
+		s->weight = d->sched_weight;
+		s->cap = d->sched_cap;
+		s->next = list;
+		list = s;
+		pp = &d->sched_active_next;
+	}
+	credit_share_out(list, nr_cpus, SCHED_CREDIT_PERIOD_NS);
+	for (struct domain *d = sched_active; d; d = d->sched_active_next) {
 		for (unsigned int i = 0; i < d->max_vcpus; i++) {
 			struct vcpu *v = d->vcpus[i];
 
 			if (v && READ_ONCE(v->state) == VCPU_RUNNABLE)
-				credit_grant(v, grant);
+				credit_grant(v, d->sched_share.grant);
 		}
 	}
-	if (sched_domains)
+	if (nr_sched_domains)
 		timer_set(&credit_timer,
 			  system_time_ns() + SCHED_CREDIT_PERIOD_NS);
 	spin_unlock_irqrestore(&credit_lock, flags);
@@ -572,9 +632,7 @@ void sched_domain_add(struct domain *d)
 
 	d->sched_weight = SCHED_DEFAULT_WEIGHT;
 	d->sched_cap = 0;
-	d->sched_next = sched_domains;
-	sched_domains = d;
-	if (!d->sched_next) /* the first one: accounting starts */
+	if (!nr_sched_domains++) /* the first one: accounting starts */
 		timer_set(&credit_timer,
 			  system_time_ns() + SCHED_CREDIT_PERIOD_NS);
 	spin_unlock_irqrestore(&credit_lock, flags);
@@ -584,12 +642,15 @@ void sched_domain_remove(struct domain *d)
 {
 	unsigned long flags = spin_lock_irqsave(&credit_lock);
 
-	for (struct domain **p = &sched_domains; *p; p = &(*p)->sched_next) {
-		if (*p == d) {
-			*p = d->sched_next;
+	d->sched_gone = true; /* not listed again */
+	for (struct domain **pp = &sched_active; *pp;
+	     pp = &(*pp)->sched_active_next) {
+		if (*pp == d) {
+			*pp = d->sched_active_next;
 			break;
 		}
 	}
+	nr_sched_domains--;
 	spin_unlock_irqrestore(&credit_lock, flags);
 }
 

@@ -8,6 +8,7 @@
 #include <mica/page_alloc.h>
 #include <mica/sched.h>
 #include <mica/time.h>
+#include <asm/iomem.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
 #include <asm/debugreg.h>
@@ -109,6 +110,7 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 		/* The shared-info frame is on the page list and freed with
 		 * it. */
 		d->arch.shared_info = NULL;
+		iomem_domain_teardown(d);
 		a->relinquish_stage = 2;
 	}
 	return true;

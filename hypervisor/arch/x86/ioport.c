@@ -57,6 +57,16 @@ int ioports_permit(struct domain *d, uint32_t first, uint32_t count, bool allow)
 	return rc;
 }
 
+int ioport_held(struct domain *d, uint32_t first, uint32_t count)
+{
+	unsigned long flags = spin_lock_irqsave(&d->arch.io_lock);
+	bool held =
+		rangeset_contains(&d->arch.ioports, first, first + count - 1);
+
+	spin_unlock_irqrestore(&d->arch.io_lock, flags);
+	return held;
+}
+
 /* The vcpu's bitmap allows every port in the range (bits clear). */
 static bool bitmap_allows(struct vcpu *v, uint32_t port, unsigned int size)
 {

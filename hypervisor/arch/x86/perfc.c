@@ -20,6 +20,8 @@ static const char *const perfc_names[PERFC_NR] = {
 	[MICA_PERFC_tlb_flush_ipis] = "tlb_flush_ipis",
 	[MICA_PERFC_context_switches] = "context_switches",
 	[MICA_PERFC_emulations] = "emulations",
+	[MICA_PERFC_continuations] = "continuations",
+	[MICA_PERFC_credit_vcpus] = "credit_vcpus",
 };
 
 uint64_t *arch_perfc_of_cpu(uint32_t cpu)

@@ -20,6 +20,7 @@
 #include <mica/event.h>
 #include <mica/memory_pending.h>
 #include <mica/relinquish.h>
+#include <mica/sched_credit.h>
 #include <mica/spinlock.h>
 #include <mica/timer.h>
 #include <mica/types.h>
@@ -98,8 +99,12 @@ struct domain {
 	/* Credit scheduler (common/schedule.c), under its accounting lock. */
 	uint32_t sched_weight; /* relative share, 1..65535 */
 	uint32_t sched_cap; /* % of one CPU, 0 = none */
-	unsigned int sched_active; /* runnable vcpus at the last accounting */
-	struct domain *sched_next; /* on the scheduler's domain list */
+	struct credit_share sched_share; /* the last period's accounting */
+	/* On the accounting's list of domains with vcpus that may want CPU
+	 * (credit_lock; sched_listed read racily by wakers). */
+	struct domain *sched_active_next;
+	bool sched_listed;
+	bool sched_gone; /* taken off the scheduler: never listed again */
 
 	/* Toolstack control (common/domctl.c). */
 	unsigned int pause_count; /* domain_pause() nesting; 0: may run */

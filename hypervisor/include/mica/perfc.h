@@ -14,7 +14,7 @@
 #include <asm/perfc.h>
 
 /* Counters the hypervisor keeps: MICA_PERFC_0 .. PERFC_NR - 1. */
-#define PERFC_NR (MICA_PERFC_emulations + 1)
+#define PERFC_NR (MICA_PERFC_credit_vcpus + 1)
 _Static_assert(PERFC_NR <= MICA_PERFC_MAX, "perfc array too small");
 
 /* Counts one event of kind MICA_PERFC_<name> on this CPU. */

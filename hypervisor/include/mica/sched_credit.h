@@ -8,17 +8,29 @@
 
 #include <mica/types.h>
 
+/* One domain's part in a period's accounting (common/schedule.c). */
+struct credit_share {
+	uint32_t weight; /* IN: 1..65535 */
+	uint32_t cap; /* IN: % of one CPU, 0 = none */
+	unsigned int active; /* IN: its vcpus that may use CPU this period */
+	bool limited; /* scratch: held at its limit */
+	uint64_t grant; /* OUT: ns each active vcpu earns */
+	struct credit_share *next;
+};
+
 /*
- * What each active vcpu of a domain earns in one period of 'period_ns' on
- * 'nr_cpus' CPUs.  The domain's share is nr_cpus * period_ns * (weight *
- * active) / weight_sum, where weight_sum adds weight * active over every
- * domain; it is split evenly among its 'active' vcpus, but no vcpu gets
- * more than one CPU's worth (period_ns) and no domain more than cap% of one
- * CPU (cap 0: none).  0 if active or weight_sum is 0.
+ * Shares one period of 'period_ns' on 'nr_cpus' CPUs among the domains on
+ * 'list' in proportion to weight * active, except that no domain gets more
+ * than its limit: cap% of one CPU (cap 0: none) and one CPU per active
+ * vcpu.  What a limited domain cannot use goes to the others, again by
+ * weight (water-filling), so weights hold exactly among the unlimited ones
+ * and the CPUs stay busy while anyone can use them.  Each domain's share
+ * is split evenly among its active vcpus (grant); domains with no active
+ * vcpu get 0.  Weights below 2^16 and up to 64 vcpus per domain keep the
+ * products below 2^64 for up to 64 CPUs and periods up to 4 s.
  */
-uint64_t credit_vcpu_grant(uint32_t weight, uint32_t cap, unsigned int active,
-			   uint64_t weight_sum, unsigned int nr_cpus,
-			   uint64_t period_ns);
+void credit_share_out(struct credit_share *list, unsigned int nr_cpus,
+		      uint64_t period_ns);
 
 /* Credit after adding a grant: at most one period hoarded, at most one
  * period owed (so a long-running vcpu recovers within a period). */

@@ -306,7 +306,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_sched_credit) == 8,
  * MICA_DOMCTL_set_param / MICA_DOMCTL_get_param: per-domain values the
  * hypervisor keeps for the toolstack and the guest: where the store and
  * console rings are, so the daemons can (re)connect after a restart or
- * restore, and (later) so HVM guests can read them.
+ * restore, and (later) so HVM guests can read them.  The ring "PFN"s are
+ * the frames as map_foreign takes them: gfns, i.e. mfns for a PV domain.
  *   IN  index  MICA_DOMPARAM_*.
  *   IN/OUT value.
  * Errors: -MICA_EINVAL (unknown index).
@@ -328,24 +329,39 @@ struct mica_domctl_param {
 MICA_STATIC_ASSERT(sizeof(struct mica_domctl_param) == 16, "mica_domctl_param");
 
 /*
- * Device access permissions (allow = 1 grants, 0 revokes):
+ * Device access permissions (allow = 1 grants, 0 revokes,
+ * MICA_PERMISSION_QUERY asks: returns 1 if the domain holds the whole
+ * range, else 0):
  * MICA_DOMCTL_ioport_permission: ports first..first+nr-1 (physdev.h).
- * MICA_DOMCTL_irq_permission: a physical IRQ (bound through physdev.h in a
- *   later version).
- * MICA_DOMCTL_iomem_permission: machine frames first..first+nr-1, which the
- *   domain may then map (mmu.h T4a); RAM frames are refused.
- * Errors: -MICA_EINVAL (range overflows or, for iomem, includes RAM or
- *   hypervisor-owned frames; ports beyond 65535), -MICA_EPERM (a resource
- *   the hypervisor keeps for itself).
+ * MICA_DOMCTL_irq_permission: one physical IRQ, first = 0..255, nr = 1
+ *   (bound through physdev.h in a later version).  Mica keeps IRQs 0, 2
+ *   and 4 [-MICA_EPERM].
+ * MICA_DOMCTL_iomem_permission: machine frames first..first+nr-1 (below
+ *   2^32), which the domain may then map (mmu.h T4a) with any
+ *   foreign_domid it may use, typically MICA_DOMID_SELF or MICA_DOMID_IO;
+ *   such mappings hold no reference.  RAM frames (in the firmware's memory
+ *   map) are refused [-MICA_EINVAL], and so are the frames of devices Mica
+ *   drives itself: local APIC, I/O APIC, HPET [-MICA_EPERM].  A privileged
+ *   domain holds every MMIO frame but those (a query answers 1).
+ *   Revoking stops new mappings; mappings already made stay until the
+ *   domain removes them or dies, so dom0 revokes before it gives the
+ *   frames to someone else and takes them back by destroying the domain.
+ * Errors: -MICA_EINVAL (range empty or overflowing; ports beyond 65535;
+ *   IRQ beyond 255 or nr != 1; iomem including RAM; allow beyond
+ *   MICA_PERMISSION_QUERY; padding), -MICA_EPERM (a resource the
+ *   hypervisor keeps for itself), -MICA_ENOSPC (the domain would hold more
+ *   than 32 separate ranges of one kind).
  */
 #define MICA_DOMCTL_ioport_permission 18
 #define MICA_DOMCTL_irq_permission 19
 #define MICA_DOMCTL_iomem_permission 20
 
+#define MICA_PERMISSION_QUERY 2
+
 struct mica_domctl_permission {
 	uint64_t first; /* IN: port, IRQ or mfn */
 	uint64_t nr; /* IN: count (1 for IRQs) */
-	uint8_t allow; /* IN */
+	uint8_t allow; /* IN: 0, 1 or MICA_PERMISSION_QUERY */
 	uint8_t pad0[7];
 };
 MICA_STATIC_ASSERT(sizeof(struct mica_domctl_permission) == 24,

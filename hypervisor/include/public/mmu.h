@@ -55,7 +55,12 @@
  *       MICA_MMUEXT_UNPIN_TABLE, so a table stays validated while no other
  *       table refers to it (Linux pins each pgd, and may pin lower tables).
  *       Pinning a pinned frame fails [-MICA_EEXIST]; unpinning an unpinned
- *       one fails [-MICA_EINVAL].
+ *       one fails [-MICA_EINVAL].  Pinning and unpinning a large tree are
+ *       preemptible (mica.h note 6): the mmuext_op batch continues at the
+ *       same item, which carries on where it stopped.  Meanwhile the tables
+ *       of that tree that are half done are busy for everything else
+ *       [-MICA_EBUSY]; if the vcpu's next pin or unpin is another one (the
+ *       guest changed the batch), the half-done tree is undone first.
  *   T4. Entry validation, for a present entry (P=1) of an Ln table:
  *        a. the target frame exists [-MICA_EINVAL] and is the caller's, or
  *           belongs to foreign_domid and the caller is privileged over it,
@@ -115,7 +120,9 @@
  *   IN  foreign_domid  MICA_DOMID_SELF, or (privileged) the domain that owns
  *                      the frames named by the new entries (the toolstack
  *                      mapping another domain's memory, e.g. for save or
- *                      the device model).
+ *                      the device model); MICA_DOMID_IO, allowed to every
+ *                      domain, is the same as MICA_DOMID_SELF (MMIO frames
+ *                      need only the caller's I/O-memory permission, T4a).
  *   Returns 0 after all requests, or the error of the first failing one;
  *   requests before it took effect, the failing one and those after it
  *   did not, and *done says how many succeeded.

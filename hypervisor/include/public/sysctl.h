@@ -132,6 +132,8 @@ MICA_STATIC_ASSERT(sizeof(struct mica_sysctl_lateness) == 32,
 #define MICA_PERFC_tlb_flush_ipis 10 /* shootdown requests sent */
 #define MICA_PERFC_context_switches 11 /* vcpu (or idle) switches */
 #define MICA_PERFC_emulations 12 /* privileged instructions emulated */
+#define MICA_PERFC_continuations 13 /* hypercalls preempted (mica.h note 6) */
+#define MICA_PERFC_credit_vcpus 14 /* vcpus the credit accounting visited */
 
 struct mica_sysctl_perfc {
 	uint32_t cpu; /* IN */

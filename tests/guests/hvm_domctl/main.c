@@ -150,8 +150,10 @@ void test_main(void)
 		hypercall_sched_op(MICA_SCHEDOP_yield, NULL);
 	if (*(volatile uint16_t *)(va + 4096 + 0x500) != 0x1234)
 		test_fail("the HVM domain did not run its reset code");
-	/* It powers itself off with cli; hlt: wait until it is gone. */
+	/* It powers itself off with cli; hlt: wait until it has shut down
+	 * (it stays, dying, while this guest maps its frames). */
 	while (!domctl(&op, MICA_DOMCTL_get_info, id) &&
+	       !(op.u.info.flags & MICA_DOMINFO_SHUTDOWN) &&
 	       __builtin_ia32_rdtsc() - start < TIMEOUT_TSC)
 		hypercall_sched_op(MICA_SCHEDOP_yield, NULL);
 	if (!domctl(&op, MICA_DOMCTL_get_info, id) &&

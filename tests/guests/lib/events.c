@@ -13,9 +13,6 @@
 #include "public/sched.h"
 #include "public/version.h"
 
-#define PTE_P 0x1ULL
-#define PTE_W 0x2ULL
-
 volatile struct mica_shared_info *shared_info;
 volatile struct mica_vcpu_info *vcpu_info;
 struct mica_evtchn_fifo_control *fifo_control;
@@ -27,7 +24,11 @@ volatile uint64_t events_handled, upcalls_taken, events_skipped;
 static uint8_t control_page[4096] __attribute__((aligned(4096)));
 static uint8_t array_pages[EVENTS_MAX_ARRAY_PAGES][4096]
 	__attribute__((aligned(4096)));
-static uint32_t local_head[MICA_EVTCHN_FIFO_PRIORITIES];
+/* Control blocks of vcpus 1.. (events_init_control_vcpu). */
+static uint8_t vcpu_control_pages[VCPU_MAX][4096]
+	__attribute__((aligned(4096)));
+static struct mica_evtchn_fifo_control *fifo_controls[VCPU_MAX];
+static uint32_t local_heads[VCPU_MAX][MICA_EVTCHN_FIFO_PRIORITIES];
 
 uint64_t virt_to_mfn(const void *va)
 {
@@ -46,17 +47,26 @@ mica_event_word_t *event_word(uint32_t port)
 }
 
 /*
- * The FIFO consumer, G1-G5, written to survive its own corrupted queues:
- * heads and links outside the array end the queue.
+ * The FIFO consumer, G1-G5, of the vcpu it runs on (vcpu_self()), written
+ * to survive its own corrupted queues: heads and links outside the array
+ * end the queue.
  */
 void event_upcall(void);
 void event_upcall(void)
 {
+	unsigned int self = vcpu_self() % VCPU_MAX;
+	volatile struct mica_vcpu_info *vi =
+		self ? &shared_info->vcpu_info[self] : vcpu_info;
+	struct mica_evtchn_fifo_control *ctl = self ? fifo_controls[self] :
+						      fifo_control;
+	uint32_t *local_head = local_heads[self];
 	uint32_t ready;
 
-	upcalls_taken++;
-	vcpu_info->evtchn_upcall_pending = 0; /* G1 */
-	ready = __atomic_exchange_n(&fifo_control->ready, 0, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&upcalls_taken, 1, __ATOMIC_RELAXED);
+	vi->evtchn_upcall_pending = 0; /* G1 */
+	if (!ctl)
+		return;
+	ready = __atomic_exchange_n(&ctl->ready, 0, __ATOMIC_SEQ_CST);
 	while (ready) {
 		unsigned int q = __builtin_ctz(ready);
 		mica_event_word_t *w;
@@ -64,7 +74,7 @@ void event_upcall(void)
 
 		if (!local_head[q]) { /* G2 */
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			local_head[q] = __atomic_load_n(&fifo_control->head[q],
+			local_head[q] = __atomic_load_n(&ctl->head[q],
 							__ATOMIC_SEQ_CST);
 		}
 		port = local_head[q];
@@ -88,15 +98,16 @@ void event_upcall(void)
 		    (__atomic_fetch_and(w, ~MICA_EVTCHN_FIFO_PENDING,
 					__ATOMIC_SEQ_CST) &
 		     MICA_EVTCHN_FIFO_PENDING)) {
-			events_handled++;
+			__atomic_fetch_add(&events_handled, 1,
+					   __ATOMIC_RELAXED);
 			if (event_handler)
 				event_handler(port);
 		} else {
-			events_skipped++;
+			__atomic_fetch_add(&events_skipped, 1,
+					   __ATOMIC_RELAXED);
 		}
 		/* G5: let urgent events pre-empt a long queue. */
-		ready |= __atomic_exchange_n(&fifo_control->ready, 0,
-					     __ATOMIC_SEQ_CST);
+		ready |= __atomic_exchange_n(&ctl->ready, 0, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -126,7 +137,6 @@ __asm__(".text\n"
 	"	push $0\n"			/* MICA_IRET_* flags */
 	"	jmp hypercall_page + 14 * 32\n");	/* MICA_HC_iret */
 /* clang-format on */
-void event_entry(void);
 
 void events_map_shared_info(void)
 {
@@ -161,6 +171,22 @@ long events_init_control(void)
 	return rc;
 }
 
+long events_init_control_vcpu(unsigned int vcpu)
+{
+	struct mica_evtchn_init_control c = { 0 };
+	long rc;
+
+	if (!vcpu || vcpu >= VCPU_MAX)
+		return vcpu ? -MICA_EINVAL : events_init_control();
+	c.control_gfn = virt_to_mfn(vcpu_control_pages[vcpu]);
+	c.offset = 64;
+	c.vcpu = vcpu;
+	rc = evtchn_op(MICA_EVTCHNOP_init_control, &c);
+	if (!rc)
+		fifo_controls[vcpu] = (void *)(vcpu_control_pages[vcpu] + 64);
+	return rc;
+}
+
 long events_expand_array(void)
 {
 	struct mica_evtchn_expand_array e;
@@ -185,17 +211,27 @@ void events_setup(void)
 		test_error("cannot register the FIFO control block and array");
 }
 
+/* The vcpu_info of the vcpu this runs on. */
+static volatile struct mica_vcpu_info *self_info(void)
+{
+	unsigned int self = vcpu_self();
+
+	return self ? &shared_info->vcpu_info[self] : vcpu_info;
+}
+
 void events_mask(void)
 {
-	vcpu_info->evtchn_upcall_mask = 1;
+	self_info()->evtchn_upcall_mask = 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void events_unmask(void)
 {
-	vcpu_info->evtchn_upcall_mask = 0;
+	volatile struct mica_vcpu_info *vi = self_info();
+
+	vi->evtchn_upcall_mask = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (vcpu_info->evtchn_upcall_pending)
+	if (vi->evtchn_upcall_pending)
 		hypercall_version(MICA_VERSION_GET, NULL); /* delivers it */
 }
 
@@ -218,11 +254,6 @@ void port_unmask(uint32_t port)
 long evtchn_op(uint32_t cmd, void *arg)
 {
 	return HYPERCALL5(MICA_HC_event_channel_op, cmd, arg, 0, 0, 0);
-}
-
-long vcpu_op(uint32_t cmd, uint32_t vcpu, void *arg)
-{
-	return HYPERCALL5(MICA_HC_vcpu_op, cmd, vcpu, arg, 0, 0);
 }
 
 long evtchn_send(uint32_t port)
@@ -278,7 +309,7 @@ void events_sleep(uint64_t ns)
 {
 	static uint32_t quiet_port, other_end;
 	struct mica_sched_poll poll = { (uint64_t)&quiet_port, 1, 0, 0 };
-	uint8_t was_masked = vcpu_info->evtchn_upcall_mask;
+	uint8_t was_masked = self_info()->evtchn_upcall_mask;
 
 	if (!quiet_port && evtchn_loopback(&quiet_port, &other_end)) {
 		test_error("events_sleep: no port to poll");

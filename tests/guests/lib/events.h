@@ -12,6 +12,7 @@
 #include "public/event_channel.h"
 #include "public/shared_info.h"
 #include "public/vcpu.h"
+#include "vcpu.h" /* vcpu_op */
 
 #define EVENTS_MAX_ARRAY_PAGES 8
 
@@ -22,7 +23,8 @@ extern struct mica_evtchn_fifo_control *fifo_control;
 extern mica_event_word_t *event_array[EVENTS_MAX_ARRAY_PAGES];
 extern unsigned int event_array_pages;
 
-/* Called for each event the consumer takes (PENDING cleared, G4). */
+/* Called for each event the consumer takes (PENDING cleared, G4), on the
+ * vcpu whose queue held it (vcpu_self() tells which). */
 extern void (*event_handler)(uint32_t port);
 /* Events handled, upcalls taken, and queue entries skipped (G4). */
 extern volatile uint64_t events_handled, upcalls_taken, events_skipped;
@@ -31,6 +33,11 @@ extern volatile uint64_t events_handled, upcalls_taken, events_skipped;
 void events_map_shared_info(void);
 /* Registers vcpu 0's control block (MICA_EVTCHNOP_init_control). */
 long events_init_control(void);
+/* Registers a control block for another vcpu (1 .. VCPU_MAX - 1) from a
+ * page of the library's; the consumer serves each vcpu from its own. */
+long events_init_control_vcpu(unsigned int vcpu);
+/* The event callback's entry point (for a vcpu context's callback[]). */
+void event_entry(void);
 /* Adds array page number events_array_pages (expand_array). */
 long events_expand_array(void);
 /* All of the above plus one array page; test_error on failure. */
@@ -39,7 +46,7 @@ void events_setup(void);
 /* The word of a port, NULL if no array page covers it. */
 mica_event_word_t *event_word(uint32_t port);
 
-/* Virtual IF: mask / unmask (rule 3 of shared_info.h: a pending upcall
+/* Virtual IF of the calling vcpu: mask / unmask (rule 3 of shared_info.h: a pending upcall
  * is taken through a hypercall). */
 void events_mask(void);
 void events_unmask(void);
@@ -49,7 +56,6 @@ void port_unmask(uint32_t port);
 
 /* Hypercall wrappers. */
 long evtchn_op(uint32_t cmd, void *arg);
-long vcpu_op(uint32_t cmd, uint32_t vcpu, void *arg);
 long evtchn_send(uint32_t port);
 long evtchn_close(uint32_t port);
 long evtchn_bind_ipi(uint32_t vcpu, uint32_t *port);

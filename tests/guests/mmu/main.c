@@ -107,8 +107,9 @@ static void check_hostile(uint64_t spare_va, uint64_t spare_pte)
 	printk("rule breaking\n");
 	test_expect_rc(update_va(spare_va, (0x200ULL << 12) | PTE_P, 0),
 		       -MICA_EPERM, "map a hypervisor frame");
-	test_expect_rc(update_va(spare_va, (0xa0ULL << 12) | PTE_P | PTE_W, 0),
-		       -MICA_EPERM, "map the VGA hole");
+	test_expect_rc(update_va(spare_va, (0xfee00ULL << 12) | PTE_P | PTE_W,
+				 0),
+		       -MICA_EPERM, "map Mica's local APIC (MMIO it keeps)");
 	test_expect_rc(update_va(spare_va, (1ULL << 51) | PTE_P, 0),
 		       -MICA_EINVAL, "map beyond MAXPHYADDR");
 	test_expect_rc(update_va(spare_va, (l4 << 12) | PTE_P | PTE_W, 0),

@@ -135,11 +135,6 @@ static uint32_t checksum(const volatile uint8_t *p, unsigned int len)
 	return (uint32_t)(a ^ (b << 7) ^ (b >> 25));
 }
 
-static uint64_t rdtsc(void)
-{
-	return __builtin_ia32_rdtsc();
-}
-
 /* Waits for an event on port (or POLL_NS): events masked around the
  * poll, the handler runs when they are unmasked. */
 static void wait_port(uint32_t port)

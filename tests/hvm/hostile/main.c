@@ -39,6 +39,37 @@ static void check_svm_instructions(void)
 	expect_vector(PROBE("invd", ::), -1, "invd");
 }
 
+/* The Intel MSRs Linux reads without a fault handler: fixed values,
+ * nothing a guest can change. */
+static void check_intel_msrs(void)
+{
+	const uint64_t misc_enable = 0x1801; /* fast strings, no BTS/PEBS */
+	uint64_t v;
+
+	if (probe_rdmsr(0x1a0, &v) >= 0 || v != misc_enable)
+		test_fail("MISC_ENABLE reads %lx, expected %lx", v,
+			  misc_enable);
+	expect_vector(probe_wrmsr(0x1a0, misc_enable), -1,
+		      "MISC_ENABLE unchanged");
+	expect_vector(probe_wrmsr(0x1a0, misc_enable | (1ULL << 34)), VECTOR_GP,
+		      "MISC_ENABLE.XD_DISABLE");
+	expect_vector(probe_wrmsr(0x1a0, 0), VECTOR_GP, "MISC_ENABLE 0");
+	if (probe_rdmsr(0x1a0, &v) >= 0 || v != misc_enable)
+		test_fail("MISC_ENABLE reads %lx after refused writes", v);
+	expect_vector(probe_wrmsr(0x3b, 0), -1, "TSC_ADJUST 0");
+	expect_vector(probe_wrmsr(0x3b, 1ULL << 40), VECTOR_GP,
+		      "TSC_ADJUST forward");
+	if (probe_rdmsr(0x3b, &v) >= 0 || v)
+		test_fail("TSC_ADJUST reads %lx", v);
+	expect_vector(probe_wrmsr(0x8b, 0), -1, "BIOS_SIGN_ID 0");
+	if (probe_rdmsr(0x8b, &v) >= 0 || v)
+		test_fail("BIOS_SIGN_ID reads %lx", v);
+	/* DR7 with bits 63:32 set: #GP from the CPU itself, once the
+	 * debug registers are the guest's. */
+	expect_vector(PROBE("mov %%rax, %%db7", ::"a"(1UL << 40)), VECTOR_GP,
+		      "DR7 bit 40");
+}
+
 /* Under VMX these exit unconditionally: Mica must refuse them. */
 static void check_vmx_instructions(void)
 {
@@ -82,6 +113,7 @@ static void check_vmx_instructions(void)
 	asm volatile("mov %%cr0, %0" : "=r"(cr0));
 	expect_vector(PROBE("mov %%rax, %%cr0", ::"a"(cr0 & ~(1UL << 31))),
 		      VECTOR_GP, "CR0.PG off in 64-bit mode");
+	check_intel_msrs();
 }
 
 static void check_msrs(void)

@@ -179,18 +179,8 @@ static const struct x86_emulate_ops emul_ops = {
 	.io_out = emul_out,
 };
 
-/* hvm_gprs <-> the x86 register encoding. */
+/* hvm_gprs <-> the x86 register encoding: hvm_gpr (exit.c). */
 #define NR_GPRS 16
-static uint64_t *gpr_slot(struct hvm_gprs *r, unsigned int i)
-{
-	uint64_t *const slots[NR_GPRS] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-		&r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-		&r->r12, &r->r13, &r->r14, &r->r15,
-	};
-
-	return slots[i];
-}
 
 /* Fetches up to 15 bytes at cs:rip from guest RAM; the count. */
 static unsigned int fetch_insn(struct vcpu *v, uint64_t la, uint8_t *buf)
@@ -227,7 +217,7 @@ void hvm_emulate_insn(struct vcpu *v)
 	c.mode = h->mode64 ? 8 : (h->cr0 & X86_CR0_PE) && h->cs_db ? 4 : 2;
 	memcpy(c.seg_base, h->seg_base, sizeof(c.seg_base));
 	for (unsigned int i = 0; i < NR_GPRS; i++)
-		c.gpr[i] = *gpr_slot(&h->regs, i);
+		c.gpr[i] = *hvm_gpr(&h->regs, i);
 	la = c.mode == 8 ? c.rip :
 			   (h->seg_base[HVM_SEG_CS] + c.rip) & 0xffffffffULL;
 	c.insn_len = fetch_insn(v, la, c.insn);
@@ -248,7 +238,7 @@ void hvm_emulate_insn(struct vcpu *v)
 		return;
 	}
 	for (unsigned int i = 0; i < NR_GPRS; i++)
-		*gpr_slot(&h->regs, i) = c.gpr[i];
+		*hvm_gpr(&h->regs, i) = c.gpr[i];
 	h->regs.rip = c.rip;
 	h->regs.rflags = c.rflags;
 	if (rc == X86EMUL_FAULT)

@@ -365,8 +365,10 @@ int arch_build_boot_domain(const struct boot_domain *bd, uint16_t domid)
 			       bd->name, rc);
 			goto err_free_p2m;
 		}
-		b.d->params[MICA_DOMPARAM_STORE_PFN] = l.store;
-		b.d->params[MICA_DOMPARAM_CONSOLE_PFN] = l.console;
+		/* Frame numbers as map_foreign takes them (PV: mfns), as the
+		 * toolstack's builder sets them too. */
+		b.d->params[MICA_DOMPARAM_STORE_PFN] = b.p2m[l.store];
+		b.d->params[MICA_DOMPARAM_CONSOLE_PFN] = b.p2m[l.console];
 	}
 	fill_start_info(&b, &l, bd, shared_pg, initrd_len);
 

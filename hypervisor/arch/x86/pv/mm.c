@@ -7,10 +7,13 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
+#include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/flushtlb.h>
+#include <asm/iomem.h>
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -98,6 +101,67 @@ void pv_put_page(mfn_t mfn)
 
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level);
 static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level);
+static int undo_partial(mfn_t mfn, struct domain *d);
+
+/* --- PARTIAL tables (asm/mm.h): preemptible pin and unpin --- */
+
+/* Entries handled between preemption checks, at least per call part. */
+#define PT_WORK_CHUNK 256
+
+static unsigned int partial_done(const struct page_info *pg)
+{
+	return (unsigned int)((pg->type_info & PGT_DONE_MASK) >>
+			      PGT_DONE_SHIFT);
+}
+
+/* The vcpu running a preemptible pin or unpin here, or NULL. */
+static struct vcpu *pt_owner(void)
+{
+	struct vcpu *v = current_vcpu();
+
+	return v && v->arch.pt_preemptible ? v : NULL;
+}
+
+/* A PARTIAL frame of the operation under way on this CPU. */
+static bool partial_ours(const struct page_info *pg, const struct domain *d)
+{
+	const struct vcpu *v = pt_owner();
+
+	return (pg->type_info & PGT_PARTIAL) && v && pg->owner == d->id &&
+	       ((pg->type_info & PGT_OWNER_MASK) >> PGT_OWNER_SHIFT) == v->id;
+}
+
+/* Entries 0..done-1 hold references; type count 1; this op's. */
+static void set_partial(struct page_info *pg, unsigned int done, bool undoing,
+			bool child)
+{
+	const struct vcpu *v = pt_owner();
+
+	pg->type_info = (pg->type_info & (PGT_TYPE_MASK | PGT_NEED_FLUSH)) |
+			PGT_PARTIAL | (undoing ? PGT_UNDOING : 0) |
+			(child ? PGT_CHILD : 0) |
+			((uint64_t)v->id << PGT_OWNER_SHIFT) |
+			((uint64_t)done << PGT_DONE_SHIFT) | 1;
+}
+
+/*
+ * Called before each entry a (de)validation handles: true if the running
+ * op may stop and should (it has done a chunk and other work waits).
+ * Interrupts come in for an instant with the mm_lock held: their handlers
+ * never take it.
+ */
+static bool pt_preempt(void)
+{
+	struct vcpu *v = pt_owner();
+
+	if (!v)
+		return false;
+	if (v->arch.pt_work < PT_WORK_CHUNK) {
+		v->arch.pt_work++;
+		return false;
+	}
+	return hypercall_preempt_check();
+}
 
 unsigned long pv_mm_lock(struct domain *d)
 {
@@ -125,6 +189,19 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	struct page_info *pg = mfn_to_page(mfn);
 	int rc;
 
+	if (pg->type_info & PGT_PARTIAL) {
+		/* Another operation's (or none is under way): busy. */
+		if (!partial_ours(pg, d))
+			return pt_owner() ? HYPERCALL_PREEMPTED : -EBUSY;
+		if ((pg->type_info & PGT_UNDOING) || type_of(pg) != type) {
+			rc = undo_partial(mfn, d);
+			if (rc)
+				return rc;
+		} else {
+			/* Carry on; the finished table is the caller's. */
+			return validate_table(mfn, d, type - PGT_L1 + 1);
+		}
+	}
 	if (type_count(pg)) {
 		if (type_of(pg) != type)
 			return -EBUSY;
@@ -155,6 +232,8 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	}
 	if (type >= PGT_L1 && type <= PGT_L4) {
 		rc = validate_table(mfn, d, type - PGT_L1 + 1);
+		if (rc == HYPERCALL_PREEMPTED)
+			return rc; /* left PARTIAL */
 		if (rc) {
 			pg->type_info = 0;
 			return rc;
@@ -205,7 +284,8 @@ unsigned int pv_page_type(mfn_t mfn)
 {
 	const struct page_info *pg = mfn_to_page(mfn);
 
-	return type_count(pg) ? type_of(pg) : PGT_NONE;
+	return type_count(pg) && !(pg->type_info & PGT_PARTIAL) ? type_of(pg) :
+								  PGT_NONE;
 }
 
 bool pv_page_pinned(mfn_t mfn)
@@ -246,6 +326,9 @@ int pv_get_entry_foreign(uint64_t *e, unsigned int level, struct domain *d,
 	if (level == 1)
 		v &= ~PTE_G;
 	*e = v;
+	/* MMIO (T4a): by permission, without references. */
+	if (level == 1 && iomem_frame(mfn))
+		return iomem_access_ok(d, mfn) ? 0 : -EPERM;
 	if (level == 1 && !(v & PTE_W))
 		return get_page_foreign(mfn, d, fd); /* any type may stay */
 	if (level == 1) {
@@ -265,6 +348,8 @@ void pv_put_entry(uint64_t e, unsigned int level, struct domain *d)
 {
 	mfn_t mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
+	if (level == 1 && iomem_frame(mfn))
+		return; /* MMIO: no reference was taken */
 	if (level == 1 && !(e & PTE_W))
 		put_page(mfn);
 	else
@@ -278,13 +363,32 @@ static bool guest_slot(unsigned int level, unsigned int i)
 	       i >= MICA_L4_FIRST_HYPERVISOR_SLOT + MICA_L4_NR_HYPERVISOR_SLOTS;
 }
 
+/* Drops the references of entries first..last-1 of a level-'level' table. */
+static void devalidate_range(uint64_t *t, struct domain *d, unsigned int level,
+			     unsigned int first, unsigned int last)
+{
+	for (unsigned int i = first; i < last; i++)
+		if (guest_slot(level, i) && (t[i] & PTE_P))
+			pv_put_entry(t[i], level, d);
+}
+
+/*
+ * Validates the table from its first entry, or (PARTIAL) from where the
+ * interrupted validation stopped; its type count is 1 meanwhile.
+ * HYPERCALL_PREEMPTED leaves it PARTIAL (CHILD if the entry it stopped at
+ * names a frame this op left PARTIAL too); an error undoes every entry's
+ * references and leaves the count 0.
+ */
 static int validate_table(mfn_t mfn, struct domain *d, unsigned int level)
 {
+	struct page_info *pg = mfn_to_page(mfn);
 	uint64_t *t = mfn_to_virt(mfn);
-	unsigned int i;
+	unsigned int i = pg->type_info & PGT_PARTIAL ? partial_done(pg) : 0;
 	int rc = 0;
 
-	for (i = 0; i < 512; i++) {
+	/* Not PARTIAL while we work on it: busy for anything we call. */
+	pg->type_info &= ~PGT_PARTIAL_BITS;
+	for (; i < 512; i++) {
 		if (!guest_slot(level, i)) {
 			if (t[i]) {
 				rc = -EINVAL; /* T5: must be left 0 */
@@ -294,15 +398,25 @@ static int validate_table(mfn_t mfn, struct domain *d, unsigned int level)
 		}
 		if (!(t[i] & PTE_P))
 			continue;
+		if (pt_preempt()) {
+			set_partial(pg, i, false, false);
+			return HYPERCALL_PREEMPTED;
+		}
 		rc = pv_get_entry(&t[i], level, d);
+		if (rc == HYPERCALL_PREEMPTED) {
+			mfn_t m = (t[i] & PTE_ADDR_MASK) >> PAGE_SHIFT;
+
+			set_partial(pg, i, false,
+				    m < page_alloc_table_frames() &&
+					    partial_ours(mfn_to_page(m), d));
+			return rc;
+		}
 		if (rc)
 			break;
 	}
 	if (rc) {
-		/* Undo the references taken so far. */
-		while (i-- > 0)
-			if (guest_slot(level, i) && (t[i] & PTE_P))
-				pv_put_entry(t[i], level, d);
+		devalidate_range(t, d, level, 0, i);
+		pg->type_info &= ~PGT_COUNT_MASK;
 		return rc;
 	}
 	if (level == 4)
@@ -314,14 +428,149 @@ static void devalidate_table(mfn_t mfn, struct domain *d, unsigned int level)
 {
 	uint64_t *t = mfn_to_virt(mfn);
 
-	for (unsigned int i = 0; i < 512; i++) {
-		if (!guest_slot(level, i)) {
+	for (unsigned int i = 0; i < 512; i++)
+		if (!guest_slot(level, i))
 			t[i] = 0; /* the guest may own this frame again */
+	devalidate_range(t, d, level, 0, 512);
+}
+
+/*
+ * Undoes a PARTIAL table of this op from its last held entry down,
+ * preemptibly (an interrupted validation first undoes the frame it was
+ * at, if CHILD).  A lower table whose last reference goes becomes PARTIAL
+ * (UNDOING) and is undone in turn.  Done: no type in force (count 0, the
+ * last type kept for the flush decision, as pv_put_type leaves it).
+ */
+static int undo_partial(mfn_t mfn, struct domain *d)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+	unsigned int type = type_of(pg), level = type - PGT_L1 + 1;
+	unsigned int n = partial_done(pg);
+	bool child = pg->type_info & PGT_CHILD;
+	uint64_t *t = mfn_to_virt(mfn);
+	int rc;
+
+	if (child && !(pg->type_info & PGT_UNDOING))
+		n++; /* the entry it was validating comes first */
+	pg->type_info &= ~PGT_PARTIAL_BITS; /* busy while we work */
+	for (; n > 0; n--) {
+		uint64_t e = t[n - 1];
+		mfn_t m = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		struct page_info *cpg;
+
+		if (!guest_slot(level, n - 1) || !(e & PTE_P))
+			continue;
+		if (child) {
+			/* No reference of ours: just finish it. */
+			child = false;
+			rc = undo_partial(m, d);
+			if (rc) {
+				set_partial(pg, n, true, true);
+				return rc;
+			}
 			continue;
 		}
-		if (t[i] & PTE_P)
-			pv_put_entry(t[i], level, d);
+		if (pt_preempt()) {
+			set_partial(pg, n, true, false);
+			return HYPERCALL_PREEMPTED;
+		}
+		if (level == 1) {
+			pv_put_entry(e, 1, d);
+			continue;
+		}
+		cpg = mfn_to_page(m);
+		if (type_count(cpg) > 1) {
+			cpg->type_info--;
+			put_page(m);
+			continue;
+		}
+		/* The last reference: the child's own entries go next. */
+		put_page(m);
+		set_partial(cpg, 512, true, false);
+		rc = undo_partial(m, d);
+		if (rc) {
+			set_partial(pg, n, true, true);
+			return rc;
+		}
 	}
+	pg->type_info = ((uint64_t)type << PGT_TYPE_SHIFT) | PGT_NEED_FLUSH;
+	return 0;
+}
+
+/*
+ * Starts (or, the same op again, resumes) a pin or unpin on v: an op of
+ * v's that was abandoned part-way is undone first.
+ */
+static int pt_op_start(struct vcpu *v, struct domain *d, uint32_t cmd,
+		       mfn_t mfn)
+{
+	mfn_t top = v->arch.pt_top;
+
+	v->arch.pt_preemptible = true;
+	v->arch.pt_work = 0;
+	if (top && (top != mfn || v->arch.pt_cmd != cmd)) {
+		struct page_info *pg = mfn_to_page(top);
+
+		if (partial_ours(pg, d)) {
+			int rc = undo_partial(top, d);
+
+			if (rc)
+				return rc;
+		}
+	}
+	v->arch.pt_top = mfn;
+	v->arch.pt_cmd = cmd;
+	return 0;
+}
+
+static int pt_op_end(struct vcpu *v, int rc)
+{
+	if (rc != HYPERCALL_PREEMPTED)
+		v->arch.pt_top = 0;
+	v->arch.pt_preemptible = false;
+	return rc;
+}
+
+int pv_pin_table(struct vcpu *v, mfn_t mfn, unsigned int type)
+{
+	struct domain *d = v->domain;
+	int rc = pt_op_start(v, d, type, mfn);
+
+	if (!rc)
+		rc = pv_get_page_and_type(mfn, d, type);
+	if (!rc)
+		pv_page_set_pinned(mfn, true);
+	return pt_op_end(v, rc);
+}
+
+int pv_unpin_table(struct vcpu *v, mfn_t mfn)
+{
+	struct domain *d = v->domain;
+	struct page_info *pg = mfn_to_page(mfn);
+	int rc = pt_op_start(v, d, 0, mfn);
+
+	if (rc)
+		return pt_op_end(v, rc);
+	if (partial_ours(pg, d)) {
+		/* Ours, interrupted: carry on. */
+		rc = undo_partial(mfn, d);
+	} else if (!(pg->type_info & PGT_PINNED)) {
+		rc = -EINVAL;
+	} else if (type_count(pg) == 1) {
+		/* The last reference: undo the tree preemptibly. */
+		pv_page_set_pinned(mfn, false);
+		if (type_of(pg) == PGT_L4)
+			for (unsigned int i = 0; i < 512; i++)
+				if (!guest_slot(4, i))
+					((uint64_t *)mfn_to_virt(mfn))[i] = 0;
+		put_page(mfn);
+		set_partial(pg, 512, true, false);
+		rc = undo_partial(mfn, d);
+	} else {
+		pv_page_set_pinned(mfn, false);
+		pv_put_page_and_type(mfn, d);
+	}
+	return pt_op_end(v, rc);
 }
 
 void pv_flush_all_tlbs(void)
@@ -335,7 +584,7 @@ int pv_page_release(struct domain *d, struct page_info *pg)
 
 	if (pg->owner != d->id)
 		return -EINVAL;
-	if (pg == d->arch.shared_info)
+	if (pg == d->arch.shared_info || (pg->type_info & PGT_PARTIAL))
 		return -EBUSY;
 	/* Only the allocation's reference left: no mapping, type or pin
 	 * (each of those holds a general reference too). */
@@ -384,11 +633,24 @@ void pv_dying_release_frame(struct domain *d, mfn_t mfn)
 	unsigned int type = type_of(pg), level;
 	uint64_t *t;
 
+	unsigned int last;
+
 	if (!type_count(pg) || type < PGT_L1 || type > PGT_L4)
 		return;
 	level = type - PGT_L1 + 1;
+	/* PARTIAL: only entries below 'done' hold references (an UNDOING
+	 * one's CHILD entry, the last of them, does not). */
+	last = 512;
+	if (pg->type_info & PGT_PARTIAL)
+		last = partial_done(pg) -
+		       ((pg->type_info & PGT_UNDOING) &&
+					(pg->type_info & PGT_CHILD) ?
+				1 :
+				0);
 	t = mfn_to_virt(mfn);
 	for (unsigned int i = 0; i < 512; i++) {
+		if (i >= last && guest_slot(level, i))
+			continue;
 		mfn_t child;
 
 		if (!guest_slot(level, i)) {

@@ -113,6 +113,8 @@ static int mmu_update_one(struct domain *d, struct domain *fd,
  * items it may stop and continue as hypercall 'nr' with items and count
  * advanced; bits 32-63 of the count argument carry the number already done
  * by earlier parts (a guest passes count zero-extended, mica.h note 8).
+ * An item may itself stop part-way (HYPERCALL_PREEMPTED): the call then
+ * continues at that item.
  */
 static long run_batch(struct vcpu *v, unsigned int nr, uint64_t items,
 		      uint64_t count_arg, size_t size, uint64_t done_gaddr,
@@ -146,6 +148,14 @@ static long run_batch(struct vcpu *v, unsigned int nr, uint64_t items,
 				break;
 		}
 		pv_mm_unlock(d, flags);
+		/* An item that stopped part-way (pin/unpin of a big tree) is
+		 * issued again and carries on. */
+		if (rc == HYPERCALL_PREEMPTED)
+			return hypercall_create_continuation(
+				nr, items + done * size,
+				((uint64_t)(earlier + done) << 32) |
+					(count - done),
+				done_gaddr, foreign, 0);
 	}
 	done += earlier;
 	if (done_gaddr && copy_to_guest(done_gaddr, &done, sizeof(done)))
@@ -166,7 +176,9 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_gaddr,
 	long rc;
 
 	(void)a5;
-	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id) {
+	/* MMIO frames (owned by DOMID_IO) need only permission (T4a). */
+	if (foreign != MICA_DOMID_SELF && foreign != v->domain->id &&
+	    foreign != MICA_DOMID_IO) {
 		/* Only the privileged domain maps another's frames (T4a). */
 		if (!v->domain->privileged)
 			return -EPERM;
@@ -272,7 +284,6 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 {
 	struct domain *d = v->domain;
 	mfn_t mfn = op->arg1;
-	int rc;
 
 	if (op->pad0)
 		return -EINVAL;
@@ -288,22 +299,15 @@ static int mmuext_one(struct vcpu *v, const struct mica_mmuext_op *op)
 								 -EINVAL;
 		if (pv_page_pinned(mfn))
 			return -EEXIST;
-		rc = pv_get_page_and_type(
-			mfn, d, PGT_L1 + op->cmd - MICA_MMUEXT_PIN_L1_TABLE);
-		if (!rc)
-			pv_page_set_pinned(mfn, true);
-		return rc;
+		return pv_pin_table(
+			v, mfn, PGT_L1 + op->cmd - MICA_MMUEXT_PIN_L1_TABLE);
 	case MICA_MMUEXT_UNPIN_TABLE:
 		if (op->arg2)
 			return -EINVAL;
 		if (!owned_by(mfn, d))
 			return mfn < page_alloc_table_frames() ? -EPERM :
 								 -EINVAL;
-		if (!pv_page_pinned(mfn))
-			return -EINVAL;
-		pv_page_set_pinned(mfn, false);
-		pv_put_page_and_type(mfn, d);
-		return 0;
+		return pv_unpin_table(v, mfn);
 	case MICA_MMUEXT_NEW_BASEPTR:
 	case MICA_MMUEXT_NEW_USER_BASEPTR:
 		if (op->arg2)

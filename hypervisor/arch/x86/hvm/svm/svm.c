@@ -25,7 +25,6 @@
 #define VM_CR_SVMDIS (1ULL << 4)
 #define MSR_VM_HSAVE_PA 0xc0010117
 #define EFER_SVME (1ULL << 12)
-#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 #define X86_CR0_PE 0x1
 #define X86_CR0_ET 0x10
@@ -298,35 +297,14 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 	uint64_t info = vmcb->exitinfo1;
 	unsigned int size = (info >> IOIO_SZ_SHIFT) & 7;
 	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint32_t val = (uint32_t)r->rax;
 
 	if (info & IOIO_STR) {
 		hvm_emulate_insn(v); /* ins/outs: the emulator does the I/O */
 		return;
 	}
 	size = size == 4 ? 4 : size == 2 ? 2 : 1;
-	hvm_handle_io(v, port, size, info & IOIO_IN, &val);
-	if (info & IOIO_IN) {
-		if (size == 4)
-			r->rax = val; /* a 32-bit write clears bits 63:32 */
-		else if (size == 2)
-			r->rax = (r->rax & ~0xffffULL) | (val & 0xffff);
-		else
-			r->rax = (r->rax & ~0xffULL) | (val & 0xff);
-	}
-	r->rip = vmcb->exitinfo2; /* the next instruction */
-}
-
-static bool pat_valid(uint64_t pat)
-{
-	for (unsigned int i = 0; i < 8; i++) {
-		uint8_t t = (uint8_t)(pat >> (i * 8));
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
+	hvm_io_insn(v, port, size, info & IOIO_IN);
+	v->arch.hvm->regs.rip = vmcb->exitinfo2; /* the next instruction */
 }
 
 /* The MSRs whose state is in the VMCB; the rest is the common code's. */
@@ -349,16 +327,12 @@ static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
 			r->rdx = val >> 32;
 		}
 	} else if (msr == MSR_EFER) {
-		/* LMA is the CPU's; LME may change only with paging off. */
-		val &= ~(uint64_t)EFER_LMA;
-		if ((val & ~EFER_GUEST_WRITABLE) ||
-		    ((vmcb->cr0 & X86_CR0_PG) &&
-		     ((val ^ vmcb->efer) & EFER_LME)))
-			rc = -1;
-		else
-			vmcb->efer = val | (vmcb->efer & EFER_LMA) | EFER_SVME;
+		rc = hvm_efer_write(vmcb->efer, val, vmcb->cr0 & X86_CR0_PG,
+				    &val);
+		if (!rc)
+			vmcb->efer = val | EFER_SVME;
 	} else if (msr == MSR_PAT) {
-		if (pat_valid(val))
+		if (hvm_pat_valid(val))
 			vmcb->g_pat = val;
 		else
 			rc = -1;
@@ -369,19 +343,6 @@ static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
 		svm_inject_exception(v, VECTOR_GP, 0);
 	else
 		advance_rip(v, 2);
-}
-
-static void handle_npf(struct vcpu *v, struct vmcb *vmcb)
-{
-	uint64_t gpa = vmcb->exitinfo2, err = vmcb->exitinfo1;
-
-	if (!p2m_lookup(v->domain, gpa >> PAGE_SHIFT)) {
-		hvm_handle_unmapped_access(v, gpa, err & NPF_WRITE,
-					   err & NPF_FETCH);
-		return;
-	}
-	domain_crash(v->domain, "nested page fault at gpa %lx, error %lx", gpa,
-		     err);
 }
 
 static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
@@ -430,7 +391,10 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		svm_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
 		break;
 	case VMEXIT_NPF:
-		handle_npf(v, vmcb);
+		hvm_handle_nested_fault(v, vmcb->exitinfo2,
+					vmcb->exitinfo1 & NPF_WRITE,
+					vmcb->exitinfo1 & NPF_FETCH,
+					vmcb->exitinfo1);
 		break;
 	case VMEXIT_SHUTDOWN:
 		domain_crash(v->domain, "triple fault (shutdown) at rip %lx",
@@ -467,21 +431,23 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
  */
 static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 {
-	int cookie = hvm_intr_next(v);
+	bool window;
+	int vec = hvm_intr_assist(v,
+				  (vmcb->eventinj & EVENT_VALID) ||
+					  !(v->arch.hvm->regs.rflags &
+					    RFLAGS_IF) ||
+					  (vmcb->interrupt_shadow & 1),
+				  &window);
 
 	vmcb->vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
 	vmcb->intercept_misc1 &= ~INTERCEPT1_VINTR;
-	if (cookie < 0)
-		return;
-	if (!(vmcb->eventinj & EVENT_VALID) &&
-	    (v->arch.hvm->regs.rflags & RFLAGS_IF) &&
-	    !(vmcb->interrupt_shadow & 1)) {
-		vmcb->eventinj = hvm_intr_ack(v, cookie) | EVENT_TYPE_INTR |
+	if (vec >= 0) {
+		vmcb->eventinj = (unsigned int)vec | EVENT_TYPE_INTR |
 				 EVENT_VALID;
-		return;
+	} else if (window) {
+		vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
+		vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
 	}
-	vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
-	vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
 }
 
 /* What the common handlers and the emulator read after an exit. */
@@ -516,22 +482,14 @@ static void svm_vcpu_run(struct vcpu *v)
 	vmcb->rip = h->regs.rip;
 	vmcb->rflags = h->regs.rflags;
 	svm_intr_assist(v, vmcb);
-	if (s->dr_live) {
-		write_dr0(s->dr[0]);
-		write_dr1(s->dr[1]);
-		write_dr2(s->dr[2]);
-		write_dr3(s->dr[3]);
-	}
+	if (s->dr_live)
+		hvm_dr_load(s->dr);
 
 	svm_vmrun(&h->regs, s->vmcb_pa,
 		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
 
-	if (s->dr_live) {
-		s->dr[0] = read_dr0();
-		s->dr[1] = read_dr1();
-		s->dr[2] = read_dr2();
-		s->dr[3] = read_dr3();
-	}
+	if (s->dr_live)
+		hvm_dr_save(s->dr);
 
 	h->regs.rax = vmcb->rax;
 	h->regs.rsp = vmcb->rsp;
@@ -543,6 +501,10 @@ static void svm_vcpu_run(struct vcpu *v)
 	if (vmcb->exitintinfo & EVENT_VALID)
 		vmcb->eventinj = vmcb->exitintinfo;
 	handle_exit(v, vmcb);
+	/* An instruction Mica completed (advanced or emulated) leaves no
+	 * STI or MOV SS shadow behind it (as under VMX). */
+	if (h->regs.rip != vmcb->rip)
+		vmcb->interrupt_shadow &= ~1ULL;
 }
 
 static void seg_out(struct mica_hvm_segment *o, const struct vmcb_seg *s)
@@ -564,13 +526,8 @@ static void seg_in(struct vmcb_seg *s, const struct mica_hvm_segment *i)
 static void svm_get_context(struct vcpu *v, struct mica_hvm_vcpu_context *c)
 {
 	const struct vmcb *vmcb = svm(v)->vmcb;
-	const struct hvm_gprs *r = &v->arch.hvm->regs;
 
-	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
-	c->rsi = r->rsi, c->rdi = r->rdi, c->rbp = r->rbp, c->rsp = r->rsp;
-	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
-	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
-	c->rip = r->rip, c->rflags = r->rflags;
+	hvm_context_gprs_out(&v->arch.hvm->regs, c);
 	c->cr0 = vmcb->cr0, c->cr2 = vmcb->cr2, c->cr3 = vmcb->cr3;
 	c->cr4 = vmcb->cr4, c->efer = vmcb->efer & ~EFER_SVME;
 	c->dr6 = vmcb->dr6, c->dr7 = vmcb->dr7;
@@ -596,15 +553,9 @@ static int svm_set_context(struct vcpu *v,
 			   const struct mica_hvm_vcpu_context *c)
 {
 	struct vmcb *vmcb = svm(v)->vmcb;
-	struct hvm_gprs *r = &v->arch.hvm->regs;
 
-	if ((c->efer & ~(EFER_GUEST_WRITABLE | EFER_LMA)) || !pat_valid(c->pat))
+	if (hvm_context_gprs_in(&v->arch.hvm->regs, c))
 		return -EINVAL;
-	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
-	r->rsi = c->rsi, r->rdi = c->rdi, r->rbp = c->rbp, r->rsp = c->rsp;
-	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
-	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
-	r->rip = c->rip, r->rflags = c->rflags;
 	vmcb->cr0 = c->cr0, vmcb->cr2 = c->cr2, vmcb->cr3 = c->cr3;
 	vmcb->cr4 = c->cr4, vmcb->efer = c->efer | EFER_SVME;
 	vmcb->dr6 = c->dr6, vmcb->dr7 = c->dr7;

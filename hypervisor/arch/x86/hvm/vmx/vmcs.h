@@ -16,6 +16,8 @@
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_VMX_BASIC 0x480
+#define MSR_TSC_AUX 0xc0000103
+#define CPUID_E1_EDX_RDTSCP (1u << 27)
 #define MSR_IA32_VMX_PINBASED_CTLS 0x481
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482
 #define MSR_IA32_VMX_EXIT_CTLS 0x483
@@ -159,6 +161,7 @@ enum vmx_seg {
 
 /* Access rights: descriptor bits 40-47 in 7:0, 52-55 in 15:12. */
 #define AR_L (1u << 13) /* 64-bit code segment */
+#define AR_DB (1u << 14) /* default operand size 32 */
 #define AR_UNUSABLE (1u << 16)
 #define AR_DPL(ar) (((ar) >> 5) & 3)
 
@@ -166,6 +169,7 @@ enum vmx_seg {
 #define PIN_EXT_INTR_EXIT (1u << 0)
 #define PIN_NMI_EXIT (1u << 3)
 /* Primary processor-based controls. */
+#define CPU_INTR_WINDOW_EXIT (1u << 2)
 #define CPU_HLT_EXIT (1u << 7)
 #define CPU_INVLPG_EXIT (1u << 9)
 #define CPU_MWAIT_EXIT (1u << 10)
@@ -187,12 +191,14 @@ enum vmx_seg {
 #define CPU2_UNRESTRICTED (1u << 7)
 #define CPU2_INVPCID (1u << 12)
 /* VM-exit controls. */
+#define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_64 (1u << 9)
 #define EXIT_SAVE_PAT (1u << 18)
 #define EXIT_LOAD_PAT (1u << 19)
 #define EXIT_SAVE_EFER (1u << 20)
 #define EXIT_LOAD_EFER (1u << 21)
 /* VM-entry controls. */
+#define ENTRY_LOAD_DEBUG (1u << 2)
 #define ENTRY_IA32E (1u << 9)
 #define ENTRY_LOAD_PAT (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)
@@ -220,6 +226,7 @@ enum vmx_seg {
 #define EXIT_TRIPLE_FAULT 2
 #define EXIT_INIT 3
 #define EXIT_SIPI 4
+#define EXIT_INTERRUPT_WINDOW 7
 #define EXIT_TASK_SWITCH 9
 #define EXIT_CPUID 10
 #define EXIT_GETSEC 11
@@ -256,6 +263,11 @@ enum vmx_seg {
 #define CR_QUAL_CR(q) ((q)&15)
 #define CR_QUAL_TYPE(q) (((q) >> 4) & 3) /* 0 mov to, 1 mov from */
 #define CR_QUAL_GPR(q) (((q) >> 8) & 15)
+
+/* MOV DR exit qualification. */
+#define DR_QUAL_DR(q) ((q)&7)
+#define DR_QUAL_FROM (1u << 4) /* mov from DR */
+#define DR_QUAL_GPR(q) (((q) >> 8) & 15)
 
 /* EPT violation exit qualification. */
 #define EPT_QUAL_WRITE (1u << 1)

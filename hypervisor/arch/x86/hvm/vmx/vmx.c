@@ -18,19 +18,20 @@
 #include <mica/lib.h>
 #include <mica/page_alloc.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/hvm.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
 #include <asm/processor-flags.h>
 #include <asm/smp.h>
+#include <public/hvm/hvm.h>
 
 #include "vmcs.h"
 
 #define RFLAGS_IF 0x200
 #define RFLAGS_FIXED 0x2
 #define PAT_DEFAULT 0x0007040600070406ULL
-#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 #define X86_CR0_CD 0x40000000ULL
 #define X86_CR0_NW 0x20000000ULL
 #define X86_CR4_VMXE 0x2000ULL
@@ -41,6 +42,18 @@
 #define VECTOR_UD 6
 #define VECTOR_GP 13
 #define VECTOR_NMI 2
+
+/* IA32_MISC_ENABLE, which every Intel CPU has and Linux reads without a
+ * fault handler (its 32-bit entry clears XD disable): fast strings on,
+ * no branch trace or PEBS; it cannot be changed. */
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_FIXED ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
+/* IA32_BIOS_SIGN_ID: the microcode revision, read after writing 0 and
+ * running CPUID; none is loaded, so it reads 0 and writes are dropped. */
+#define MSR_IA32_BIOS_SIGN_ID 0x8b
+/* IA32_TSC_ADJUST (CPUID shows it on Intel): the guest's TSC is the
+ * CPU's, never adjusted; it reads 0 and only 0 may be written. */
+#define MSR_IA32_TSC_ADJUST 0x3b
 
 /* CR0 and CR4 bits the guest sees from the read shadows and whose
  * writes exit: NE and VMXE are forced on in VMX operation; PG so that
@@ -55,11 +68,14 @@
 
 /* The guest MSRs the VMCS does not switch, passed through to the guest
  * and swapped by the MSR lists: the guest's stored on exit and loaded on
- * entry (one area per vcpu), the CPU's loaded on exit. */
+ * entry (one area per vcpu), the CPU's loaded on exit.  TSC_AUX (what
+ * RDTSCP returns in ecx, which Linux sets to its CPU number) only when
+ * the CPU has RDTSCP and VMX lets the guest run it: vmx.nr_swapped. */
 static const uint32_t swapped_msrs[] = {
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
+	MSR_STAR,	  MSR_LSTAR,	      MSR_CSTAR,
+	MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
 };
-#define NR_SWAPPED ARRAY_SIZE(swapped_msrs)
+#define NR_SWAPPED_MAX ARRAY_SIZE(swapped_msrs)
 
 struct vmx_msr_entry {
 	uint32_t index;
@@ -70,7 +86,7 @@ _Static_assert(sizeof(struct vmx_msr_entry) == 16, "VMX MSR list entry");
 
 struct vmx_vcpu {
 	paddr_t vmcs_pa;
-	struct vmx_msr_entry *guest_msrs; /* NR_SWAPPED, own page */
+	struct vmx_msr_entry *guest_msrs; /* vmx.nr_swapped, own page */
 	int active_cpu; /* where the VMCS is active, -1: nowhere */
 	bool launched; /* VMLAUNCH done since it became active there */
 	uint16_t vpid;
@@ -80,6 +96,14 @@ struct vmx_vcpu {
 	uint32_t inject_info;
 	uint32_t inject_error;
 	uint32_t inject_len;
+	uint32_t cpu_ctls; /* the primary controls, as in the VMCS */
+	uint32_t intr_state; /* GUEST_INTERRUPTIBILITY at the last exit */
+	uint64_t cr2; /* not in the VMCS: loaded around each run */
+	/* DR0-3 and DR6 are not in the VMCS: once the guest touches a debug
+	 * register, MOV DR exiting goes and they are loaded before and
+	 * saved after each run of the vcpu (DR7 is in the VMCS). */
+	bool dr_live;
+	uint64_t dr[4], dr6;
 };
 
 /* Per CPU: VMXON region, current VMCS, host state, VPIDs. */
@@ -91,7 +115,7 @@ struct vmx_cpu {
 		uint64_t base;
 	} __packed gdtr; /* reloaded after every exit (limit) */
 	uint64_t idtr_base;
-	struct vmx_msr_entry *host_msrs; /* NR_SWAPPED */
+	struct vmx_msr_entry *host_msrs; /* vmx.nr_swapped */
 	paddr_t host_msrs_pa;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint32_t next_vpid;
@@ -107,6 +131,7 @@ static struct {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool invept_single, invvpid_single;
 	paddr_t msr_bitmap_pa;
+	unsigned int nr_swapped; /* entries of swapped_msrs in use */
 } vmx;
 
 int vmx_enter(struct hvm_gprs *regs, bool launched, const void *host_gdtr);
@@ -222,17 +247,18 @@ bool vmx_supported(void)
 		return vmx_refuse("interrupt exiting");
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				      MSR_IA32_VMX_PROCBASED_CTLS,
-			  CPU_HLT_EXIT | CPU_MWAIT_EXIT | CPU_RDPMC_EXIT |
-				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
-				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
-				  CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXIT |
-				  CPU_SECONDARY,
-			  CPU_HLT_EXIT | CPU_CR8_LOAD_EXIT |
+			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT | CPU_MWAIT_EXIT |
+				  CPU_RDPMC_EXIT | CPU_CR8_LOAD_EXIT |
 				  CPU_CR8_STORE_EXIT | CPU_MOV_DR_EXIT |
 				  CPU_UNCOND_IO_EXIT | CPU_USE_MSR_BITMAPS |
-				  CPU_SECONDARY,
+				  CPU_MONITOR_EXIT | CPU_SECONDARY,
+			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT |
+				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
+				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
+				  CPU_USE_MSR_BITMAPS | CPU_SECONDARY,
 			  &vmx.cpu))
-		return vmx_refuse("no secondary controls or MSR bitmaps");
+		return vmx_refuse("no interrupt windows, secondary controls "
+				  "or MSR bitmaps");
 	if (vmx.cpu & (CPU_CR3_LOAD_EXIT | CPU_CR3_STORE_EXIT |
 		       CPU_INVLPG_EXIT | CPU_RDTSC_EXIT))
 		return vmx_refuse("CR3/INVLPG/RDTSC exiting forced on");
@@ -241,19 +267,21 @@ bool vmx_supported(void)
 				  CPU2_RDTSCP | CPU2_INVPCID,
 			  CPU2_EPT | CPU2_VPID | CPU2_UNRESTRICTED, &vmx.cpu2))
 		return vmx_refuse("no EPT, VPID or unrestricted guest");
-	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
-				      MSR_IA32_VMX_EXIT_CTLS,
-			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			  &vmx.exit))
-		return vmx_refuse("exit controls (EFER, PAT)");
+	if (!fit_controls(
+		    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				MSR_IA32_VMX_EXIT_CTLS,
+		    EXIT_SAVE_DEBUG | EXIT_HOST_64 | EXIT_SAVE_PAT |
+			    EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		    EXIT_SAVE_DEBUG | EXIT_HOST_64 | EXIT_SAVE_PAT |
+			    EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		    &vmx.exit))
+		return vmx_refuse("exit controls (DR7, EFER, PAT)");
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 				      MSR_IA32_VMX_ENTRY_CTLS,
-			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
-			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &vmx.entry))
-		return vmx_refuse("entry controls (EFER, PAT)");
+			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+			  &vmx.entry))
+		return vmx_refuse("entry controls (DR7, EFER, PAT)");
 	vmx.entry &= ~ENTRY_IA32E; /* per vcpu, with EFER.LMA */
 
 	cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
@@ -269,6 +297,10 @@ bool vmx_supported(void)
 	vmx.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	vmx.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	vmx.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	vmx.nr_swapped = NR_SWAPPED_MAX;
+	if (!(d & CPUID_E1_EDX_RDTSCP) || !(vmx.cpu2 & CPU2_RDTSCP))
+		vmx.nr_swapped--; /* no TSC_AUX */
 	return true;
 }
 
@@ -323,6 +355,8 @@ static int vmx_global_init(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(guest_msrs); i++)
 		msr_bitmap_allow(maddr_to_virt(vmx.msr_bitmap_pa),
 				 guest_msrs[i]);
+	if (vmx.nr_swapped == NR_SWAPPED_MAX)
+		msr_bitmap_allow(maddr_to_virt(vmx.msr_bitmap_pa), MSR_TSC_AUX);
 	return 0;
 }
 
@@ -379,7 +413,7 @@ static int vmx_cpu_init(void)
 	}
 	vc->host_msrs = maddr_to_virt(msrs);
 	vc->host_msrs_pa = msrs;
-	for (unsigned int i = 0; i < NR_SWAPPED; i++) {
+	for (unsigned int i = 0; i < vmx.nr_swapped; i++) {
 		vc->host_msrs[i].index = swapped_msrs[i];
 		vc->host_msrs[i].data = rdmsr(swapped_msrs[i]);
 	}
@@ -516,6 +550,7 @@ static void vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 {
 	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx.cpu);
+	x->cpu_ctls = vmx.cpu;
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, vmx.cpu2);
 	vmwrite(VM_EXIT_CONTROLS, vmx.exit);
 	vmwrite(VM_ENTRY_CONTROLS, vmx.entry);
@@ -531,9 +566,9 @@ static void vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 	 * entry from one area; the CPU's loaded on exit. */
 	vmwrite(VM_EXIT_MSR_STORE_ADDR, virt_to_maddr(x->guest_msrs));
 	vmwrite(VM_ENTRY_MSR_LOAD_ADDR, virt_to_maddr(x->guest_msrs));
-	vmwrite(VM_EXIT_MSR_STORE_COUNT, NR_SWAPPED);
-	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, NR_SWAPPED);
-	vmwrite(VM_EXIT_MSR_LOAD_COUNT, NR_SWAPPED);
+	vmwrite(VM_EXIT_MSR_STORE_COUNT, vmx.nr_swapped);
+	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, vmx.nr_swapped);
+	vmwrite(VM_EXIT_MSR_LOAD_COUNT, vmx.nr_swapped);
 
 	/* Host state common to every CPU (the rest: write_host_cpu_state,
 	 * and CR0, CR3, RSP at each entry). */
@@ -568,7 +603,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 		return -ENOMEM;
 	}
 	x->guest_msrs = maddr_to_virt(msrs);
-	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+	for (unsigned int i = 0; i < vmx.nr_swapped; i++)
 		x->guest_msrs[i].index = swapped_msrs[i];
 	*(uint32_t *)maddr_to_virt(x->vmcs_pa) = vmx.revision;
 	x->active_cpu = -1;
@@ -662,10 +697,14 @@ static void vmx_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
 	vmcs_put(x, prev);
 	local_irq_restore(flags);
 
-	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+	for (unsigned int i = 0; i < vmx.nr_swapped; i++)
 		x->guest_msrs[i].data = 0;
 	x->cr8 = 0;
 	x->inject_info = 0;
+	x->intr_state = 0;
+	x->cr2 = 0;
+	memset(x->dr, 0, sizeof(x->dr));
+	x->dr6 = DR6_RESERVED_ONES;
 	memset(&v->arch.hvm->regs, 0, sizeof(v->arch.hvm->regs));
 	v->arch.hvm->regs.rip = ip;
 	v->arch.hvm->regs.rflags = RFLAGS_FIXED;
@@ -690,26 +729,11 @@ static void vmx_inject_exception(struct vcpu *v, unsigned int vector,
  * Exits
  * ------------------------------------------------------------------ */
 
+/* The exiting instruction is done (vmx_vcpu_run then drops the STI or
+ * MOV SS shadow it may have run in). */
 static void advance_rip(struct vcpu *v)
 {
 	v->arch.hvm->regs.rip += vmread(VM_EXIT_INSTRUCTION_LEN);
-	/* The instruction is done: no STI or MOV SS shadow after it. */
-	if (vmread(GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS)
-		vmwrite(GUEST_INTERRUPTIBILITY,
-			vmread(GUEST_INTERRUPTIBILITY) &
-				~(uint64_t)INTERRUPTIBILITY_STI_MOVSS);
-}
-
-static uint64_t *gpr(struct vcpu *v, unsigned int n)
-{
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint64_t *const regs[16] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-		&r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-		&r->r12, &r->r13, &r->r14, &r->r15,
-	};
-
-	return regs[n & 15];
 }
 
 static void handle_io(struct vcpu *v, uint64_t qual)
@@ -717,12 +741,9 @@ static void handle_io(struct vcpu *v, uint64_t qual)
 	unsigned int size = IO_QUAL_SIZE(qual);
 	uint16_t port = IO_QUAL_PORT(qual);
 	bool in = qual & IO_QUAL_IN;
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint32_t val = (uint32_t)r->rax;
 
 	if (qual & IO_QUAL_STRING) {
-		domain_crash(v->domain, "string I/O on port %x not emulated",
-			     port);
+		hvm_emulate_insn(v); /* ins/outs: the emulator does the I/O */
 		return;
 	}
 	if (size != 1 && size != 2 && size != 4) {
@@ -730,27 +751,8 @@ static void handle_io(struct vcpu *v, uint64_t qual)
 			     port);
 		return;
 	}
-	hvm_handle_io(v, port, size, in, &val);
-	if (in) {
-		if (size == 4)
-			r->rax = val; /* a 32-bit write clears bits 63:32 */
-		else if (size == 2)
-			r->rax = (r->rax & ~0xffffULL) | (val & 0xffff);
-		else
-			r->rax = (r->rax & ~0xffULL) | (val & 0xff);
-	}
+	hvm_io_insn(v, port, size, in);
 	advance_rip(v);
-}
-
-static bool pat_valid(uint64_t pat)
-{
-	for (unsigned int i = 0; i < 8; i++) {
-		uint8_t t = (uint8_t)(pat >> (i * 8));
-
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
 }
 
 /* EFER and PAT live in the VMCS; the rest is the common code's. */
@@ -767,6 +769,11 @@ static void handle_msr(struct vcpu *v, bool write)
 			val = efer;
 		else if (msr == MSR_PAT)
 			val = vmread(GUEST_IA32_PAT);
+		else if (msr == MSR_IA32_MISC_ENABLE)
+			val = MISC_ENABLE_FIXED;
+		else if (msr == MSR_IA32_BIOS_SIGN_ID ||
+			 msr == MSR_IA32_TSC_ADJUST)
+			val = 0;
 		else
 			rc = hvm_msr_read(v, msr, &val);
 		if (!rc) {
@@ -774,19 +781,21 @@ static void handle_msr(struct vcpu *v, bool write)
 			r->rdx = val >> 32;
 		}
 	} else if (msr == MSR_EFER) {
-		/* LMA is the CPU's; LME may change only with paging off. */
-		val &= ~(uint64_t)EFER_LMA;
-		if ((val & ~(uint64_t)EFER_GUEST_WRITABLE) ||
-		    ((vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
-		     ((val ^ efer) & EFER_LME)))
-			rc = -1;
-		else
-			vmwrite(GUEST_IA32_EFER, val | (efer & EFER_LMA));
+		rc = hvm_efer_write(efer, val,
+				    vmread(CR0_READ_SHADOW) & X86_CR0_PG, &val);
+		if (!rc)
+			vmwrite(GUEST_IA32_EFER, val);
 	} else if (msr == MSR_PAT) {
-		if (pat_valid(val))
+		if (hvm_pat_valid(val))
 			vmwrite(GUEST_IA32_PAT, val);
 		else
 			rc = -1;
+	} else if (msr == MSR_IA32_MISC_ENABLE) {
+		rc = val == MISC_ENABLE_FIXED ? 0 : -1;
+	} else if (msr == MSR_IA32_BIOS_SIGN_ID) {
+		rc = 0;
+	} else if (msr == MSR_IA32_TSC_ADJUST) {
+		rc = val ? -1 : 0;
 	} else {
 		rc = hvm_msr_write(v, msr, val);
 	}
@@ -879,7 +888,7 @@ static bool guest_write_cr4(struct vcpu *v, uint64_t val)
 static void handle_cr_access(struct vcpu *v, uint64_t qual)
 {
 	struct vmx_vcpu *x = vmx_of(v);
-	uint64_t *reg = gpr(v, CR_QUAL_GPR(qual));
+	uint64_t *reg = hvm_gpr(&v->arch.hvm->regs, CR_QUAL_GPR(qual));
 	unsigned int cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
 	bool ok = true;
 
@@ -903,21 +912,10 @@ static void handle_cr_access(struct vcpu *v, uint64_t qual)
 		vmx_inject_exception(v, VECTOR_GP, 0);
 }
 
-static void handle_ept_violation(struct vcpu *v, uint64_t qual)
-{
-	uint64_t gpa = vmread(GUEST_PHYSICAL_ADDRESS);
-
-	if (!p2m_lookup(v->domain, gpa >> PAGE_SHIFT)) {
-		hvm_handle_unmapped_access(v, gpa, qual & EPT_QUAL_WRITE,
-					   qual & EPT_QUAL_FETCH);
-		return;
-	}
-	domain_crash(v->domain, "EPT violation at gpa %lx, qualification %lx",
-		     gpa, qual);
-}
-
 static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 {
+	struct vmx_vcpu *x = vmx_of(v);
+
 	switch (reason) {
 	case EXIT_EXCEPTION_NMI: {
 		uint32_t info = (uint32_t)vmread(VM_EXIT_INTR_INFO);
@@ -974,21 +972,31 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 		vmx_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
 		break;
 	case EXIT_EPT_VIOLATION:
-		handle_ept_violation(v, qual);
+		hvm_handle_nested_fault(v, vmread(GUEST_PHYSICAL_ADDRESS),
+					qual & EPT_QUAL_WRITE,
+					qual & EPT_QUAL_FETCH, qual);
 		break;
 	case EXIT_EPT_MISCONFIG:
 		domain_crash(v->domain, "EPT misconfiguration at gpa %lx",
 			     vmread(GUEST_PHYSICAL_ADDRESS));
 		break;
 	case EXIT_TRIPLE_FAULT:
-		domain_crash(v->domain, "triple fault (shutdown) at rip %lx",
-			     v->arch.hvm->regs.rip);
+		domain_crash(v->domain,
+			     "triple fault (shutdown) at rip %lx (cr0 %lx cr3 "
+			     "%lx cr4 %lx efer %lx)",
+			     v->arch.hvm->regs.rip, v->arch.hvm->cr0,
+			     v->arch.hvm->cr3, v->arch.hvm->cr4,
+			     v->arch.hvm->efer);
 		break;
 	case EXIT_DR_ACCESS:
-		domain_crash(v->domain,
-			     "debug register access (%lx) not emulated yet",
-			     qual);
+		/* The first one: the debug registers become the guest's
+		 * own; the instruction runs again without exit. */
+		x->dr_live = true;
+		x->cpu_ctls &= ~CPU_MOV_DR_EXIT;
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, x->cpu_ctls);
 		break;
+	case EXIT_INTERRUPT_WINDOW:
+		break; /* vmx_intr_assist injects at the next entry */
 	default:
 		/* VMCLEAR .. VMXON: the VMX instructions. */
 		if (reason >= EXIT_VMCLEAR && reason <= EXIT_VMXON) {
@@ -1003,13 +1011,65 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 	}
 }
 
+/*
+ * Before each entry: inject the interrupt the guest should take next, or,
+ * when it cannot take one now (rflags.IF clear, an STI or MOV SS shadow,
+ * an event being injected), ask for an exit as soon as it can
+ * (interrupt-window exiting).
+ */
+static void vmx_intr_assist(struct vcpu *v, struct vmx_vcpu *x)
+{
+	uint32_t ctls = x->cpu_ctls & ~CPU_INTR_WINDOW_EXIT;
+	bool window;
+	int vec = hvm_intr_assist(
+		v,
+		x->inject_info || !(v->arch.hvm->regs.rflags & RFLAGS_IF) ||
+			(x->intr_state & INTERRUPTIBILITY_STI_MOVSS),
+		&window);
+
+	if (vec >= 0) {
+		x->inject_info = (unsigned int)vec | (INTR_TYPE_EXT << 8) |
+				 INTR_INFO_VALID;
+		x->inject_len = 0;
+	} else if (window) {
+		ctls |= CPU_INTR_WINDOW_EXIT;
+	}
+	if (ctls != x->cpu_ctls) {
+		x->cpu_ctls = ctls;
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL, ctls);
+	}
+}
+
+/* What the common handlers and the emulator read after an exit; the CR0
+ * and CR4 bits Mica owns are the guest's from the read shadows. */
+static void save_exit_state(struct hvm_vcpu *h)
+{
+	uint32_t cs_ar = (uint32_t)vmread(GUEST_ES_AR + 2 * SEG_CS);
+
+	h->regs.rsp = vmread(GUEST_RSP);
+	h->regs.rip = vmread(GUEST_RIP);
+	h->regs.rflags = vmread(GUEST_RFLAGS);
+	h->cpl = AR_DPL(vmread(GUEST_ES_AR + 2 * SEG_SS));
+	h->efer = vmread(GUEST_IA32_EFER);
+	h->mode64 = (h->efer & EFER_LMA) && (cs_ar & AR_L);
+	h->interrupts_enabled = h->regs.rflags & RFLAGS_IF;
+	h->cr0 = (vmread(GUEST_CR0) & ~CR0_OWNED) |
+		 (vmread(CR0_READ_SHADOW) & CR0_OWNED);
+	h->cr3 = vmread(GUEST_CR3);
+	h->cr4 = (vmread(GUEST_CR4) & ~CR4_OWNED) |
+		 (vmread(CR4_READ_SHADOW) & CR4_OWNED);
+	for (unsigned int i = HVM_SEG_ES; i <= HVM_SEG_GS; i++)
+		h->seg_base[i] = vmread(GUEST_ES_BASE + 2 * i);
+	h->cs_db = cs_ar & AR_DB;
+}
+
 static void vmx_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_of(v);
 	struct hvm_vcpu *h = v->arch.hvm;
 	struct vmx_cpu *vc;
 	uint32_t reason, idt_info;
-	uint64_t qual;
+	uint64_t qual, exit_rip;
 
 	vmcs_get(x);
 	vc = &vmx_cpus[this_cpu()->cpu_id];
@@ -1022,11 +1082,18 @@ static void vmx_vcpu_run(struct vcpu *v)
 	vmwrite(GUEST_RSP, h->regs.rsp);
 	vmwrite(GUEST_RIP, h->regs.rip);
 	vmwrite(GUEST_RFLAGS, h->regs.rflags);
+	vmx_intr_assist(v, x);
 	vmwrite(VM_ENTRY_INTR_INFO, x->inject_info);
 	if (x->inject_info) {
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, x->inject_error);
 		vmwrite(VM_ENTRY_INSTRUCTION_LEN, x->inject_len);
 		x->inject_info = 0;
+	}
+	if (read_cr2() != x->cr2)
+		write_cr2(x->cr2);
+	if (x->dr_live) {
+		hvm_dr_load(x->dr);
+		write_dr6(x->dr6);
 	}
 
 	if (vmx_enter(&h->regs, x->launched, &vc->gdtr)) {
@@ -1036,16 +1103,17 @@ static void vmx_vcpu_run(struct vcpu *v)
 		return;
 	}
 	x->launched = true;
+	x->cr2 = read_cr2();
+	if (x->dr_live) {
+		hvm_dr_save(x->dr);
+		x->dr6 = read_dr6();
+	}
 
 	reason = (uint32_t)vmread(VM_EXIT_REASON);
 	qual = vmread(EXIT_QUALIFICATION);
-	h->regs.rsp = vmread(GUEST_RSP);
-	h->regs.rip = vmread(GUEST_RIP);
-	h->regs.rflags = vmread(GUEST_RFLAGS);
-	h->cpl = AR_DPL(vmread(GUEST_ES_AR + 2 * SEG_SS));
-	h->mode64 = (vmread(GUEST_IA32_EFER) & EFER_LMA) &&
-		    (vmread(GUEST_ES_AR + 2 * SEG_CS) & AR_L);
-	h->interrupts_enabled = h->regs.rflags & RFLAGS_IF;
+	x->intr_state = (uint32_t)vmread(GUEST_INTERRUPTIBILITY);
+	save_exit_state(h);
+	exit_rip = h->regs.rip;
 
 	/* An event whose delivery the exit interrupted is delivered again. */
 	idt_info = (uint32_t)vmread(IDT_VECTORING_INFO);
@@ -1067,6 +1135,148 @@ static void vmx_vcpu_run(struct vcpu *v)
 		return;
 	}
 	handle_exit(v, reason & 0xffff, qual);
+
+	/* An instruction completed by Mica (advanced or emulated) leaves no
+	 * STI or MOV SS shadow behind it. */
+	if (h->regs.rip != exit_rip &&
+	    (x->intr_state & INTERRUPTIBILITY_STI_MOVSS)) {
+		x->intr_state &= ~(uint32_t)INTERRUPTIBILITY_STI_MOVSS;
+		vmwrite(GUEST_INTERRUPTIBILITY, x->intr_state);
+	}
+}
+
+/* --------------------------------------------------------------------
+ * domctl get/set_hvm_context (public/hvm/hvm.h)
+ * ------------------------------------------------------------------ */
+
+/* The context's segment attributes (SVM's packing) <-> VMX access
+ * rights: bits 0-7 alike, AVL/L/D/G in 8-11 <-> 12-15; an unusable
+ * segment is a non-present one. */
+static void seg_out(struct mica_hvm_segment *o, enum vmx_seg s)
+{
+	uint32_t ar = (uint32_t)vmread(GUEST_ES_AR + 2 * s);
+
+	o->sel = (uint16_t)vmread(GUEST_ES_SELECTOR + 2 * s);
+	o->attr = ar & AR_UNUSABLE ?
+			  0 :
+			  (uint16_t)((ar & 0xff) | ((ar >> 4) & 0xf00));
+	o->limit = (uint32_t)vmread(GUEST_ES_LIMIT + 2 * s);
+	o->base = vmread(GUEST_ES_BASE + 2 * s);
+}
+
+static void seg_in(enum vmx_seg s, const struct mica_hvm_segment *i)
+{
+	uint32_t ar = (i->attr & 0xff) | ((i->attr & 0xf00u) << 4);
+
+	set_seg(s, i->sel, i->base, i->limit,
+		(i->attr & 0x80) ? ar : AR_UNUSABLE);
+}
+
+static void vmx_get_context(struct vcpu *v, struct mica_hvm_vcpu_context *c)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	unsigned long flags = local_irq_save();
+	paddr_t prev = vmcs_get(x);
+
+	hvm_context_gprs_out(&v->arch.hvm->regs, c);
+	c->cr0 = (vmread(GUEST_CR0) & ~CR0_OWNED) |
+		 (vmread(CR0_READ_SHADOW) & CR0_OWNED);
+	c->cr2 = x->cr2;
+	c->cr3 = vmread(GUEST_CR3);
+	c->cr4 = (vmread(GUEST_CR4) & ~CR4_OWNED) |
+		 (vmread(CR4_READ_SHADOW) & CR4_OWNED);
+	c->efer = vmread(GUEST_IA32_EFER);
+	c->dr6 = x->dr6;
+	c->dr7 = vmread(GUEST_DR7);
+	seg_out(&c->es, SEG_ES);
+	seg_out(&c->cs, SEG_CS);
+	seg_out(&c->ss, SEG_SS);
+	seg_out(&c->ds, SEG_DS);
+	seg_out(&c->fs, SEG_FS);
+	seg_out(&c->gs, SEG_GS);
+	seg_out(&c->ldtr, SEG_LDTR);
+	seg_out(&c->tr, SEG_TR);
+	c->gdtr = (struct mica_hvm_segment){
+		.limit = (uint32_t)vmread(GUEST_GDTR_LIMIT),
+		.base = vmread(GUEST_GDTR_BASE),
+	};
+	c->idtr = (struct mica_hvm_segment){
+		.limit = (uint32_t)vmread(GUEST_IDTR_LIMIT),
+		.base = vmread(GUEST_IDTR_BASE),
+	};
+	c->star = x->guest_msrs[0].data, c->lstar = x->guest_msrs[1].data;
+	c->cstar = x->guest_msrs[2].data, c->sfmask = x->guest_msrs[3].data;
+	c->kernel_gs_base = x->guest_msrs[4].data;
+	c->sysenter_cs = vmread(GUEST_SYSENTER_CS);
+	c->sysenter_esp = vmread(GUEST_SYSENTER_ESP);
+	c->sysenter_eip = vmread(GUEST_SYSENTER_EIP);
+	c->pat = vmread(GUEST_IA32_PAT);
+	vmcs_put(x, prev);
+	local_irq_restore(flags);
+}
+
+/* CR4 bits Mica owns (VMXE, OSXSAVE) are dropped: CPUID shows neither. */
+static int vmx_set_context(struct vcpu *v,
+			   const struct mica_hvm_vcpu_context *c)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	uint64_t cr4 = c->cr4 & ~CR4_OWNED;
+	unsigned long flags;
+	paddr_t prev;
+	bool pdptes_ok = true;
+
+	if (hvm_context_gprs_in(&v->arch.hvm->regs, c))
+		return -EINVAL;
+
+	flags = local_irq_save();
+	prev = vmcs_get(x);
+	vmwrite(CR0_READ_SHADOW, c->cr0);
+	vmwrite(GUEST_CR0, cr0_real(c->cr0));
+	vmwrite(CR4_READ_SHADOW, cr4);
+	vmwrite(GUEST_CR4, cr4_real(cr4));
+	vmwrite(GUEST_CR3, c->cr3);
+	vmwrite(GUEST_IA32_EFER, c->efer);
+	vmwrite(VM_ENTRY_CONTROLS,
+		(c->efer & EFER_LMA) ? vmx.entry | ENTRY_IA32E : vmx.entry);
+	if (pae_legacy(c->cr0, cr4, c->efer))
+		pdptes_ok = load_pdptes(v, c->cr3);
+	vmwrite(GUEST_DR7, c->dr7);
+	seg_in(SEG_ES, &c->es);
+	seg_in(SEG_CS, &c->cs);
+	seg_in(SEG_SS, &c->ss);
+	seg_in(SEG_DS, &c->ds);
+	seg_in(SEG_FS, &c->fs);
+	seg_in(SEG_GS, &c->gs);
+	seg_in(SEG_LDTR, &c->ldtr);
+	seg_in(SEG_TR, &c->tr);
+	vmwrite(GUEST_GDTR_BASE, c->gdtr.base);
+	vmwrite(GUEST_GDTR_LIMIT, c->gdtr.limit);
+	vmwrite(GUEST_IDTR_BASE, c->idtr.base);
+	vmwrite(GUEST_IDTR_LIMIT, c->idtr.limit);
+	vmwrite(GUEST_SYSENTER_CS, c->sysenter_cs);
+	vmwrite(GUEST_SYSENTER_ESP, c->sysenter_esp);
+	vmwrite(GUEST_SYSENTER_EIP, c->sysenter_eip);
+	vmwrite(GUEST_IA32_PAT, c->pat);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_PENDING_DBG, 0);
+	vmcs_put(x, prev);
+	local_irq_restore(flags);
+
+	x->guest_msrs[0].data = c->star, x->guest_msrs[1].data = c->lstar;
+	x->guest_msrs[2].data = c->cstar, x->guest_msrs[3].data = c->sfmask;
+	x->guest_msrs[4].data = c->kernel_gs_base;
+	x->cr2 = c->cr2;
+	x->dr6 = c->dr6;
+	x->intr_state = 0;
+	x->inject_info = 0;
+	/* PAE paging whose PDPTEs are not in its RAM or have reserved
+	 * bits: no CPU could run that (hvm.h: inconsistent state crashes
+	 * the domain). */
+	if (!pdptes_ok)
+		domain_crash(v->domain, "set_context: bad PAE PDPTEs at %lx",
+			     c->cr3);
+	return 0;
 }
 
 const struct hvm_backend vmx_backend = {
@@ -1078,5 +1288,7 @@ const struct hvm_backend vmx_backend = {
 	.vcpu_run = vmx_vcpu_run,
 	.inject_exception = vmx_inject_exception,
 	.hypercall_insn = { 0x0f, 0x01, 0xc1 }, /* vmcall */
+	.get_context = vmx_get_context,
+	.set_context = vmx_set_context,
 	.p2m_leaf_flags = EPT_MT_WB,
 };

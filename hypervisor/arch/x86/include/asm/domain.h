@@ -54,6 +54,14 @@ struct arch_vcpu {
 	 * vcpu's translations, -1 for none. */
 	int dirty_cpu;
 
+	/* Preemptible pin/unpin (pv/mm.c, under mm_lock): whether the
+	 * running op may stop, the entries it has handled in this part, and
+	 * the op that is under way (its table, 0 for none, and command). */
+	bool pt_preemptible;
+	uint16_t pt_work;
+	uint32_t pt_cmd;
+	mfn_t pt_top;
+
 	/* HVM vcpus (asm/hvm.h); NULL for PV. */
 	struct hvm_vcpu *hvm;
 };
@@ -65,6 +73,12 @@ struct arch_domain {
 	/* I/O ports dom0 gave this domain (ioport.c), under io_lock. */
 	spinlock_t io_lock;
 	struct rangeset ioports;
+	/* MMIO frames and physical IRQs dom0 gave it (iomem.c), io_lock:
+	 * allocated at the first grant (most domains never get any), freed
+	 * when the domain is torn down (io_dead: no more grants). */
+	struct rangeset *iomem;
+	struct rangeset *irqs;
+	bool io_dead;
 	/* Stepwise destruction (arch_domain_relinquish): stage 0 drops the
 	 * descriptor frames and base pointers, stage 1 walks the page list
 	 * from the frame 'relinquish_next', stage 2 is done. */

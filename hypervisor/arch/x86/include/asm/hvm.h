@@ -196,6 +196,38 @@ void hvm_emulate_insn(struct vcpu *v);
 int hvm_intr_next(struct vcpu *v);
 unsigned int hvm_intr_ack(struct vcpu *v, int cookie);
 
+/*
+ * Shared by the back ends (exit.c): steps of exit handling that SVM and
+ * VMX do alike.
+ */
+/* The EFER bits a guest may set (LMA is the CPU's). */
+#define HVM_EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+/* The general register with x86 encoding n (0 rax .. 15 r15). */
+uint64_t *hvm_gpr(struct hvm_gprs *r, unsigned int n);
+/* in/out of 1, 2 or 4 bytes on rax (not rip). */
+void hvm_io_insn(struct vcpu *v, uint16_t port, unsigned int size, bool in);
+bool hvm_pat_valid(uint64_t pat);
+/* A WRMSR to EFER: 0 and the new value (LMA kept), or -1 for #GP. */
+int hvm_efer_write(uint64_t old, uint64_t val, bool paging, uint64_t *efer);
+/* NPF / EPT violation at gpa: a device or a crash (info: the back end's
+ * error code or qualification, for the message). */
+void hvm_handle_nested_fault(struct vcpu *v, uint64_t gpa, bool write,
+			     bool fetch, uint64_t info);
+/* Before an entry: the vector to inject now (acknowledged), or -1; when
+ * one is due but 'blocked' (rflags.IF clear, an interrupt shadow, an
+ * event already being injected), *window asks for an interrupt-window
+ * exit. */
+int hvm_intr_assist(struct vcpu *v, bool blocked, bool *window);
+/* DR0-3 of a vcpu that owns its debug registers, around each run. */
+void hvm_dr_load(const uint64_t dr[4]);
+void hvm_dr_save(uint64_t dr[4]);
+/* get/set_context: the registers of struct hvm_gprs; _in also checks
+ * EFER and PAT (0 or -EINVAL, nothing changed). */
+void hvm_context_gprs_out(const struct hvm_gprs *r,
+			  struct mica_hvm_vcpu_context *c);
+int hvm_context_gprs_in(struct hvm_gprs *r,
+			const struct mica_hvm_vcpu_context *c);
+
 /* Guest-physical memory access (hypercall buffers); 0 or -EFAULT. */
 int hvm_copy_from_gpa(struct domain *d, void *dst, uint64_t gpa, size_t len);
 int hvm_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src,

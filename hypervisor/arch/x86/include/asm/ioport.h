@@ -21,6 +21,9 @@ struct vcpu;
 int ioports_permit(struct domain *d, uint32_t first, uint32_t count,
 		   bool allow);
 
+/* 1 if d holds every port of first..first+count-1 (in range), else 0. */
+int ioport_held(struct domain *d, uint32_t first, uint32_t count);
+
 /* True if the hypervisor itself uses a port in [port, port + size). */
 bool ioport_reserved(uint32_t port, unsigned int size);
 

@@ -6,8 +6,8 @@
  * domain's allocation plus one per mapping or type reference.
  * page_info.type_info packs the type, flags and the type count:
  *
- *   63..62  61         60      59..56  55..32  31..0
- *   0       NEED_FLUSH PINNED  type    0       type count
+ *   63      62      61         60     59..56 55    53..42 41..32 31..0
+ *   UNDOING PARTIAL NEED_FLUSH PINNED type   CHILD owner  done   count
  *
  * A frame whose type count is 0 has no type in force: it may take any
  * type, after validation for the table types.  When a table's count drops
@@ -16,6 +16,19 @@
  * or a page table: before it takes a different type, TLBs that may still
  * map it writable, or walk through it as a table (paging-structure
  * caches), are flushed.
+ *
+ * PARTIAL (mica.h note 6: pinning and unpinning a large tree are
+ * preemptible): a table whose validation (or, UNDOING, whose teardown)
+ * the pin or unpin of vcpu 'owner' of its domain interrupted.  Entries
+ * 0..done-1 hold their references, the others none; its type count is 1.
+ * With CHILD, the frame the next entry to handle names (entry done when
+ * validating, done-1 when undoing) is a PARTIAL frame of the same
+ * operation, for which that entry holds no reference.  Only that vcpu's
+ * pin or unpin touches such a frame: it carries on when the guest issues
+ * the same operation again (the continuation), and undoes it all first if
+ * the vcpu's next pin or unpin is another one.  Anything else finds the
+ * frame busy (pv_page_type says PGT_NONE; taking a type fails with
+ * -EBUSY, or makes a preemptible pin wait).
  *
  * Locking: each domain's mm_lock serialises its page-table operations.
  */
@@ -26,6 +39,7 @@
 
 struct domain;
 struct page_info;
+struct vcpu;
 
 #define PGT_NONE 0
 #define PGT_WRITABLE 1
@@ -40,6 +54,15 @@ struct page_info;
 #define PGT_TYPE_MASK (0xfULL << PGT_TYPE_SHIFT)
 #define PGT_PINNED (1ULL << 60)
 #define PGT_NEED_FLUSH (1ULL << 61)
+#define PGT_PARTIAL (1ULL << 62)
+#define PGT_UNDOING (1ULL << 63)
+#define PGT_CHILD (1ULL << 55)
+#define PGT_OWNER_SHIFT 42
+#define PGT_OWNER_MASK (0xfffULL << PGT_OWNER_SHIFT)
+#define PGT_DONE_SHIFT 32
+#define PGT_DONE_MASK (0x3ffULL << PGT_DONE_SHIFT)
+#define PGT_PARTIAL_BITS \
+	(PGT_PARTIAL | PGT_UNDOING | PGT_CHILD | PGT_OWNER_MASK | PGT_DONE_MASK)
 
 /*
  * Takes a type reference of 'type' on a frame of d (validating it first
@@ -86,8 +109,18 @@ void pv_mm_unlock(struct domain *d, unsigned long flags);
 /* Flushes every TLB that may hold translations of d's vcpus (T8). */
 void pv_flush_domain_tlbs(struct domain *d);
 
-/* Type of a frame with a type in force (type count > 0), else PGT_NONE. */
+/* Type of a frame with a type in force (type count > 0, not PARTIAL),
+ * else PGT_NONE. */
 unsigned int pv_page_type(mfn_t mfn);
+
+/*
+ * MICA_MMUEXT_PIN_Ln_TABLE and _UNPIN_TABLE, preemptible: 0, an error, or
+ * HYPERCALL_PREEMPTED with the progress kept in the tables (PARTIAL); the
+ * caller re-issues the same op, which carries on.  Another op of this
+ * vcpu first undoes what an abandoned one left.  mm_lock held.
+ */
+int pv_pin_table(struct vcpu *v, mfn_t mfn, unsigned int type);
+int pv_unpin_table(struct vcpu *v, mfn_t mfn);
 bool pv_page_pinned(mfn_t mfn);
 void pv_page_set_pinned(mfn_t mfn, bool pinned);
 
