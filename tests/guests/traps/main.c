@@ -276,6 +276,23 @@ static void check_segment_bases(void)
 	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
 				  MICA_SEGBASE_gs_user_sel, 0xe008, 0, 0, 0),
 		       -MICA_EINVAL, "ring-0 user gs selector");
+	/* Guest GDT/LDT selectors are taken if they load; these do not
+	 * (no guest GDT frame there, no LDT): refused, not a Mica fault. */
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0x0803, 0, 0, 0),
+		       -MICA_EINVAL, "user gs selector of an empty GDT entry");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0x0007, 0, 0, 0),
+		       -MICA_EINVAL, "user gs selector with no LDT");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0x10000, 0, 0, 0),
+		       -MICA_EINVAL, "user gs selector above 16 bits");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0xe01b, 0, 0, 0),
+		       0, "flat user gs selector");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0, 0, 0, 0),
+		       0, "null user gs selector");
 	HYPERCALL5(MICA_HC_set_segment_base, MICA_SEGBASE_fs, 0, 0, 0, 0);
 	HYPERCALL5(MICA_HC_set_segment_base, MICA_SEGBASE_gs_kernel, 0, 0, 0,
 		   0);
