@@ -94,10 +94,12 @@ test: all iso
 	@$(SUITE) toolstack $(TS_MAKE) -s test
 	@scripts/test-summary.sh
 
-# Micro-benchmarks in QEMU (the PV guests; Linux natively and on Mica), then
-# the toolstack's on the host; prints "metric value unit" lines.
+# Micro-benchmarks in QEMU (the PV guests; Linux natively and on Mica; HVM
+# exit costs and HVM Linux boot), then the toolstack's on the host; prints
+# "metric value unit" lines.
 bench: hypervisor guests linux toolstack
 	@scripts/bench.sh
+	@scripts/bench-hvm.sh
 	@$(TS_MAKE) -s bench
 
 format:

@@ -114,7 +114,8 @@ static void fill_info(struct domain *d, struct mica_domctl_domain_info *i)
 	i->flags = (d->is_dying ? MICA_DOMINFO_DYING : 0) |
 		   (d->is_shutting_down ? MICA_DOMINFO_SHUTDOWN : 0) |
 		   (READ_ONCE(d->pause_count) ? MICA_DOMINFO_PAUSED : 0) |
-		   (d->privileged ? MICA_DOMINFO_PRIVILEGED : 0);
+		   (d->privileged ? MICA_DOMINFO_PRIVILEGED : 0) |
+		   (arch_domain_is_hvm(d) ? MICA_DOMINFO_HVM : 0);
 	i->shutdown_reason = d->is_shutting_down ? d->shutdown_reason : 0;
 	i->max_vcpus = d->max_vcpus;
 	for (unsigned int n = 0; n < nr_vcpus; n++) {
@@ -511,7 +512,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 		rc = op_get_info(&op);
 		break;
 	default:
-		if (op.cmd > MICA_DOMCTL_set_hvm_context) {
+		if (op.cmd > MICA_DOMCTL_ioreq_server) {
 			rc = -ENOSYS;
 			break;
 		}

@@ -334,6 +334,18 @@ int evtchn_alloc_unbound(struct domain *d, uint16_t remote_domid,
 	return rc;
 }
 
+int evtchn_close_port(struct domain *d, uint32_t port)
+{
+	unsigned long flags = spin_lock_irqsave(&interdomain_lock);
+	int rc = -ESRCH;
+
+	/* Listed: evtchn_domain_destroy has not taken d's ports yet. */
+	if (domid_table_get(&evtchn_domains, d->id) == d && !d->evtchn->dead)
+		rc = port_close(d, port);
+	spin_unlock_irqrestore(&interdomain_lock, flags);
+	return rc;
+}
+
 /* Raises the event a send on (d, port) means.  d's port lock held. */
 static int port_send(struct domain *d, uint32_t port)
 {

@@ -63,7 +63,7 @@ void evtchn_poll_destroy(struct vcpu *v)
 }
 
 /* Ends v's poll; true if it was polling. */
-static bool poll_end(struct vcpu *v)
+bool evtchn_poll_end(struct vcpu *v)
 {
 	if (!__atomic_exchange_n(&v->events.polling, false, __ATOMIC_SEQ_CST))
 		return false;
@@ -72,9 +72,20 @@ static bool poll_end(struct vcpu *v)
 	return true;
 }
 
+void evtchn_poll_begin(struct vcpu *v, uint32_t port)
+{
+	if (__atomic_load_n(&v->events.polling, __ATOMIC_SEQ_CST) &&
+	    v->events.poll_port == port)
+		return;
+	evtchn_poll_end(v);
+	v->events.poll_port = port;
+	__atomic_fetch_add(&v->domain->evtchn->nr_polling, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->events.polling, true, __ATOMIC_SEQ_CST);
+}
+
 void evtchn_vcpu_wake(struct vcpu *v)
 {
-	poll_end(v);
+	evtchn_poll_end(v);
 	vcpu_kick(v);
 }
 
@@ -127,7 +138,7 @@ static long sched_poll(uint64_t arg)
 	pending = any_pending(d, ports, p.nr_ports);
 	spin_unlock_irqrestore(&d->evtchn->lock, flags);
 	if (pending || (p.timeout && p.timeout <= system_time_ns())) {
-		poll_end(v);
+		evtchn_poll_end(v);
 		vcpu_unblock(v);
 	}
 	return 0;

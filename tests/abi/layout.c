@@ -124,6 +124,18 @@ OFFSET(struct mica_domctl, progress, 12);
 OFFSET(struct mica_domctl, u, 16);
 OFFSET(struct mica_sysctl, u, 8);
 
+/* Device models: the slot a model and Mica share. */
+OFFSET(struct mica_ioreq, data, 8);
+OFFSET(struct mica_ioreq, count, 16);
+OFFSET(struct mica_ioreq, size, 20);
+OFFSET(struct mica_ioreq, state, 23);
+OFFSET(struct mica_ioreq, vcpu, 24);
+OFFSET(struct mica_ioreq, port, 28);
+OFFSET(struct mica_domctl_ioreq, first, 16);
+OFFSET(struct mica_ioreq_buf_page, ring, 16);
+OFFSET(struct mica_ioreq_buf_entry, size, 16);
+MICA_STATIC_ASSERT(MICA_DOMCTL_ioreq_server == 25, "domctl numbering");
+
 /* Rings. */
 OFFSET(struct mica_console_ring, out, 1024);
 OFFSET(struct mica_console_ring, out_prod, 3084);

@@ -63,6 +63,7 @@ bool arch_domain_relinquish(struct domain *d, uint64_t deadline)
 	uint32_t mfn;
 
 	if (a->relinquish_stage == 0) {
+		hvm_ioreq_relinquish(d); /* its device models, or as one */
 		if (is_hvm_domain(d))
 			hvm_domain_destroy(d);
 		else
@@ -125,6 +126,11 @@ void arch_domain_destroy(struct domain *d)
 uint64_t arch_domain_shared_info_mfn(const struct domain *d)
 {
 	return d->arch.shared_info ? page_to_mfn(d->arch.shared_info) : 0;
+}
+
+bool arch_domain_is_hvm(const struct domain *d)
+{
+	return is_hvm_domain(d);
 }
 
 int arch_vcpu_create(struct vcpu *v)

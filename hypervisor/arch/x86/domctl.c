@@ -45,6 +45,8 @@ long arch_domctl(struct domain *d, struct mica_domctl *op)
 	case MICA_DOMCTL_iomem_permission:
 	case MICA_DOMCTL_irq_permission:
 		return permission(d, op->cmd, &op->u.permission);
+	case MICA_DOMCTL_ioreq_server:
+		return hvm_ioreq_domctl(d, op);
 	case MICA_DOMCTL_get_hvm_context:
 	case MICA_DOMCTL_set_hvm_context:
 		return hvm_domctl_context(

@@ -273,5 +273,7 @@ int arch_vcpu_create(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 /* The frame of d's shared-info page (domctl get_info). */
 uint64_t arch_domain_shared_info_mfn(const struct domain *d);
+/* Whether d runs in a hardware virtual machine (domctl get_info). */
+bool arch_domain_is_hvm(const struct domain *d);
 
 #endif

@@ -85,6 +85,10 @@ int evtchn_alloc_unbound(struct domain *d, uint16_t remote_domid,
 /* Raises the peer of an interdomain port, or an IPI port, of d, exactly as
  * the guest's MICA_EVTCHNOP_send would.  Errors are ignored. */
 void evtchn_notify(struct domain *d, uint32_t port);
+/* Closes a port of d as MICA_EVTCHNOP_close would; -ESRCH once d's ports
+ * are going (d dying), -EINVAL if the port is not open.  d must not be
+ * freed meanwhile. */
+int evtchn_close_port(struct domain *d, uint32_t port);
 
 /* Raises a per-vcpu VIRQ on v / a global VIRQ in the domain that bound it,
  * if bound.  Callable from any context but interrupt handlers. */
@@ -99,6 +103,12 @@ int evtchn_port_check_bound(struct domain *d, uint32_t port);
 
 /* Wakes v for an event: ends its poll, unblocks it or kicks its CPU. */
 void evtchn_vcpu_wake(struct vcpu *v);
+/* In-hypervisor waits on one port (hvm/ioreq.c): the current vcpu v polls
+ * 'port' of its domain as MICA_SCHEDOP_poll would (a raise of it wakes v
+ * through evtchn_vcpu_wake); the caller then blocks and re-checks its
+ * condition.  poll_end: v no longer polls (true if it did). */
+void evtchn_poll_begin(struct vcpu *v, uint32_t port);
+bool evtchn_poll_end(struct vcpu *v);
 /* SCHEDOP_poll's per-vcpu timeout timer (hc_sched.c). */
 void evtchn_poll_init(struct vcpu *v);
 void evtchn_poll_destroy(struct vcpu *v);

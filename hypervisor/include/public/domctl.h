@@ -38,6 +38,7 @@
 
 #include "mica.h"
 #include "memory.h"
+#include "hvm/ioreq.h"
 
 /* 2: the header's progress field (preemptible map_foreign). */
 #define MICA_DOMCTL_INTERFACE_VERSION 2
@@ -390,11 +391,18 @@ MICA_STATIC_ASSERT(sizeof(struct mica_domctl_permission) == 24,
  * argument of get/set_vcpu_context (vcpu, context_gaddr).  Only for HVM
  * domains [-MICA_EINVAL]; set_vcpu_context (PV state) is refused for them
  * [-MICA_EINVAL] and get_vcpu_context returns a zeroed context.  The
- * domain must be paused [-MICA_EBUSY].  -MICA_EOPNOTSUPP where the
+ * domain must be paused [-MICA_EBUSY]; set refuses a vcpu that waits for a
+ * device model (hvm/ioreq.h) [-MICA_EBUSY].  -MICA_EOPNOTSUPP where the
  * hardware back end cannot do it yet (VMX today).
  */
 #define MICA_DOMCTL_get_hvm_context 23
 #define MICA_DOMCTL_set_hvm_context 24
+
+/*
+ * MICA_DOMCTL_ioreq_server: device models for an HVM domain: argument
+ * u.ioreq (struct mica_domctl_ioreq, hvm/ioreq.h, which documents it).
+ */
+#define MICA_DOMCTL_ioreq_server 25
 
 #define MICA_VCPUINFO_ONLINE (1u << 0)
 #define MICA_VCPUINFO_BLOCKED (1u << 1)
@@ -431,6 +439,7 @@ struct mica_domctl {
 		struct mica_domctl_permission permission;
 		struct mica_memory_map memory_map;
 		struct mica_domctl_vcpu_info vcpu_info;
+		struct mica_domctl_ioreq ioreq;
 		uint8_t pad[240]; /* room for later ops; size never changes */
 	} u;
 };

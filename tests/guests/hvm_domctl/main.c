@@ -115,6 +115,12 @@ void test_main(void)
 	}
 	test_expect_rc(rc, 0, "create HVM|HAP");
 	id = op.domid;
+	if (domctl(&op, MICA_DOMCTL_get_info, id) ||
+	    !(op.u.info.flags & MICA_DOMINFO_HVM))
+		test_fail("get_info of an HVM domain lacks MICA_DOMINFO_HVM");
+	if (domctl(&op, MICA_DOMCTL_get_info, 0) ||
+	    (op.u.info.flags & MICA_DOMINFO_HVM))
+		test_fail("get_info of the PV dom0 says MICA_DOMINFO_HVM");
 
 	for (unsigned int i = 0; i < NR_GFNS; i++)
 		gfns[i] = i;

@@ -19,6 +19,16 @@ static uint32_t port_val;
 static uint16_t last_port;
 static unsigned int ins, outs;
 static uint8_t out_bytes[256];
+/* Device and port accesses left before one answers X86EMUL_RETRY (a
+ * device model must answer first); -1: never. */
+static int retry_after = -1;
+
+static bool retry_now(void)
+{
+	if (retry_after < 0 || retry_after-- > 0)
+		return false;
+	return true;
+}
 
 static int fake_read(void *ctx, uint64_t la, unsigned int size, uint64_t *v)
 {
@@ -30,6 +40,8 @@ static int fake_read(void *ctx, uint64_t la, unsigned int size, uint64_t *v)
 		return 0;
 	}
 	if (la >= DEV_BASE && la + size <= DEV_BASE + 0x1000) {
+		if (retry_now())
+			return X86EMUL_RETRY;
 		dev_reads++;
 		*v = dev_reg[(la - DEV_BASE) / 4];
 		return 0;
@@ -46,6 +58,8 @@ static int fake_write(void *ctx, uint64_t la, unsigned int size, uint64_t v)
 		return 0;
 	}
 	if (la >= DEV_BASE && la + size <= DEV_BASE + 0x1000) {
+		if (retry_now())
+			return X86EMUL_RETRY;
 		dev_writes++;
 		dev_reg[(la - DEV_BASE) / 4] = (uint32_t)v;
 		return 0;
@@ -57,6 +71,8 @@ static int fake_in(void *ctx, uint16_t port, unsigned int size, uint32_t *v)
 {
 	(void)ctx;
 	(void)size;
+	if (retry_now())
+		return X86EMUL_RETRY;
 	last_port = port;
 	*v = port_val + ins++;
 	return 0;
@@ -66,6 +82,8 @@ static int fake_out(void *ctx, uint16_t port, unsigned int size, uint32_t v)
 {
 	(void)ctx;
 	(void)size;
+	if (retry_now())
+		return X86EMUL_RETRY;
 	last_port = port;
 	if (outs < sizeof(out_bytes))
 		out_bytes[outs] = (uint8_t)v;
@@ -360,12 +378,74 @@ static void refused(void)
 	CHECK_EQ(c.gpr[X86_RAX], 0x1234);
 }
 
+/* A callback that must wait for a device model: nothing is committed,
+ * except the iterations a rep finished before it. */
+static void retry(void)
+{
+	struct x86_emulate_ctx c;
+
+	/* mov (%rbx), %eax: RETRY, rip and rax as they were */
+	EMUL(c, 8, 0x8b, 0x03);
+	c.gpr[X86_RBX] = DEV_BASE;
+	c.gpr[X86_RAX] = 0x55;
+	retry_after = 0;
+	CHECK_INT(x86_emulate(&c), X86EMUL_RETRY);
+	CHECK_EQ(c.rip, 0x100);
+	CHECK_EQ(c.gpr[X86_RAX], 0x55);
+	CHECK_EQ(c.reps_done, 0);
+	/* or %eax, (%rbx): the read passes, the write waits */
+	EMUL(c, 8, 0x09, 0x03);
+	c.gpr[X86_RBX] = DEV_BASE;
+	retry_after = 1;
+	CHECK_INT(x86_emulate(&c), X86EMUL_RETRY);
+	CHECK_EQ(c.rip, 0x100);
+	/* movsl device to device: the write of iteration 0 waits */
+	EMUL(c, 8, 0xa5);
+	c.gpr[X86_RSI] = DEV_BASE;
+	c.gpr[X86_RDI] = DEV_BASE + 0x10;
+	retry_after = 1;
+	CHECK_INT(x86_emulate(&c), X86EMUL_RETRY);
+	CHECK_EQ(c.gpr[X86_RSI], DEV_BASE);
+	CHECK_EQ(c.gpr[X86_RDI], DEV_BASE + 0x10);
+	/* rep insb, 5 times, the third in waits: two iterations stand */
+	EMUL(c, 8, 0xf3, 0x6c);
+	c.gpr[X86_RCX] = 5;
+	c.gpr[X86_RDI] = RAM_BASE;
+	c.gpr[X86_RDX] = 0x60;
+	retry_after = 2;
+	CHECK_INT(x86_emulate(&c), X86EMUL_OK);
+	CHECK_EQ(c.rip, 0x100);
+	CHECK_EQ(c.gpr[X86_RCX], 3);
+	CHECK_EQ(c.gpr[X86_RDI], RAM_BASE + 2);
+	CHECK_EQ(c.reps_done, 2);
+	/* again, the first in waits: RETRY, nothing done */
+	retry_after = 0;
+	CHECK_INT(x86_emulate(&c), X86EMUL_RETRY);
+	CHECK_EQ(c.gpr[X86_RCX], 3);
+	CHECK_EQ(c.reps_done, 0);
+	/* and the rest runs to the end */
+	retry_after = -1;
+	CHECK_INT(x86_emulate(&c), X86EMUL_OK);
+	CHECK_EQ(c.rip, 0x102);
+	CHECK_EQ(c.gpr[X86_RCX], 0);
+	CHECK_EQ(c.reps_done, 3);
+	/* rep outsw: the first out waits */
+	EMUL(c, 8, 0x66, 0xf3, 0x6f);
+	c.gpr[X86_RCX] = 2;
+	c.gpr[X86_RSI] = RAM_BASE;
+	retry_after = 0;
+	CHECK_INT(x86_emulate(&c), X86EMUL_RETRY);
+	CHECK_EQ(c.gpr[X86_RCX], 2);
+	CHECK_EQ(c.gpr[X86_RSI], RAM_BASE);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(mov_store_load), TEST_CASE(addressing),
 		TEST_CASE(movzx_movsx),	   TEST_CASE(alu_flags),
 		TEST_CASE(strings),	   TEST_CASE(refused),
+		TEST_CASE(retry),
 	};
 
 	return run_tests("x86_emulate", cases,

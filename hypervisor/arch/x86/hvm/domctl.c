@@ -68,6 +68,10 @@ long hvm_domctl_context(struct domain *d, struct mica_domctl *op, bool set)
 			rc = -EINVAL;
 	if (c->pad0 || (c->flags & ~MICA_HVMCTX_ONLINE))
 		rc = -EINVAL;
+	/* A device-model request in flight completes into the registers
+	 * (or re-runs the instruction) the vcpu had: not under new ones. */
+	if (!rc && hvm_ioreq_waiting(v))
+		rc = -EBUSY;
 	if (!rc)
 		rc = hvm_backend->set_context(v, c);
 	if (!rc) {

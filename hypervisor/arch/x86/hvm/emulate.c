@@ -309,7 +309,11 @@ static uint64_t linear(const struct x86_emulate_ctx *c, const struct decoded *d,
 static int mem_read(struct x86_emulate_ctx *c, uint64_t la, unsigned int size,
 		    uint64_t *v)
 {
-	if (c->ops->read(c->ops_ctx, la, size, v)) {
+	int rc = c->ops->read(c->ops_ctx, la, size, v);
+
+	if (rc == X86EMUL_RETRY)
+		return rc;
+	if (rc) {
 		c->fault_la = la;
 		return X86EMUL_FAULT;
 	}
@@ -320,7 +324,11 @@ static int mem_read(struct x86_emulate_ctx *c, uint64_t la, unsigned int size,
 static int mem_write(struct x86_emulate_ctx *c, uint64_t la, unsigned int size,
 		     uint64_t v)
 {
-	if (c->ops->write(c->ops_ctx, la, size, v & mask_of(size))) {
+	int rc = c->ops->write(c->ops_ctx, la, size, v & mask_of(size));
+
+	if (rc == X86EMUL_RETRY)
+		return rc;
+	if (rc) {
 		c->fault_la = la;
 		return X86EMUL_FAULT;
 	}
@@ -465,8 +473,9 @@ static int string_once(struct x86_emulate_ctx *c, const struct decoded *d,
 		return X86EMUL_OK;
 	case 0x6c:
 	case 0x6d:
-		if (c->ops->io_in(c->ops_ctx, port, size, &io))
-			return X86EMUL_FAULT;
+		rc = c->ops->io_in(c->ops_ctx, port, size, &io);
+		if (rc)
+			return rc == X86EMUL_RETRY ? rc : X86EMUL_FAULT;
 		rc = mem_write(c, dst, size, io);
 		if (!rc)
 			step_index(c, d, X86_RDI, size);
@@ -475,8 +484,9 @@ static int string_once(struct x86_emulate_ctx *c, const struct decoded *d,
 		rc = mem_read(c, src, size, &v);
 		if (rc)
 			return rc;
-		if (c->ops->io_out(c->ops_ctx, port, size, (uint32_t)v))
-			return X86EMUL_FAULT;
+		rc = c->ops->io_out(c->ops_ctx, port, size, (uint32_t)v);
+		if (rc)
+			return rc == X86EMUL_RETRY ? rc : X86EMUL_FAULT;
 		step_index(c, d, X86_RSI, size);
 		return X86EMUL_OK;
 	}
@@ -501,6 +511,10 @@ static int exec_string(struct x86_emulate_ctx *c, const struct decoded *d,
 		if (!count)
 			return X86EMUL_OK;
 		rc = string_once(c, d, size);
+		if (rc == X86EMUL_RETRY && i) {
+			*done = false; /* the completed iterations stand */
+			return X86EMUL_OK;
+		}
 		if (rc)
 			return rc;
 		count--;
@@ -508,6 +522,7 @@ static int exec_string(struct x86_emulate_ctx *c, const struct decoded *d,
 			c->gpr[X86_RCX] = (uint32_t)count;
 		else
 			c->gpr[X86_RCX] = (c->gpr[X86_RCX] & ~am) | count;
+		c->reps_done = i + 1;
 	}
 	*done = !(c->gpr[X86_RCX] & am);
 	return X86EMUL_OK;
@@ -612,6 +627,7 @@ int x86_emulate(struct x86_emulate_ctx *c)
 
 	if (c->mode != 2 && c->mode != 4 && c->mode != 8)
 		return X86EMUL_UNHANDLED;
+	c->reps_done = 0;
 	if (decode(c, &d))
 		return X86EMUL_UNHANDLED;
 	c->len = d.pos;

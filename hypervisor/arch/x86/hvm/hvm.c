@@ -145,6 +145,10 @@ void hvm_return_to_guest(void)
 			softirq_run();
 			continue;
 		}
+		/* A request to a device model finishes first (it may block
+		 * the vcpu: a schedule is then pending). */
+		if (!hvm_ioreq_pre_run(v))
+			continue;
 		/* INIT and SIPI are applied by the vcpu to itself; an INIT
 		 * takes it down (a schedule is then pending). */
 		vlapic_vcpu_pre_run(v);
@@ -265,6 +269,14 @@ void hvm_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 	spin_unlock_irqrestore(&hd->io_lock, flags);
 	if (in && !claimed)
 		*val = mask;
+	if (!claimed) { /* a device model's (hvm/ioreq.c)? */
+		uint64_t data = *val;
+
+		if (hvm_ioreq_access(v, MICA_IOREQ_TYPE_PIO, port, size, !in,
+				     &data) &&
+		    in)
+			*val = (uint32_t)data;
+	}
 	if (in)
 		*val &= mask;
 }

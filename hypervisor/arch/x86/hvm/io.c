@@ -97,17 +97,21 @@ static bool is_ioapic(uint64_t gpa)
 	return (gpa & PAGE_MASK) == HVM_IOAPIC_BASE;
 }
 
-static bool mmio(struct vcpu *v, uint64_t gpa, unsigned int size, bool write,
-		 uint64_t *val)
+/* 0, -1 (no device) or X86EMUL_RETRY (a device model must answer). */
+static int mmio(struct vcpu *v, uint64_t gpa, unsigned int size, bool write,
+		uint64_t *val)
 {
 	if (is_lapic(v, gpa))
 		vlapic_mmio(v, gpa - HVM_LAPIC_BASE, size, write, val);
 	else if (is_ioapic(gpa))
 		vioapic_mmio(v->domain, gpa - HVM_IOAPIC_BASE, size, write,
 			     val);
-	else
-		return false;
-	return true;
+	else if (!hvm_ioreq_access(v, MICA_IOREQ_TYPE_MMIO, gpa, size, write,
+				   val))
+		return -1;
+	else if (hvm_ioreq_waiting(v))
+		return X86EMUL_RETRY;
+	return 0;
 }
 
 static bool is_ram(struct domain *d, uint64_t gpa)
@@ -140,9 +144,10 @@ static int access(struct vcpu *v, uint64_t la, unsigned int size, bool write,
 						       gpa, n);
 			if (rc)
 				return -1;
-		} else if (done || n != size ||
-			   !mmio(v, gpa, size, write, val)) {
+		} else if (done || n != size) {
 			return -1;
+		} else if ((rc = mmio(v, gpa, size, write, val))) {
+			return rc;
 		}
 		done += n;
 	}
@@ -163,13 +168,13 @@ static int emul_write(void *ctx, uint64_t la, unsigned int size, uint64_t val)
 static int emul_in(void *ctx, uint16_t port, unsigned int size, uint32_t *val)
 {
 	hvm_handle_io(ctx, port, size, true, val);
-	return 0;
+	return hvm_ioreq_waiting(ctx) ? X86EMUL_RETRY : 0;
 }
 
 static int emul_out(void *ctx, uint16_t port, unsigned int size, uint32_t val)
 {
 	hvm_handle_io(ctx, port, size, false, &val);
-	return 0;
+	return hvm_ioreq_waiting(ctx) ? X86EMUL_RETRY : 0;
 }
 
 static const struct x86_emulate_ops emul_ops = {
@@ -228,7 +233,10 @@ void hvm_emulate_insn(struct vcpu *v)
 			     c.rip);
 		return;
 	}
+	hvm_ioreq_emulate_begin(v, &c);
 	rc = x86_emulate(&c);
+	if (hvm_ioreq_emulate_end(v, &c, rc))
+		return; /* a device model must answer first: nothing changed */
 	if (rc == X86EMUL_UNHANDLED) {
 		domain_crash(v->domain,
 			     "cannot emulate the instruction at rip %lx (%02x "
@@ -252,7 +260,8 @@ void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 				bool fetch)
 {
 	/* A device there: emulate the instruction that reached it. */
-	if (!fetch && (is_lapic(v, gpa) || is_ioapic(gpa))) {
+	if (!fetch && (is_lapic(v, gpa) || is_ioapic(gpa) ||
+		       hvm_ioreq_claims_mmio(v->domain, gpa))) {
 		hvm_emulate_insn(v);
 		return;
 	}

@@ -34,6 +34,7 @@
 #ifndef __ASSEMBLY__
 #include <mica/spinlock.h>
 #include <mica/types.h>
+#include <asm/hvm_ioreq.h>
 
 struct domain;
 struct vcpu;
@@ -78,6 +79,9 @@ struct hvm_vcpu {
 	bool init_pending; /* an INIT arrived: go to wait_sipi */
 	bool start_pending; /* a SIPI arrived: reset to sipi_vector:0 */
 	uint8_t sipi_vector;
+
+	/* Device models (hvm/ioreq.c): the request in flight, answers. */
+	struct hvm_ioreq_vcpu ioreq;
 };
 
 /* hvm_vcpu.seg_base indices (the x86 segment register encoding). */

@@ -38,6 +38,11 @@ enum {
 #define X86EMUL_OK 0
 #define X86EMUL_UNHANDLED (-1) /* not an instruction this emulator does */
 #define X86EMUL_FAULT (-2) /* a callback failed (unmapped, no device) */
+/* A callback cannot finish the access now (a device model must answer
+ * first, hvm/ioreq.c): the instruction stops before it and is executed
+ * again later.  x86_emulate returns it only when nothing is committed;
+ * iterations a rep completed before it stand (X86EMUL_OK, rip stays). */
+#define X86EMUL_RETRY (-3)
 
 struct x86_emulate_ops {
 	/* size 1, 2, 4 or 8 at a linear address. */
@@ -69,10 +74,14 @@ struct x86_emulate_ctx {
 	 * X86EMUL_FAULT. */
 	unsigned int len;
 	uint64_t fault_la;
+	/* Out, kept up to date during the call: iterations of a rep
+	 * instruction completed by it (0 for other instructions). */
+	unsigned int reps_done;
 };
 
-/* X86EMUL_OK, X86EMUL_UNHANDLED (nothing changed) or X86EMUL_FAULT
- * (registers may hold the iterations a rep completed). */
+/* X86EMUL_OK, X86EMUL_UNHANDLED (nothing changed), X86EMUL_RETRY
+ * (nothing to commit) or X86EMUL_FAULT (registers may hold the iterations
+ * a rep completed). */
 int x86_emulate(struct x86_emulate_ctx *c);
 
 #endif
