@@ -10,6 +10,9 @@
 #   mica.run=shell      an interactive shell on the console
 #   mica.run=dom0       the dom0 device tests and the toolstack system
 #                       test (/dom0/system.sh)
+#   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
+#                       to kill init"), for the test that a crashed domain
+#                       goes while the others keep running
 #   mica.exit=qemu      end a native QEMU run through isa-debug-exit
 #                       (the native kernel has no ACPI); otherwise poweroff
 export PATH=/bin:/bench
@@ -57,6 +60,10 @@ shell)
 	;;
 dom0)
 	/dom0/system.sh
+	;;
+panic)
+	echo "init: exiting, the kernel must panic"
+	exit 1
 	;;
 esac
 echo "init: done"

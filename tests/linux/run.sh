@@ -54,6 +54,18 @@
 #   linux-mica-bench     a second dom0 boot runs the benchmark programs
 #                        (tests/linux/bench: fork, exec, page faults,
 #                        mmap/munmap, pipes, gzip) and each reports
+# One boot of dom0 and three domUs, each in its own mode (the same kernel):
+#   linux-mica-d0-workload-NAME  dom0 runs the workload programs
+#                        (mica.run=workload), one line per program
+#   linux-mica-d1-workload-NAME  so does a 96 MiB domU (its OOM program
+#                        exhausts the domain's own memory: a clean OOM kill)
+#   linux-mica-d2-selftest-NAME  a domU runs the x86 selftests (64- and
+#                        32-bit: compat entry, LDT, vsyscall, signals),
+#                        one line per selftest, as natively
+#   linux-mica-panic     the third domU's kernel panics on purpose
+#                        (mica.run=panic): Mica reports it crashed and
+#                        destroys it, the others run on to their end
+#   linux-mica-survivors dom0 and the other domUs powered off normally
 # Native (the same kernel, bzImage, no hypervisor):
 #   linux-native-init    the kernel reached /init and the init ended QEMU
 #   linux-native-workload-NAME  one line per workload program
@@ -259,6 +271,41 @@ if [ $status -eq 1 ] && [ -z "$missing" ]; then
 	pass linux-mica-domus
 else
 	fail linux-mica-domus "$log" "not every domain ran /init and powered off:${missing:- ?} (QEMU status $status)"
+fi
+
+# On Mica, one boot for the user-space programs: dom0 and a 96 MiB domU run
+# the workload programs, a 160 MiB domU the x86 selftests (their own
+# initramfs), and a third domU panics on purpose.  guest_test ends the
+# machine when the last domain is gone (status 3, as one crashed).
+log=$logs/mica-user.log
+"$top/scripts/qemu.sh" --timeout "${QEMU_USER_TIMEOUT:-1500}" --smp 2 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=160M" \
+	--initrd "$linux/vmlinux mica.run=workload,$linux/initramfs.cpio,\
+$linux/vmlinux domain=work1 mem=96M -- mica.run=workload,$linux/initramfs.cpio,\
+$linux/vmlinux domain=selftests mem=160M -- mica.run=selftests,$linux/initramfs-selftests.cpio,\
+$linux/vmlinux domain=panic mem=64M -- mica.run=panic,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+linux_report_workload linux-mica-d0 "$log" "(d0) "
+linux_report_workload linux-mica-d1 "$log" "(d1) "
+LINUX_REPORT_ON=mica linux_report_selftests linux-mica-d2 "$log" "(d2) "
+if tr -d '\r' <"$log" | grep -a '(d3) .*Kernel panic - not syncing' >/dev/null &&
+	tr -d '\r' <"$log" | grep -a 'domain 3 (panic): shut down (crash)' >/dev/null &&
+	! tr -d '\r' <"$log" | grep -a '(d3) init: done' >/dev/null; then
+	pass linux-mica-panic
+else
+	fail linux-mica-panic "$log" "domain 3 did not panic and get destroyed as crashed"
+fi
+missing=""
+for d in 0 1 2; do
+	tr -d '\r' <"$log" | grep -a "domain $d (.*): shut down (poweroff)" >/dev/null ||
+		missing="$missing d$d"
+done
+if [ $status -eq 3 ] && [ -z "$missing" ] &&
+	tr -d '\r' <"$log" | grep -a 'guest_test: every domain has shut down' >/dev/null; then
+	pass linux-mica-survivors
+else
+	fail linux-mica-survivors "$log" "not every other domain powered off:${missing:- ?} (QEMU status $status)"
 fi
 
 # Natively: the init reads mica.run/mica.exit from the command line.

@@ -4,6 +4,9 @@
  * get_debugreg, #DB): values read back, bad values are refused, a data
  * and an instruction breakpoint fire #DB in the guest with the cause in
  * DR6, and mov to/from DRn from the guest kernel is the same interface.
+ * Single-stepping: an iret that sets TF traps after the first instruction
+ * it returns to, also when its frame would let Mica exit with SYSRET
+ * (rcx = rip, r11 = rflags), which would trap before it.
  */
 #include "cpu.h"
 #include "hypercall.h"
@@ -35,6 +38,62 @@ static void disarm_on_db(struct cpu_trap_frame *f)
 {
 	if (f->vector == 1)
 		set_dr(7, 0x400);
+}
+
+/* clang-format off */
+/*
+ * step_after_iret(): MICA_HC_iret to step_target in kernel mode with TF
+ * set, rcx = rip and r11 = rflags (what a SYSRET would return with);
+ * the nop there runs, then #DB (the hook clears TF) and `ret`.
+ */
+__asm__(".text\n"
+	"step_after_iret:\n"
+	"	mov %rsp, %rax\n"
+	"	push $0xe018\n"		/* ss, RPL 0: kernel mode */
+	"	push %rax\n"			/* rsp */
+	"	push $0x302\n"			/* rflags: TF, IF */
+	"	push $0xe020\n"		/* cs, RPL 0 */
+	"	lea step_target(%rip), %rcx\n"
+	"	push %rcx\n"			/* rip */
+	"	push $0\n"			/* MICA_IRET_* flags */
+	"	mov $0x302, %r11\n"
+	"	jmp hypercall_page + 14 * 32\n"
+	"step_target:\n"
+	"	nop\n"
+	"step_after:\n"
+	"	ret\n");
+/* clang-format on */
+void step_after_iret(void);
+extern char step_target[], step_after[];
+
+static void clear_tf_on_db(struct cpu_trap_frame *f)
+{
+	if (f->vector == 1)
+		f->rflags &= ~0x100ULL;
+}
+
+static void check_single_step(void)
+{
+	uint64_t n;
+
+	printk("single step after an iret with the SYSRET-shaped frame\n");
+	cpu_trap_skip = 0;
+	test_expect_rc(set_dr(7, 0x400), 0, "DR7 off");
+	cpu_trap_hook = clear_tf_on_db;
+	n = cpu_last_trap.count;
+	step_after_iret();
+	cpu_trap_hook = 0;
+	if (cpu_traps_since(n) != 1 || cpu_last_trap.vector != 1 ||
+	    cpu_last_trap.rip != (uint64_t)step_after)
+		test_fail("TF from iret: %lu traps, vector %lu at %#lx "
+			  "(expected one #DB at %#lx, after the nop at %#lx)",
+			  cpu_traps_since(n), cpu_last_trap.vector,
+			  cpu_last_trap.rip, (uint64_t)step_after,
+			  (uint64_t)step_target);
+	if (!(get_dr(6) & (1 << 14)))
+		test_fail("DR6.BS not set after the single step: %#lx",
+			  get_dr(6));
+	test_expect_rc(set_dr(6, 0), 0, "clear DR6");
 }
 
 static void check_values(void)
@@ -138,5 +197,6 @@ void test_main(void)
 	}
 	check_values();
 	check_breakpoints();
+	check_single_step();
 	test_pass();
 }

@@ -158,7 +158,8 @@ static void attempt(const char *name)
 	printk("Test result: FAILURE: survived %s\n", name);
 }
 
-/* dom0: rflags bits a guest may not have come back cleared. */
+/* dom0: rflags bits a guest may not have come back cleared (NT it may
+ * keep: it comes back, and must not leak into Mica, which then runs on). */
 static void check_rflags_sanitised(void)
 {
 	uint64_t bad = 0x3000 /* IOPL 3 */ | 0x4000 /* NT */ |
@@ -180,9 +181,26 @@ static void check_rflags_sanitised(void)
 		: [bad] "r"(bad), [ss] "i"(KERNEL_SS), [cs] "i"(KERNEL_CS)
 		: "rax", "rcx", "r11", "memory", "cc");
 	/* clang-format on */
-	if (rflags & (0x3000 | 0x4000 | 0x20000 | (1ULL << 40)))
-		test_fail("rflags %#lx after iret: IOPL/NT/VM/reserved kept",
+	if (rflags & (0x3000 | 0x20000 | (1ULL << 40)))
+		test_fail("rflags %#lx after iret: IOPL/VM/reserved kept",
 			  rflags);
+	if (!(rflags & 0x4000))
+		test_fail("rflags %#lx after iret: NT lost", rflags);
+	/* NT off again, by an iret of the guest's own flags without it. */
+	/* clang-format off */
+	__asm__ __volatile__(
+		"mov %%rsp, %[rsp]\n"
+		"push $%c[ss]\n	push %[rsp]\n	push $0x202\n"
+		"push $%c[cs]\n	lea 1f(%%rip), %%rax\n	push %%rax\n"
+		"push $0\n"
+		"jmp hypercall_page + 14 * 32\n"
+		"1:	pushf\n	pop %[rflags]\n"
+		: [rflags] "=r"(rflags), [rsp] "=&r"(rsp)
+		: [ss] "i"(KERNEL_SS), [cs] "i"(KERNEL_CS)
+		: "rax", "rcx", "r11", "memory", "cc");
+	/* clang-format on */
+	if (rflags & 0x4000)
+		test_fail("rflags %#lx after an iret without NT", rflags);
 	if (!(rflags & 0x200))
 		test_fail("rflags %#lx after iret: real IF clear", rflags);
 }

@@ -3,7 +3,8 @@
  * The PV CPU interface (public/arch-x86/pv.h): a trap table receives
  * exceptions and software interrupts through bounce frames, handlers
  * return with MICA_HC_iret, and the callback, stack and segment-base calls
- * accept what they should and refuse the rest.
+ * accept what they should and refuse the rest.  rflags.NT survives an
+ * iret and hypercalls (a guest's user space may keep it set).
  */
 #include "hypercall.h"
 #include "test.h"
@@ -275,9 +276,65 @@ static void check_segment_bases(void)
 	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
 				  MICA_SEGBASE_gs_user_sel, 0xe008, 0, 0, 0),
 		       -MICA_EINVAL, "ring-0 user gs selector");
+	/* Guest GDT/LDT selectors are taken if they load; these do not
+	 * (no guest GDT frame there, no LDT): refused, not a Mica fault. */
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0x0803, 0, 0, 0),
+		       -MICA_EINVAL, "user gs selector of an empty GDT entry");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0x0007, 0, 0, 0),
+		       -MICA_EINVAL, "user gs selector with no LDT");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0x10000, 0, 0, 0),
+		       -MICA_EINVAL, "user gs selector above 16 bits");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0xe01b, 0, 0, 0),
+		       0, "flat user gs selector");
+	test_expect_rc(HYPERCALL5(MICA_HC_set_segment_base,
+				  MICA_SEGBASE_gs_user_sel, 0, 0, 0, 0),
+		       0, "null user gs selector");
 	HYPERCALL5(MICA_HC_set_segment_base, MICA_SEGBASE_fs, 0, 0, 0, 0);
 	HYPERCALL5(MICA_HC_set_segment_base, MICA_SEGBASE_gs_kernel, 0, 0, 0,
 		   0);
+}
+
+/* clang-format off */
+/* iret_with_flags(rflags): MICA_HC_iret to the next instruction in kernel
+ * mode with rflags; returns the rflags seen there. */
+__asm__(".text\n"
+	"iret_with_flags:\n"
+	"	mov %rsp, %rax\n"
+	"	push $0xe018\n"		/* ss, RPL 0 */
+	"	push %rax\n"			/* rsp */
+	"	push %rdi\n"			/* rflags */
+	"	push $0xe020\n"		/* cs, RPL 0 */
+	"	lea 1f(%rip), %rcx\n"
+	"	push %rcx\n"			/* rip */
+	"	push $0\n"			/* MICA_IRET_* flags */
+	"	jmp hypercall_page + 14 * 32\n"
+	"1:	pushfq\n"
+	"	pop %rax\n"
+	"	ret\n");
+/* clang-format on */
+uint64_t iret_with_flags(uint64_t rflags);
+
+#define RFLAGS_NT 0x4000ULL
+
+static void check_nt(void)
+{
+	uint64_t f = iret_with_flags(0x202 | RFLAGS_NT);
+
+	if (!(f & RFLAGS_NT))
+		test_fail("iret with NT: rflags %#lx", f);
+	/* A hypercall (SYSCALL clears NT in Mica) returns it too. */
+	test_expect_rc(HYPERCALL5(MICA_HC_version, 0, 0, 0, 0, 0) < 0, 0,
+		       "version with NT set");
+	__asm__ __volatile__("pushfq; pop %0" : "=r"(f));
+	if (!(f & RFLAGS_NT))
+		test_fail("NT lost across a hypercall: rflags %#lx", f);
+	f = iret_with_flags(0x202);
+	if (f & RFLAGS_NT)
+		test_fail("iret without NT: rflags %#lx", f);
 }
 
 void test_main(void)
@@ -289,5 +346,6 @@ void test_main(void)
 	check_exceptions(); /* the reinstalled table works the same */
 	check_callbacks_and_stack();
 	check_segment_bases();
+	check_nt();
 	test_pass();
 }

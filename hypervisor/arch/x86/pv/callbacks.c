@@ -82,6 +82,54 @@ long do_stack_switch(uint64_t ss, uint64_t rsp, uint64_t a3, uint64_t a4,
 	return 0;
 }
 
+/*
+ * The user gs selector: null, Mica's flat data selector, or a selector of
+ * the guest's own GDT or LDT (their descriptors obey the pv.h rules, so
+ * loading one grants nothing; a 32-bit guest's TLS is such a GDT entry).
+ * Mica's other reserved entries are refused, and so is a selector that
+ * does not load (beyond the table, not present, not data or readable
+ * code): the exception table catches the fault, gs becomes null.
+ * Loading gs clears the base of the mode it is loaded in: it is loaded
+ * with the user base active (Mica itself never uses gs).
+ */
+static long set_user_gs_selector(uint64_t value, bool kernel)
+{
+	uint16_t sel = (uint16_t)(value | 3), zero = 0;
+	bool failed = false;
+
+	if (value > 0xffff)
+		return -EINVAL;
+	if ((sel & ~3) && !(sel & 4) && (sel & ~7) >= GDT_RESERVED_BYTE &&
+	    (sel & ~3) != (GUEST_DS & ~3))
+		return -EINVAL;
+	if (!(sel & ~3))
+		sel = 0;
+	/* clang-format off */
+	__asm__ __volatile__(
+		"	testb %[k], %[k]\n"
+		"	jz 1f\n"
+		"	swapgs\n"
+		"1:	mov %w[s], %%gs\n"
+		"2:	testb %[k], %[k]\n"
+		"	jz 3f\n"
+		"	swapgs\n"
+		"3:\n"
+		"	.pushsection .text.fixup, \"ax\"\n"
+		"4:	movb $1, %[f]\n"
+		"	mov %w[z], %%gs\n"
+		"	jmp 2b\n"
+		"	.popsection\n"
+		"	.pushsection .extable, \"a\"\n"
+		"	.balign 8\n"
+		"	.quad 1b, 4b\n"
+		"	.popsection\n"
+		: [f] "+m"(failed)
+		: [s] "r"(sel), [z] "r"(zero), [k] "q"((uint8_t)kernel)
+		: "cc");
+	/* clang-format on */
+	return failed ? -EINVAL : 0;
+}
+
 long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
 			 uint64_t a4, uint64_t a5)
 {
@@ -108,19 +156,7 @@ long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
 		      value);
 		return 0;
 	case MICA_SEGBASE_gs_user_sel:
-		/* Only the null and flat guest data selectors exist so far. */
-		if (value != 0 && (value & ~3ULL) != (GUEST_DS & ~3))
-			return -EINVAL;
-		/* Loading gs clears the base of the mode it is loaded in: do
-		 * it with the user base active. */
-		if (kernel)
-			__asm__ __volatile__(
-				"swapgs; mov %0, %%gs; swapgs" ::"r"(
-					(uint16_t)(value | 3)));
-		else
-			__asm__ __volatile__(
-				"mov %0, %%gs" ::"r"((uint16_t)(value | 3)));
-		return 0;
+		return set_user_gs_selector(value, kernel);
 	default:
 		return -ENOSYS;
 	}

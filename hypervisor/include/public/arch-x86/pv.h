@@ -246,7 +246,11 @@ MICA_STATIC_ASSERT(sizeof(struct mica_callback_unregister) == 8,
  *   MICA_SEGBASE_gs_user      gs base while in guest user mode.
  *   MICA_SEGBASE_gs_user_sel  load `value` (a selector) as the user-mode gs
  *                             selector; this also sets the user gs base from
- *                             the descriptor (0 for a null selector).
+ *                             the descriptor (0 for a null selector).  Null,
+ *                             MICA_FLAT_RING3_DS or a selector of the
+ *                             guest's own GDT or LDT that loads (a 32-bit
+ *                             TLS entry); one that does not load is refused
+ *                             and leaves gs null.
  *   Returns 0.
  * Notes:
  *   1. The hypervisor swaps the two gs bases on every kernel/user

@@ -24,7 +24,12 @@
 #define X86_EFLAGS_IOPL 0x00003000
 #define X86_EFLAGS_NT 0x00004000
 #define X86_EFLAGS_VM 0x00020000
-/* The bits SYSRET loads from r11 (it clears RF, VM and the reserved ones). */
-#define X86_EFLAGS_SYSRET_MASK 0x003c7fd7
+/*
+ * The rflags a SYSRET exit may return with: what it loads from r11 (it
+ * clears RF, VM and the reserved bits) less TF, which SYSRET turns into a
+ * #DB before the first instruction at rcx, where IRETQ traps after it
+ * (TF is bit 8).
+ */
+#define X86_EFLAGS_SYSRET_MASK 0x003c7ed7
 
 #endif

@@ -61,11 +61,15 @@ bool pv_do_syscall(struct cpu_regs *regs);
  */
 bool pv_exit_prepare(struct cpu_regs *regs);
 
-/* The rflags a guest returns with: IF on, no I/O privilege, no NT/VM. */
+/*
+ * The rflags a guest returns with: IF on, no I/O privilege, no VM.  NT
+ * stays as the guest set it (user space may, and expects it back after
+ * a system call): it only matters to an IRET executed with it set, and
+ * Mica's own code always runs with NT clear (SYSCALL's mask, gates).
+ */
 static inline uint64_t pv_guest_rflags(uint64_t rflags)
 {
-	return (rflags &
-		~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_VM)) |
+	return (rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) |
 	       X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 }
 /* Back into the current PV vcpu through its frame (pv/entry.S). */
