@@ -190,11 +190,9 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	int rc;
 
 	if (pg->type_info & PGT_PARTIAL) {
-		/* Another vcpu's operation (or none is under way): busy, as
-		 * mmu.h T3 says.  Waiting for it could last forever: that
-		 * vcpu may be down, or never repeat its operation. */
+		/* Another operation's (or none is under way): busy. */
 		if (!partial_ours(pg, d))
-			return -EBUSY;
+			return pt_owner() ? HYPERCALL_PREEMPTED : -EBUSY;
 		if ((pg->type_info & PGT_UNDOING) || type_of(pg) != type) {
 			rc = undo_partial(mfn, d);
 			if (rc)
