@@ -256,6 +256,19 @@ void hvm_emulate_insn(struct vcpu *v)
 			     c.fault_la, c.rip);
 }
 
+bool hvm_insn_is_hlt(struct vcpu *v)
+{
+	const struct hvm_vcpu *h = v->arch.hvm;
+	uint64_t la = h->mode64 ? h->regs.rip :
+				  (h->seg_base[HVM_SEG_CS] + h->regs.rip) &
+					  0xffffffffULL;
+	uint64_t gpa;
+	uint8_t op;
+
+	return !walk(v, la, false, &gpa) && is_ram(v->domain, gpa) &&
+	       !hvm_copy_from_gpa(v->domain, &op, gpa, 1) && op == 0xf4;
+}
+
 void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 				bool fetch)
 {

@@ -163,8 +163,9 @@ static void accept_irq(struct vlapic *l, unsigned int vector, bool level)
 	else
 		clear_bit(l->tmr, vector);
 	spin_unlock_irqrestore(&l->lock, flags);
-	if (l->v != current_vcpu())
-		vcpu_kick(l->v);
+	/* Even for the current vcpu: it may be on its way to block in
+	 * hvm_handle_hlt, past its last look at the IRR. */
+	vcpu_kick(l->v);
 }
 
 /* ------------------------------------------------------------------

@@ -504,8 +504,18 @@ static void svm_vcpu_run(struct vcpu *v)
 	handle_exit(v, vmcb);
 	/* An instruction Mica completed (advanced or emulated) leaves no
 	 * STI or MOV SS shadow behind it (as under VMX). */
-	if (h->regs.rip != vmcb->rip)
+	if (h->regs.rip != vmcb->rip) {
 		vmcb->interrupt_shadow &= ~1ULL;
+	} else if ((vmcb->interrupt_shadow & 1) &&
+		   (h->regs.rflags & RFLAGS_IF) && hvm_insn_is_hlt(v)) {
+		/* An exit between sti and hlt.  QEMU's VMRUN does not
+		 * restore the shadow, so an interrupt injected now would
+		 * run before the hlt, which would then sleep for good: the
+		 * hlt completes here instead, as the CPU would have run it. */
+		h->regs.rip++;
+		vmcb->interrupt_shadow &= ~1ULL;
+		hvm_handle_hlt(v);
+	}
 }
 
 static void seg_out(struct mica_hvm_segment *o, const struct vmcb_seg *s)

@@ -187,6 +187,8 @@ void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 /* Emulates the instruction at rip (string port I/O, MMIO); advances rip
  * or, for a rep instruction cut short, leaves it to run again. */
 void hvm_emulate_insn(struct vcpu *v);
+/* Whether the instruction at rip is hlt (read from guest RAM). */
+bool hvm_insn_is_hlt(struct vcpu *v);
 
 /*
  * Interrupt delivery, called by the back end just before each entry with
