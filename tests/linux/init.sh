@@ -13,6 +13,7 @@
 #   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
 #                       to kill init"), for the test that a crashed domain
 #                       goes while the others keep running
+#   mica.bench=A,B      with mica.run=bench: only these benchmarks
 #   mica.exit=qemu      end a native QEMU run through isa-debug-exit
 #                       (the native kernel has no ACPI); otherwise poweroff
 export PATH=/bin:/bench
@@ -20,17 +21,19 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "init: started on $(uname -r)"
+benches=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	mica.run=*) run=${arg#mica.run=} ;;
 	mica.exit=*) how=${arg#mica.exit=} ;;
+	mica.bench=*) benches=$(echo "${arg#mica.bench=}" | tr , ' ') ;;
 	esac
 done
 case "$run" in
 bench)
-	boot_time
-	for b in null_syscall fork_exit fork_exec page_fault mmap_munmap \
-		pipe_ctxsw gzip_job; do
+	[ -n "$benches" ] || boot_time
+	for b in ${benches:-null_syscall fork_exit fork_exec page_fault \
+		mmap_munmap pipe_ctxsw gzip_job}; do
 		$b || echo "init: $b failed"
 	done
 	;;
