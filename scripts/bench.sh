@@ -20,6 +20,9 @@
 #   linux.X.native     booted natively in the same QEMU (no hypervisor)
 #   linux.X.mica       booted as Mica's dom0
 #   linux.X.ratio      mica / native (> 1: slower on Mica)
+#   linux.null_syscall_<counter>.mica  hypervisor events (perfc) per null
+#                      system call on Mica: hypercalls, irets, exits_sysret,
+#                      exits_iret, cr3_writes, upcalls, exception_bounces
 # A Linux run that does not reach its benchmarks (the port is still being
 # written) is reported on stderr, and its lines and ratios are left out.
 set -uo pipefail
