@@ -3,7 +3,8 @@
  * Creating and destroying domains together with their store records, and
  * applying on_poweroff / on_reboot / on_crash (mica/domain.h):
  *   /local/domain/N/{name,vm,domid,memory/target,console/ring-ref,
- *                    store/ring-ref}      owned by domain N
+ *                    console/port,store/ring-ref,store/port}
+ *                                         owned by domain N
  *   /vm/UUID/{name,domid,config}          dom0 only
  *   /mica/name/NAME = N                   dom0 only: name -> id in O(1)
  *   /mica/claim/N                         dom0 only: on_* in progress/done
@@ -156,6 +157,16 @@ static int store_records(struct mica_store *s, const struct mica_config *c,
 			ret = write_str(s, tx, ring, err,
 					"/local/domain/%u/console/ring-ref",
 					domid);
+		}
+		if (!ret) {
+			snprintf(ring, sizeof(ring), "%u", res->console_evtchn);
+			ret = write_str(s, tx, ring, err,
+					"/local/domain/%u/console/port", domid);
+		}
+		if (!ret) {
+			snprintf(ring, sizeof(ring), "%u", res->store_evtchn);
+			ret = write_str(s, tx, ring, err,
+					"/local/domain/%u/store/port", domid);
 		}
 		if (!ret) {
 			snprintf(ring, sizeof(ring), "%llu",
