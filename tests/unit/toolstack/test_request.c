@@ -90,7 +90,7 @@ static void test_parse_rejects(void)
 		{ "{'id':1,'op':'read'}", -EINVAL, "read needs 'path'" },
 		{ "{'id':1,'op':'read','path':'/','value':'x'}", -EINVAL,
 		  "does not take a field 'value'" },
-		{ "{'id':1,'op':'read','path':'a'}", -EINVAL, "invalid path" },
+		{ "{'id':1,'op':'read','path':'/a/'}", -EINVAL, "invalid path" },
 		{ "{'id':1,'op':'read','path':'@introduceDomain'}", -EINVAL,
 		  "invalid path" },
 		{ "{'id':1,'op':'read','path':5}", -EINVAL, "'path'" },
