@@ -53,10 +53,11 @@ list=$out/initramfs.list
 	while read -r w; do
 		echo "file /workload/$w $out/workload/$w 755 0 0"
 	done <"$top/tests/linux/workload/list"
-	for prog in privcmd_test evtchn_test physinfo storecmd; do
+	for prog in privcmd_test evtchn_test physinfo storecmd bench_create; do
 		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
 	done
 	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"
+	echo "file /dom0/bench-create.sh $top/tests/linux/dom0/bench-create.sh 755 0 0"
 	echo "file /dom0/domu.cfg $top/tests/linux/dom0/domu.cfg 644 0 0"
 	echo "file /dom0/domu.elf $out/domu/linux/dom0/domu.elf 644 0 0"
 	echo "file /dom0/storeguest.cfg $top/tests/linux/dom0/storeguest.cfg 644 0 0"

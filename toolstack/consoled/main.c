@@ -459,8 +459,7 @@ int main(int argc, char **argv)
 			if (clients[i].fd < 0 || !p->revents ||
 			    p->fd != clients[i].fd)
 				continue;
-			if ((p->revents & POLLOUT) &&
-			    client_flush(&clients[i]))
+			if ((p->revents & POLLOUT) && client_flush(&clients[i]))
 				continue;
 			if (p->revents & ~POLLOUT)
 				client_input(&clients[i]);

@@ -217,8 +217,7 @@ static bool check(const struct mica_domctl_domain_info *info)
 	struct console *con = &consoles[id];
 	uint64_t gfn;
 
-	if (hv->ops->get_param(hv, id, MICA_DOMPARAM_CONSOLE_PFN, &gfn) ||
-	    !gfn)
+	if (hv->ops->get_param(hv, id, MICA_DOMPARAM_CONSOLE_PFN, &gfn) || !gfn)
 		return false;
 	/* Another ring, or another domain with this id. */
 	if (con->state != CONSOLE_NONE &&

@@ -131,8 +131,8 @@ static void guest_connect(struct store *store, unsigned int domid)
 		return;
 	}
 	g->guests = gs;
-	g->ring = gs->hv->ops->map_foreign(gs->hv, domid, &gfn, 1, 1, &err,
-					   &ret);
+	g->ring =
+		gs->hv->ops->map_foreign(gs->hv, domid, &gfn, 1, 1, &err, &ret);
 	if (!g->ring || ret) {
 		store_warn(store, "domain %u: cannot map store ring %#llx: %s",
 			   domid, (unsigned long long)gfn,
@@ -228,7 +228,8 @@ int guests_open(struct loop *loop, struct store *store, struct mica_error *err)
 	store->connect_guest = guest_connect;
 	/* Domains introduced before a restart. */
 	for (i = 0; i <= store->domains.mask; i++)
-		for (link = store->domains.buckets[i]; link; link = link->next) {
+		for (link = store->domains.buckets[i]; link;
+		     link = link->next) {
 			struct domain *d =
 				container_of(link, struct domain, link);
 

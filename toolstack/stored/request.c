@@ -183,8 +183,8 @@ int request_resolve(struct request *req, unsigned int domid,
 
 	if (!req->relative)
 		return 0;
-	if (asprintf(&req->abs_path, "/local/domain/%u/%s", domid,
-		     req->path) < 0) {
+	if (asprintf(&req->abs_path, "/local/domain/%u/%s", domid, req->path) <
+	    0) {
 		req->abs_path = NULL;
 		return mica_error_set(err, ENOMEM, "out of memory");
 	}

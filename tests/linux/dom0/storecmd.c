@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 			     "\"value\":\"%s\"}",
 			     argv[2], argv[3]);
 	else {
-		fprintf(stderr, "usage: storecmd read PATH | write PATH VALUE\n");
+		fprintf(stderr,
+			"usage: storecmd read PATH | write PATH VALUE\n");
 		return 2;
 	}
 	strcpy(addr.sun_path, "/run/mica/stored.sock");

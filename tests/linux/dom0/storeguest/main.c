@@ -68,9 +68,8 @@ static void con_write(const char *s)
 						       __ATOMIC_ACQUIRE) >=
 		       MICA_CONSOLE_OUT_SIZE) {
 			clear_pending(con_port);
-			if (con->out_prod -
-				    __atomic_load_n(&con->out_cons,
-						    __ATOMIC_ACQUIRE) <
+			if (con->out_prod - __atomic_load_n(&con->out_cons,
+							    __ATOMIC_ACQUIRE) <
 			    MICA_CONSOLE_OUT_SIZE)
 				break;
 			if (system_time() > deadline)
@@ -121,8 +120,8 @@ static void store_put(const void *data, size_t len)
 	uint64_t deadline = system_time() + WAIT_NS;
 
 	while (len) {
-		uint32_t cons = __atomic_load_n(&store->req_cons,
-						__ATOMIC_ACQUIRE);
+		uint32_t cons =
+			__atomic_load_n(&store->req_cons, __ATOMIC_ACQUIRE);
 		uint32_t prod = store->req_prod;
 		uint32_t room = MICA_STORE_RING_SIZE - (prod - cons);
 
@@ -149,8 +148,8 @@ static bool store_get(void *data, size_t len, uint64_t deadline)
 	uint8_t *p = data;
 
 	while (len) {
-		uint32_t prod = __atomic_load_n(&store->rsp_prod,
-						__ATOMIC_ACQUIRE);
+		uint32_t prod =
+			__atomic_load_n(&store->rsp_prod, __ATOMIC_ACQUIRE);
 		uint32_t cons = store->rsp_cons;
 
 		if (prod - cons > MICA_STORE_RING_SIZE)
