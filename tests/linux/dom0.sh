@@ -73,7 +73,7 @@ for step in privcmd-open privcmd-map-foreign-per-frame-errors \
 	store-read-own-domid store-write-own store-read-back-own \
 	store-directory-own store-tx-start store-tx-write store-tx-commit \
 	store-eacces-read-vm store-eacces-read-names store-eacces-write-dom0 \
-	store-eacces-read-other store-eacces-list-domains store-eperm-introduce \
+	store-eacces-read-other store-eacces-write-other store-eacces-list-domains store-eperm-introduce \
 	store-watch-set store-watch-fires-at-once store-watch-fires-on-write \
 	dom0-store-guest-read-trigger dom0-store-guest-keys dom0-store-guest-tx \
 	dom0-store-guest-refused dom0-console-input-echo dom0-storeguest-destroy \

@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mica/console.h>
@@ -62,6 +63,15 @@ struct client {
 static struct client clients[MAX_CLIENTS];
 static struct mica_store *store; /* lifecycle watches; NULL: none */
 static bool store_said_no;
+static long long next_rescan; /* without the store: CLOCK_MONOTONIC ms */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 struct mica_hv *hv;
 const char *log_dir = MICA_CONSOLED_DEFAULT_LOG_DIR;
 static volatile sig_atomic_t stopping;
@@ -335,7 +345,7 @@ static void store_events(void)
 		mica_store_close(store);
 		store = NULL;
 		store_said_no = true;
-		consoles_scan(); /* what happened meanwhile */
+		next_rescan = now_ms(); /* what happened meanwhile */
 	}
 }
 
@@ -403,12 +413,26 @@ int main(int argc, char **argv)
 	if (evtchn_fd >= 0)
 		store_connect();
 	consoles_scan();
+	next_rescan = now_ms() + RESCAN_MS;
 	while (!stopping) {
-		int timeout = evtchn_fd < 0 ? SCAN_MS : store ? -1 : RESCAN_MS;
+		int timeout = -1;
 
 		if (evtchn_fd < 0) {
+			consoles_scan();
 			consoles_drain();
 			consoles_feed();
+			timeout = SCAN_MS;
+		} else if (!store) {
+			/* Without the store: a rescan every RESCAN_MS. */
+			long long left = next_rescan - now_ms();
+
+			if (left <= 0) {
+				store_connect();
+				consoles_scan();
+				next_rescan = now_ms() + RESCAN_MS;
+				left = RESCAN_MS;
+			}
+			timeout = store ? -1 : (int)left;
 		}
 		pfds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 		pfds[1] = (struct pollfd){ .fd = evtchn_fd, .events = POLLIN };
@@ -423,13 +447,7 @@ int main(int argc, char **argv)
 					  (clients[i].out_len ? POLLOUT : 0)
 			};
 		n = poll(pfds, MAX_CLIENTS + FIXED_FDS, timeout);
-		if (n == 0 && (evtchn_fd < 0 || !store)) {
-			if (evtchn_fd >= 0)
-				store_connect();
-			consoles_scan();
-			continue;
-		}
-		if (n < 0)
+		if (n <= 0)
 			continue;
 		if (pfds[1].revents & POLLIN)
 			ports_fired();

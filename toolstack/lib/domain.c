@@ -127,7 +127,16 @@ static int store_records(struct mica_store *s, const struct mica_config *c,
 			mica_store_tx_abort(s, tx, NULL);
 			return ret;
 		}
-		ret = write_str(s, tx, id, err, "/mica/name/%s", c->name);
+		/* The guest's directory and its perms first: the nodes
+		 * written below inherit them (the guest may read its own
+		 * name and id). */
+		snprintf(path, sizeof(path), "/local/domain/%u", domid);
+		ret = mica_store_mkdir(s, tx, path, err);
+		if (!ret)
+			ret = mica_store_set_perms(s, tx, path, &perms, err);
+		if (!ret)
+			ret = write_str(s, tx, id, err, "/mica/name/%s",
+					c->name);
 		if (!ret)
 			ret = write_str(s, tx, c->name, err, "/vm/%s/name",
 					uuid);
@@ -174,10 +183,6 @@ static int store_records(struct mica_store *s, const struct mica_config *c,
 			ret = write_str(s, tx, ring, err,
 					"/local/domain/%u/store/ring-ref",
 					domid);
-		}
-		if (!ret) {
-			snprintf(path, sizeof(path), "/local/domain/%u", domid);
-			ret = mica_store_set_perms(s, tx, path, &perms, err);
 		}
 		if (ret) {
 			mica_store_tx_abort(s, tx, NULL);

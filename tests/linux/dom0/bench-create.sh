@@ -14,6 +14,10 @@ mkdir -p /run/mica /var/lib/mica/store /var/log/mica/console
 mount -t tmpfs tmpfs /var/lib/mica/store
 mica-stored --quiet >/tmp/stored.log 2>&1 &
 stored=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S /run/mica/stored.sock ] && break
+	sleep 1
+done
 mica-consoled >/tmp/consoled.log 2>&1 &
 consoled=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do

@@ -6,7 +6,8 @@
  * exactly as a guest's front end would: it reads its own domain id
  * (relative path "domid"), writes and reads back keys of its own
  * /local/domain/N, lists them, runs a transaction, is refused (EACCES)
- * another domain's and dom0's keys, sets a watch and waits until dom0
+ * another domain's keys (/local/domain/999, which dom0 writes first) and
+ * dom0's, sets a watch and waits until dom0
  * writes the watched key.  Each check is a "storeguest: PASS: name" or
  * "FAIL" line on its console ring, which system.sh finds in
  * mica-consoled's log.  Then it echoes every line typed at `mica console`
@@ -336,8 +337,12 @@ static void store_checks(void)
 	r = request("\"op\":\"write\",\"path\":\"/local/domain/0/evil\","
 		    "\"value\":\"x\"");
 	check(error_is(r, "EACCES"), "store-eacces-write-dom0", r);
-	r = request("\"op\":\"read\",\"path\":\"/local/domain/1/name\"");
+	/* Written by dom0 before the guest started (system.sh). */
+	r = request("\"op\":\"read\",\"path\":\"/local/domain/999/name\"");
 	check(error_is(r, "EACCES"), "store-eacces-read-other", r);
+	r = request("\"op\":\"write\",\"path\":\"/local/domain/999/name\","
+		    "\"value\":\"evil\"");
+	check(error_is(r, "EACCES"), "store-eacces-write-other", r);
 	r = request("\"op\":\"directory\",\"path\":\"/local/domain\"");
 	check(error_is(r, "EACCES"), "store-eacces-list-domains", r);
 	r = request("\"op\":\"introduce\",\"domain\":77");
