@@ -2,7 +2,7 @@
 # The dom0 creation benchmark (issue 6, `make bench`; run by /init with
 # mica.run=bench-create): mica-stored and mica-consoled as in the system
 # test, then bench_create creates N domUs (mica.bench_domains=N, default
-# 20) and prints "bench: metric value unit" lines.
+# 20; make bench asks for 50) and prints "bench: metric value unit" lines.
 export PATH=/bin:/dom0
 n=20
 for arg in $(cat /proc/cmdline); do

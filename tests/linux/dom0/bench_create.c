@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 			return 1;
 		fprintf(f,
 			"name = \"%s\"\nkernel = \"%s\"\nmemory = 16\n"
-			"vcpus = 1\n"
+			"vcpus = 1\ncmdline = \"ticks=0\"\n"
 			"uuid = \"00000000-0000-4000-8000-%012d\"\n",
 			name, argv[2], i + 1);
 		fclose(f);
