@@ -5,7 +5,9 @@
 # /dev/mica/privcmd and /dev/mica/evtchn (privcmd_test, evtchn_test), then
 # the toolstack on the real devices (mica-stored, mica-consoled, `mica
 # create` of a PV domU, `mica list`, `mica console`, `mica destroy`, free
-# memory back to what it was).  Every "(d0) PASS:"/"(d0) FAIL:" line of
+# memory back to what it was; then the store guest, which uses the store
+# over its ring and event channel and reports its own store-* checks, and
+# console input echoed back).  Every "(d0) PASS:"/"(d0) FAIL:" line of
 # the log is reported as this suite's own; the steps below must all be
 # there, and the run must end with dom0's poweroff.  Prints PASS/FAIL lines
 # and last "N passed, N failed".

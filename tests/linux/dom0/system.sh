@@ -3,7 +3,8 @@
 # the device tests, then the toolstack on the real devices: mica-stored and
 # mica-consoled start, `mica create` builds the domU of domu.cfg, `mica
 # list` and `mica console` show it, `mica destroy` removes it and the
-# hypervisor's free memory is what it was before.  Prints PASS/FAIL lines
+# hypervisor's free memory is what it was before; then the store guest
+# (store_guest_test below).  Prints PASS/FAIL lines
 # (tests/linux/dom0.sh checks them) and "dom0-system: done" at the end.
 export PATH=/bin:/dom0
 pass() { echo "PASS: $1"; }
