@@ -78,7 +78,8 @@ for step in privcmd-open privcmd-map-foreign-per-frame-errors \
 	store-eacces-read-other store-eacces-write-other store-eacces-list-domains store-eperm-introduce \
 	store-watch-set store-watch-fires-at-once store-watch-fires-on-write \
 	dom0-store-guest-read-trigger dom0-store-guest-keys dom0-store-guest-tx \
-	dom0-store-guest-refused dom0-console-input-echo dom0-storeguest-destroy \
+	dom0-store-guest-refused dom0-console-input-echo \
+	dom0-stored-restart-reconnects-guest dom0-storeguest-destroy \
 	dom0-storeguest-memory-free dom0-daemons-event-driven; do
 	grep -qxE "(PASS|FAIL): $step(:.*)?" <<<"$lines" ||
 		fail "$step" "$log" "no result in dom0's log"

@@ -146,6 +146,21 @@ store_guest_test() {
 	tr -d '\r' </tmp/sg-console.log | grep -q 'storeguest: echo: ping 42' &&
 		pass dom0-console-input-echo ||
 		fail dom0-console-input-echo "$(tr -d '\r' </tmp/sg-console.log | tail -3)"
+	# mica-stored restarts: it reconnects the guest's ring by itself.
+	kill $stored
+	wait $stored
+	mica-stored --quiet >/tmp/stored2.log 2>&1 &
+	stored=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -S /run/mica/stored.sock ] && break
+		sleep 1
+	done
+	(sleep 1; printf 'read greeting\r'; sleep 3; printf '\035') |
+		mica console storeguest >/tmp/sg-console2.log 2>&1
+	tr -d '\r' </tmp/sg-console2.log |
+		grep -q "storeguest: greeting: hello from $sgid" &&
+		pass dom0-stored-restart-reconnects-guest ||
+		fail dom0-stored-restart-reconnects-guest "$(tr -d '\r' </tmp/sg-console2.log | tail -3; cat /tmp/stored2.log)"
 	mica destroy storeguest >/tmp/sg-destroy.log 2>&1 &&
 		pass dom0-storeguest-destroy ||
 		fail dom0-storeguest-destroy "$(cat /tmp/sg-destroy.log)"

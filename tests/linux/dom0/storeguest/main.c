@@ -11,7 +11,9 @@
  * writes the watched key.  Each check is a "storeguest: PASS: name" or
  * "FAIL" line on its console ring, which system.sh finds in
  * mica-consoled's log.  Then it echoes every line typed at `mica console`
- * back ("storeguest: echo: LINE") until it is destroyed.
+ * back ("storeguest: echo: LINE") until it is destroyed; the line "read
+ * greeting" also reads data/greeting from the store again (after dom0
+ * restarted mica-stored: the ring is reconnected).
  *
  * Both ports stay masked: the guest waits with SCHEDOP_poll on their
  * PENDING bits (clearing them before it looks at the rings, so that no
@@ -388,6 +390,12 @@ static void echo_input(void)
 				line[len] = '\0';
 				if (len)
 					say("echo: %s", line);
+				if (!strcmp(line, "read greeting"))
+					say("greeting: %s",
+					    value_of(request("\"op\":\"read\","
+							     "\"path\":\"data/"
+							     "greeting\""),
+						     line, sizeof(line)));
 				len = 0;
 			} else if (len + 1 < sizeof(line)) {
 				line[len++] = c;
