@@ -310,39 +310,19 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 /* The MSRs whose state is in the VMCB; the rest is the common code's. */
 static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
 {
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint32_t msr = (uint32_t)r->rcx;
-	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
-	int rc = 0;
+	struct hvm_msr_regs m = {
+		.efer = vmcb->efer & ~EFER_SVME,
+		.pat = vmcb->g_pat,
+		.paging = vmcb->cr0 & X86_CR0_PG,
+	};
 
-	if (vmcb->exitinfo1 == 0) {
-		if (msr == MSR_EFER)
-			val = vmcb->efer & ~EFER_SVME;
-		else if (msr == MSR_PAT)
-			val = vmcb->g_pat;
-		else
-			rc = hvm_msr_read(v, msr, &val);
-		if (!rc) {
-			r->rax = (uint32_t)val;
-			r->rdx = val >> 32;
-		}
-	} else if (msr == MSR_EFER) {
-		rc = hvm_efer_write(vmcb->efer, val, vmcb->cr0 & X86_CR0_PG,
-				    &val);
-		if (!rc)
-			vmcb->efer = val | EFER_SVME;
-	} else if (msr == MSR_PAT) {
-		if (hvm_pat_valid(val))
-			vmcb->g_pat = val;
-		else
-			rc = -1;
-	} else {
-		rc = hvm_msr_write(v, msr, val);
-	}
-	if (rc)
+	if (hvm_msr_insn(v, vmcb->exitinfo1 != 0, &m)) {
 		svm_inject_exception(v, VECTOR_GP, 0);
-	else
-		advance_rip(v, 2);
+		return;
+	}
+	vmcb->efer = m.efer | EFER_SVME;
+	vmcb->g_pat = m.pat;
+	advance_rip(v, 2);
 }
 
 static void handle_exit(struct vcpu *v, struct vmcb *vmcb)

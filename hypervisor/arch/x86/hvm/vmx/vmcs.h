@@ -22,6 +22,7 @@
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482
 #define MSR_IA32_VMX_EXIT_CTLS 0x483
 #define MSR_IA32_VMX_ENTRY_CTLS 0x484
+#define MSR_IA32_VMX_MISC 0x485 /* 4:0 the preemption timer's TSC shift */
 #define MSR_IA32_VMX_CR0_FIXED0 0x486
 #define MSR_IA32_VMX_CR0_FIXED1 0x487
 #define MSR_IA32_VMX_CR4_FIXED0 0x488
@@ -111,6 +112,7 @@
 #define GUEST_INTERRUPTIBILITY 0x4824
 #define GUEST_ACTIVITY_STATE 0x4826
 #define GUEST_SYSENTER_CS 0x482a
+#define GUEST_PREEMPTION_TIMER 0x482e
 #define HOST_IA32_SYSENTER_CS 0x4c00
 
 /* Natural-width fields. */
@@ -168,6 +170,7 @@ enum vmx_seg {
 /* Pin-based controls. */
 #define PIN_EXT_INTR_EXIT (1u << 0)
 #define PIN_NMI_EXIT (1u << 3)
+#define PIN_PREEMPT_TIMER (1u << 6)
 /* Primary processor-based controls. */
 #define CPU_INTR_WINDOW_EXIT (1u << 2)
 #define CPU_HLT_EXIT (1u << 7)
@@ -250,6 +253,7 @@ enum vmx_seg {
 #define EXIT_EPT_VIOLATION 48
 #define EXIT_EPT_MISCONFIG 49
 #define EXIT_INVEPT 50
+#define EXIT_PREEMPT_TIMER 52
 #define EXIT_INVVPID 53
 #define EXIT_XSETBV 55
 

@@ -112,6 +112,8 @@ struct hvm_domain {
 	/* The rest of the emulated platform (asm/hvm_platform.h): PIC,
 	 * I/O APIC, PIT, RTC, ACPI PM, under io_lock. */
 	struct hvm_platform *platform;
+	/* Device models serving this domain (hvm/ioreq.c). */
+	struct hvm_ioreq_domain ioreq;
 };
 
 /* The back-end interface. */
@@ -215,6 +217,16 @@ void hvm_io_insn(struct vcpu *v, uint16_t port, unsigned int size, bool in);
 bool hvm_pat_valid(uint64_t pat);
 /* A WRMSR to EFER: 0 and the new value (LMA kept), or -1 for #GP. */
 int hvm_efer_write(uint64_t old, uint64_t val, bool paging, uint64_t *efer);
+/* The guest's EFER (as it sees it) and PAT, which live in the back end's
+ * state, and CR0.PG as the guest sees it, for hvm_msr_insn. */
+struct hvm_msr_regs {
+	uint64_t efer, pat;
+	bool paging;
+};
+/* A RDMSR or WRMSR exit (ecx, edx:eax): EFER and PAT in *m (a write
+ * updates them there, for the back end to store), the rest by
+ * hvm_msr_read/hvm_msr_write.  0, or -1 for #GP. */
+int hvm_msr_insn(struct vcpu *v, bool write, struct hvm_msr_regs *m);
 /* NPF / EPT violation at gpa: a device or a crash (info: the back end's
  * error code or qualification, for the message); always a crash when the
  * CPU was delivering an event (IDT vectoring / EXITINTINFO valid). */
