@@ -127,6 +127,17 @@ int hvm_intr_assist(struct vcpu *v, bool blocked, bool *window)
 	return (int)hvm_intr_ack(v, cookie);
 }
 
+bool hvm_nmi_pending(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->arch.hvm->nmi_pending, __ATOMIC_ACQUIRE);
+}
+
+bool hvm_nmi_take(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->arch.hvm->nmi_pending, false,
+				   __ATOMIC_ACQ_REL);
+}
+
 void hvm_dr_load(const uint64_t dr[4])
 {
 	write_dr0(dr[0]);

@@ -34,6 +34,7 @@
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
+#define VECTOR_NMI 2
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -46,6 +47,13 @@ struct svm_vcpu {
 	 * run of the vcpu (Mica itself never uses them). */
 	bool dr_live;
 	uint64_t dr[4];
+	/* The guest's NMI blocking, which the VMCB does not keep: set when
+	 * an NMI is injected, with the IRET intercept on; the IRET exit
+	 * (taken before the IRET runs) leaves iret_rip, and the blocking
+	 * ends at the first exit past that instruction. */
+	bool nmi_blocked;
+	bool iret_seen;
+	uint64_t iret_rip;
 };
 
 /* Per CPU: the host state vmload restores after each exit, and ASIDs. */
@@ -226,9 +234,13 @@ static void set_seg(struct vmcb_seg *s, uint16_t sel, uint64_t base,
 /* public/hvm/hvm.h "Boot state". */
 static void svm_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
 {
-	struct vmcb *vmcb = svm(v)->vmcb;
+	struct svm_vcpu *sv = svm(v);
+	struct vmcb *vmcb = sv->vmcb;
 	const uint16_t data = 0x93, code = 0x9b; /* present, accessed */
 
+	/* INIT ends NMI blocking. */
+	sv->nmi_blocked = sv->iret_seen = false;
+	vmcb->intercept_misc1 &= ~INTERCEPT1_IRET;
 	set_seg(&vmcb->cs, cs, (uint64_t)cs << 4, 0xffff, code);
 	set_seg(&vmcb->ds, 0, 0, 0xffff, data);
 	set_seg(&vmcb->es, 0, 0, 0xffff, data);
@@ -338,6 +350,13 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		break; /* a physical INIT: guests get only their vcpus' IPIs */
 	case VMEXIT_VINTR:
 		break; /* an interrupt window: svm_intr_assist injects now */
+	case VMEXIT_IRET:
+		/* The IRET runs when the guest goes on: no more exits for
+		 * it; the blocking ends once the guest is past it. */
+		vmcb->intercept_misc1 &= ~INTERCEPT1_IRET;
+		svm(v)->iret_seen = true;
+		svm(v)->iret_rip = v->arch.hvm->regs.rip;
+		break;
 	case VMEXIT_CPUID:
 		hvm_handle_cpuid(v);
 		advance_rip(v, 2);
@@ -410,8 +429,37 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
  * when it cannot take one now (rflags.IF clear, an interrupt shadow, an
  * event being delivered), ask for a VINTR exit as soon as it can.
  */
+/*
+ * An NMI for the guest: injected unless it is in its NMI handler (until
+ * past its IRET), in an interrupt shadow, or an event is on its way in.
+ * Once the IRET exit was seen, the next exit past it unblocks; with IF
+ * clear an interrupt window brings that exit right after an IRET that
+ * sets IF, else the NMI waits for the guest's next exit (an interrupt
+ * window exits only with IF set).  True if a window is wanted for it.
+ */
+static bool svm_nmi_assist(struct vcpu *v, struct svm_vcpu *s,
+			   struct vmcb *vmcb)
+{
+	if (s->iret_seen && v->arch.hvm->regs.rip != s->iret_rip)
+		s->nmi_blocked = s->iret_seen = false;
+	if (!hvm_nmi_pending(v))
+		return false;
+	if (s->nmi_blocked)
+		return s->iret_seen && !(v->arch.hvm->regs.rflags & RFLAGS_IF);
+	/* An event on its way in, or a shadow: a window when IF allows. */
+	if ((vmcb->eventinj & EVENT_VALID) || (vmcb->interrupt_shadow & 1))
+		return true;
+	if (!hvm_nmi_take(v))
+		return false;
+	vmcb->eventinj = VECTOR_NMI | EVENT_TYPE_NMI | EVENT_VALID;
+	s->nmi_blocked = true;
+	vmcb->intercept_misc1 |= INTERCEPT1_IRET;
+	return false;
+}
+
 static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 {
+	bool nmi_window = svm_nmi_assist(v, svm(v), vmcb);
 	bool window;
 	int vec = hvm_intr_assist(v,
 				  (vmcb->eventinj & EVENT_VALID) ||
@@ -425,7 +473,7 @@ static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 	if (vec >= 0) {
 		vmcb->eventinj = (unsigned int)vec | EVENT_TYPE_INTR |
 				 EVENT_VALID;
-	} else if (window) {
+	} else if (window || nmi_window) {
 		vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
 		vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
 	}

@@ -98,6 +98,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define INTERCEPT1_VINTR (1u << 4)
 #define INTERCEPT1_CPUID (1u << 18)
 #define INTERCEPT1_RSM (1u << 19)
+#define INTERCEPT1_IRET (1u << 20)
 #define INTERCEPT1_INVD (1u << 22)
 #define INTERCEPT1_HLT (1u << 24)
 #define INTERCEPT1_INVLPGA (1u << 26)
@@ -126,6 +127,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define VMEXIT_VINTR 0x64
 #define VMEXIT_CPUID 0x72
 #define VMEXIT_RSM 0x73
+#define VMEXIT_IRET 0x74
 #define VMEXIT_INVD 0x76
 #define VMEXIT_HLT 0x78
 #define VMEXIT_INVLPGA 0x7a
@@ -157,6 +159,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define NPF_FETCH (1u << 4)
 
 /* eventinj / exitintinfo */
+#define EVENT_TYPE_NMI (2u << 8)
 #define EVENT_TYPE_EXCEPTION (3u << 8)
 #define EVENT_ERROR_VALID (1u << 11)
 #define EVENT_VALID (1u << 31)

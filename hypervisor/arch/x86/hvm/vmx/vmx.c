@@ -140,6 +140,7 @@ static struct {
 	 * shift), and its start value (set with the first vcpu, once the
 	 * TSC is calibrated). */
 	bool preempt_timer;
+	bool vnmi; /* virtual NMIs and NMI-window exiting */
 	unsigned int preempt_shift;
 	uint32_t kick_timeout;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
@@ -256,9 +257,20 @@ bool vmx_supported(void)
 
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				      MSR_IA32_VMX_PINBASED_CTLS,
-			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER,
+			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMI |
+				  PIN_PREEMPT_TIMER,
 			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, &vmx.pin))
 		return vmx_refuse("interrupt exiting");
+	/* NMIs for guests need virtual NMIs (the CPU tracks the guest's NMI
+	 * blocking, IRET ends it) and NMI-window exiting; without them
+	 * NMIs stay pending (docs/hvm.md). */
+	vmx.cpu &= ~CPU_NMI_WINDOW_EXIT; /* per vcpu, when one waits */
+	vmx.vnmi = (vmx.pin & PIN_VIRTUAL_NMI) &&
+		   (rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				      MSR_IA32_VMX_PROCBASED_CTLS) >>
+		    32) & CPU_NMI_WINDOW_EXIT;
+	if (!vmx.vnmi)
+		vmx.pin &= ~PIN_VIRTUAL_NMI;
 	if (vmx.pin & PIN_PREEMPT_TIMER) {
 		/* Off until a guest is entered with IF clear. */
 		vmx.pin &= ~PIN_PREEMPT_TIMER;
@@ -271,7 +283,8 @@ bool vmx_supported(void)
 				  CPU_RDPMC_EXIT | CPU_CR8_LOAD_EXIT |
 				  CPU_CR8_STORE_EXIT | CPU_MOV_DR_EXIT |
 				  CPU_UNCOND_IO_EXIT | CPU_USE_MSR_BITMAPS |
-				  CPU_MONITOR_EXIT | CPU_SECONDARY,
+				  CPU_MONITOR_EXIT | CPU_SECONDARY |
+				  CPU_NMI_WINDOW_EXIT,
 			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT |
 				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
 				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
@@ -1038,6 +1051,13 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 		vmx_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
 		break;
 	case EXIT_EPT_VIOLATION:
+		/* An IRET cut by the exit ran again (emulated or not) must
+		 * not leave the guest's NMIs unblocked. */
+		if (vmx.vnmi && (qual & EPT_QUAL_NMI_UNBLOCKED) &&
+		    !(x->inject_info & INTR_INFO_VALID)) {
+			x->intr_state |= INTERRUPTIBILITY_NMI;
+			vmwrite(GUEST_INTERRUPTIBILITY, x->intr_state);
+		}
 		hvm_handle_nested_fault(v, vmread(GUEST_PHYSICAL_ADDRESS),
 					qual & EPT_QUAL_WRITE,
 					qual & EPT_QUAL_FETCH,
@@ -1063,6 +1083,7 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 		vmwrite(CPU_BASED_VM_EXEC_CONTROL, x->cpu_ctls);
 		break;
 	case EXIT_INTERRUPT_WINDOW:
+	case EXIT_NMI_WINDOW:
 		break; /* vmx_intr_assist injects at the next entry */
 	case EXIT_PREEMPT_TIMER:
 		break; /* arm_kick_timer: the run loop sees the kick */
@@ -1088,9 +1109,27 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
  */
 static void vmx_intr_assist(struct vcpu *v, struct vmx_vcpu *x)
 {
-	uint32_t ctls = x->cpu_ctls & ~CPU_INTR_WINDOW_EXIT;
+	uint32_t ctls = x->cpu_ctls &
+			~(CPU_INTR_WINDOW_EXIT | CPU_NMI_WINDOW_EXIT);
 	bool window;
-	int vec = hvm_intr_assist(
+	int vec;
+
+	/* An NMI first, unless the guest is in its NMI handler (virtual-NMI
+	 * blocking, until IRET), in a MOV SS or STI shadow, or an event is
+	 * on its way in: then an exit as soon as it can take one. */
+	if (vmx.vnmi && hvm_nmi_pending(v)) {
+		if (!x->inject_info &&
+		    !(x->intr_state &
+		      (INTERRUPTIBILITY_STI_MOVSS | INTERRUPTIBILITY_NMI)) &&
+		    hvm_nmi_take(v)) {
+			x->inject_info = VECTOR_NMI | (INTR_TYPE_NMI << 8) |
+					 INTR_INFO_VALID;
+			x->inject_len = 0;
+		} else {
+			ctls |= CPU_NMI_WINDOW_EXIT;
+		}
+	}
+	vec = hvm_intr_assist(
 		v,
 		x->inject_info || !(v->arch.hvm->regs.rflags & RFLAGS_IF) ||
 			(x->intr_state & INTERRUPTIBILITY_STI_MOVSS),
@@ -1188,6 +1227,12 @@ static void vmx_vcpu_run(struct vcpu *v)
 	idt_info = (uint32_t)vmread(IDT_VECTORING_INFO);
 	if (idt_info & INTR_INFO_VALID) {
 		x->inject_info = idt_info & ~INTR_INFO_NMI_UNBLOCKED;
+		/* An NMI delivered again: entry wants no NMI blocking. */
+		if (INTR_INFO_TYPE(idt_info) == INTR_TYPE_NMI &&
+		    (x->intr_state & INTERRUPTIBILITY_NMI)) {
+			x->intr_state &= ~INTERRUPTIBILITY_NMI;
+			vmwrite(GUEST_INTERRUPTIBILITY, x->intr_state);
+		}
 		x->inject_error = (uint32_t)vmread(IDT_VECTORING_ERROR_CODE);
 		x->inject_len = (uint32_t)vmread(VM_EXIT_INSTRUCTION_LEN);
 	}

@@ -79,6 +79,10 @@ struct hvm_vcpu {
 	bool init_pending; /* an INIT arrived: go to wait_sipi */
 	bool start_pending; /* a SIPI arrived: reset to sipi_vector:0 */
 	uint8_t sipi_vector;
+	/* An NMI for the vcpu (NMI IPI, I/O APIC entry in NMI mode), set by
+	 * the sender and taken by the back end when the guest can take it
+	 * (hvm_nmi_take); NMIs that arrive while one is pending merge. */
+	bool nmi_pending;
 
 	/* Device models (hvm/ioreq.c): the request in flight, answers. */
 	struct hvm_ioreq_vcpu ioreq;
@@ -208,6 +212,9 @@ unsigned int hvm_intr_ack(struct vcpu *v, int cookie);
  * Shared by the back ends (exit.c): steps of exit handling that SVM and
  * VMX do alike.
  */
+/* Whether an NMI waits for v, and taking it (true once per NMI). */
+bool hvm_nmi_pending(const struct vcpu *v);
+bool hvm_nmi_take(struct vcpu *v);
 /* The EFER bits a guest may set (LMA is the CPU's). */
 #define HVM_EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 /* The general register with x86 encoding n (0 rax .. 15 r15). */
