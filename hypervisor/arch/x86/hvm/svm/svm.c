@@ -54,11 +54,16 @@ struct svm_vcpu {
 	bool nmi_blocked;
 	bool iret_seen;
 	uint64_t iret_rip;
+	/* VMCB_CLEAN_* groups Mica changed since the last VMRUN, and the
+	 * CPU of that VMRUN (-1: none yet): svm_vcpu_run's clean_bits. */
+	uint32_t dirty;
+	int run_cpu;
 };
 
 /* Per CPU: the host state vmload restores after each exit, and ASIDs. */
 struct svm_cpu {
 	paddr_t host_vmcb_pa;
+	paddr_t last_vmcb_pa; /* the VMCB of the last VMRUN here */
 	uint32_t next_asid;
 	uint64_t asid_generation;
 };
@@ -66,6 +71,7 @@ struct svm_cpu {
 static struct svm_cpu svm_cpus[NR_CPUS];
 static uint32_t max_asid; /* CPUID 0x8000000A EBX: ASIDs 1..max-1 */
 static bool has_nrips; /* next_rip in the VMCB */
+static bool has_vmcb_clean; /* clean_bits honoured (else always 0) */
 /* Shared by every VMCB: intercept every port, and every MSR but those
  * vmload/vmsave switch (they are the guest's own). */
 static paddr_t iopm_pa, msrpm_pa;
@@ -132,6 +138,7 @@ static int svm_global_init(void)
 	cpuid_count(0x8000000a, 0, &a, &b, &c, &d);
 	max_asid = b;
 	has_nrips = d & (1u << 3);
+	has_vmcb_clean = d & (1u << 5);
 	iopm_pa = alloc_zeroed(2, 0xff); /* 12 KiB used */
 	msrpm_pa = alloc_zeroed(1, 0xff); /* 8 KiB */
 	if (!iopm_pa || !msrpm_pa || max_asid < 2)
@@ -187,6 +194,8 @@ static int svm_vcpu_create(struct vcpu *v)
 	}
 	vmcb = s->vmcb = maddr_to_virt(s->vmcb_pa);
 	v->arch.hvm->backend = s;
+	s->dirty = VMCB_CLEAN_ALL;
+	s->run_cpu = -1;
 
 	/* Debug registers 0-3 are not in the VMCB: the guest must not see
 	 * or set the host's (or another vcpu's) breakpoints. */
@@ -241,6 +250,7 @@ static void svm_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
 	/* INIT ends NMI blocking. */
 	sv->nmi_blocked = sv->iret_seen = false;
 	vmcb->intercept_misc1 &= ~INTERCEPT1_IRET;
+	sv->dirty = VMCB_CLEAN_ALL;
 	set_seg(&vmcb->cs, cs, (uint64_t)cs << 4, 0xffff, code);
 	set_seg(&vmcb->ds, 0, 0, 0xffff, data);
 	set_seg(&vmcb->es, 0, 0, 0xffff, data);
@@ -294,6 +304,7 @@ static void assign_asid(struct svm_vcpu *s)
 	s->asid_generation = sc->asid_generation;
 	s->vmcb->asid = s->asid;
 	s->vmcb->tlb_control = 1; /* the ASID may hold stale entries */
+	s->dirty |= VMCB_CLEAN_ASID;
 }
 
 static void advance_rip(struct vcpu *v, unsigned int len)
@@ -332,8 +343,14 @@ static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
 		svm_inject_exception(v, VECTOR_GP, 0);
 		return;
 	}
-	vmcb->efer = m.efer | EFER_SVME;
-	vmcb->g_pat = m.pat;
+	if (vmcb->efer != (m.efer | EFER_SVME)) {
+		vmcb->efer = m.efer | EFER_SVME;
+		svm(v)->dirty |= VMCB_CLEAN_CRX;
+	}
+	if (vmcb->g_pat != m.pat) {
+		vmcb->g_pat = m.pat;
+		svm(v)->dirty |= VMCB_CLEAN_NP;
+	}
 	advance_rip(v, 2);
 }
 
@@ -354,6 +371,7 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		/* The IRET runs when the guest goes on: no more exits for
 		 * it; the blocking ends once the guest is past it. */
 		vmcb->intercept_misc1 &= ~INTERCEPT1_IRET;
+		svm(v)->dirty |= VMCB_CLEAN_INTERCEPTS;
 		svm(v)->iret_seen = true;
 		svm(v)->iret_rip = v->arch.hvm->regs.rip;
 		break;
@@ -410,6 +428,7 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 			 * own; the instruction runs again without exit. */
 			svm(v)->dr_live = true;
 			vmcb->intercept_dr = 0;
+			svm(v)->dirty |= VMCB_CLEAN_INTERCEPTS;
 		} else if (code >= VMEXIT_DR0_READ &&
 			   code <= VMEXIT_DR15_WRITE) {
 			domain_crash(v->domain,
@@ -454,12 +473,16 @@ static bool svm_nmi_assist(struct vcpu *v, struct svm_vcpu *s,
 	vmcb->eventinj = VECTOR_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 	s->nmi_blocked = true;
 	vmcb->intercept_misc1 |= INTERCEPT1_IRET;
+	s->dirty |= VMCB_CLEAN_INTERCEPTS;
 	return false;
 }
 
 static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 {
-	bool nmi_window = svm_nmi_assist(v, svm(v), vmcb);
+	struct svm_vcpu *s = svm(v);
+	bool nmi_window = svm_nmi_assist(v, s, vmcb);
+	uint64_t vintr = vmcb->vintr;
+	uint32_t icpt = vmcb->intercept_misc1;
 	bool window;
 	int vec = hvm_intr_assist(v,
 				  (vmcb->eventinj & EVENT_VALID) ||
@@ -468,14 +491,22 @@ static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 					  (vmcb->interrupt_shadow & 1),
 				  &window);
 
-	vmcb->vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
-	vmcb->intercept_misc1 &= ~INTERCEPT1_VINTR;
+	vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
+	icpt &= ~INTERCEPT1_VINTR;
 	if (vec >= 0) {
 		vmcb->eventinj = (unsigned int)vec | EVENT_TYPE_INTR |
 				 EVENT_VALID;
 	} else if (window || nmi_window) {
-		vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
-		vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
+		vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
+		icpt |= INTERCEPT1_VINTR;
+	}
+	if (vintr != vmcb->vintr) {
+		vmcb->vintr = vintr;
+		s->dirty |= VMCB_CLEAN_TPR;
+	}
+	if (icpt != vmcb->intercept_misc1) {
+		vmcb->intercept_misc1 = icpt;
+		s->dirty |= VMCB_CLEAN_INTERCEPTS;
 	}
 }
 
@@ -498,6 +529,24 @@ static void save_exit_state(struct hvm_vcpu *h, const struct vmcb *vmcb)
 	h->cs_db = vmcb->cs.attrib & SEG_ATTR_DB;
 }
 
+/*
+ * Only the groups Mica changed are reloaded from the VMCB; all of them
+ * when the VMCB last ran on another CPU (whose cached copy this CPU
+ * does not have) or another VMCB ran here since.
+ */
+static void svm_clean_bits(struct svm_vcpu *s)
+{
+	unsigned int cpu = this_cpu()->cpu_id;
+	struct svm_cpu *sc = &svm_cpus[cpu];
+
+	if (s->run_cpu != (int)cpu || sc->last_vmcb_pa != s->vmcb_pa)
+		s->dirty = VMCB_CLEAN_ALL;
+	s->vmcb->clean_bits = has_vmcb_clean ? VMCB_CLEAN_ALL & ~s->dirty : 0;
+	s->dirty = 0;
+	s->run_cpu = (int)cpu;
+	sc->last_vmcb_pa = s->vmcb_pa;
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm(v);
@@ -505,7 +554,6 @@ static void svm_vcpu_run(struct vcpu *v)
 	struct hvm_vcpu *h = v->arch.hvm;
 
 	assign_asid(s);
-	vmcb->clean_bits = 0; /* Mica may have changed any field */
 	vmcb->rax = h->regs.rax;
 	vmcb->rsp = h->regs.rsp;
 	vmcb->rip = h->regs.rip;
@@ -513,6 +561,7 @@ static void svm_vcpu_run(struct vcpu *v)
 	svm_intr_assist(v, vmcb);
 	if (s->dr_live)
 		hvm_dr_load(s->dr);
+	svm_clean_bits(s); /* last: nothing changes the VMCB after it */
 
 	svm_vmrun(&h->regs, s->vmcb_pa,
 		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
@@ -595,6 +644,7 @@ static int svm_set_context(struct vcpu *v,
 
 	if (hvm_context_gprs_in(&v->arch.hvm->regs, c))
 		return -EINVAL;
+	svm(v)->dirty = VMCB_CLEAN_ALL;
 	vmcb->cr0 = c->cr0, vmcb->cr2 = c->cr2, vmcb->cr3 = c->cr3;
 	vmcb->cr4 = c->cr4, vmcb->efer = c->efer | EFER_SVME;
 	vmcb->dr6 = c->dr6, vmcb->dr7 = c->dr7;

@@ -164,6 +164,22 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define EVENT_ERROR_VALID (1u << 11)
 #define EVENT_VALID (1u << 31)
 
+/* clean_bits: the groups of fields unchanged since the last VMRUN of
+ * this VMCB on this CPU (the CPU may use its cached copy of them). */
+#define VMCB_CLEAN_INTERCEPTS (1u << 0) /* intercepts, TSC offset */
+#define VMCB_CLEAN_IOPM (1u << 1) /* iopm_base_pa, msrpm_base_pa */
+#define VMCB_CLEAN_ASID (1u << 2)
+#define VMCB_CLEAN_TPR (1u << 3) /* vintr */
+#define VMCB_CLEAN_NP (1u << 4) /* np_enable, n_cr3, g_pat */
+#define VMCB_CLEAN_CRX (1u << 5) /* cr0, cr3, cr4, efer */
+#define VMCB_CLEAN_DRX (1u << 6) /* dr6, dr7 */
+#define VMCB_CLEAN_DT (1u << 7) /* gdtr, idtr */
+#define VMCB_CLEAN_SEG (1u << 8) /* cs, ds, ss, es, cpl */
+#define VMCB_CLEAN_CR2 (1u << 9)
+#define VMCB_CLEAN_LBR (1u << 10)
+#define VMCB_CLEAN_AVIC (1u << 11)
+#define VMCB_CLEAN_ALL 0xfffu
+
 #define VINTR_MASKING (1ULL << 24)
 #define VINTR_IRQ (1ULL << 8) /* a virtual interrupt is pending */
 #define VINTR_PRIO_MASK (0xfULL << 16)
