@@ -21,13 +21,7 @@
 	.text
 	.globl svm_vmrun
 svm_vmrun:
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %rbx
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HVM_PUSH_CALLEE_SAVED
 	pushq %rdi			/* regs */
 	pushq %rdx			/* host VMCB */
 	movq %rsi, %rax			/* guest VMCB */
@@ -44,12 +38,7 @@ svm_vmrun:
 	popq %rax			/* host VMCB */
 	vmload %rax
 	popq %rdi
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+	HVM_POP_CALLEE_SAVED
 	/* Scrub the guest's values from the scratch registers. */
 	SCRUB_SCRATCH_GPRS
 	stgi				/* a pending interrupt is taken here */

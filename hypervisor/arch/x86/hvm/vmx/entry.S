@@ -20,13 +20,7 @@
 	.text
 	.globl vmx_enter
 vmx_enter:
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %rbx
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HVM_PUSH_CALLEE_SAVED
 	pushq %rdx			/* host GDTR */
 	pushq %rdi			/* regs */
 	movl $HOST_RSP, %eax
@@ -41,12 +35,7 @@ vmx_enter:
 2:	/* The entry failed: the registers hold guest values. */
 	popq %rdi
 	popq %rdx
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+	HVM_POP_CALLEE_SAVED
 	movl $1, %eax
 	jmp 3f
 
@@ -60,12 +49,7 @@ vmx_exit:
 	popq %rdi
 	popq %rax			/* host GDTR */
 	lgdt (%rax)
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+	HVM_POP_CALLEE_SAVED
 	xorl %eax, %eax
 3:	/* Scrub the guest's values from the scratch registers. */
 	SCRUB_SCRATCH_GPRS

@@ -31,6 +31,27 @@
 	pushq %r15
 .endm
 
+/* The frame of the HVM entry functions (vmx_enter, svm_vmrun): rbp and
+ * the callee-saved registers, which hold the guest's values in between. */
+.macro HVM_PUSH_CALLEE_SAVED
+	pushq %rbp
+	movq %rsp, %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+.macro HVM_POP_CALLEE_SAVED
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+.endm
+
 /*
  * An HVM guest's general registers (struct hvm_gprs at rdi, asm/hvm.h;
  * rax and rsp travel as each back end needs).  HVM_GPRS_LOAD loads them,
