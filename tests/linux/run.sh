@@ -51,14 +51,21 @@
 #                        on the serial line (MICA_CONSOLEIO_read_input)
 #   linux-mica-domus     dom0 and three domUs (boot configuration, same
 #                        kernel) each run /init and power off
+#   linux-mica-smp-boot  in that boot, every domain brought all its vcpus
+#                        up (SMP, patch 0015): dom0 2 (one per CPU of the
+#                        -smp 2 machine), the domUs 1, 2 and 4
 #   linux-mica-bench     a second dom0 boot runs the benchmark programs
 #                        (tests/linux/bench: fork, exec, page faults,
 #                        mmap/munmap, pipes, gzip) and each reports
 # One boot of dom0 and three domUs, each in its own mode (the same kernel):
 #   linux-mica-d0-workload-NAME  dom0 runs the workload programs
 #                        (mica.run=workload), one line per program
-#   linux-mica-d1-workload-NAME  so does a 96 MiB domU (its OOM program
-#                        exhausts the domain's own memory: a clean OOM kill)
+#   linux-mica-d1-workload-NAME  so does a 96 MiB domU with 4 vcpus (its
+#                        OOM program exhausts the domain's own memory: a
+#                        clean OOM kill)
+#   linux-mica-smp-domu  that domU's smp program saw its 4 vcpus online and
+#                        passed on them (threads spread over every cpu,
+#                        pinning, atomics, no stale TLB after a remap)
 #   linux-mica-d2-selftest-NAME  a domU runs the x86 selftests (64- and
 #                        32-bit: compat entry, LDT, vsyscall, signals),
 #                        one line per selftest, as natively
@@ -253,7 +260,7 @@ fi
 log=$logs/mica-domus.log
 domus=""
 for n in 1 2 3; do
-	domus="$domus,$linux/vmlinux domain=linux$n mem=96M -- mica.run=none,$linux/initramfs.cpio"
+	domus="$domus,$linux/vmlinux domain=linux$n mem=96M vcpus=$((1 << (n - 1))) -- mica.run=none,$linux/initramfs.cpio"
 done
 "$top/scripts/qemu.sh" --timeout "$timeout" --smp 2 --log "$log" \
 	--append "guest_test loglvl=info dom0_mem=128M" \
@@ -272,6 +279,16 @@ if [ $status -eq 1 ] && [ -z "$missing" ]; then
 else
 	fail linux-mica-domus "$log" "not every domain ran /init and powered off:${missing:- ?} (QEMU status $status)"
 fi
+missing=""
+for dv in 0:2 1:1 2:2 3:4; do
+	tr -d '\r' <"$log" | grep -aE "\(d${dv%:*}\) \[ *[0-9.]+\] mica: ${dv#*:} vcpus online" >/dev/null ||
+		missing="$missing d${dv%:*}"
+done
+if [ -z "$missing" ]; then
+	pass linux-mica-smp-boot
+else
+	fail linux-mica-smp-boot "$log" "not all vcpus came up in:$missing (dom0 2, domUs 1, 2, 4)"
+fi
 
 # On Mica, one boot for the user-space programs: dom0 and a 96 MiB domU run
 # the workload programs, a 160 MiB domU the x86 selftests (their own
@@ -281,7 +298,7 @@ log=$logs/mica-user.log
 "$top/scripts/qemu.sh" --timeout "${QEMU_USER_TIMEOUT:-1500}" --smp 2 --log "$log" \
 	--append "guest_test loglvl=info dom0_mem=160M" \
 	--initrd "$linux/vmlinux mica.run=workload,$linux/initramfs.cpio,\
-$linux/vmlinux domain=work1 mem=96M -- mica.run=workload,$linux/initramfs.cpio,\
+$linux/vmlinux domain=work1 mem=96M vcpus=4 -- mica.run=workload,$linux/initramfs.cpio,\
 $linux/vmlinux domain=selftests mem=160M -- mica.run=selftests,$linux/initramfs-selftests.cpio,\
 $linux/vmlinux domain=panic mem=64M -- mica.run=panic,$linux/initramfs.cpio" \
 	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
@@ -289,6 +306,12 @@ status=$?
 linux_report_workload linux-mica-d0 "$log" "(d0) "
 linux_report_workload linux-mica-d1 "$log" "(d1) "
 LINUX_REPORT_ON=mica linux_report_selftests linux-mica-d2 "$log" "(d2) "
+if tr -d '\r' <"$log" | grep -a '(d1) smp: 4 cpus online' >/dev/null &&
+	tr -d '\r' <"$log" | grep -a '(d1) smp: 5 passed, 0 failed' >/dev/null; then
+	pass linux-mica-smp-domu
+else
+	fail linux-mica-smp-domu "$log" "the 4-vcpu domU's smp program did not see and use 4 cpus"
+fi
 if tr -d '\r' <"$log" | grep -a '(d3) .*Kernel panic - not syncing' >/dev/null &&
 	tr -d '\r' <"$log" | grep -a 'domain 3 (panic): shut down (crash)' >/dev/null &&
 	! tr -d '\r' <"$log" | grep -a '(d3) init: done' >/dev/null; then
