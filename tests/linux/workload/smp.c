@@ -116,8 +116,8 @@ static void pinning(void)
 		if ((long)ok != 1 && bad < 0)
 			bad = cpu;
 	}
-	wl_check(bad < 0, "a thread pinned to each cpu runs on it",
-		 "cpu %ld", bad);
+	wl_check(bad < 0, "a thread pinned to each cpu runs on it", "cpu %ld",
+		 bad);
 }
 
 /* ---- atomic increments from every cpu */
@@ -188,10 +188,9 @@ static void remap(void)
 	sched_setaffinity(0, sizeof(set), &set);
 	start(&t, reader, (void *)1L);
 	for (r = 1; r <= remaps; r++) {
-		volatile int *p = mmap((void *)page, 4096,
-				       PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-				       -1, 0);
+		volatile int *p =
+			mmap((void *)page, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
 		if (p != page)
 			wl_die("mmap fixed");
