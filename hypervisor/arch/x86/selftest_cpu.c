@@ -209,11 +209,12 @@ SELFTEST(time_lapic_timer_vs_hpet, test_time_lapic_timer_vs_hpet);
  * which must end up as the sum of the increments each CPU counted.
  *
  * Each CPU stops after SMP_ITERATIONS or at a common deadline, whichever
- * comes first.  A fixed 20000 rounds each once took longer than the 180 s
- * boot limit with 4 virtual CPUs on a loaded 2-core host: a ticket lock
- * hands over in order, so each hand-over to a CPU whose host thread is not
- * running waits for the host to schedule it.  Correctness (no lost update)
- * does not depend on the number of rounds.
+ * comes first.  With a fixed 20000 rounds each, a 4-CPU boot on a loaded
+ * 2-core host once went past its 180 s limit after alloc_exhaustion, and
+ * of the tests that follow only this one has no bound on its run time: a
+ * ticket lock hands over in order, so each hand-over to a virtual CPU
+ * whose host thread is not running waits for the host to schedule it.
+ * Correctness (no lost update) does not depend on the number of rounds.
  */
 #define SMP_ITERATIONS 20000
 #define SMP_TIME_NS 300000000ULL
