@@ -209,6 +209,20 @@ int elf_parse(const void *image, size_t size, struct elf_info *info, char *why,
 		pa = ph.paddr + nv.paddr_offset - info->virt_base;
 		if (!nv.has_virt_base && ph.vaddr < lowest)
 			lowest = ph.vaddr;
+		/*
+		 * With a virt_base note, placement is physical (elfnote.h):
+		 * a segment linked elsewhere (Linux's per-cpu section, at 0)
+		 * is loaded by its p_paddr and mapped at virt_base + pa.
+		 */
+		if (nv.has_virt_base && ph.vaddr != info->virt_base + pa) {
+			if (pa >= (1ULL << 30) ||
+			    (pa & 0xfff) != (ph.vaddr & 0xfff))
+				FAIL(-EINVAL,
+				     "segment %u: linked at %lx, its physical "
+				     "address %lx is not in the image",
+				     i, ph.vaddr, pa);
+			ph.vaddr = info->virt_base + pa;
+		}
 		seg = &info->segments[info->nr_segments++];
 		seg->offset = ph.offset;
 		seg->filesz = ph.filesz;

@@ -190,6 +190,22 @@ int mica_elf_parse(const void *image, size_t len, struct mica_elf_info *info,
 		if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
 			return REFUSE("segment %u wraps the address space", i);
 		pa = ph.p_paddr + n.paddr_offset_value - info->virt_base;
+		/*
+		 * With a virt_base note, placement is physical (elfnote.h):
+		 * a segment linked elsewhere (Linux's per-cpu section, at 0)
+		 * is loaded by its p_paddr and mapped at virt_base + pa.
+		 */
+		if (n.virt_base && ph.p_vaddr != info->virt_base + pa) {
+			if (pa >= (1ULL << 30) ||
+			    (pa & PAGE_MASK) != (ph.p_vaddr & PAGE_MASK))
+				return REFUSE(
+					"segment %u: linked at %#llx, its "
+					"physical address %#llx is not in "
+					"the image",
+					i, (unsigned long long)ph.p_vaddr,
+					(unsigned long long)pa);
+			ph.p_vaddr = info->virt_base + pa;
+		}
 		if ((pa & PAGE_MASK) != (ph.p_vaddr & PAGE_MASK))
 			return REFUSE("segment %u: physical and virtual "
 				      "addresses differ within a page",

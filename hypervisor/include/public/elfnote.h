@@ -31,7 +31,11 @@
 #define MICA_ELFNOTE_VIRT_BASE 3
 /* (u64) virt_base minus the physical address in the ELF program headers:
  * segment p is loaded at pfn (p_paddr + this - virt_base) >> 12.
- * Default: virt_base (p_paddr are then offsets from pfn 0). */
+ * Default: virt_base (p_paddr are then offsets from pfn 0).
+ * With MICA_ELFNOTE_VIRT_BASE, a segment whose p_vaddr is not
+ * virt_base + (that pfn << 12) + page offset (Linux's per-cpu section, linked
+ * at 0) is still loaded at that pfn (within the first GiB) and is reached
+ * through the linear map like the others. */
 #define MICA_ELFNOTE_PADDR_OFFSET 4
 /* (u32) The MICA_ABI_VERSION the kernel was built against.  The builder
  * refuses a kernel whose major version differs from its own. */

@@ -11,7 +11,10 @@
 const char test_title[] = "hlt racing the APIC timer: no lost wake-up";
 
 #define VEC 0x50
-#define ROUNDS 4000
+/* The race was QEMU's (SVM); VMX saves the STI shadow with the guest's
+ * interruptibility state, and Bochs is slow: fewer rounds there. */
+#define ROUNDS_AMD 4000
+#define ROUNDS_INTEL 1000
 
 static volatile unsigned int hits;
 static uint64_t seed = 0x9e3779b97f4a7c15ULL;
@@ -33,12 +36,17 @@ static void timer_irq(unsigned int vec)
 
 void test_main(void)
 {
+	uint32_t r[4];
+	unsigned int rounds;
+
+	cpuid(0, 0, r);
+	rounds = r[1] == 0x756e6547 ? ROUNDS_INTEL : ROUNDS_AMD; /* "Genu" */
 	irq_handlers[VEC] = timer_irq;
 	lapic_write(LAPIC_SVR, 0x1ff);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_TDCR, 0xb); /* divide by 1 */
 	lapic_write(LAPIC_LVT_TIMER, VEC);
-	for (unsigned int i = 0; i < ROUNDS; i++) {
+	for (unsigned int i = 0; i < rounds; i++) {
 		unsigned int want = hits + 1;
 
 		cli();
@@ -51,6 +59,6 @@ void test_main(void)
 				  hits, want);
 	}
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-	printk("%u one-shot timers woke hlt\n", ROUNDS);
+	printk("%u one-shot timers woke hlt\n", rounds);
 	test_pass();
 }

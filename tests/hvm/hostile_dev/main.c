@@ -186,7 +186,8 @@ static void ipi_storm(void)
 	lapic_write(LAPIC_ICR, 0x4500 | (1u << 18));
 	lapic_write(LAPIC_ICR, 0x4500 | (2u << 18));
 	lapic_write(LAPIC_ICR, 0x0608 | (1u << 18));
-	lapic_write(LAPIC_ICR, 0x0400 | (1u << 18)); /* NMI: not delivered */
+	/* NMI by the Self shorthand: dropped (hvm.h P8; guest nmi). */
+	lapic_write(LAPIC_ICR, 0x0400 | (1u << 18));
 	printk("still running after INIT, SIPI and NMI to itself\n");
 }
 

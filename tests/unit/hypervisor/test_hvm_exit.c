@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The exit-handling steps SVM and VMX share (arch/x86/hvm/exit.c): the
- * EFER and PAT rules, port I/O results on rax, the interrupt-injection
- * decision, nested-fault dispatch and the context's registers, against
+ * EFER and PAT rules, RDMSR/WRMSR on edx:eax, port I/O results on rax,
+ * the interrupt-injection decision, taking a pending NMI, nested-fault
+ * dispatch and the context's registers, against
  * fake platform functions that record their calls.
  */
 #include <string.h>
@@ -64,6 +65,31 @@ void hvm_handle_unmapped_access(struct vcpu *v, uint64_t gpa, bool write,
 	unmapped++;
 }
 
+/* The common MSRs: 0x10 reads msr_value, writes store it unless it is
+ * odd; any other MSR is refused. */
+static uint64_t msr_value;
+static unsigned int msr_calls;
+
+int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v;
+	msr_calls++;
+	if (msr != 0x10)
+		return -1;
+	*val = msr_value;
+	return 0;
+}
+
+int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)v;
+	msr_calls++;
+	if (msr != 0x10 || (val & 1))
+		return -1;
+	msr_value = val;
+	return 0;
+}
+
 void domain_crash(struct domain *d, const char *fmt, ...)
 {
 	(void)d;
@@ -79,7 +105,7 @@ static void reset(void)
 {
 	memset(&hv, 0, sizeof(hv));
 	vc.arch.hvm = &hv;
-	io_calls = acks = crashes = unmapped = 0;
+	io_calls = acks = crashes = unmapped = msr_calls = 0;
 	next_cookie = -1;
 }
 
@@ -118,6 +144,75 @@ static void efer(void)
 	CHECK_INT(hvm_efer_write(0, 1ULL << 20, false, &out), -1);
 	CHECK_INT(hvm_efer_write(0, 1ULL << 63, false, &out), -1);
 	CHECK_EQ(out, 0xdead);
+}
+
+static void msr_insn(void)
+{
+	struct hvm_msr_regs m = { .efer = EFER_LME,
+				  .pat = 0x0007040600070406ULL };
+
+	reset();
+	/* RDMSR of EFER and PAT from m, on edx:eax; no common call. */
+	hv.regs.rcx = 0xffffffff00000000ULL | MSR_EFER; /* high half ignored */
+	hv.regs.rax = hv.regs.rdx = ~0ULL;
+	CHECK_INT(hvm_msr_insn(&vc, false, &m), 0);
+	CHECK_EQ(hv.regs.rax, EFER_LME);
+	CHECK_EQ(hv.regs.rdx, 0);
+	hv.regs.rcx = MSR_PAT;
+	CHECK_INT(hvm_msr_insn(&vc, false, &m), 0);
+	CHECK_EQ(hv.regs.rax, 0x00070406ULL);
+	CHECK_EQ(hv.regs.rdx, 0x00070406ULL);
+	CHECK_INT(msr_calls, 0);
+	/* WRMSR: edx:eax (upper halves ignored) into m, checked. */
+	hv.regs.rcx = MSR_EFER;
+	hv.regs.rdx = 0xdead00000000ULL;
+	hv.regs.rax = 0xffffffff00000000ULL | EFER_LME | EFER_SCE;
+	CHECK_INT(hvm_msr_insn(&vc, true, &m), 0);
+	CHECK_EQ(m.efer, EFER_LME | EFER_SCE);
+	m.paging = true; /* LME may not change now: #GP, m untouched */
+	hv.regs.rax = EFER_SCE;
+	hv.regs.rdx = 0;
+	CHECK_INT(hvm_msr_insn(&vc, true, &m), -1);
+	CHECK_EQ(m.efer, EFER_LME | EFER_SCE);
+	hv.regs.rcx = MSR_PAT;
+	hv.regs.rdx = 0x00070406;
+	hv.regs.rax = 0x00070402; /* type 2: reserved */
+	CHECK_INT(hvm_msr_insn(&vc, true, &m), -1);
+	CHECK_EQ(m.pat, 0x0007040600070406ULL);
+	hv.regs.rax = 0x00070006;
+	CHECK_INT(hvm_msr_insn(&vc, true, &m), 0);
+	CHECK_EQ(m.pat, 0x0007040600070006ULL);
+	/* Others go to the common code, its refusal is a #GP, and a
+	 * refused read leaves edx:eax alone. */
+	hv.regs.rcx = 0x10;
+	hv.regs.rdx = 1;
+	hv.regs.rax = 2;
+	CHECK_INT(hvm_msr_insn(&vc, true, &m), 0);
+	CHECK_EQ(msr_value, (1ULL << 32) | 2);
+	hv.regs.rax = 3;
+	CHECK_INT(hvm_msr_insn(&vc, true, &m), -1);
+	CHECK_EQ(msr_value, (1ULL << 32) | 2);
+	hv.regs.rax = hv.regs.rdx = 0;
+	CHECK_INT(hvm_msr_insn(&vc, false, &m), 0);
+	CHECK_EQ(hv.regs.rax, 2);
+	CHECK_EQ(hv.regs.rdx, 1);
+	hv.regs.rcx = 0x11;
+	CHECK_INT(hvm_msr_insn(&vc, false, &m), -1);
+	CHECK_EQ(hv.regs.rax, 2);
+	CHECK_INT(msr_calls, 4);
+}
+
+static void nmi_take(void)
+{
+	reset();
+	CHECK(!hvm_nmi_pending(&vc));
+	CHECK(!hvm_nmi_take(&vc));
+	hv.nmi_pending = true; /* two senders: one NMI */
+	hv.nmi_pending = true;
+	CHECK(hvm_nmi_pending(&vc));
+	CHECK(hvm_nmi_take(&vc));
+	CHECK(!hvm_nmi_pending(&vc));
+	CHECK(!hvm_nmi_take(&vc));
 }
 
 static void io_on_rax(void)
@@ -244,7 +339,8 @@ int main(void)
 		TEST_CASE(pat),		 TEST_CASE(efer),
 		TEST_CASE(io_on_rax),	 TEST_CASE(intr_assist),
 		TEST_CASE(nested_fault), TEST_CASE(gpr_encoding),
-		TEST_CASE(context_gprs),
+		TEST_CASE(context_gprs), TEST_CASE(msr_insn),
+		TEST_CASE(nmi_take),
 	};
 
 	return run_tests("hvm_exit", cases, ARRAY_SIZE(cases));

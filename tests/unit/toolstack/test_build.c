@@ -138,6 +138,40 @@ static void test_elf_refusals(void)
 	free(img);
 }
 
+/* Linux's per-cpu segment: linked at 0, loaded by its p_paddr inside the
+ * image and reached through the linear map; refused outside the first GiB
+ * or at another offset within its page. */
+static void test_elf_linked_elsewhere(void)
+{
+	struct mica_elf_info elf;
+	struct mica_error err;
+	size_t len;
+	uint8_t *img = make_kernel(&len, 0, 0);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + 64);
+
+	eh->e_phnum = 3;
+	ph[2].p_type = PT_LOAD;
+	ph[2].p_offset = 0x3000;
+	ph[2].p_vaddr = 0;
+	ph[2].p_paddr = 0x2000;
+	ph[2].p_filesz = 0x800;
+	ph[2].p_memsz = 0x1000;
+	CHECK_INT(mica_elf_parse(img, len, &elf, &err), 0);
+	CHECK_INT(elf.nr_segments, 2);
+	CHECK_INT(elf.segments[1].pfn, 2);
+	CHECK_INT(elf.segments[1].vaddr, VIRT_BASE + 0x2000);
+	CHECK_INT(elf.virt_end, VIRT_BASE + 0x5000);
+	ph[2].p_paddr = 1ull << 30;
+	CHECK_INT(mica_elf_parse(img, len, &elf, &err), -EINVAL);
+	CHECK_STR(err.message, "segment 2: linked at 0, its physical address "
+			       "0x40000000 is not in the image");
+	ph[2].p_paddr = 0x2000;
+	ph[2].p_vaddr = 0x10;
+	CHECK_INT(mica_elf_parse(img, len, &elf, &err), -EINVAL);
+	free(img);
+}
+
 static void test_layout_order(void)
 {
 	struct mica_elf_info elf;
@@ -356,6 +390,17 @@ static void test_build_on_simulated_host(void)
 				     &value),
 		  0);
 	CHECK_INT(value, res.console_mfn);
+	/* Two ports of the domain, offered to dom0, in params and start_info. */
+	CHECK(res.store_evtchn && res.console_evtchn &&
+	      res.store_evtchn != res.console_evtchn);
+	CHECK_INT(hv->ops->get_param(hv, domid, MICA_DOMPARAM_STORE_EVTCHN,
+				     &value),
+		  0);
+	CHECK_INT(value, res.store_evtchn);
+	CHECK_INT(hv->ops->get_param(hv, domid, MICA_DOMPARAM_CONSOLE_EVTCHN,
+				     &value),
+		  0);
+	CHECK_INT(value, res.console_evtchn);
 	/* What the builder wrote is in the domain's memory. */
 	si = hv->ops->map_foreign(hv, domid, &res.start_info_mfn, 1, 0, errs,
 				  &ret);
@@ -363,6 +408,8 @@ static void test_build_on_simulated_host(void)
 	CHECK_STR(si->magic, MICA_START_INFO_MAGIC);
 	CHECK_STR(si->cmdline, "hello");
 	CHECK_INT(si->console_mfn, res.console_mfn);
+	CHECK_INT(si->store_evtchn, res.store_evtchn);
+	CHECK_INT(si->console_evtchn, res.console_evtchn);
 	hv->ops->unmap_foreign(hv, si, 1);
 	/* A second domain cannot get past its limit. */
 	args.max_pages = 100;
@@ -383,6 +430,7 @@ int main(void)
 {
 	RUN(test_elf_notes);
 	RUN(test_elf_refusals);
+	RUN(test_elf_linked_elsewhere);
 	RUN(test_layout_order);
 	RUN(test_write_bootstrap_area);
 	RUN(test_write_module_by_pfn);

@@ -64,6 +64,37 @@ int hvm_efer_write(uint64_t old, uint64_t val, bool paging, uint64_t *efer)
 	return 0;
 }
 
+int hvm_msr_insn(struct vcpu *v, bool write, struct hvm_msr_regs *m)
+{
+	struct hvm_gprs *r = &v->arch.hvm->regs;
+	uint32_t msr = (uint32_t)r->rcx;
+	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	int rc = 0;
+
+	if (!write) {
+		if (msr == MSR_EFER)
+			val = m->efer;
+		else if (msr == MSR_PAT)
+			val = m->pat;
+		else
+			rc = hvm_msr_read(v, msr, &val);
+		if (!rc) {
+			r->rax = (uint32_t)val;
+			r->rdx = val >> 32;
+		}
+	} else if (msr == MSR_EFER) {
+		rc = hvm_efer_write(m->efer, val, m->paging, &m->efer);
+	} else if (msr == MSR_PAT) {
+		if (hvm_pat_valid(val))
+			m->pat = val;
+		else
+			rc = -1;
+	} else {
+		rc = hvm_msr_write(v, msr, val);
+	}
+	return rc;
+}
+
 void hvm_handle_nested_fault(struct vcpu *v, uint64_t gpa, bool write,
 			     bool fetch, bool delivering, uint64_t info)
 {
@@ -94,6 +125,17 @@ int hvm_intr_assist(struct vcpu *v, bool blocked, bool *window)
 	if (cookie < 0 || blocked)
 		return -1;
 	return (int)hvm_intr_ack(v, cookie);
+}
+
+bool hvm_nmi_pending(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->arch.hvm->nmi_pending, __ATOMIC_ACQUIRE);
+}
+
+bool hvm_nmi_take(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->arch.hvm->nmi_pending, false,
+				   __ATOMIC_ACQ_REL);
 }
 
 void hvm_dr_load(const uint64_t dr[4])

@@ -70,6 +70,7 @@ int hvm_domain_create(struct domain *d)
 	if (!hd)
 		return -ENOMEM;
 	spin_lock_init(&hd->io_lock);
+	spin_lock_init(&hd->ioreq.lock);
 	d->arch.hvm = hd;
 	rc = p2m_init(d);
 	if (!rc)

@@ -11,9 +11,13 @@
  * its end raises that port and wakes it.  An optional second frame holds
  * the ring of posted writes for buffered ranges.
  *
- * Every server is on one list under ioreq_lock, which is taken before the
- * interdomain and port locks (sends and closes happen under it) and never
- * under any other lock.  Only the vcpu itself touches its hvm_ioreq_vcpu;
+ * Locks: each target's servers are on its own list under its lock (struct
+ * hvm_ioreq_domain), all the guest-side paths need; every server is also on
+ * one global list under servers_lock, for ids and for the teardown of a
+ * model, which serves any number of targets.  servers_lock is taken before
+ * a target's lock (only by the model's calls and teardowns); a target's
+ * lock is taken before the interdomain and port locks (sends and closes
+ * happen under it) and never under any other lock.  Only the vcpu itself touches its hvm_ioreq_vcpu;
  * a server that goes while a vcpu waits is noticed by that vcpu (its id is
  * no longer listed) and the access completes as if no device were there.
  */
@@ -39,7 +43,8 @@ struct ioreq_range {
 };
 
 struct ioreq_server {
-	struct ioreq_server *next;
+	struct ioreq_server *next; /* on target's list */
+	struct ioreq_server *gnext; /* on the global list */
 	struct domain *target, *dm;
 	uint32_t id;
 	uint64_t page_mfn;
@@ -54,9 +59,14 @@ struct ioreq_server {
 	uint32_t buf_port, buf_prod;
 };
 
-static spinlock_t ioreq_lock = SPINLOCK_INIT;
-static struct ioreq_server *servers;
+static spinlock_t servers_lock = SPINLOCK_INIT;
+static struct ioreq_server *servers; /* all, under servers_lock */
 static uint32_t next_id = 1;
+
+static struct hvm_ioreq_domain *ioreq_of(struct domain *d)
+{
+	return &d->arch.hvm->ioreq;
+}
 
 /* Rate limit for messages about misbehaving models: one per 100 ms. */
 static uint64_t last_complaint;
@@ -81,13 +91,13 @@ static uint64_t size_mask(unsigned int size)
 }
 
 /* ------------------------------------------------------------------
- * Lookups (ioreq_lock held)
+ * Lookups (the target's lock held)
  * ---------------------------------------------------------------- */
 
 static struct ioreq_server *find(struct domain *d, uint32_t id)
 {
-	for (struct ioreq_server *s = servers; s; s = s->next)
-		if (s->target == d && s->id == id)
+	for (struct ioreq_server *s = ioreq_of(d)->servers; s; s = s->next)
+		if (s->id == id)
 			return s;
 	return NULL;
 }
@@ -102,9 +112,7 @@ static struct ioreq_server *claimant(struct domain *d, unsigned int type,
 
 	if (end < addr)
 		return NULL;
-	for (struct ioreq_server *s = servers; s; s = s->next) {
-		if (s->target != d)
-			continue;
+	for (struct ioreq_server *s = ioreq_of(d)->servers; s; s = s->next) {
 		for (unsigned int i = 0; i < s->nr_ranges; i++) {
 			const struct ioreq_range *r = &s->ranges[i];
 
@@ -118,9 +126,10 @@ static struct ioreq_server *claimant(struct domain *d, unsigned int type,
 	return NULL;
 }
 
+/* servers_lock held. */
 static bool id_in_use(uint32_t id)
 {
-	for (struct ioreq_server *s = servers; s; s = s->next)
+	for (struct ioreq_server *s = servers; s; s = s->gnext)
 		if (s->id == id)
 			return true;
 	return false;
@@ -129,9 +138,7 @@ static bool id_in_use(uint32_t id)
 static bool overlaps(struct domain *d, unsigned int type, uint64_t first,
 		     uint64_t last)
 {
-	for (struct ioreq_server *s = servers; s; s = s->next) {
-		if (s->target != d)
-			continue;
+	for (struct ioreq_server *s = ioreq_of(d)->servers; s; s = s->next) {
 		for (unsigned int i = 0; i < s->nr_ranges; i++) {
 			const struct ioreq_range *r = &s->ranges[i];
 
@@ -149,11 +156,11 @@ bool hvm_ioreq_claims_mmio(struct domain *d, uint64_t gpa)
 	uint32_t rflags;
 	bool claimed;
 
-	if (!READ_ONCE(servers))
+	if (!READ_ONCE(ioreq_of(d)->servers))
 		return false;
-	flags = spin_lock_irqsave(&ioreq_lock);
+	flags = spin_lock_irqsave(&ioreq_of(d)->lock);
 	claimed = claimant(d, MICA_IOREQ_TYPE_MMIO, gpa, 1, &rflags) != NULL;
-	spin_unlock_irqrestore(&ioreq_lock, flags);
+	spin_unlock_irqrestore(&ioreq_of(d)->lock, flags);
 	return claimed;
 }
 
@@ -166,7 +173,7 @@ bool hvm_ioreq_waiting(const struct vcpu *v)
  * Requests
  * ---------------------------------------------------------------- */
 
-/* Fills v's slot of s and notifies the model.  ioreq_lock held. */
+/* Fills v's slot of s and notifies the model.  The target's lock held. */
 static void send(struct vcpu *v, struct ioreq_server *s, unsigned int type,
 		 uint64_t addr, unsigned int size, bool write, uint64_t data)
 {
@@ -202,8 +209,8 @@ static void send(struct vcpu *v, struct ioreq_server *s, unsigned int type,
 	evtchn_notify(v->domain, r->port);
 }
 
-/* Posts a write to s's ring; false if it has no free entry.  ioreq_lock
- * held. */
+/* Posts a write to s's ring; false if it has no free entry.  The
+ * target's lock held. */
 static bool post(struct ioreq_server *s, unsigned int type, uint64_t addr,
 		 unsigned int size, uint64_t data)
 {
@@ -267,6 +274,7 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		      unsigned int size, bool write, uint64_t *val)
 {
 	struct hvm_ioreq_vcpu *st = &v->arch.hvm->ioreq;
+	struct hvm_ioreq_domain *io = ioreq_of(v->domain);
 	struct ioreq_server *s;
 	unsigned long flags;
 	uint32_t rflags = 0;
@@ -290,21 +298,21 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		 * operands): the rest of the answers are stale. */
 		st->nr_done = st->cursor;
 	}
-	if (!READ_ONCE(servers))
+	if (!READ_ONCE(io->servers))
 		return false;
-	flags = spin_lock_irqsave(&ioreq_lock);
+	flags = spin_lock_irqsave(&io->lock);
 	s = claimant(v->domain, type, addr, size, &rflags);
 	if (s && v->id >= s->nr_vcpus)
 		s = NULL; /* a vcpu the server has no slot for */
 	if (s && write && (rflags & MICA_IOREQ_RANGE_BUFFERED) &&
 	    post(s, type, addr, size, *val)) {
-		spin_unlock_irqrestore(&ioreq_lock, flags);
+		spin_unlock_irqrestore(&io->lock, flags);
 		posted(st, type, addr, size, *val);
 		return true;
 	}
 	if (s && st->waiting) {
 		/* Cannot happen: a request stops the emulation. */
-		spin_unlock_irqrestore(&ioreq_lock, flags);
+		spin_unlock_irqrestore(&io->lock, flags);
 		domain_crash(v->domain,
 			     "second device-model request from "
 			     "vcpu %u",
@@ -314,7 +322,7 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 	if (s && st->emulating)
 		compact(st);
 	if (s && st->emulating && st->nr_done == HVM_IOREQ_DONE_MAX) {
-		spin_unlock_irqrestore(&ioreq_lock, flags);
+		spin_unlock_irqrestore(&io->lock, flags);
 		domain_crash(v->domain,
 			     "instruction at rip %lx needs more "
 			     "than %u device-model accesses",
@@ -325,7 +333,7 @@ bool hvm_ioreq_access(struct vcpu *v, unsigned int type, uint64_t addr,
 		st->emulated = st->emulating;
 		send(v, s, type, addr, size, write, *val);
 	}
-	spin_unlock_irqrestore(&ioreq_lock, flags);
+	spin_unlock_irqrestore(&io->lock, flags);
 	if (s && !write)
 		*val = size_mask(size); /* until the answer is in */
 	return s != NULL;
@@ -377,7 +385,8 @@ static bool answered(struct vcpu *v, uint64_t *data)
 {
 	struct hvm_ioreq_vcpu *st = &v->arch.hvm->ioreq;
 	const struct mica_ioreq *r = &st->req;
-	unsigned long flags = spin_lock_irqsave(&ioreq_lock);
+	struct hvm_ioreq_domain *io = ioreq_of(v->domain);
+	unsigned long flags = spin_lock_irqsave(&io->lock);
 	struct ioreq_server *s = find(v->domain, st->server);
 	volatile struct mica_ioreq *slot;
 	struct mica_ioreq a;
@@ -413,7 +422,7 @@ static bool answered(struct vcpu *v, uint64_t *data)
 		*data = a.data;
 	__atomic_store_n(&slot->state, MICA_IOREQ_STATE_NONE, __ATOMIC_RELEASE);
 out:
-	spin_unlock_irqrestore(&ioreq_lock, flags);
+	spin_unlock_irqrestore(&io->lock, flags);
 	return over;
 }
 
@@ -472,13 +481,21 @@ bool hvm_ioreq_pre_run(struct vcpu *v)
  * Servers
  * ---------------------------------------------------------------- */
 
-/* Takes s down: off the list (ioreq_lock held), ports closed, the frame
- * released, vcpus that wait on it woken (they find it gone). */
+/* Takes s down: off both lists (servers_lock and the target's lock
+ * held), ports closed, the frame released, vcpus that wait on it woken
+ * (they find it gone). */
 static void server_free(struct ioreq_server *s)
 {
 	struct domain *d = s->target;
 
-	for (struct ioreq_server **p = &servers; *p; p = &(*p)->next) {
+	for (struct ioreq_server **p = &servers; *p; p = &(*p)->gnext) {
+		if (*p == s) {
+			*p = s->gnext;
+			break;
+		}
+	}
+	for (struct ioreq_server **p = &ioreq_of(d)->servers; *p;
+	     p = &(*p)->next) {
 		if (*p == s) {
 			*p = s->next;
 			break;
@@ -507,6 +524,7 @@ static void server_free(struct ioreq_server *s)
 static long server_create(struct domain *d, struct domain *dm,
 			  struct mica_domctl_ioreq *op)
 {
+	struct hvm_ioreq_domain *io = ioreq_of(d);
 	struct ioreq_server *s;
 	unsigned long flags;
 	unsigned int count = 0;
@@ -556,28 +574,33 @@ static long server_create(struct domain *d, struct domain *dm,
 		s->slots[i].vcpu = i;
 		s->slots[i].port = s->ports[i];
 	}
-	flags = spin_lock_irqsave(&ioreq_lock);
-	for (struct ioreq_server *o = servers; o; o = o->next)
-		count += o->target == d;
+	flags = spin_lock_irqsave(&servers_lock);
+	spin_lock(&io->lock);
+	for (struct ioreq_server *o = io->servers; o; o = o->next)
+		count++;
 	if (!rc && count >= MICA_IOREQ_MAX_SERVERS)
 		rc = -ENOSPC;
-	if (!rc && READ_ONCE(d->is_dying))
-		rc = -ESRCH; /* its teardown may have looked already */
+	/* Either's teardown may have looked already (both set is_dying
+	 * before they take servers_lock in hvm_ioreq_relinquish). */
+	if (!rc && (READ_ONCE(d->is_dying) || READ_ONCE(dm->is_dying)))
+		rc = -ESRCH;
 	if (!rc) {
 		do { /* ids are never 0 and never two servers' at once */
 			s->id = next_id++;
 			if (!next_id)
 				next_id = 1;
 		} while (id_in_use(s->id));
-		s->next = servers;
-		servers = s;
 		op->id = s->id;
-	} else {
-		s->next = servers; /* server_free takes it off again */
-		servers = s;
-		server_free(s);
 	}
-	spin_unlock_irqrestore(&ioreq_lock, flags);
+	/* On both lists; server_free takes a refused one off again. */
+	s->gnext = servers;
+	servers = s;
+	s->next = io->servers;
+	io->servers = s;
+	if (rc)
+		server_free(s);
+	spin_unlock(&io->lock);
+	spin_unlock_irqrestore(&servers_lock, flags);
 	return rc;
 }
 
@@ -594,7 +617,7 @@ static bool mmio_range_ok(struct domain *d, uint64_t first, uint64_t last)
 	return last < (1ULL << 52); /* guest-physical */
 }
 
-/* map_range / unmap_range on s.  ioreq_lock held. */
+/* map_range / unmap_range on s.  Its target's lock held. */
 static long server_range(struct ioreq_server *s, struct mica_domctl_ioreq *op,
 			 bool map)
 {
@@ -647,7 +670,8 @@ long hvm_ioreq_domctl(struct domain *d, struct mica_domctl *op)
 		return server_create(d, self, io);
 	if (io->op > MICA_IOREQ_OP_unmap_range)
 		return -EINVAL;
-	flags = spin_lock_irqsave(&ioreq_lock);
+	flags = spin_lock_irqsave(&servers_lock);
+	spin_lock(&ioreq_of(d)->lock);
 	s = find(d, io->id);
 	if (!s)
 		rc = -ENOENT;
@@ -660,21 +684,28 @@ long hvm_ioreq_domctl(struct domain *d, struct mica_domctl *op)
 		rc = server_range(s, io, io->op == MICA_IOREQ_OP_map_range);
 	if (!rc && io->op == MICA_IOREQ_OP_destroy)
 		server_free(s);
-	spin_unlock_irqrestore(&ioreq_lock, flags);
+	spin_unlock(&ioreq_of(d)->lock);
+	spin_unlock_irqrestore(&servers_lock, flags);
 	return rc;
 }
 
+/* d is dying (is_dying set): a server of d (as target or as model) on a
+ * list now is one its create saw d alive for, so none comes after. */
 void hvm_ioreq_relinquish(struct domain *d)
 {
-	unsigned long flags = spin_lock_irqsave(&ioreq_lock);
+	unsigned long flags = spin_lock_irqsave(&servers_lock);
 	struct ioreq_server *s = servers, *next;
 
 	for (; s; s = next) {
-		next = s->next;
+		next = s->gnext;
 		if (s->target == d || s->dm == d) {
+			struct hvm_ioreq_domain *io = ioreq_of(s->target);
+
+			spin_lock(&io->lock);
 			server_free(s);
+			spin_unlock(&io->lock);
 			next = servers; /* the list changed: start again */
 		}
 	}
-	spin_unlock_irqrestore(&ioreq_lock, flags);
+	spin_unlock_irqrestore(&servers_lock, flags);
 }

@@ -385,8 +385,14 @@ static void deliver_one(struct vcpu *t, struct vcpu *self, unsigned int mode,
 	case APIC_DM_STARTUP:
 		send_sipi(t, vector);
 		break;
+	case APIC_DM_NMI:
+		__atomic_store_n(&t->arch.hvm->nmi_pending, true,
+				 __ATOMIC_RELEASE);
+		if (t != self)
+			vcpu_kick(t);
+		break;
 	default:
-		break; /* SMI, NMI, ExtINT: not delivered (hvm.h P8) */
+		break; /* SMI, ExtINT: not delivered (hvm.h P8) */
 	}
 }
 
@@ -401,8 +407,8 @@ void vlapic_deliver(struct domain *d, struct vcpu *self, uint32_t dest,
 		if (!t || !t->arch.hvm || !t->arch.hvm->vlapic)
 			continue;
 		switch (shorthand) {
-		case 1:
-			hit = t == self;
+		case 1: /* Self takes only fixed IPIs: an NMI is dropped */
+			hit = t == self && mode != APIC_DM_NMI;
 			break;
 		case 2:
 			hit = true;

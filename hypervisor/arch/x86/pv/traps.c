@@ -69,11 +69,6 @@ __hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
 	uint64_t frame[8], rsp, rflags;
 	unsigned int n = 0;
 
-	rflags = regs->rflags & ~(uint64_t)(RFLAGS_IF | RFLAGS_IOPL);
-	if (!vi->evtchn_upcall_mask)
-		rflags |= RFLAGS_IF; /* the virtual IF */
-	rflags |= (uint64_t)v->arch.iopl << 12; /* the virtual IOPL */
-
 	if (from_user) {
 		if (!v->arch.kernel_sp) {
 			domain_crash(v->domain,
@@ -83,9 +78,17 @@ __hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
 			return -EINVAL;
 		}
 		rsp = v->arch.kernel_sp;
+		/* The CR3 write before the first look at vcpu_info: under
+		 * QEMU every page touched on the user L4 is touched (and
+		 * refilled) again on the kernel's. */
+		pv_switch_mode(v, true);
 	} else {
 		rsp = regs->rsp;
 	}
+	rflags = regs->rflags & ~(uint64_t)(RFLAGS_IF | RFLAGS_IOPL);
+	if (!vi->evtchn_upcall_mask)
+		rflags |= RFLAGS_IF; /* the virtual IF */
+	rflags |= (uint64_t)v->arch.iopl << 12; /* the virtual IOPL */
 	rsp &= ~15ULL;
 	/* Lowest address first: rcx, r11, [error code], rip, cs, ... */
 	frame[n++] = regs->rcx;
@@ -99,8 +102,6 @@ __hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
 	frame[n++] = (regs->ss & ~3ULL) | (from_user ? 3 : 0);
 	rsp -= n * sizeof(uint64_t);
 
-	if (from_user)
-		pv_switch_mode(v, true);
 	if (copy_to_guest(rsp, frame, n * sizeof(uint64_t))) {
 		domain_crash(v->domain,
 			     "cannot write an exception frame at "

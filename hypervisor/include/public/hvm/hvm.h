@@ -123,8 +123,12 @@
  *      by destination (physical, logical, broadcast) or shorthand.  Vcpus
  *      other than 0 start down, waiting for a startup IPI, which starts
  *      them in real mode at vector << 12 (cs = vector << 8, ip 0); INIT
- *      takes a vcpu back to waiting; further SIPIs are ignored.  INIT to
- *      the sender itself, NMI, SMI and ExtINT IPIs are ignored.
+ *      takes a vcpu back to waiting; further SIPIs are ignored.  NMI IPIs
+ *      (and I/O APIC entries in NMI mode) are delivered as NMIs, held
+ *      while the vcpu's NMIs are blocked (from an NMI's delivery to the
+ *      end of its handler's IRET), NMIs arriving meanwhile merging into
+ *      one.  INIT to the sender itself, an NMI by the Self shorthand,
+ *      SMI and ExtINT IPIs are ignored.
  *  P9. 8259A pair at 0x20/0x21 and 0xa0/0xa1 (slave on IRQ 2), edge/level
  *      control at 0x4d0/0x4d1: ICW1-4, masks, specific and non-specific
  *      EOI, IRR/ISR reads, automatic EOI; fixed priority (rotation

@@ -34,6 +34,7 @@
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
+#define VECTOR_NMI 2
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -46,11 +47,23 @@ struct svm_vcpu {
 	 * run of the vcpu (Mica itself never uses them). */
 	bool dr_live;
 	uint64_t dr[4];
+	/* The guest's NMI blocking, which the VMCB does not keep: set when
+	 * an NMI is injected, with the IRET intercept on; the IRET exit
+	 * (taken before the IRET runs) leaves iret_rip, and the blocking
+	 * ends at the first exit past that instruction. */
+	bool nmi_blocked;
+	bool iret_seen;
+	uint64_t iret_rip;
+	/* VMCB_CLEAN_* groups Mica changed since the last VMRUN, and the
+	 * CPU of that VMRUN (-1: none yet): svm_vcpu_run's clean_bits. */
+	uint32_t dirty;
+	int run_cpu;
 };
 
 /* Per CPU: the host state vmload restores after each exit, and ASIDs. */
 struct svm_cpu {
 	paddr_t host_vmcb_pa;
+	paddr_t last_vmcb_pa; /* the VMCB of the last VMRUN here */
 	uint32_t next_asid;
 	uint64_t asid_generation;
 };
@@ -58,6 +71,7 @@ struct svm_cpu {
 static struct svm_cpu svm_cpus[NR_CPUS];
 static uint32_t max_asid; /* CPUID 0x8000000A EBX: ASIDs 1..max-1 */
 static bool has_nrips; /* next_rip in the VMCB */
+static bool has_vmcb_clean; /* clean_bits honoured (else always 0) */
 /* Shared by every VMCB: intercept every port, and every MSR but those
  * vmload/vmsave switch (they are the guest's own). */
 static paddr_t iopm_pa, msrpm_pa;
@@ -124,6 +138,7 @@ static int svm_global_init(void)
 	cpuid_count(0x8000000a, 0, &a, &b, &c, &d);
 	max_asid = b;
 	has_nrips = d & (1u << 3);
+	has_vmcb_clean = d & (1u << 5);
 	iopm_pa = alloc_zeroed(2, 0xff); /* 12 KiB used */
 	msrpm_pa = alloc_zeroed(1, 0xff); /* 8 KiB */
 	if (!iopm_pa || !msrpm_pa || max_asid < 2)
@@ -179,6 +194,8 @@ static int svm_vcpu_create(struct vcpu *v)
 	}
 	vmcb = s->vmcb = maddr_to_virt(s->vmcb_pa);
 	v->arch.hvm->backend = s;
+	s->dirty = VMCB_CLEAN_ALL;
+	s->run_cpu = -1;
 
 	/* Debug registers 0-3 are not in the VMCB: the guest must not see
 	 * or set the host's (or another vcpu's) breakpoints. */
@@ -226,9 +243,14 @@ static void set_seg(struct vmcb_seg *s, uint16_t sel, uint64_t base,
 /* public/hvm/hvm.h "Boot state". */
 static void svm_vcpu_reset_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip)
 {
-	struct vmcb *vmcb = svm(v)->vmcb;
+	struct svm_vcpu *sv = svm(v);
+	struct vmcb *vmcb = sv->vmcb;
 	const uint16_t data = 0x93, code = 0x9b; /* present, accessed */
 
+	/* INIT ends NMI blocking. */
+	sv->nmi_blocked = sv->iret_seen = false;
+	vmcb->intercept_misc1 &= ~INTERCEPT1_IRET;
+	sv->dirty = VMCB_CLEAN_ALL;
 	set_seg(&vmcb->cs, cs, (uint64_t)cs << 4, 0xffff, code);
 	set_seg(&vmcb->ds, 0, 0, 0xffff, data);
 	set_seg(&vmcb->es, 0, 0, 0xffff, data);
@@ -282,6 +304,7 @@ static void assign_asid(struct svm_vcpu *s)
 	s->asid_generation = sc->asid_generation;
 	s->vmcb->asid = s->asid;
 	s->vmcb->tlb_control = 1; /* the ASID may hold stale entries */
+	s->dirty |= VMCB_CLEAN_ASID;
 }
 
 static void advance_rip(struct vcpu *v, unsigned int len)
@@ -310,39 +333,25 @@ static void handle_ioio(struct vcpu *v, struct vmcb *vmcb)
 /* The MSRs whose state is in the VMCB; the rest is the common code's. */
 static void handle_msr(struct vcpu *v, struct vmcb *vmcb)
 {
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint32_t msr = (uint32_t)r->rcx;
-	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
-	int rc = 0;
+	struct hvm_msr_regs m = {
+		.efer = vmcb->efer & ~EFER_SVME,
+		.pat = vmcb->g_pat,
+		.paging = vmcb->cr0 & X86_CR0_PG,
+	};
 
-	if (vmcb->exitinfo1 == 0) {
-		if (msr == MSR_EFER)
-			val = vmcb->efer & ~EFER_SVME;
-		else if (msr == MSR_PAT)
-			val = vmcb->g_pat;
-		else
-			rc = hvm_msr_read(v, msr, &val);
-		if (!rc) {
-			r->rax = (uint32_t)val;
-			r->rdx = val >> 32;
-		}
-	} else if (msr == MSR_EFER) {
-		rc = hvm_efer_write(vmcb->efer, val, vmcb->cr0 & X86_CR0_PG,
-				    &val);
-		if (!rc)
-			vmcb->efer = val | EFER_SVME;
-	} else if (msr == MSR_PAT) {
-		if (hvm_pat_valid(val))
-			vmcb->g_pat = val;
-		else
-			rc = -1;
-	} else {
-		rc = hvm_msr_write(v, msr, val);
-	}
-	if (rc)
+	if (hvm_msr_insn(v, vmcb->exitinfo1 != 0, &m)) {
 		svm_inject_exception(v, VECTOR_GP, 0);
-	else
-		advance_rip(v, 2);
+		return;
+	}
+	if (vmcb->efer != (m.efer | EFER_SVME)) {
+		vmcb->efer = m.efer | EFER_SVME;
+		svm(v)->dirty |= VMCB_CLEAN_CRX;
+	}
+	if (vmcb->g_pat != m.pat) {
+		vmcb->g_pat = m.pat;
+		svm(v)->dirty |= VMCB_CLEAN_NP;
+	}
+	advance_rip(v, 2);
 }
 
 static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
@@ -358,6 +367,14 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 		break; /* a physical INIT: guests get only their vcpus' IPIs */
 	case VMEXIT_VINTR:
 		break; /* an interrupt window: svm_intr_assist injects now */
+	case VMEXIT_IRET:
+		/* The IRET runs when the guest goes on: no more exits for
+		 * it; the blocking ends once the guest is past it. */
+		vmcb->intercept_misc1 &= ~INTERCEPT1_IRET;
+		svm(v)->dirty |= VMCB_CLEAN_INTERCEPTS;
+		svm(v)->iret_seen = true;
+		svm(v)->iret_rip = v->arch.hvm->regs.rip;
+		break;
 	case VMEXIT_CPUID:
 		hvm_handle_cpuid(v);
 		advance_rip(v, 2);
@@ -411,6 +428,7 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
 			 * own; the instruction runs again without exit. */
 			svm(v)->dr_live = true;
 			vmcb->intercept_dr = 0;
+			svm(v)->dirty |= VMCB_CLEAN_INTERCEPTS;
 		} else if (code >= VMEXIT_DR0_READ &&
 			   code <= VMEXIT_DR15_WRITE) {
 			domain_crash(v->domain,
@@ -430,8 +448,41 @@ static void handle_exit(struct vcpu *v, struct vmcb *vmcb)
  * when it cannot take one now (rflags.IF clear, an interrupt shadow, an
  * event being delivered), ask for a VINTR exit as soon as it can.
  */
+/*
+ * An NMI for the guest: injected unless it is in its NMI handler (until
+ * past its IRET), in an interrupt shadow, or an event is on its way in.
+ * Once the IRET exit was seen, the next exit past it unblocks; with IF
+ * clear an interrupt window brings that exit right after an IRET that
+ * sets IF, else the NMI waits for the guest's next exit (an interrupt
+ * window exits only with IF set).  True if a window is wanted for it.
+ */
+static bool svm_nmi_assist(struct vcpu *v, struct svm_vcpu *s,
+			   struct vmcb *vmcb)
+{
+	if (s->iret_seen && v->arch.hvm->regs.rip != s->iret_rip)
+		s->nmi_blocked = s->iret_seen = false;
+	if (!hvm_nmi_pending(v))
+		return false;
+	if (s->nmi_blocked)
+		return s->iret_seen && !(v->arch.hvm->regs.rflags & RFLAGS_IF);
+	/* An event on its way in, or a shadow: a window when IF allows. */
+	if ((vmcb->eventinj & EVENT_VALID) || (vmcb->interrupt_shadow & 1))
+		return true;
+	if (!hvm_nmi_take(v))
+		return false;
+	vmcb->eventinj = VECTOR_NMI | EVENT_TYPE_NMI | EVENT_VALID;
+	s->nmi_blocked = true;
+	vmcb->intercept_misc1 |= INTERCEPT1_IRET;
+	s->dirty |= VMCB_CLEAN_INTERCEPTS;
+	return false;
+}
+
 static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 {
+	struct svm_vcpu *s = svm(v);
+	bool nmi_window = svm_nmi_assist(v, s, vmcb);
+	uint64_t vintr = vmcb->vintr;
+	uint32_t icpt = vmcb->intercept_misc1;
 	bool window;
 	int vec = hvm_intr_assist(v,
 				  (vmcb->eventinj & EVENT_VALID) ||
@@ -440,14 +491,22 @@ static void svm_intr_assist(struct vcpu *v, struct vmcb *vmcb)
 					  (vmcb->interrupt_shadow & 1),
 				  &window);
 
-	vmcb->vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
-	vmcb->intercept_misc1 &= ~INTERCEPT1_VINTR;
+	vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK);
+	icpt &= ~INTERCEPT1_VINTR;
 	if (vec >= 0) {
 		vmcb->eventinj = (unsigned int)vec | EVENT_TYPE_INTR |
 				 EVENT_VALID;
-	} else if (window) {
-		vmcb->vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
-		vmcb->intercept_misc1 |= INTERCEPT1_VINTR;
+	} else if (window || nmi_window) {
+		vintr |= VINTR_IRQ | VINTR_IGN_TPR | VINTR_PRIO_MASK;
+		icpt |= INTERCEPT1_VINTR;
+	}
+	if (vintr != vmcb->vintr) {
+		vmcb->vintr = vintr;
+		s->dirty |= VMCB_CLEAN_TPR;
+	}
+	if (icpt != vmcb->intercept_misc1) {
+		vmcb->intercept_misc1 = icpt;
+		s->dirty |= VMCB_CLEAN_INTERCEPTS;
 	}
 }
 
@@ -470,6 +529,24 @@ static void save_exit_state(struct hvm_vcpu *h, const struct vmcb *vmcb)
 	h->cs_db = vmcb->cs.attrib & SEG_ATTR_DB;
 }
 
+/*
+ * Only the groups Mica changed are reloaded from the VMCB; all of them
+ * when the VMCB last ran on another CPU (whose cached copy this CPU
+ * does not have) or another VMCB ran here since.
+ */
+static void svm_clean_bits(struct svm_vcpu *s)
+{
+	unsigned int cpu = this_cpu()->cpu_id;
+	struct svm_cpu *sc = &svm_cpus[cpu];
+
+	if (s->run_cpu != (int)cpu || sc->last_vmcb_pa != s->vmcb_pa)
+		s->dirty = VMCB_CLEAN_ALL;
+	s->vmcb->clean_bits = has_vmcb_clean ? VMCB_CLEAN_ALL & ~s->dirty : 0;
+	s->dirty = 0;
+	s->run_cpu = (int)cpu;
+	sc->last_vmcb_pa = s->vmcb_pa;
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm(v);
@@ -477,7 +554,6 @@ static void svm_vcpu_run(struct vcpu *v)
 	struct hvm_vcpu *h = v->arch.hvm;
 
 	assign_asid(s);
-	vmcb->clean_bits = 0; /* Mica may have changed any field */
 	vmcb->rax = h->regs.rax;
 	vmcb->rsp = h->regs.rsp;
 	vmcb->rip = h->regs.rip;
@@ -485,6 +561,7 @@ static void svm_vcpu_run(struct vcpu *v)
 	svm_intr_assist(v, vmcb);
 	if (s->dr_live)
 		hvm_dr_load(s->dr);
+	svm_clean_bits(s); /* last: nothing changes the VMCB after it */
 
 	svm_vmrun(&h->regs, s->vmcb_pa,
 		  svm_cpus[this_cpu()->cpu_id].host_vmcb_pa);
@@ -567,6 +644,7 @@ static int svm_set_context(struct vcpu *v,
 
 	if (hvm_context_gprs_in(&v->arch.hvm->regs, c))
 		return -EINVAL;
+	svm(v)->dirty = VMCB_CLEAN_ALL;
 	vmcb->cr0 = c->cr0, vmcb->cr2 = c->cr2, vmcb->cr3 = c->cr3;
 	vmcb->cr4 = c->cr4, vmcb->efer = c->efer | EFER_SVME;
 	vmcb->dr6 = c->dr6, vmcb->dr7 = c->dr7;

@@ -98,6 +98,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define INTERCEPT1_VINTR (1u << 4)
 #define INTERCEPT1_CPUID (1u << 18)
 #define INTERCEPT1_RSM (1u << 19)
+#define INTERCEPT1_IRET (1u << 20)
 #define INTERCEPT1_INVD (1u << 22)
 #define INTERCEPT1_HLT (1u << 24)
 #define INTERCEPT1_INVLPGA (1u << 26)
@@ -126,6 +127,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define VMEXIT_VINTR 0x64
 #define VMEXIT_CPUID 0x72
 #define VMEXIT_RSM 0x73
+#define VMEXIT_IRET 0x74
 #define VMEXIT_INVD 0x76
 #define VMEXIT_HLT 0x78
 #define VMEXIT_INVLPGA 0x7a
@@ -157,9 +159,26 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define NPF_FETCH (1u << 4)
 
 /* eventinj / exitintinfo */
+#define EVENT_TYPE_NMI (2u << 8)
 #define EVENT_TYPE_EXCEPTION (3u << 8)
 #define EVENT_ERROR_VALID (1u << 11)
 #define EVENT_VALID (1u << 31)
+
+/* clean_bits: the groups of fields unchanged since the last VMRUN of
+ * this VMCB on this CPU (the CPU may use its cached copy of them). */
+#define VMCB_CLEAN_INTERCEPTS (1u << 0) /* intercepts, TSC offset */
+#define VMCB_CLEAN_IOPM (1u << 1) /* iopm_base_pa, msrpm_base_pa */
+#define VMCB_CLEAN_ASID (1u << 2)
+#define VMCB_CLEAN_TPR (1u << 3) /* vintr */
+#define VMCB_CLEAN_NP (1u << 4) /* np_enable, n_cr3, g_pat */
+#define VMCB_CLEAN_CRX (1u << 5) /* cr0, cr3, cr4, efer */
+#define VMCB_CLEAN_DRX (1u << 6) /* dr6, dr7 */
+#define VMCB_CLEAN_DT (1u << 7) /* gdtr, idtr */
+#define VMCB_CLEAN_SEG (1u << 8) /* cs, ds, ss, es, cpl */
+#define VMCB_CLEAN_CR2 (1u << 9)
+#define VMCB_CLEAN_LBR (1u << 10)
+#define VMCB_CLEAN_AVIC (1u << 11)
+#define VMCB_CLEAN_ALL 0xfffu
 
 #define VINTR_MASKING (1ULL << 24)
 #define VINTR_IRQ (1ULL << 8) /* a virtual interrupt is pending */

@@ -20,33 +20,14 @@
 	.text
 	.globl vmx_enter
 vmx_enter:
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %rbx
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HVM_PUSH_CALLEE_SAVED
 	pushq %rdx			/* host GDTR */
 	pushq %rdi			/* regs */
 	movl $HOST_RSP, %eax
 	vmwrite %rsp, %rax
 	testb %sil, %sil		/* launched?  movs keep the flags */
 	movq HVM_GPR_rax(%rdi), %rax
-	movq HVM_GPR_rbx(%rdi), %rbx
-	movq HVM_GPR_rcx(%rdi), %rcx
-	movq HVM_GPR_rdx(%rdi), %rdx
-	movq HVM_GPR_rsi(%rdi), %rsi
-	movq HVM_GPR_rbp(%rdi), %rbp
-	movq HVM_GPR_r8(%rdi), %r8
-	movq HVM_GPR_r9(%rdi), %r9
-	movq HVM_GPR_r10(%rdi), %r10
-	movq HVM_GPR_r11(%rdi), %r11
-	movq HVM_GPR_r12(%rdi), %r12
-	movq HVM_GPR_r13(%rdi), %r13
-	movq HVM_GPR_r14(%rdi), %r14
-	movq HVM_GPR_r15(%rdi), %r15
-	movq HVM_GPR_rdi(%rdi), %rdi
+	HVM_GPRS_LOAD
 	jnz 1f
 	vmlaunch
 	jmp 2f
@@ -54,12 +35,7 @@ vmx_enter:
 2:	/* The entry failed: the registers hold guest values. */
 	popq %rdi
 	popq %rdx
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+	HVM_POP_CALLEE_SAVED
 	movl $1, %eax
 	jmp 3f
 
@@ -69,37 +45,12 @@ vmx_exit:
 	pushq %rdi
 	movq 8(%rsp), %rdi		/* regs */
 	movq %rax, HVM_GPR_rax(%rdi)
-	movq %rbx, HVM_GPR_rbx(%rdi)
-	movq %rcx, HVM_GPR_rcx(%rdi)
-	movq %rdx, HVM_GPR_rdx(%rdi)
-	movq %rsi, HVM_GPR_rsi(%rdi)
-	movq %rbp, HVM_GPR_rbp(%rdi)
-	movq %r8, HVM_GPR_r8(%rdi)
-	movq %r9, HVM_GPR_r9(%rdi)
-	movq %r10, HVM_GPR_r10(%rdi)
-	movq %r11, HVM_GPR_r11(%rdi)
-	movq %r12, HVM_GPR_r12(%rdi)
-	movq %r13, HVM_GPR_r13(%rdi)
-	movq %r14, HVM_GPR_r14(%rdi)
-	movq %r15, HVM_GPR_r15(%rdi)
-	popq HVM_GPR_rdi(%rdi)
+	HVM_GPRS_SAVE
 	popq %rdi
 	popq %rax			/* host GDTR */
 	lgdt (%rax)
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
+	HVM_POP_CALLEE_SAVED
 	xorl %eax, %eax
 3:	/* Scrub the guest's values from the scratch registers. */
-	xorl %ecx, %ecx
-	xorl %edx, %edx
-	xorl %esi, %esi
-	xorl %edi, %edi
-	xorl %r8d, %r8d
-	xorl %r9d, %r9d
-	xorl %r10d, %r10d
-	xorl %r11d, %r11d
+	SCRUB_SCRATCH_GPRS
 	ret

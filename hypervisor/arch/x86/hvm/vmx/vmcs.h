@@ -22,6 +22,7 @@
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482
 #define MSR_IA32_VMX_EXIT_CTLS 0x483
 #define MSR_IA32_VMX_ENTRY_CTLS 0x484
+#define MSR_IA32_VMX_MISC 0x485 /* 4:0 the preemption timer's TSC shift */
 #define MSR_IA32_VMX_CR0_FIXED0 0x486
 #define MSR_IA32_VMX_CR0_FIXED1 0x487
 #define MSR_IA32_VMX_CR4_FIXED0 0x488
@@ -111,6 +112,7 @@
 #define GUEST_INTERRUPTIBILITY 0x4824
 #define GUEST_ACTIVITY_STATE 0x4826
 #define GUEST_SYSENTER_CS 0x482a
+#define GUEST_PREEMPTION_TIMER 0x482e
 #define HOST_IA32_SYSENTER_CS 0x4c00
 
 /* Natural-width fields. */
@@ -168,8 +170,11 @@ enum vmx_seg {
 /* Pin-based controls. */
 #define PIN_EXT_INTR_EXIT (1u << 0)
 #define PIN_NMI_EXIT (1u << 3)
+#define PIN_VIRTUAL_NMI (1u << 5)
+#define PIN_PREEMPT_TIMER (1u << 6)
 /* Primary processor-based controls. */
 #define CPU_INTR_WINDOW_EXIT (1u << 2)
+#define CPU_NMI_WINDOW_EXIT (1u << 22)
 #define CPU_HLT_EXIT (1u << 7)
 #define CPU_INVLPG_EXIT (1u << 9)
 #define CPU_MWAIT_EXIT (1u << 10)
@@ -218,6 +223,7 @@ enum vmx_seg {
 
 /* Guest interruptibility: blocking by STI and by MOV SS. */
 #define INTERRUPTIBILITY_STI_MOVSS 3
+#define INTERRUPTIBILITY_NMI (1u << 3) /* (virtual-)NMI blocking */
 
 /* Exit reasons (bits 15:0; bit 31: the VM entry failed). */
 #define EXIT_REASON_ENTRY_FAILED (1u << 31)
@@ -227,6 +233,7 @@ enum vmx_seg {
 #define EXIT_INIT 3
 #define EXIT_SIPI 4
 #define EXIT_INTERRUPT_WINDOW 7
+#define EXIT_NMI_WINDOW 8
 #define EXIT_TASK_SWITCH 9
 #define EXIT_CPUID 10
 #define EXIT_GETSEC 11
@@ -250,6 +257,7 @@ enum vmx_seg {
 #define EXIT_EPT_VIOLATION 48
 #define EXIT_EPT_MISCONFIG 49
 #define EXIT_INVEPT 50
+#define EXIT_PREEMPT_TIMER 52
 #define EXIT_INVVPID 53
 #define EXIT_XSETBV 55
 
@@ -272,5 +280,6 @@ enum vmx_seg {
 /* EPT violation exit qualification. */
 #define EPT_QUAL_WRITE (1u << 1)
 #define EPT_QUAL_FETCH (1u << 2)
+#define EPT_QUAL_NMI_UNBLOCKED (1u << 12) /* by an IRET the exit cut */
 
 #endif

@@ -25,6 +25,7 @@
 #include <asm/page.h>
 #include <asm/processor-flags.h>
 #include <asm/smp.h>
+#include <asm/time.h>
 #include <public/hvm/hvm.h>
 
 #include "vmcs.h"
@@ -97,6 +98,9 @@ struct vmx_vcpu {
 	uint32_t inject_error;
 	uint32_t inject_len;
 	uint32_t cpu_ctls; /* the primary controls, as in the VMCS */
+	uint32_t pin_ctls; /* the pin-based controls, as in the VMCS */
+	/* HOST_CR0 and HOST_CR3 as in the VMCS: written only on change. */
+	uint64_t host_cr0, host_cr3;
 	uint32_t intr_state; /* GUEST_INTERRUPTIBILITY at the last exit */
 	uint64_t cr2; /* not in the VMCS: loaded around each run */
 	/* DR0-3 and DR6 are not in the VMCS: once the guest touches a debug
@@ -124,10 +128,21 @@ struct vmx_cpu {
 
 static struct vmx_cpu vmx_cpus[NR_CPUS];
 
+/* The longest a kick waits for a vcpu entered with IF clear
+ * (arm_kick_timer): 1 ms. */
+#define KICK_TIMEOUT_HZ 1000
+
 /* Fitted once from the capability MSRs (vmx_supported). */
 static struct {
 	uint32_t revision;
 	uint32_t pin, cpu, cpu2, exit, entry;
+	/* The preemption timer (arm_kick_timer): present, its rate (TSC
+	 * shift), and its start value (set with the first vcpu, once the
+	 * TSC is calibrated). */
+	bool preempt_timer;
+	bool vnmi; /* virtual NMIs and NMI-window exiting */
+	unsigned int preempt_shift;
+	uint32_t kick_timeout;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool invept_single, invvpid_single;
 	paddr_t msr_bitmap_pa;
@@ -242,16 +257,34 @@ bool vmx_supported(void)
 
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				      MSR_IA32_VMX_PINBASED_CTLS,
-			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT,
+			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMI |
+				  PIN_PREEMPT_TIMER,
 			  PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, &vmx.pin))
 		return vmx_refuse("interrupt exiting");
+	/* NMIs for guests need virtual NMIs (the CPU tracks the guest's NMI
+	 * blocking, IRET ends it) and NMI-window exiting; without them
+	 * NMIs stay pending (docs/hvm.md). */
+	vmx.cpu &= ~CPU_NMI_WINDOW_EXIT; /* per vcpu, when one waits */
+	vmx.vnmi = (vmx.pin & PIN_VIRTUAL_NMI) &&
+		   (rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				      MSR_IA32_VMX_PROCBASED_CTLS) >>
+		    32) & CPU_NMI_WINDOW_EXIT;
+	if (!vmx.vnmi)
+		vmx.pin &= ~PIN_VIRTUAL_NMI;
+	if (vmx.pin & PIN_PREEMPT_TIMER) {
+		/* Off until a guest is entered with IF clear. */
+		vmx.pin &= ~PIN_PREEMPT_TIMER;
+		vmx.preempt_timer = true;
+		vmx.preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 0x1f;
+	}
 	if (!fit_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				      MSR_IA32_VMX_PROCBASED_CTLS,
 			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT | CPU_MWAIT_EXIT |
 				  CPU_RDPMC_EXIT | CPU_CR8_LOAD_EXIT |
 				  CPU_CR8_STORE_EXIT | CPU_MOV_DR_EXIT |
 				  CPU_UNCOND_IO_EXIT | CPU_USE_MSR_BITMAPS |
-				  CPU_MONITOR_EXIT | CPU_SECONDARY,
+				  CPU_MONITOR_EXIT | CPU_SECONDARY |
+				  CPU_NMI_WINDOW_EXIT,
 			  CPU_INTR_WINDOW_EXIT | CPU_HLT_EXIT |
 				  CPU_CR8_LOAD_EXIT | CPU_CR8_STORE_EXIT |
 				  CPU_MOV_DR_EXIT | CPU_UNCOND_IO_EXIT |
@@ -475,6 +508,47 @@ static void write_host_cpu_state(void)
 	vmwrite(VM_EXIT_MSR_LOAD_ADDR, vc->host_msrs_pa);
 }
 
+/* HOST_CR0 and HOST_CR3 of the current VMCS: the CPU's now (they may
+ * differ between the CPUs and the vcpus Mica runs on), written only when
+ * they change. */
+static void write_host_crs(struct vmx_vcpu *x)
+{
+	uint64_t cr0 = read_cr0(), cr3 = read_cr3();
+
+	if (cr0 != x->host_cr0) {
+		x->host_cr0 = cr0;
+		vmwrite(HOST_CR0, cr0);
+	}
+	if (cr3 != x->host_cr3) {
+		x->host_cr3 = cr3;
+		vmwrite(HOST_CR3, cr3);
+	}
+}
+
+/*
+ * The kick of a vcpu entered with IF clear: Bochs 2.7 loads the guest's
+ * RFLAGS before it counts itself in guest mode, so an entry with IF clear
+ * masks INTR as outside VMX, and external-interrupt exiting does not take
+ * the vcpu out of a `cli; spin` loop until the guest itself sets IF (real
+ * CPUs exit regardless of IF).  The preemption timer then bounds how long
+ * such a vcpu runs without an exit, so a kick (vcpu_kick, a softirq)
+ * waits at most 1/KICK_TIMEOUT_HZ; it is off for entries with IF set,
+ * which the IPI alone takes out.
+ */
+static void arm_kick_timer(struct vmx_vcpu *x, bool if_clear)
+{
+	uint32_t pin = x->pin_ctls & ~PIN_PREEMPT_TIMER;
+
+	if (if_clear && vmx.preempt_timer) {
+		pin |= PIN_PREEMPT_TIMER;
+		vmwrite(GUEST_PREEMPTION_TIMER, vmx.kick_timeout);
+	}
+	if (pin != x->pin_ctls) {
+		x->pin_ctls = pin;
+		vmwrite(PIN_BASED_VM_EXEC_CONTROL, pin);
+	}
+}
+
 /*
  * Makes x's VMCS current on this CPU (interrupts off), activating it here
  * if it was active elsewhere or nowhere.  Returns the VMCS that was
@@ -494,6 +568,7 @@ static paddr_t vmcs_get(struct vmx_vcpu *x)
 		x->launched = false;
 		x->vpid_generation = 0; /* a fresh VPID here */
 		write_host_cpu_state();
+		x->host_cr0 = x->host_cr3 = 0; /* written at the entry */
 	} else if (prev != x->vmcs_pa) {
 		vmptrld(x->vmcs_pa);
 		vc->current_vmcs = x->vmcs_pa;
@@ -549,6 +624,7 @@ static uint64_t eptp_of(const struct domain *d)
 static void vmcs_setup(struct vcpu *v, struct vmx_vcpu *x)
 {
 	vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+	x->pin_ctls = vmx.pin;
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx.cpu);
 	x->cpu_ctls = vmx.cpu;
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, vmx.cpu2);
@@ -594,6 +670,12 @@ static int vmx_vcpu_create(struct vcpu *v)
 
 	if (!x)
 		return -ENOMEM;
+	if (vmx.preempt_timer) {
+		uint64_t t = time_info.tsc_hz / KICK_TIMEOUT_HZ >>
+			     vmx.preempt_shift;
+
+		vmx.kick_timeout = (uint32_t)MIN(MAX(t, 1), 0xffffffffULL);
+	}
 	x->vmcs_pa = alloc_page_filled(0);
 	msrs = alloc_page_filled(0);
 	if (!x->vmcs_pa || !msrs) {
@@ -755,49 +837,46 @@ static void handle_io(struct vcpu *v, uint64_t qual)
 	advance_rip(v);
 }
 
+/* The Intel-only MSRs with fixed values (above): true if msr is one,
+ * with the outcome in *rc. */
+static bool intel_fixed_msr(struct hvm_gprs *r, bool write, int *rc)
+{
+	uint32_t msr = (uint32_t)r->rcx;
+	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	uint64_t fixed;
+
+	if (msr == MSR_IA32_MISC_ENABLE)
+		fixed = MISC_ENABLE_FIXED;
+	else if (msr == MSR_IA32_BIOS_SIGN_ID || msr == MSR_IA32_TSC_ADJUST)
+		fixed = 0;
+	else
+		return false;
+	if (!write) {
+		r->rax = (uint32_t)fixed;
+		r->rdx = fixed >> 32;
+		*rc = 0;
+	} else {
+		/* BIOS_SIGN_ID drops writes; the others take only theirs. */
+		*rc = msr == MSR_IA32_BIOS_SIGN_ID || val == fixed ? 0 : -1;
+	}
+	return true;
+}
+
 /* EFER and PAT live in the VMCS; the rest is the common code's. */
 static void handle_msr(struct vcpu *v, bool write)
 {
-	struct hvm_gprs *r = &v->arch.hvm->regs;
-	uint32_t msr = (uint32_t)r->rcx;
-	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
-	uint64_t efer = vmread(GUEST_IA32_EFER);
-	int rc = 0;
+	struct hvm_msr_regs m;
+	int rc;
 
-	if (!write) {
-		if (msr == MSR_EFER)
-			val = efer;
-		else if (msr == MSR_PAT)
-			val = vmread(GUEST_IA32_PAT);
-		else if (msr == MSR_IA32_MISC_ENABLE)
-			val = MISC_ENABLE_FIXED;
-		else if (msr == MSR_IA32_BIOS_SIGN_ID ||
-			 msr == MSR_IA32_TSC_ADJUST)
-			val = 0;
-		else
-			rc = hvm_msr_read(v, msr, &val);
-		if (!rc) {
-			r->rax = (uint32_t)val;
-			r->rdx = val >> 32;
+	if (!intel_fixed_msr(&v->arch.hvm->regs, write, &rc)) {
+		m.efer = vmread(GUEST_IA32_EFER);
+		m.pat = vmread(GUEST_IA32_PAT);
+		m.paging = vmread(CR0_READ_SHADOW) & X86_CR0_PG;
+		rc = hvm_msr_insn(v, write, &m);
+		if (!rc && write) {
+			vmwrite(GUEST_IA32_EFER, m.efer);
+			vmwrite(GUEST_IA32_PAT, m.pat);
 		}
-	} else if (msr == MSR_EFER) {
-		rc = hvm_efer_write(efer, val,
-				    vmread(CR0_READ_SHADOW) & X86_CR0_PG, &val);
-		if (!rc)
-			vmwrite(GUEST_IA32_EFER, val);
-	} else if (msr == MSR_PAT) {
-		if (hvm_pat_valid(val))
-			vmwrite(GUEST_IA32_PAT, val);
-		else
-			rc = -1;
-	} else if (msr == MSR_IA32_MISC_ENABLE) {
-		rc = val == MISC_ENABLE_FIXED ? 0 : -1;
-	} else if (msr == MSR_IA32_BIOS_SIGN_ID) {
-		rc = 0;
-	} else if (msr == MSR_IA32_TSC_ADJUST) {
-		rc = val ? -1 : 0;
-	} else {
-		rc = hvm_msr_write(v, msr, val);
 	}
 	if (rc)
 		vmx_inject_exception(v, VECTOR_GP, 0);
@@ -972,6 +1051,13 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 		vmx_inject_exception(v, VECTOR_UD, -1); /* hvm.h P6 */
 		break;
 	case EXIT_EPT_VIOLATION:
+		/* An IRET cut by the exit ran again (emulated or not) must
+		 * not leave the guest's NMIs unblocked. */
+		if (vmx.vnmi && (qual & EPT_QUAL_NMI_UNBLOCKED) &&
+		    !(x->inject_info & INTR_INFO_VALID)) {
+			x->intr_state |= INTERRUPTIBILITY_NMI;
+			vmwrite(GUEST_INTERRUPTIBILITY, x->intr_state);
+		}
 		hvm_handle_nested_fault(v, vmread(GUEST_PHYSICAL_ADDRESS),
 					qual & EPT_QUAL_WRITE,
 					qual & EPT_QUAL_FETCH,
@@ -997,7 +1083,10 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
 		vmwrite(CPU_BASED_VM_EXEC_CONTROL, x->cpu_ctls);
 		break;
 	case EXIT_INTERRUPT_WINDOW:
+	case EXIT_NMI_WINDOW:
 		break; /* vmx_intr_assist injects at the next entry */
+	case EXIT_PREEMPT_TIMER:
+		break; /* arm_kick_timer: the run loop sees the kick */
 	default:
 		/* VMCLEAR .. VMXON: the VMX instructions. */
 		if (reason >= EXIT_VMCLEAR && reason <= EXIT_VMXON) {
@@ -1020,9 +1109,27 @@ static void handle_exit(struct vcpu *v, uint32_t reason, uint64_t qual)
  */
 static void vmx_intr_assist(struct vcpu *v, struct vmx_vcpu *x)
 {
-	uint32_t ctls = x->cpu_ctls & ~CPU_INTR_WINDOW_EXIT;
+	uint32_t ctls = x->cpu_ctls &
+			~(CPU_INTR_WINDOW_EXIT | CPU_NMI_WINDOW_EXIT);
 	bool window;
-	int vec = hvm_intr_assist(
+	int vec;
+
+	/* An NMI first, unless the guest is in its NMI handler (virtual-NMI
+	 * blocking, until IRET), in a MOV SS or STI shadow, or an event is
+	 * on its way in: then an exit as soon as it can take one. */
+	if (vmx.vnmi && hvm_nmi_pending(v)) {
+		if (!x->inject_info &&
+		    !(x->intr_state &
+		      (INTERRUPTIBILITY_STI_MOVSS | INTERRUPTIBILITY_NMI)) &&
+		    hvm_nmi_take(v)) {
+			x->inject_info = VECTOR_NMI | (INTR_TYPE_NMI << 8) |
+					 INTR_INFO_VALID;
+			x->inject_len = 0;
+		} else {
+			ctls |= CPU_NMI_WINDOW_EXIT;
+		}
+	}
+	vec = hvm_intr_assist(
 		v,
 		x->inject_info || !(v->arch.hvm->regs.rflags & RFLAGS_IF) ||
 			(x->intr_state & INTERRUPTIBILITY_STI_MOVSS),
@@ -1078,11 +1185,11 @@ static void vmx_vcpu_run(struct vcpu *v)
 		invept(vmx.invept_single ? INV_SINGLE_CONTEXT : INV_ALL_CONTEXT,
 		       eptp_of(v->domain)); /* the root may be a reused frame */
 	assign_vpid(x);
-	vmwrite(HOST_CR0, read_cr0());
-	vmwrite(HOST_CR3, read_cr3());
+	write_host_crs(x);
 	vmwrite(GUEST_RSP, h->regs.rsp);
 	vmwrite(GUEST_RIP, h->regs.rip);
 	vmwrite(GUEST_RFLAGS, h->regs.rflags);
+	arm_kick_timer(x, !(h->regs.rflags & RFLAGS_IF));
 	vmx_intr_assist(v, x);
 	vmwrite(VM_ENTRY_INTR_INFO, x->inject_info);
 	if (x->inject_info) {
@@ -1120,6 +1227,12 @@ static void vmx_vcpu_run(struct vcpu *v)
 	idt_info = (uint32_t)vmread(IDT_VECTORING_INFO);
 	if (idt_info & INTR_INFO_VALID) {
 		x->inject_info = idt_info & ~INTR_INFO_NMI_UNBLOCKED;
+		/* An NMI delivered again: entry wants no NMI blocking. */
+		if (INTR_INFO_TYPE(idt_info) == INTR_TYPE_NMI &&
+		    (x->intr_state & INTERRUPTIBILITY_NMI)) {
+			x->intr_state &= ~INTERRUPTIBILITY_NMI;
+			vmwrite(GUEST_INTERRUPTIBILITY, x->intr_state);
+		}
 		x->inject_error = (uint32_t)vmread(IDT_VECTORING_ERROR_CODE);
 		x->inject_len = (uint32_t)vmread(VM_EXIT_INSTRUCTION_LEN);
 	}

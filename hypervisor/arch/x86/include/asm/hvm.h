@@ -79,6 +79,10 @@ struct hvm_vcpu {
 	bool init_pending; /* an INIT arrived: go to wait_sipi */
 	bool start_pending; /* a SIPI arrived: reset to sipi_vector:0 */
 	uint8_t sipi_vector;
+	/* An NMI for the vcpu (NMI IPI, I/O APIC entry in NMI mode), set by
+	 * the sender and taken by the back end when the guest can take it
+	 * (hvm_nmi_take); NMIs that arrive while one is pending merge. */
+	bool nmi_pending;
 
 	/* Device models (hvm/ioreq.c): the request in flight, answers. */
 	struct hvm_ioreq_vcpu ioreq;
@@ -112,6 +116,8 @@ struct hvm_domain {
 	/* The rest of the emulated platform (asm/hvm_platform.h): PIC,
 	 * I/O APIC, PIT, RTC, ACPI PM, under io_lock. */
 	struct hvm_platform *platform;
+	/* Device models serving this domain (hvm/ioreq.c). */
+	struct hvm_ioreq_domain ioreq;
 };
 
 /* The back-end interface. */
@@ -206,6 +212,9 @@ unsigned int hvm_intr_ack(struct vcpu *v, int cookie);
  * Shared by the back ends (exit.c): steps of exit handling that SVM and
  * VMX do alike.
  */
+/* Whether an NMI waits for v, and taking it (true once per NMI). */
+bool hvm_nmi_pending(const struct vcpu *v);
+bool hvm_nmi_take(struct vcpu *v);
 /* The EFER bits a guest may set (LMA is the CPU's). */
 #define HVM_EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 /* The general register with x86 encoding n (0 rax .. 15 r15). */
@@ -215,6 +224,16 @@ void hvm_io_insn(struct vcpu *v, uint16_t port, unsigned int size, bool in);
 bool hvm_pat_valid(uint64_t pat);
 /* A WRMSR to EFER: 0 and the new value (LMA kept), or -1 for #GP. */
 int hvm_efer_write(uint64_t old, uint64_t val, bool paging, uint64_t *efer);
+/* The guest's EFER (as it sees it) and PAT, which live in the back end's
+ * state, and CR0.PG as the guest sees it, for hvm_msr_insn. */
+struct hvm_msr_regs {
+	uint64_t efer, pat;
+	bool paging;
+};
+/* A RDMSR or WRMSR exit (ecx, edx:eax): EFER and PAT in *m (a write
+ * updates them there, for the back end to store), the rest by
+ * hvm_msr_read/hvm_msr_write.  0, or -1 for #GP. */
+int hvm_msr_insn(struct vcpu *v, bool write, struct hvm_msr_regs *m);
 /* NPF / EPT violation at gpa: a device or a crash (info: the back end's
  * error code or qualification, for the message); always a crash when the
  * CPU was delivering an event (IDT vectoring / EXITINTINFO valid). */

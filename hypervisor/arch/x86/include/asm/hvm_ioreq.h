@@ -19,6 +19,7 @@
 #ifndef ASM_HVM_IOREQ_H
 #define ASM_HVM_IOREQ_H
 
+#include <mica/spinlock.h>
 #include <mica/types.h>
 #include <public/hvm/ioreq.h>
 
@@ -47,6 +48,14 @@ struct hvm_ioreq_vcpu {
 	const struct x86_emulate_ctx *ctx; /* while emulating: reps_done */
 	unsigned int nr_done, cursor; /* answers, and the next to reuse */
 	struct hvm_ioreq_done done[HVM_IOREQ_DONE_MAX];
+};
+
+/* Per HVM domain (struct hvm_domain.ioreq): the servers that serve it,
+ * under lock (hvm/ioreq.c "Locks"). */
+struct ioreq_server;
+struct hvm_ioreq_domain {
+	spinlock_t lock;
+	struct ioreq_server *servers;
 };
 
 /* Whether a server of d claims the gpa (the NPF path then emulates). */
