@@ -7,6 +7,7 @@
  * multiply on the hot path, exactly what guests get in their time info
  * (public/time.h).
  */
+#include <mica/clock_sample.h>
 #include <mica/console.h>
 #include <mica/shutdown.h>
 #include <mica/time.h>
@@ -64,36 +65,60 @@ void mdelay(uint64_t ms)
 }
 
 /*
+ * Calibration readings are bracketed by HPET reads (mica/clock_sample.h):
+ * a stall of the virtual CPU between a reference read and the counter
+ * reads once skewed a calibration by 21%, so that system time ran slow
+ * and the time self-tests failed on a loaded host.  A bracket of 20 us
+ * bounds the error to 20 us in CALIBRATE_MS, 0.04%.
+ */
+#define CALIBRATE_SPREAD_NS 20000ULL
+#define CALIBRATE_TRIES 1000
+
+static void read_tsc_lapic(uint64_t c[CLOCK_SAMPLE_COUNTERS], void *arg)
+{
+	(void)arg;
+	c[0] = rdtsc();
+	c[1] = lapic_timer_current();
+}
+
+/*
  * Measures the TSC and the LAPIC timer over one reference interval.
  * Returns the interval's length in ns according to the reference.
  */
 static uint64_t measure(uint64_t *tsc_ticks, uint64_t *lapic_ticks)
 {
-	uint64_t t0, t1, ref0, ref1;
+	const struct clock_source src = { hpet_read_ns, read_tsc_lapic, NULL };
+	struct clock_sample s0, s1;
+	uint64_t t0, t1;
 	uint32_t l0, l1;
 
 	lapic_timer_start_free();
 	if (hpet_available()) {
-		ref0 = hpet_read_ns();
-		t0 = rdtsc();
-		l0 = lapic_timer_current();
-		do {
-			ref1 = hpet_read_ns();
-		} while (ref1 - ref0 < CALIBRATE_MS * 1000000ULL);
-		t1 = rdtsc();
-		l1 = lapic_timer_current();
-	} else {
-		t0 = rdtsc();
-		l0 = lapic_timer_current();
-		pit_wait_us(CALIBRATE_MS * 1000);
-		t1 = rdtsc();
-		l1 = lapic_timer_current();
-		ref0 = 0;
-		ref1 = CALIBRATE_MS * 1000000ULL;
+		bool tight = clock_sample(&src, CALIBRATE_SPREAD_NS,
+					  CALIBRATE_TRIES, &s0);
+
+		while (hpet_read_ns() - s0.ref_ns < CALIBRATE_MS * 1000000ULL)
+			cpu_relax();
+		tight &= clock_sample(&src, CALIBRATE_SPREAD_NS,
+				      CALIBRATE_TRIES, &s1);
+		if (!tight)
+			pr_warn("time: calibration readings up to %lu ns "
+				"apart (a busy host?)\n",
+				s0.spread_ns > s1.spread_ns ? s0.spread_ns :
+							      s1.spread_ns);
+		*tsc_ticks = s1.counter[0] - s0.counter[0];
+		*lapic_ticks = (uint32_t)(s0.counter[1] - s1.counter[1]);
+		return s1.ref_ns - s0.ref_ns;
 	}
+	/* The PIT is only a stopwatch: no bracket to take. */
+	t0 = rdtsc();
+	l0 = lapic_timer_current();
+	pit_wait_us(CALIBRATE_MS * 1000);
+	t1 = rdtsc();
+	l1 = lapic_timer_current();
 	*tsc_ticks = t1 - t0;
 	*lapic_ticks = l0 - l1;
-	return ref1 - ref0;
+	return CALIBRATE_MS * 1000000ULL;
 }
 
 void time_init(void)

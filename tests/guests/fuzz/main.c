@@ -14,6 +14,7 @@
 #include "fuzz.h"
 #include "layout.h"
 #include "test.h"
+#include "timeinfo.h"
 
 #include "public/mmu.h"
 #include "public/shared_info.h"
@@ -37,14 +38,6 @@ long fuzz_time_init(uint64_t va)
 	return rc;
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /*
  * System time (public/time.h).  The scale is read once, at the first call:
  * the fuzzer's own calls may write over its shared-info page (a valid
@@ -52,28 +45,11 @@ static inline uint64_t rdtsc(void)
  */
 uint64_t fuzz_now(void)
 {
-	static uint64_t tsc0, sys0;
-	static uint32_t mul;
-	static int8_t shift;
-	uint64_t delta;
+	static struct mica_vcpu_time_info snap;
 
-	if (!mul) {
-		uint32_t v1, v2;
-
-		do {
-			v1 = time_info->version;
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			tsc0 = time_info->tsc_timestamp;
-			sys0 = time_info->system_time;
-			mul = time_info->tsc_to_system_mul;
-			shift = time_info->tsc_shift;
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			v2 = time_info->version;
-		} while ((v1 & 1) || v1 != v2);
-	}
-	delta = rdtsc() - tsc0;
-	delta = shift >= 0 ? delta << shift : delta >> -shift;
-	return sys0 + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+	if (!snap.tsc_to_system_mul)
+		time_info_snapshot(time_info, &snap);
+	return time_info_ns(&snap);
 }
 
 void fuzz_announce(uint64_t role)

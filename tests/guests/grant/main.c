@@ -7,6 +7,7 @@
  * live at the end must not keep the domain from being destroyed.
  */
 #include "boot.h"
+#include "grant.h"
 #include "hypercall.h"
 #include "test.h"
 #include "public/arch-x86/layout.h"
@@ -47,40 +48,9 @@ static uint64_t mfn_of_va(uint64_t va)
 #define VA_C va_at(6)
 #define VA_D va_at(7) /* transferred */
 
-static long gnttab(uint32_t cmd, void *ops, uint32_t count)
-{
-	return HYPERCALL5(MICA_HC_grant_table_op, cmd, ops, count, 0, 0);
-}
-
 static long update_va(uint64_t va, uint64_t pte, uint32_t flags)
 {
 	return HYPERCALL5(MICA_HC_update_va_mapping, va, pte, flags, 0, 0);
-}
-
-/* The L1 frame mapping va (page tables are mapped read-only at pfn). */
-static uint64_t l1_mfn(uint64_t va)
-{
-	uint64_t mfn = mfn_of_va(start_info->pt_base);
-
-	for (unsigned int l = 4; l > 1; l--) {
-		const uint64_t *t =
-			(const uint64_t *)(GUEST_VIRT_BASE + (m2p[mfn] << 12));
-
-		mfn = (t[(va >> (12 + 9 * (l - 1))) & 511] & ADDR_MASK) >> 12;
-	}
-	return mfn;
-}
-
-static volatile uint64_t *pte_of(uint64_t va)
-{
-	return (volatile uint64_t *)(GUEST_VIRT_BASE +
-				     (m2p[l1_mfn(va)] << 12)) +
-	       ((va >> 12) & 511);
-}
-
-static uint64_t pte_maddr(uint64_t va)
-{
-	return (l1_mfn(va) << 12) + ((va >> 12) & 511) * 8;
 }
 
 static void grant(uint32_t ref, uint16_t flags, uint16_t domid, uint64_t frame)
@@ -108,14 +78,9 @@ static uint16_t revoke(uint32_t ref)
 static struct mica_gnttab_map_grant_ref map_op(uint64_t host, uint32_t flags,
 					       uint32_t ref, uint16_t dom)
 {
-	struct mica_gnttab_map_grant_ref op = { 0 };
+	struct mica_gnttab_map_grant_ref op;
 
-	op.host_addr = host;
-	op.flags = flags;
-	op.ref = ref;
-	op.dom = dom;
-	op.status = 1;
-	op.handle = 0xdeadbeef;
+	grant_map_fill(&op, host, flags, ref, dom);
 	return op;
 }
 
@@ -124,7 +89,7 @@ static long map(uint64_t host, uint32_t flags, uint32_t ref, uint16_t dom,
 		uint32_t *handle)
 {
 	struct mica_gnttab_map_grant_ref op = map_op(host, flags, ref, dom);
-	long rc = gnttab(MICA_GNTTABOP_map_grant_ref, &op, 1);
+	long rc = gnttab_op(MICA_GNTTABOP_map_grant_ref, &op, 1);
 
 	if (rc)
 		test_fail("map_grant_ref call returned %ld", rc);
@@ -136,7 +101,7 @@ static long map(uint64_t host, uint32_t flags, uint32_t ref, uint16_t dom,
 static long unmap(uint64_t host, uint64_t bus, uint32_t handle)
 {
 	struct mica_gnttab_unmap_grant_ref op = { host, bus, handle, 1 };
-	long rc = gnttab(MICA_GNTTABOP_unmap_grant_ref, &op, 1);
+	long rc = gnttab_op(MICA_GNTTABOP_unmap_grant_ref, &op, 1);
 
 	if (rc)
 		test_fail("unmap_grant_ref call returned %ld", rc);
@@ -151,7 +116,7 @@ static void check_size_and_setup(void)
 	uint64_t frames[2] = { 0, 0 }, first;
 
 	printk("setup_table and query_size\n");
-	test_expect_rc(gnttab(MICA_GNTTABOP_query_size, &q, 1), 0, "query");
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_query_size, &q, 1), 0, "query");
 	if (q.status || q.nr_frames != 0 ||
 	    q.max_nr_frames != MICA_GRANT_DEFAULT_MAX_FRAMES)
 		test_fail("query_size: status %d, %u of %u frames", q.status,
@@ -161,45 +126,45 @@ static void check_size_and_setup(void)
 		test_fail("GET_PARAMETERS says %u grant frames",
 			  p.max_grant_frames);
 	q.pad0 = 1;
-	gnttab(MICA_GNTTABOP_query_size, &q, 1);
+	gnttab_op(MICA_GNTTABOP_query_size, &q, 1);
 	test_expect_rc(q.status, -MICA_EINVAL, "query_size, padding");
 	q.pad0 = 0;
 	q.dom = 77;
-	gnttab(MICA_GNTTABOP_query_size, &q, 1);
+	gnttab_op(MICA_GNTTABOP_query_size, &q, 1);
 	test_expect_rc(q.status, -MICA_ESRCH, "query_size, no such domain");
-	test_expect_rc(gnttab(MICA_GNTTABOP_query_size, &q, 2), -MICA_EINVAL,
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_query_size, &q, 2), -MICA_EINVAL,
 		       "query_size with count 2");
-	test_expect_rc(gnttab(MICA_GNTTABOP_query_size, &q, 0), -MICA_EINVAL,
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_query_size, &q, 0), -MICA_EINVAL,
 		       "count 0");
-	test_expect_rc(gnttab(99, &q, 1), -MICA_ENOSYS, "unknown op");
-	test_expect_rc(gnttab(MICA_GNTTABOP_query_size,
-			      (void *)MICA_HYPERVISOR_VIRT_START, 1),
+	test_expect_rc(gnttab_op(99, &q, 1), -MICA_ENOSYS, "unknown op");
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_query_size,
+				 (void *)MICA_HYPERVISOR_VIRT_START, 1),
 		       -MICA_EFAULT, "ops in the hypervisor");
 
 	s.frame_list_gaddr = (uint64_t)frames;
 	s.nr_frames = MICA_GRANT_DEFAULT_MAX_FRAMES + 1;
-	gnttab(MICA_GNTTABOP_setup_table, &s, 1);
+	gnttab_op(MICA_GNTTABOP_setup_table, &s, 1);
 	test_expect_rc(s.status, -MICA_EINVAL, "setup_table beyond the limit");
 	s.nr_frames = 0;
-	gnttab(MICA_GNTTABOP_setup_table, &s, 1);
+	gnttab_op(MICA_GNTTABOP_setup_table, &s, 1);
 	test_expect_rc(s.status, -MICA_EINVAL, "setup_table of 0 frames");
 	s.nr_frames = 1;
 	s.pad1 = 1;
-	gnttab(MICA_GNTTABOP_setup_table, &s, 1);
+	gnttab_op(MICA_GNTTABOP_setup_table, &s, 1);
 	test_expect_rc(s.status, -MICA_EINVAL, "setup_table, padding");
 	s.pad1 = 0;
 	s.frame_list_gaddr = MICA_HYPERVISOR_VIRT_START;
-	test_expect_rc(gnttab(MICA_GNTTABOP_setup_table, &s, 1), -MICA_EFAULT,
-		       "setup_table, list in the hypervisor");
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_setup_table, &s, 1),
+		       -MICA_EFAULT, "setup_table, list in the hypervisor");
 	s.frame_list_gaddr = (uint64_t)frames;
-	test_expect_rc(gnttab(MICA_GNTTABOP_setup_table, &s, 1), 0, "setup");
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_setup_table, &s, 1), 0, "setup");
 	test_expect_rc(s.status, 0, "setup_table of 1 frame");
 	first = frames[0];
-	test_expect_rc(gnttab(MICA_GNTTABOP_setup_table, &s, 1), 0, "again");
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_setup_table, &s, 1), 0, "again");
 	if (frames[0] != first || !first)
 		test_fail("table frame %#lx, then %#lx", first, frames[0]);
 	q.dom = MICA_DOMID_SELF;
-	gnttab(MICA_GNTTABOP_query_size, &q, 1);
+	gnttab_op(MICA_GNTTABOP_query_size, &q, 1);
 	if (q.status || q.nr_frames != 1)
 		test_fail("query_size after setup: %u frames", q.nr_frames);
 
@@ -231,7 +196,7 @@ static void check_map_unmap(void)
 	printk("map_grant_ref and unmap_grant_ref\n");
 	grant(8, MICA_GTF_permit_access, self, fa);
 	grant(9, MICA_GTF_permit_access | MICA_GTF_READONLY, self, fb);
-	grant(10, MICA_GTF_permit_access, self, l1_mfn(VA_MAP));
+	grant(10, MICA_GTF_permit_access, self, grant_l1_mfn(VA_MAP));
 	grant(11, MICA_GTF_permit_access, self, 0x200); /* Mica's */
 	grant(12, MICA_GTF_permit_access | MICA_GTF_SUB_PAGE, self, fa);
 	table[12].sub_offset = 100;
@@ -246,9 +211,9 @@ static void check_map_unmap(void)
 	    (MICA_GTF_permit_access | MICA_GTF_READING | MICA_GTF_WRITING))
 		test_fail("ref 8 flags %#x while mapped writable",
 			  table[8].flags);
-	if ((*pte_of(VA_MAP) & ADDR_MASK) >> 12 != fa ||
-	    !(*pte_of(VA_MAP) & PTE_W))
-		test_fail("the PTE reads %#lx", *pte_of(VA_MAP));
+	if ((grant_pte_read(VA_MAP) & ADDR_MASK) >> 12 != fa ||
+	    !(grant_pte_read(VA_MAP) & PTE_W))
+		test_fail("the PTE reads %#lx", grant_pte_read(VA_MAP));
 	if (m[0] != 0x1111)
 		test_fail("the mapping reads %#lx", m[0]);
 	m[1] = 0x2222;
@@ -273,9 +238,9 @@ static void check_map_unmap(void)
 	    (MICA_GTF_permit_access | MICA_GTF_READONLY | MICA_GTF_READING))
 		test_fail("ref 9 flags %#x while mapped read-only",
 			  table[9].flags);
-	if (*pte_of(VA_MAP2) & PTE_W)
+	if (grant_pte_read(VA_MAP2) & PTE_W)
 		test_fail("read-only grant mapped writable: %#lx",
-			  *pte_of(VA_MAP2));
+			  grant_pte_read(VA_MAP2));
 	(void)m2[0];
 
 	printk("map: hostile\n");
@@ -309,7 +274,7 @@ static void check_map_unmap(void)
 		       -MICA_EFAULT, "host_addr in the hypervisor");
 	test_expect_rc(map(0x1000, MICA_GNTMAP_host_map, 8, 0, NULL),
 		       -MICA_EFAULT, "host_addr without an L1");
-	test_expect_rc(map(pte_maddr(VA_C) + 4,
+	test_expect_rc(map(grant_pte_maddr(VA_C) + 4,
 			   MICA_GNTMAP_host_map | MICA_GNTMAP_contains_pte, 8,
 			   0, NULL),
 		       -MICA_EFAULT, "misaligned PTE address");
@@ -322,15 +287,16 @@ static void check_map_unmap(void)
 			map_op(VA_C, MICA_GNTMAP_host_map, 8, 0);
 
 		op.pad0 = 1;
-		gnttab(MICA_GNTTABOP_map_grant_ref, &op, 1);
+		gnttab_op(MICA_GNTTABOP_map_grant_ref, &op, 1);
 		test_expect_rc(op.status, -MICA_EINVAL, "map, pad0");
 		op.pad0 = 0;
 		op.pad1 = 1;
-		gnttab(MICA_GNTTABOP_map_grant_ref, &op, 1);
+		gnttab_op(MICA_GNTTABOP_map_grant_ref, &op, 1);
 		test_expect_rc(op.status, -MICA_EINVAL, "map, pad1");
 	}
-	if ((*pte_of(VA_C) & ADDR_MASK) >> 12 != mfn_of_va(VA_C))
-		test_fail("a failed map changed the PTE: %#lx", *pte_of(VA_C));
+	if ((grant_pte_read(VA_C) & ADDR_MASK) >> 12 != mfn_of_va(VA_C))
+		test_fail("a failed map changed the PTE: %#lx",
+			  grant_pte_read(VA_C));
 	if (table[8].flags !=
 	    (MICA_GTF_permit_access | MICA_GTF_READING | MICA_GTF_WRITING))
 		test_fail("failed maps changed ref 8 flags to %#x",
@@ -341,7 +307,7 @@ static void check_map_unmap(void)
 		struct mica_gnttab_map_grant_ref op =
 			map_op(0, MICA_GNTMAP_device_map, 8, 0);
 
-		gnttab(MICA_GNTTABOP_map_grant_ref, &op, 1);
+		gnttab_op(MICA_GNTTABOP_map_grant_ref, &op, 1);
 		test_expect_rc(op.status, 0, "device_map");
 		if (op.dev_bus_addr != fa << 12)
 			test_fail("dev_bus_addr %#lx", op.dev_bus_addr);
@@ -350,7 +316,7 @@ static void check_map_unmap(void)
 		test_expect_rc(unmap(0, op.dev_bus_addr, op.handle), 0,
 			       "unmap the device map");
 	}
-	test_expect_rc(map(pte_maddr(VA_C),
+	test_expect_rc(map(grant_pte_maddr(VA_C),
 			   MICA_GNTMAP_host_map | MICA_GNTMAP_contains_pte, 8,
 			   0, &h3),
 		       0, "map by PTE address");
@@ -365,10 +331,10 @@ static void check_map_unmap(void)
 			  ((volatile uint64_t *)VA_C)[1]);
 	test_expect_rc(unmap(VA_C, 0, h3), -MICA_EBADF,
 		       "unmap a PTE mapping by virtual address");
-	test_expect_rc(unmap(pte_maddr(VA_C), 0, h3), 0,
+	test_expect_rc(unmap(grant_pte_maddr(VA_C), 0, h3), 0,
 		       "unmap the PTE mapping");
-	if (*pte_of(VA_C))
-		test_fail("PTE after unmap: %#lx", *pte_of(VA_C));
+	if (grant_pte_read(VA_C))
+		test_fail("PTE after unmap: %#lx", grant_pte_read(VA_C));
 	test_expect_rc(update_va(VA_C, (mfn_of_va(VA_C) << 12) | PTE_P | PTE_W,
 				 MICA_UVMF_INVLPG),
 		       0, "restore VA_C");
@@ -380,8 +346,8 @@ static void check_map_unmap(void)
 		       "unmap with the wrong address");
 	test_expect_rc(unmap(VA_MAP, 0, h1), 0, "unmap ref 8");
 	test_expect_rc(unmap(VA_MAP, 0, h1), -MICA_EBADF, "unmap it again");
-	if (*pte_of(VA_MAP))
-		test_fail("PTE after unmap: %#lx", *pte_of(VA_MAP));
+	if (grant_pte_read(VA_MAP))
+		test_fail("PTE after unmap: %#lx", grant_pte_read(VA_MAP));
 	if (table[8].flags != MICA_GTF_permit_access)
 		test_fail("ref 8 flags %#x after unmap", table[8].flags);
 	if (revoke(8) != 0)
@@ -391,8 +357,8 @@ static void check_map_unmap(void)
 			{ VA_MAP2, 0, h2, 1 }, { VA_MAP2, 0, h2, 1 }
 		};
 
-		test_expect_rc(gnttab(MICA_GNTTABOP_unmap_grant_ref, ops, 2), 0,
-			       "batched unmap");
+		test_expect_rc(gnttab_op(MICA_GNTTABOP_unmap_grant_ref, ops, 2),
+			       0, "batched unmap");
 		test_expect_rc(ops[0].status, 0, "batch: first unmap");
 		test_expect_rc(ops[1].status, -MICA_EBADF,
 			       "batch: same handle again");
@@ -410,23 +376,16 @@ static struct mica_gnttab_copy copy_op(uint64_t src, uint16_t soff,
 				       uint64_t dst, uint16_t doff,
 				       uint16_t len, uint16_t flags)
 {
-	struct mica_gnttab_copy op = { 0 };
+	struct mica_gnttab_copy op;
 
-	op.source.ref_or_gfn = src;
-	op.source.domid = MICA_DOMID_SELF;
-	op.source.offset = soff;
-	op.dest.ref_or_gfn = dst;
-	op.dest.domid = MICA_DOMID_SELF;
-	op.dest.offset = doff;
-	op.len = len;
-	op.flags = flags;
-	op.status = 1;
+	grant_copy_fill(&op, src, MICA_DOMID_SELF, soff, dst, MICA_DOMID_SELF,
+			doff, len, flags);
 	return op;
 }
 
 static long copy(struct mica_gnttab_copy op)
 {
-	long rc = gnttab(MICA_GNTTABOP_copy, &op, 1);
+	long rc = gnttab_op(MICA_GNTTABOP_copy, &op, 1);
 
 	if (rc)
 		test_fail("copy call returned %ld", rc);
@@ -492,8 +451,8 @@ static void check_copy(void)
 		       "unknown copy flag");
 	test_expect_rc(copy(copy_op(0x200, 0, fc, 0, 8, 0)), -MICA_EINVAL,
 		       "source frame not ours");
-	test_expect_rc(copy(copy_op(fc, 0, l1_mfn(VA_C), 0, 8, 0)), -MICA_EBUSY,
-		       "destination is a page table");
+	test_expect_rc(copy(copy_op(fc, 0, grant_l1_mfn(VA_C), 0, 8, 0)),
+		       -MICA_EBUSY, "destination is a page table");
 	test_expect_rc(copy(copy_op(fc, 0, 10, 0, 8, dst)), -MICA_EBUSY,
 		       "destination grant of a page table");
 	test_expect_rc(copy(copy_op(300, 0, fc, 0, 8, src)), -MICA_ERANGE,
@@ -515,17 +474,17 @@ static void check_copy(void)
 	    table[9].flags != (MICA_GTF_permit_access | MICA_GTF_READONLY))
 		test_fail("copies left flags %#x, %#x", table[8].flags,
 			  table[9].flags);
-	test_expect_rc(gnttab(MICA_GNTTABOP_copy, (void *)VA_A, 0x10001),
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_copy, (void *)VA_A, 0x10001),
 		       -MICA_EINVAL, "a batch of 65537");
-	test_expect_rc(gnttab(MICA_GNTTABOP_copy, (void *)VA_A, 0xffffffffu),
+	test_expect_rc(gnttab_op(MICA_GNTTABOP_copy, (void *)VA_A, 0xffffffffu),
 		       -MICA_EINVAL, "a batch of 2^32-1");
 	{
 		/* The second op straddles the end of the mapping. */
 		struct mica_gnttab_copy *ops =
 			(struct mica_gnttab_copy *)(end - sizeof(*ops));
 
-		test_expect_rc(gnttab(MICA_GNTTABOP_copy, ops, 2), -MICA_EFAULT,
-			       "a batch running off the map");
+		test_expect_rc(gnttab_op(MICA_GNTTABOP_copy, ops, 2),
+			       -MICA_EFAULT, "a batch running off the map");
 	}
 }
 
@@ -536,27 +495,27 @@ static void check_transfer(void)
 
 	printk("transfer\n");
 	grant(15, MICA_GTF_accept_transfer, 0, 0);
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, -MICA_EBUSY, "transfer a mapped frame");
 	test_expect_rc(update_va(VA_D, 0, MICA_UVMF_INVLPG), 0, "unmap VA_D");
 	t.ref = 8;
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, -MICA_EACCES, "transfer to a permit_access");
 	t.ref = 15;
 	t.pad1 = 1;
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, -MICA_EINVAL, "transfer, padding");
 	t.pad1 = 0;
 	t.gfn = start_info->shared_info_mfn;
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, -MICA_EBUSY, "transfer the shared-info frame");
 	t.gfn = 0x200;
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, -MICA_EINVAL, "transfer a frame not ours");
 	if (table[15].flags != MICA_GTF_accept_transfer)
 		test_fail("failed transfers left flags %#x", table[15].flags);
 	t.gfn = fd;
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, 0, "transfer to ourselves");
 	if (table[15].flags !=
 		    (MICA_GTF_accept_transfer | MICA_GTF_TRANSFER_COMMITTED |
@@ -566,7 +525,7 @@ static void check_transfer(void)
 			  table[15].flags, table[15].frame);
 	if (m2p[fd] != MICA_INVALID_FRAME)
 		test_fail("M2P of a transferred frame: %#lx", m2p[fd]);
-	gnttab(MICA_GNTTABOP_transfer, &t, 1);
+	gnttab_op(MICA_GNTTABOP_transfer, &t, 1);
 	test_expect_rc(t.status, -MICA_EACCES, "transfer to a used entry");
 	{
 		struct mica_mmu_update u = {

@@ -72,18 +72,25 @@ void grant_invlpg(uint64_t va)
 	HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
 }
 
+void grant_map_fill(struct mica_gnttab_map_grant_ref *op, uint64_t host,
+		    uint32_t flags, uint32_t ref, uint16_t dom)
+{
+	memset(op, 0, sizeof(*op));
+	op->host_addr = host;
+	op->flags = flags;
+	op->ref = ref;
+	op->dom = dom;
+	op->status = 1;
+	op->handle = 0xdeadbeef;
+}
+
 long grant_map(uint64_t host, uint32_t flags, uint32_t ref, uint16_t dom,
 	       uint32_t *handle)
 {
-	struct mica_gnttab_map_grant_ref op = { 0 };
+	struct mica_gnttab_map_grant_ref op;
 	long rc;
 
-	op.host_addr = host;
-	op.flags = flags;
-	op.ref = ref;
-	op.dom = dom;
-	op.status = 1;
-	op.handle = 0xdeadbeef;
+	grant_map_fill(&op, host, flags, ref, dom);
 	rc = gnttab_op(MICA_GNTTABOP_map_grant_ref, &op, 1);
 	if (rc)
 		return rc;
@@ -104,28 +111,37 @@ long grant_unmap(uint64_t host, uint32_t handle)
 	return rc ? rc : op.status;
 }
 
+void grant_copy_fill(struct mica_gnttab_copy *op, uint64_t src,
+		     uint16_t src_dom, uint16_t src_off, uint64_t dst,
+		     uint16_t dst_dom, uint16_t dst_off, uint16_t len,
+		     uint16_t flags)
+{
+	memset(op, 0, sizeof(*op));
+	op->source.ref_or_gfn = src;
+	op->source.domid = src_dom;
+	op->source.offset = src_off;
+	op->dest.ref_or_gfn = dst;
+	op->dest.domid = dst_dom;
+	op->dest.offset = dst_off;
+	op->len = len;
+	op->flags = flags;
+	op->status = 1;
+}
+
 long grant_copy(uint64_t src, uint16_t src_dom, uint16_t src_off, uint64_t dst,
 		uint16_t dst_dom, uint16_t dst_off, uint16_t len,
 		uint16_t flags)
 {
-	struct mica_gnttab_copy op = { 0 };
+	struct mica_gnttab_copy op;
 	long rc;
 
-	op.source.ref_or_gfn = src;
-	op.source.domid = src_dom;
-	op.source.offset = src_off;
-	op.dest.ref_or_gfn = dst;
-	op.dest.domid = dst_dom;
-	op.dest.offset = dst_off;
-	op.len = len;
-	op.flags = flags;
-	op.status = 1;
+	grant_copy_fill(&op, src, src_dom, src_off, dst, dst_dom, dst_off, len,
+			flags);
 	rc = gnttab_op(MICA_GNTTABOP_copy, &op, 1);
 	return rc ? rc : op.status;
 }
 
-/* The L1 frame mapping va, by a walk of our tables (mapped read-only). */
-static uint64_t l1_mfn(uint64_t va)
+uint64_t grant_l1_mfn(uint64_t va)
 {
 	const uint64_t *m2p = (const uint64_t *)MICA_M2P_VIRT_START;
 	uint64_t mfn = virt_to_mfn((const void *)start_info->pt_base);
@@ -141,7 +157,7 @@ static uint64_t l1_mfn(uint64_t va)
 
 uint64_t grant_pte_maddr(uint64_t va)
 {
-	return (l1_mfn(va) << 12) + ((va >> 12) & 511) * 8;
+	return (grant_l1_mfn(va) << 12) + ((va >> 12) & 511) * 8;
 }
 
 uint64_t grant_pte_read(uint64_t va)
@@ -149,7 +165,7 @@ uint64_t grant_pte_read(uint64_t va)
 	const uint64_t *m2p = (const uint64_t *)MICA_M2P_VIRT_START;
 	const volatile uint64_t *l1 =
 		(const volatile uint64_t *)(GUEST_VIRT_BASE +
-					    (m2p[l1_mfn(va)] << 12));
+					    (m2p[grant_l1_mfn(va)] << 12));
 
 	return l1[(va >> 12) & 511];
 }

@@ -29,6 +29,10 @@ uint16_t grant_end_access(uint32_t ref);
 
 /* Flushes va from this vcpu's TLB (MICA_MMUEXT_INVLPG_LOCAL). */
 void grant_invlpg(uint64_t va);
+/* Fills one map op (status 1 and handle 0xdeadbeef, so that a skipped op
+ * shows). */
+void grant_map_fill(struct mica_gnttab_map_grant_ref *op, uint64_t host,
+		    uint32_t flags, uint32_t ref, uint16_t dom);
 /* One map op: its status; *handle gets the handle (if handle).  A host
  * mapping by address is flushed from our TLB (mmu.h T8: our job); after a
  * map by PTE the caller flushes the address it knows. */
@@ -36,11 +40,18 @@ long grant_map(uint64_t host, uint32_t flags, uint32_t ref, uint16_t dom,
 	       uint32_t *handle);
 /* One unmap op: its status. */
 long grant_unmap(uint64_t host, uint32_t handle);
+/* Fills one copy op (status 1, so that a skipped op shows). */
+void grant_copy_fill(struct mica_gnttab_copy *op, uint64_t src,
+		     uint16_t src_dom, uint16_t src_off, uint64_t dst,
+		     uint16_t dst_dom, uint16_t dst_off, uint16_t len,
+		     uint16_t flags);
 /* One copy op between a grant or gfn (flags MICA_GNTCOPY_*): its status. */
 long grant_copy(uint64_t src, uint16_t src_dom, uint16_t src_off, uint64_t dst,
 		uint16_t dst_dom, uint16_t dst_off, uint16_t len,
 		uint16_t flags);
 
+/* The L1 frame mapping va, by a walk of our tables (mapped read-only). */
+uint64_t grant_l1_mfn(uint64_t va);
 /* The machine address of the L1 entry mapping va (for contains_pte). */
 uint64_t grant_pte_maddr(uint64_t va);
 /* The PTE currently mapping va (the page tables are mapped read-only). */

@@ -7,6 +7,9 @@
 
 #include "public/time.h"
 
+/* A consistent copy of *t, read under time.h's version protocol. */
+void time_info_snapshot(const volatile struct mica_vcpu_time_info *t,
+			struct mica_vcpu_time_info *out);
 /* System time in ns, read under time.h's version protocol. */
 uint64_t time_info_ns(const volatile struct mica_vcpu_time_info *t);
 

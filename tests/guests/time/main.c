@@ -7,6 +7,7 @@
 #include "boot.h"
 #include "hypercall.h"
 #include "test.h"
+#include "timeinfo.h"
 #include "public/mmu.h"
 #include "public/shared_info.h"
 
@@ -15,36 +16,6 @@ const char test_title[] = "system time and wall clock from shared info";
 #define PTE_P 0x1ULL
 #define PTE_W 0x2ULL
 #define Y2020 1577836800ULL /* 2020-01-01T00:00:00Z */
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static uint64_t read_time(volatile struct mica_vcpu_time_info *t)
-{
-	uint32_t v1, v2;
-	uint64_t tsc, sys, delta;
-	uint32_t mul;
-	int8_t shift;
-
-	do {
-		v1 = t->version;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		tsc = t->tsc_timestamp;
-		sys = t->system_time;
-		mul = t->tsc_to_system_mul;
-		shift = t->tsc_shift;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		v2 = t->version;
-	} while ((v1 & 1) || v1 != v2);
-	delta = rdtsc() - tsc;
-	delta = shift >= 0 ? delta << shift : delta >> -shift;
-	return sys + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
-}
 
 void test_main(void)
 {
@@ -67,17 +38,17 @@ void test_main(void)
 		test_fail("tsc_to_system_mul is 0");
 
 	/* Monotonic over many reads, across slice boundaries. */
-	prev = read_time(t);
+	prev = time_info_ns(t);
 	t0 = prev;
 	for (unsigned int i = 0; i < 200000; i++) {
-		now = read_time(t);
+		now = time_info_ns(t);
 		if (now < prev) {
 			test_fail("time went back from %lu to %lu", prev, now);
 			break;
 		}
 		prev = now;
 	}
-	t1 = read_time(t);
+	t1 = time_info_ns(t);
 	printk("200000 reads took %lu us\n", (t1 - t0) / 1000);
 	if (t1 <= t0)
 		test_fail("system time did not advance");

@@ -162,6 +162,13 @@ static bool log_has(struct env *e, const char *text)
 	return found;
 }
 
+/* Waits until the daemon's log has @text. */
+static void wait_log(struct env *e, const char *text)
+{
+	for (int t = 0; t < WAIT_MS && !log_has(e, text); t += 10)
+		sleep_ms(10);
+}
+
 static void test_poweroff_destroys(void)
 {
 	struct env e;
@@ -172,7 +179,8 @@ static void test_poweroff_destroys(void)
 	CHECK_INT(mica_hv_sim_guest_shutdown(e.hv, d, MICA_SHUTDOWN_poweroff),
 		  0);
 	CHECK_MSG(wait_gone(&e, d), "domain %u still there", d);
-	sleep_ms(50); /* the records go just after the domain */
+	/* The records go just after the domain; the line after them. */
+	wait_log(&e, "domain 1 (off): poweroff: destroyed");
 	CHECK_INT(lookup(&e, "off"), -1);
 	CHECK(log_has(&e, "domain 1 (off): poweroff: destroyed"));
 	CHECK(proc_alive(e.watchd));
@@ -230,13 +238,11 @@ static void test_crash_preserved_then_destroyed(void)
 	struct env e;
 	char *v = NULL;
 	uint16_t d;
-	int t;
 
 	CHECK(env_open(&e, true));
 	CHECK_INT(create(&e, "keep", "on_crash = \"preserve\"", &d), 0);
 	CHECK_INT(mica_hv_sim_guest_shutdown(e.hv, d, MICA_SHUTDOWN_crash), 0);
-	for (t = 0; t < WAIT_MS && !log_has(&e, "crash: preserved"); t += 10)
-		sleep_ms(10);
+	wait_log(&e, "crash: preserved");
 	CHECK(log_has(&e, "domain 1 (keep): crash: preserved"));
 	sleep_ms(100); /* many scans: nothing more happens */
 	CHECK_INT(e.hv->ops->get_info(e.hv, d, &info), 0);
@@ -269,7 +275,14 @@ static void test_watchdog_uses_on_crash_and_suspend_is_left(void)
 	CHECK_INT(mica_hv_sim_guest_shutdown(e.hv, d, MICA_SHUTDOWN_watchdog),
 		  0);
 	CHECK(wait_renamed(&e, "dog", d) > s);
-	/* The suspended one waits for whoever saves it. */
+	/*
+	 * The suspended one waits for whoever saves it.  A scan that sees
+	 * both shut down handles them in domain id order: "dog" (1) is
+	 * restarted, which the rename above shows, before "sleepy" (2) is
+	 * looked at, so its line may come a little later (this check once
+	 * failed on a loaded machine when it did not wait).
+	 */
+	wait_log(&e, "(sleepy): suspend: left suspended");
 	CHECK(exists(&e, s));
 	CHECK_INT(lookup(&e, "sleepy"), s);
 	CHECK(log_has(&e, "(sleepy): suspend: left suspended"));
@@ -283,7 +296,6 @@ static void test_restart_failure_is_reported(void)
 	uint16_t d, other;
 	size_t len;
 	FILE *f;
-	int t;
 
 	CHECK(env_open(&e, true));
 	/* A kernel that disappears after creation. */
@@ -307,8 +319,7 @@ static void test_restart_failure_is_reported(void)
 	unlink(kernel);
 	CHECK_INT(mica_hv_sim_guest_shutdown(e.hv, d, MICA_SHUTDOWN_reboot), 0);
 	CHECK(wait_gone(&e, d));
-	for (t = 0; t < WAIT_MS && !log_has(&e, "restart failed"); t += 10)
-		sleep_ms(10);
+	wait_log(&e, "restart failed");
 	CHECK(log_has(&e, "domain 1 (gone): reboot: restart failed, "
 			  "destroyed"));
 	CHECK(log_has(&e, "k.elf"));

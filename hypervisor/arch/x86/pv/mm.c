@@ -190,9 +190,14 @@ static int get_type(mfn_t mfn, struct domain *d, unsigned int type)
 	int rc;
 
 	if (pg->type_info & PGT_PARTIAL) {
-		/* Another operation's (or none is under way): busy. */
+		/*
+		 * Another vcpu's operation (or none is under way): busy, as
+		 * mmu.h T3 says.  Not a wait for it: that vcpu may be down
+		 * or never repeat its operation, and this pin was retried
+		 * for as long (tests/guests/pin_cross).
+		 */
 		if (!partial_ours(pg, d))
-			return pt_owner() ? HYPERCALL_PREEMPTED : -EBUSY;
+			return -EBUSY;
 		if ((pg->type_info & PGT_UNDOING) || type_of(pg) != type) {
 			rc = undo_partial(mfn, d);
 			if (rc)
@@ -554,6 +559,8 @@ int pv_unpin_table(struct vcpu *v, mfn_t mfn)
 	if (partial_ours(pg, d)) {
 		/* Ours, interrupted: carry on. */
 		rc = undo_partial(mfn, d);
+	} else if (pg->type_info & PGT_PARTIAL) {
+		rc = -EBUSY; /* another vcpu's half-done table (T3) */
 	} else if (!(pg->type_info & PGT_PINNED)) {
 		rc = -EINVAL;
 	} else if (type_count(pg) == 1) {
