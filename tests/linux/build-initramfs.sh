@@ -52,7 +52,7 @@ list=$out/initramfs.list
 	while read -r w; do
 		echo "file /workload/$w $out/workload/$w 755 0 0"
 	done <"$top/tests/linux/workload/list"
-	for prog in privcmd_test evtchn_test physinfo; do
+	for prog in privcmd_test evtchn_test gntdev_test physinfo; do
 		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
 	done
 	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"
