@@ -22,6 +22,16 @@
 #   linux.X.ratio      mica / native (> 1: slower on Mica)
 # A Linux run that does not reach its benchmarks (the port is still being
 # written) is reported on stderr, and its lines and ratios are left out.
+#
+# Then the toolstack in a Linux dom0 (tests/linux/dom0/bench-create.sh,
+# mica.run=bench-create): `mica create` of $BENCH_DOMAINS (default 50)
+# 16 MiB domUs kept alive (idle after their first line), all on one CPU,
+# in instruction-counted virtual time (icount shift 0: 1 ns per
+# instruction, so the shared build machine's load does not show):
+#   dom0_mica_create_{1st,Nth}      `mica create` until it returns
+#   dom0_create_to_init_{1st,Nth}   until the guest's first console line
+#                                   is in mica-consoled's log
+# (the Nth: median of the last five).  The goal is flat.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -98,5 +108,20 @@ else
 	     ($1 in native) && native[$1] > 0 {
 		printf "linux.%s.ratio %.3f x\n", $1, $2 / native[$1] }' \
 		<(echo "$native") <(echo "$mica")
+fi
+
+# The toolstack in dom0: domain creation, 1st against Nth.
+ndomains=${BENCH_DOMAINS:-50}
+create_log=$logs/dom0-create.log
+"$top/scripts/qemu.sh" --timeout 900 --smp 1 --icount 0 --mem $((512 + 17 * ndomains)) \
+	--log "$create_log" --append "guest_test dom0_mem=256M" \
+	--initrd "$linux/vmlinux mica.run=bench-create mica.bench_domains=$ndomains,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf"
+created=$(linux_results "$create_log")
+if [ -z "$created" ]; then
+	echo "bench: the dom0 creation benchmark did not finish; see $create_log" >&2
+	status=1
+else
+	echo "$created"
 fi
 exit $status

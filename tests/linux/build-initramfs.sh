@@ -3,7 +3,7 @@
 # uncompressed newc cpio in $BUILD/linux/initramfs.cpio: busybox-static, the
 # benchmark programs (tests/linux/bench) in /bench, the workload programs
 # (tests/linux/workload) in /workload, the dom0 tests (tests/linux/dom0:
-# device tests, the system test and its domU) in /dom0, the toolstack built
+# device tests, the system test, its domU and its store guest) in /dom0, the toolstack built
 # static in /bin, and tests/linux/init.sh as /init.
 # $BUILD/linux/initramfs-selftests.cpio is the same plus Linux's x86
 # selftests (tests/linux/selftests/build.sh, 30 MB of static programs) in
@@ -23,7 +23,8 @@ make -s -C "$top/tests/linux/workload" O="$out/workload"
 make -s -C "$top/tests/linux/dom0" O="$out/dom0"
 # The domU: a PV guest on the runtime of tests/guests, built outside its
 # list of tests (the stem leads back to tests/linux/dom0/domu).
-make -s -C "$top/tests/guests" O="$out/domu/x" "$out/domu/x/../linux/dom0/domu.elf"
+make -s -C "$top/tests/guests" O="$out/domu/x" "$out/domu/x/../linux/dom0/domu.elf" \
+	"$out/domu/x/../linux/dom0/storeguest.elf"
 make -s -C "$top/toolstack" O="$out/toolstack" CFLAGS="-O2 -static" \
 	LIBS="-l:libyajl_s.a -l:libuuid.a -lm" all
 "$top/tests/linux/selftests/build.sh" >"$out/selftests.log" 2>&1 ||
@@ -52,12 +53,16 @@ list=$out/initramfs.list
 	while read -r w; do
 		echo "file /workload/$w $out/workload/$w 755 0 0"
 	done <"$top/tests/linux/workload/list"
-	for prog in privcmd_test evtchn_test gntdev_test physinfo; do
+	for prog in privcmd_test evtchn_test gntdev_test physinfo storecmd \
+		bench_create; do
 		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
 	done
 	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"
+	echo "file /dom0/bench-create.sh $top/tests/linux/dom0/bench-create.sh 755 0 0"
 	echo "file /dom0/domu.cfg $top/tests/linux/dom0/domu.cfg 644 0 0"
 	echo "file /dom0/domu.elf $out/domu/linux/dom0/domu.elf 644 0 0"
+	echo "file /dom0/storeguest.cfg $top/tests/linux/dom0/storeguest.cfg 644 0 0"
+	echo "file /dom0/storeguest.elf $out/domu/linux/dom0/storeguest.elf 644 0 0"
 	for prog in mica mica-stored mica-consoled mica-watchd; do
 		echo "file /bin/$prog $out/toolstack/$prog 755 0 0"
 	done

@@ -6,7 +6,9 @@
 # evtchn_test, gntdev_test), then
 # the toolstack on the real devices (mica-stored, mica-consoled, `mica
 # create` of a PV domU, `mica list`, `mica console`, `mica destroy`, free
-# memory back to what it was).  Every "(d0) PASS:"/"(d0) FAIL:" line of
+# memory back to what it was; then the store guest, which uses the store
+# over its ring and event channel and reports its own store-* checks, and
+# console input echoed back).  Every "(d0) PASS:"/"(d0) FAIL:" line of
 # the log is reported as this suite's own; the steps below must all be
 # there, and the run must end with dom0's poweroff.  Prints PASS/FAIL lines
 # and last "N passed, N failed".
@@ -76,7 +78,17 @@ for step in privcmd-open privcmd-map-foreign-per-frame-errors \
 	gntdev-maptrack-limit-reached gntdev-no-maptrack-leak \
 	dom0-physinfo dom0-daemons dom0-mica-create dom0-mica-list \
 	dom0-mica-console dom0-console-log dom0-mica-destroy dom0-mica-list-gone \
-	dom0-memory-free-again; do
+	dom0-memory-free-again \
+	dom0-storeguest-create dom0-storeguest-ready dom0-store-write-watched \
+	store-read-own-domid store-write-own store-read-back-own \
+	store-directory-own store-tx-start store-tx-write store-tx-commit \
+	store-eacces-read-vm store-eacces-read-names store-eacces-write-dom0 \
+	store-eacces-read-other store-eacces-write-other store-eacces-list-domains store-eperm-introduce \
+	store-watch-set store-watch-fires-at-once store-watch-fires-on-write \
+	dom0-store-guest-read-trigger dom0-store-guest-keys dom0-store-guest-tx \
+	dom0-store-guest-refused dom0-console-input-echo \
+	dom0-stored-restart-reconnects-guest dom0-storeguest-destroy \
+	dom0-storeguest-memory-free dom0-daemons-event-driven; do
 	grep -qxE "(PASS|FAIL): $step(:.*)?" <<<"$lines" ||
 		fail "$step" "$log" "no result in dom0's log"
 done

@@ -10,6 +10,8 @@
 #   mica.run=shell      an interactive shell on the console
 #   mica.run=dom0       the dom0 device tests and the toolstack system
 #                       test (/dom0/system.sh)
+#   mica.run=bench-create  the dom0 domain-creation benchmark
+#                       (/dom0/bench-create.sh)
 #   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
 #                       to kill init"), for the test that a crashed domain
 #                       goes while the others keep running
@@ -60,6 +62,9 @@ shell)
 	;;
 dom0)
 	/dom0/system.sh
+	;;
+bench-create)
+	/dom0/bench-create.sh
 	;;
 panic)
 	echo "init: exiting, the kernel must panic"

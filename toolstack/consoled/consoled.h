@@ -37,11 +37,14 @@ struct console {
 	 * of every possible domain stays small enough for a small dom0. */
 	uint8_t *in_backlog;
 	size_t in_len;
+	uint32_t port; /* our end of its console channel; 0: none (polled) */
 };
 
 extern struct console consoles[MICA_DOMID_FIRST_RESERVED];
 extern struct mica_hv *hv;
 extern const char *log_dir;
+/* /dev/mica/evtchn, or -1 on the simulated host (rings are polled). */
+extern int evtchn_fd;
 
 /*
  * Output of @domid, @len bytes, for its attached clients (main.c).
@@ -53,6 +56,12 @@ void clients_detach(uint16_t domid);
 
 /* Rescans the hypervisor's domains: connects new rings, drops old ones. */
 void consoles_scan(void);
+/* The same for one domain: connects, reconnects or drops its console. */
+void console_check(uint16_t domid);
+/* Drops @domid's console (the domain was released). */
+void console_disconnect(uint16_t domid);
+/* Local port @port fired: drains and feeds its console. */
+void console_event(uint32_t port);
 /* Guest output to the log and the clients, for every live console. */
 void consoles_drain(void);
 /* Queues typed input for @domid's guest and pushes what fits. */

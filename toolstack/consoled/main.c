@@ -6,10 +6,18 @@
  * (mica/console.h).
  *
  * This file: options, the clients and the event loop; the rings, logs and
- * restart safety are in rings.c.  Domains are rescanned and rings polled
- * every SCAN_MS: event-channel wake-ups arrive with dom0's event channel
- * device.  A client whose domain goes away gets the output it has not
- * read yet, then end of file.
+ * restart safety are in rings.c.
+ *
+ * On Mica (/dev/mica/evtchn opens) nothing is polled: each console's
+ * event channel (the port the builder offered to dom0) wakes the daemon
+ * when the guest wrote output or took input, and the store's lifecycle
+ * watches (@introduceDomain, @releaseDomain) say when a domain comes or
+ * goes.  Without a reachable store, domains are rescanned every
+ * RESCAN_MS instead (only to find new and vanished domains; the rings
+ * still wake the daemon), and the store is tried again each time.  On the
+ * simulated host, which has no event channels, domains are rescanned and
+ * rings polled every SCAN_MS.  A client whose domain goes away gets the
+ * output it has not read yet, then end of file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,15 +32,19 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mica/console.h>
 #include <mica/error.h>
+#include <mica/evtchn.h>
 #include <mica/hv.h>
+#include <mica/store.h>
 
 #include "consoled.h"
 
-#define SCAN_MS 20
+#define SCAN_MS 20 /* simulated host: rings polled */
+#define RESCAN_MS 1000 /* on Mica without a store: domains rescanned */
 #define MAX_CLIENTS 64
 #define CLIENT_BACKLOG (256 * 1024) /* output a slow reader may lag */
 
@@ -46,7 +58,20 @@ struct client {
 	bool closing; /* the domain went: close once out is sent */
 };
 
+#define FIXED_FDS 3 /* listener, event channels, store */
+
 static struct client clients[MAX_CLIENTS];
+static struct mica_store *store; /* lifecycle watches; NULL: none */
+static bool store_said_no;
+static long long next_rescan; /* without the store: CLOCK_MONOTONIC ms */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 struct mica_hv *hv;
 const char *log_dir = MICA_CONSOLED_DEFAULT_LOG_DIR;
 static volatile sig_atomic_t stopping;
@@ -183,7 +208,7 @@ static void client_attach(struct client *c, const char *line)
 			      MICA_DOMID_FIRST_RESERVED - 1);
 		return;
 	}
-	consoles_scan(); /* a domain created a moment ago */
+	console_check((uint16_t)id); /* a domain created a moment ago */
 	switch (consoles[id].state) {
 	case CONSOLE_LIVE:
 		break;
@@ -254,6 +279,76 @@ static int listen_on(const char *path)
 	return fd;
 }
 
+/* Event-channel ports that fired: re-enable them, then serve them. */
+static void ports_fired(void)
+{
+	uint32_t ports[64];
+	ssize_t n = read(evtchn_fd, ports, sizeof(ports));
+	ssize_t i;
+
+	if (n <= 0)
+		return;
+	n /= (ssize_t)sizeof(ports[0]);
+	/* First: an event that comes while we serve fires again. */
+	if (write(evtchn_fd, ports, (size_t)n * sizeof(ports[0])) < 0)
+		fprintf(stderr, "mica-consoled: re-enabling ports: %s\n",
+			strerror(errno));
+	for (i = 0; i < n; i++)
+		console_event(ports[i]);
+}
+
+/* Watches domains come and go through the store (on Mica). */
+static void store_connect(void)
+{
+	struct mica_error err;
+
+	if (mica_store_open(NULL, &store, &err))
+		goto fail;
+	if (mica_store_watch(store, "@introduceDomain", "in", &err) ||
+	    mica_store_watch(store, "@releaseDomain", "out", &err)) {
+		mica_store_close(store);
+		store = NULL;
+		goto fail;
+	}
+	if (store_said_no) {
+		fprintf(stderr, "mica-consoled: the store is back\n");
+		store_said_no = false;
+	}
+	return;
+fail:
+	store = NULL;
+	if (!store_said_no)
+		fprintf(stderr,
+			"mica-consoled: store: %s; rescanning domains every "
+			"%d ms until it answers\n",
+			err.message, RESCAN_MS);
+	store_said_no = true;
+}
+
+static void store_events(void)
+{
+	struct mica_store_event *ev;
+	struct mica_error err;
+	int ret;
+
+	while (!(ret = mica_store_next_event(store, &ev, &err))) {
+		if (ev->domid > 0 && ev->domid < MICA_DOMID_FIRST_RESERVED) {
+			if (!strcmp(ev->path, "@releaseDomain"))
+				console_disconnect((uint16_t)ev->domid);
+			else
+				console_check((uint16_t)ev->domid);
+		}
+		mica_store_event_free(ev);
+	}
+	if (ret != -EAGAIN) {
+		fprintf(stderr, "mica-consoled: store: %s\n", err.message);
+		mica_store_close(store);
+		store = NULL;
+		store_said_no = true;
+		next_rescan = now_ms(); /* what happened meanwhile */
+	}
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -272,9 +367,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socket_path = getenv("MICA_CONSOLED_SOCKET");
-	struct pollfd pfds[MAX_CLIENTS + 1];
+	struct pollfd pfds[MAX_CLIENTS + FIXED_FDS];
 	struct mica_error err;
-	int opt, listen_fd, i;
+	int opt, listen_fd, i, n;
 
 	if (!socket_path)
 		socket_path = MICA_CONSOLED_DEFAULT_SOCKET;
@@ -314,19 +409,50 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a client that went away is not fatal */
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
+	evtchn_fd = open(MICA_EVTCHN_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (evtchn_fd >= 0)
+		store_connect();
+	consoles_scan();
+	next_rescan = now_ms() + RESCAN_MS;
 	while (!stopping) {
-		consoles_scan();
-		consoles_drain();
-		consoles_feed();
+		int timeout = -1;
+
+		if (evtchn_fd < 0) {
+			consoles_scan();
+			consoles_drain();
+			consoles_feed();
+			timeout = SCAN_MS;
+		} else if (!store) {
+			/* Without the store: a rescan every RESCAN_MS. */
+			long long left = next_rescan - now_ms();
+
+			if (left <= 0) {
+				store_connect();
+				consoles_scan();
+				next_rescan = now_ms() + RESCAN_MS;
+				left = RESCAN_MS;
+			}
+			timeout = store ? -1 : (int)left;
+		}
 		pfds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+		pfds[1] = (struct pollfd){ .fd = evtchn_fd, .events = POLLIN };
+		pfds[2] = (struct pollfd){
+			.fd = store ? mica_store_event_fd(store) : -1,
+			.events = POLLIN
+		};
 		for (i = 0; i < MAX_CLIENTS; i++)
-			pfds[i + 1] = (struct pollfd){
+			pfds[i + FIXED_FDS] = (struct pollfd){
 				.fd = clients[i].fd,
 				.events = POLLIN |
 					  (clients[i].out_len ? POLLOUT : 0)
 			};
-		if (poll(pfds, MAX_CLIENTS + 1, SCAN_MS) <= 0)
+		n = poll(pfds, MAX_CLIENTS + FIXED_FDS, timeout);
+		if (n <= 0)
 			continue;
+		if (pfds[1].revents & POLLIN)
+			ports_fired();
+		if (pfds[2].revents)
+			store_events();
 		if (pfds[0].revents & POLLIN) {
 			int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -346,17 +472,20 @@ int main(int argc, char **argv)
 			}
 		}
 		for (i = 0; i < MAX_CLIENTS; i++) {
-			if (clients[i].fd < 0 || !pfds[i + 1].revents ||
-			    pfds[i + 1].fd != clients[i].fd)
+			struct pollfd *p = &pfds[i + FIXED_FDS];
+
+			if (clients[i].fd < 0 || !p->revents ||
+			    p->fd != clients[i].fd)
 				continue;
-			if ((pfds[i + 1].revents & POLLOUT) &&
-			    client_flush(&clients[i]))
+			if ((p->revents & POLLOUT) && client_flush(&clients[i]))
 				continue;
-			if (pfds[i + 1].revents & ~POLLOUT)
+			if (p->revents & ~POLLOUT)
 				client_input(&clients[i]);
 		}
 	}
 	unlink(socket_path);
+	if (store)
+		mica_store_close(store);
 	mica_hv_close(hv);
 	return 0;
 }

@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mica/evtchn.h>
 #include <mica/uuid.h>
 
 #include "consoled.h"
@@ -42,9 +44,26 @@ struct log_mark {
 };
 
 struct console consoles[MICA_DOMID_FIRST_RESERVED];
+int evtchn_fd = -1;
+/* Local port -> domain id (dom0's ports stay below the device's limit). */
+static uint16_t port_domid[MICA_EVTCHN_RING_SIZE];
+
+static void notify(const struct console *con)
+{
+	struct mica_evtchn_port_arg arg = { .port = con->port };
+
+	if (con->port)
+		ioctl(evtchn_fd, MICA_EVTCHN_NOTIFY, &arg);
+}
 
 static void console_release(struct console *con)
 {
+	if (con->port) {
+		struct mica_evtchn_port_arg arg = { .port = con->port };
+
+		ioctl(evtchn_fd, MICA_EVTCHN_UNBIND, &arg);
+		port_domid[con->port] = 0;
+	}
 	if (con->ring)
 		hv->ops->unmap_foreign(hv, (void *)con->ring, 1);
 	free(con->in_backlog);
@@ -102,6 +121,42 @@ static void recover(struct console *con, uint16_t domid)
 		con->log_size = m.log_size;
 }
 
+static void drain(uint16_t domid);
+
+/* Binds the port the builder offered (MICA_DOMPARAM_CONSOLE_EVTCHN). */
+static void console_bind(uint16_t domid)
+{
+	struct console *con = &consoles[domid];
+	struct mica_evtchn_bind_interdomain_arg bind = { .remote_domid =
+								 domid };
+	uint64_t port = 0;
+	int ret;
+
+	ret = hv->ops->get_param(hv, domid, MICA_DOMPARAM_CONSOLE_EVTCHN,
+				 &port);
+	if (ret || !port || port > UINT32_MAX) {
+		console_break(domid, "no console event channel (%s)",
+			      ret ? strerror(-ret) : "port 0");
+		return;
+	}
+	bind.remote_port = (uint32_t)port;
+	if (ioctl(evtchn_fd, MICA_EVTCHN_BIND_INTERDOMAIN, &bind) < 0) {
+		console_break(domid, "cannot bind console port %u: %s",
+			      bind.remote_port, strerror(errno));
+		return;
+	}
+	if (bind.port >= MICA_EVTCHN_RING_SIZE) {
+		ioctl(evtchn_fd, MICA_EVTCHN_UNBIND,
+		      &(struct mica_evtchn_port_arg){ .port = bind.port });
+		console_break(domid, "local port %u out of range", bind.port);
+		return;
+	}
+	con->port = bind.port;
+	port_domid[con->port] = domid;
+	/* Output written before we were there. */
+	drain(domid);
+}
+
 static void console_connect(const struct mica_domctl_domain_info *info,
 			    uint64_t gfn)
 {
@@ -145,12 +200,45 @@ static void console_connect(const struct mica_domctl_domain_info *info,
 	con->log_size = (uint64_t)st.st_size;
 	con->state = CONSOLE_LIVE;
 	recover(con, domid);
+	if (evtchn_fd >= 0)
+		console_bind(domid);
 }
 
-static void console_disconnect(uint16_t domid)
+void console_disconnect(uint16_t domid)
 {
 	console_release(&consoles[domid]);
 	clients_detach(domid);
+}
+
+/* Connects @info's console if it has one (true) and it is new. */
+static bool check(const struct mica_domctl_domain_info *info)
+{
+	uint16_t id = info->domid;
+	struct console *con = &consoles[id];
+	uint64_t gfn;
+
+	if (hv->ops->get_param(hv, id, MICA_DOMPARAM_CONSOLE_PFN, &gfn) || !gfn)
+		return false;
+	/* Another ring, or another domain with this id. */
+	if (con->state != CONSOLE_NONE &&
+	    (con->ring_gfn != gfn ||
+	     memcmp(con->uuid, info->uuid, sizeof(con->uuid))))
+		console_disconnect(id);
+	if (con->state == CONSOLE_NONE)
+		console_connect(info, gfn);
+	return true;
+}
+
+void console_check(uint16_t domid)
+{
+	struct mica_domctl_domain_info info;
+
+	if (!domid || domid >= MICA_DOMID_FIRST_RESERVED)
+		return;
+	if (hv->ops->get_info(hv, domid, &info) || !check(&info)) {
+		if (consoles[domid].state != CONSOLE_NONE)
+			console_disconnect(domid);
+	}
 }
 
 void consoles_scan(void)
@@ -159,32 +247,15 @@ void consoles_scan(void)
 	struct mica_domctl_domain_info buf[LIST_BATCH];
 	uint16_t first = 1, next;
 	uint32_t nr, k, id;
-	uint64_t gfn;
 
 	memset(seen, 0, sizeof(seen));
 	do {
 		if (hv->ops->list(hv, first, buf, LIST_BATCH, &nr, &next))
 			return;
 		for (k = 0; k < nr; k++) {
-			struct console *con;
-
 			id = buf[k].domid;
-			if (!id || id >= MICA_DOMID_FIRST_RESERVED)
-				continue;
-			con = &consoles[id];
-			if (hv->ops->get_param(hv, (uint16_t)id,
-					       MICA_DOMPARAM_CONSOLE_PFN,
-					       &gfn) ||
-			    !gfn)
-				continue;
-			seen[id] = true;
-			/* Another ring, or another domain with this id. */
-			if (con->state != CONSOLE_NONE &&
-			    (con->ring_gfn != gfn ||
-			     memcmp(con->uuid, buf[k].uuid, sizeof(con->uuid))))
-				console_disconnect((uint16_t)id);
-			if (con->state == CONSOLE_NONE)
-				console_connect(&buf[k], gfn);
+			if (id && id < MICA_DOMID_FIRST_RESERVED)
+				seen[id] = check(&buf[k]);
 		}
 		first = next;
 	} while (next != MICA_DOMID_INVALID);
@@ -262,6 +333,7 @@ static void drain(uint16_t domid)
 	clients_output(domid, buf, n);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* read before release */
 	r->out_cons = cons + n;
+	notify(con); /* a guest may wait for room */
 }
 
 void consoles_drain(void)
@@ -298,6 +370,18 @@ static void feed(uint16_t domid)
 	con->in_len -= i;
 	__atomic_thread_fence(__ATOMIC_RELEASE); /* bytes before the index */
 	r->in_prod = prod;
+	notify(con);
+}
+
+void console_event(uint32_t port)
+{
+	uint16_t domid = port < MICA_EVTCHN_RING_SIZE ? port_domid[port] : 0;
+
+	if (!domid || consoles[domid].state != CONSOLE_LIVE)
+		return;
+	drain(domid);
+	if (consoles[domid].state == CONSOLE_LIVE && consoles[domid].in_len)
+		feed(domid);
 }
 
 void console_input(uint16_t domid, const uint8_t *bytes, size_t len)

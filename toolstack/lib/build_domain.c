@@ -132,10 +132,23 @@ int mica_build_domain(struct mica_hv *hv, uint16_t domid,
 			goto out_unmap;
 		}
 	}
+	/* The rings' ports: the domain's, offered to dom0's daemons, which
+	 * bind them (interdomain) when they connect the rings. */
+	ret = hv->ops->alloc_unbound(hv, domid, 0, &res->store_evtchn);
+	if (!ret)
+		ret = hv->ops->alloc_unbound(hv, domid, 0,
+					     &res->console_evtchn);
+	if (ret) {
+		mica_error_set(err, -ret, "event channel for the rings: %s",
+			       strerror(-ret));
+		goto out_unmap;
+	}
 	{
 		struct mica_build_input with_info = *in;
 
 		with_info.shared_info_mfn = info.shared_info_mfn;
+		with_info.store_evtchn = res->store_evtchn;
+		with_info.console_evtchn = res->console_evtchn;
 		mica_build_write(&elf, l, &with_info, p2m, area, module_area,
 				 ctx);
 	}
@@ -156,6 +169,14 @@ int mica_build_domain(struct mica_hv *hv, uint16_t domid,
 	}
 	ret = hv->ops->set_param(hv, domid, MICA_DOMPARAM_STORE_PFN,
 				 res->store_mfn);
+	if (!ret)
+		ret = hv->ops->set_param(hv, domid, MICA_DOMPARAM_STORE_EVTCHN,
+					 res->store_evtchn);
+	if (!ret)
+		ret = hv->ops->set_param(hv, domid,
+					 MICA_DOMPARAM_CONSOLE_EVTCHN,
+					 res->console_evtchn);
+	/* Last: mica-consoled takes a console PFN as "ready to connect". */
 	if (!ret)
 		ret = hv->ops->set_param(hv, domid, MICA_DOMPARAM_CONSOLE_PFN,
 					 res->console_mfn);

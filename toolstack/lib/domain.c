@@ -3,7 +3,8 @@
  * Creating and destroying domains together with their store records, and
  * applying on_poweroff / on_reboot / on_crash (mica/domain.h):
  *   /local/domain/N/{name,vm,domid,memory/target,console/ring-ref,
- *                    store/ring-ref}      owned by domain N
+ *                    console/port,store/ring-ref,store/port}
+ *                                         owned by domain N
  *   /vm/UUID/{name,domid,config}          dom0 only
  *   /mica/name/NAME = N                   dom0 only: name -> id in O(1)
  *   /mica/claim/N                         dom0 only: on_* in progress/done
@@ -126,7 +127,16 @@ static int store_records(struct mica_store *s, const struct mica_config *c,
 			mica_store_tx_abort(s, tx, NULL);
 			return ret;
 		}
-		ret = write_str(s, tx, id, err, "/mica/name/%s", c->name);
+		/* The guest's directory and its perms first: the nodes
+		 * written below inherit them (the guest may read its own
+		 * name and id). */
+		snprintf(path, sizeof(path), "/local/domain/%u", domid);
+		ret = mica_store_mkdir(s, tx, path, err);
+		if (!ret)
+			ret = mica_store_set_perms(s, tx, path, &perms, err);
+		if (!ret)
+			ret = write_str(s, tx, id, err, "/mica/name/%s",
+					c->name);
 		if (!ret)
 			ret = write_str(s, tx, c->name, err, "/vm/%s/name",
 					uuid);
@@ -158,15 +168,21 @@ static int store_records(struct mica_store *s, const struct mica_config *c,
 					domid);
 		}
 		if (!ret) {
+			snprintf(ring, sizeof(ring), "%u", res->console_evtchn);
+			ret = write_str(s, tx, ring, err,
+					"/local/domain/%u/console/port", domid);
+		}
+		if (!ret) {
+			snprintf(ring, sizeof(ring), "%u", res->store_evtchn);
+			ret = write_str(s, tx, ring, err,
+					"/local/domain/%u/store/port", domid);
+		}
+		if (!ret) {
 			snprintf(ring, sizeof(ring), "%llu",
 				 (unsigned long long)res->store_mfn);
 			ret = write_str(s, tx, ring, err,
 					"/local/domain/%u/store/ring-ref",
 					domid);
-		}
-		if (!ret) {
-			snprintf(path, sizeof(path), "/local/domain/%u", domid);
-			ret = mica_store_set_perms(s, tx, path, &perms, err);
 		}
 		if (ret) {
 			mica_store_tx_abort(s, tx, NULL);

@@ -19,6 +19,7 @@
 #include <mica/hv.h>
 #include <mica/privcmd.h>
 
+#include "public/event_channel.h"
 #include "public/sched.h"
 
 struct privcmd {
@@ -226,6 +227,20 @@ static int privcmd_get_param(struct mica_hv *hv, uint16_t domid, uint32_t index,
 	return (int)ret;
 }
 
+static int privcmd_alloc_unbound(struct mica_hv *hv, uint16_t domid,
+				 uint16_t remote, uint32_t *port)
+{
+	struct mica_evtchn_alloc_unbound a = { .dom = domid,
+					       .remote_dom = remote };
+	long ret = hypercall(hv, MICA_HC_event_channel_op,
+			     MICA_EVTCHNOP_alloc_unbound,
+			     (uint64_t)(uintptr_t)&a);
+
+	if (!ret)
+		*port = a.port;
+	return (int)ret;
+}
+
 static int privcmd_shutdown(struct mica_hv *hv, uint16_t domid, uint32_t reason)
 {
 	struct mica_sched_remote_shutdown s = { .domid = domid,
@@ -253,6 +268,7 @@ static const struct mica_hv_ops privcmd_ops = {
 	.set_vcpu_context = privcmd_set_vcpu_context,
 	.set_param = privcmd_set_param,
 	.get_param = privcmd_get_param,
+	.alloc_unbound = privcmd_alloc_unbound,
 	.shutdown = privcmd_shutdown,
 };
 

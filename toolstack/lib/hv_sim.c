@@ -59,7 +59,8 @@ struct sim_domain {
 	uint64_t params[MICA_DOMPARAM_NR];
 	uint8_t uuid[16];
 	uint8_t context_set;
-	uint8_t pad[7];
+	uint8_t pad[3];
+	uint32_t last_port; /* alloc_unbound hands out 1, 2, ... */
 	struct mica_vcpu_guest_context vcpu0;
 };
 
@@ -493,6 +494,18 @@ static int sim_get_param(struct mica_hv *hv, uint16_t domid, uint32_t index,
 	return unlock(hv, 0);
 }
 
+/* Only the bookkeeping: the simulator delivers no events. */
+static int sim_alloc_unbound(struct mica_hv *hv, uint16_t domid,
+			     uint16_t remote, uint32_t *port)
+{
+	struct sim_domain *d = domain(lock(hv), domid);
+
+	if (!d || !domain(to_sim(hv)->host, remote))
+		return unlock(hv, -ESRCH);
+	*port = ++d->last_port;
+	return unlock(hv, 0);
+}
+
 static int sim_shutdown(struct mica_hv *hv, uint16_t domid, uint32_t reason)
 {
 	struct sim_domain *d = domain(lock(hv), domid);
@@ -553,6 +566,7 @@ static const struct mica_hv_ops sim_ops = {
 	.set_vcpu_context = sim_set_vcpu_context,
 	.set_param = sim_set_param,
 	.get_param = sim_get_param,
+	.alloc_unbound = sim_alloc_unbound,
 	.shutdown = sim_shutdown,
 };
 

@@ -15,6 +15,7 @@
 
 #include <mica/error.h>
 
+#include "guest.h"
 #include "loop.h"
 #include "socket.h"
 #include "store.h"
@@ -249,9 +250,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mica-stored: %s\n", err.message);
 		goto err_close_signals;
 	}
+	/* Guests' rings, when running in dom0 on Mica. */
+	ret = guests_open(&loop, store, &err);
+	if (ret && ret != -ENOENT)
+		fprintf(stderr, "mica-stored: no guest rings: %s\n",
+			err.message);
 	ret = loop_run(&loop);
 	if (ret)
 		fprintf(stderr, "mica-stored: epoll: %s\n", strerror(-ret));
+	guests_close(store);
 	socket_close(listener);
 err_close_signals:
 	close(signals.source.fd);

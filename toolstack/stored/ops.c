@@ -406,6 +406,8 @@ static int op_introduce(struct op_ctx *ctx)
 	ret = commit_domain_change(ctx, CHANGE_INTRODUCE);
 	if (ret)
 		return ret;
+	if (ctx->store->connect_guest)
+		ctx->store->connect_guest(ctx->store, domid);
 	watch_fire_domain(ctx->store, PATH_INTRODUCE_DOMAIN, domid);
 	return 0;
 }
@@ -551,6 +553,12 @@ void request_handle(struct conn *conn, const uint8_t *payload, size_t len)
 	ret = request_parse(payload, len, &req, &err);
 	if (ret) {
 		request_reply_error(conn, req.id, -ret, "%s", err.message);
+		return;
+	}
+	ret = request_resolve(&req, ctx.domid, &err);
+	if (ret) {
+		request_reply_error(conn, req.id, -ret, "%s", err.message);
+		request_release(&req);
 		return;
 	}
 	ctx.reply = mica_json_new_object();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Decoding and checking store requests. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mica/error.h>
@@ -55,6 +57,8 @@ void request_release(struct request *req)
 {
 	perms_put(req->perms);
 	mica_json_free(req->json);
+	free(req->abs_path);
+	req->abs_path = NULL;
 	req->perms = NULL;
 	req->json = NULL;
 }
@@ -105,6 +109,10 @@ static int request_get_path(const struct mica_json *json, struct request *req,
 
 	if (mica_json_get_string(json, "path", &req->path, NULL))
 		return mica_error_set(err, EINVAL, "'path' must be a string");
+	if (req->path[0] && req->path[0] != '/' && req->path[0] != '@') {
+		req->relative = true; /* checked by request_resolve() */
+		return 0;
+	}
 	ret = watch ? path_check_watch(req->path) : path_check(req->path);
 	if (ret == -ENAMETOOLONG)
 		return mica_error_set(err, ENAMETOOLONG,
@@ -165,6 +173,30 @@ static int request_get_fields(const struct mica_json *json, struct request *req,
 		return mica_error_set(err, EINVAL,
 				      "%s needs a transaction id in 'tx'",
 				      op_syntax[req->op].name);
+	return 0;
+}
+
+int request_resolve(struct request *req, unsigned int domid,
+		    struct mica_error *err)
+{
+	int ret;
+
+	if (!req->relative)
+		return 0;
+	if (asprintf(&req->abs_path, "/local/domain/%u/%s", domid, req->path) <
+	    0) {
+		req->abs_path = NULL;
+		return mica_error_set(err, ENOMEM, "out of memory");
+	}
+	ret = path_check(req->abs_path);
+	if (ret == -ENAMETOOLONG)
+		return mica_error_set(err, ENAMETOOLONG,
+				      "path is longer than %d bytes",
+				      PATH_MAX_LEN);
+	if (ret)
+		return mica_error_set(err, EINVAL, "invalid path '%.64s'",
+				      req->path);
+	req->path = req->abs_path;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  * the table in request.c says which fields each operation takes.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,10 @@ struct request {
 	uint32_t tx; /* 0: outside any transaction */
 	enum request_op op;
 	const char *path;
+	/* A relative path ("data/x"): request_resolve() makes it absolute
+	 * under the caller's /local/domain/N into abs_path (owned). */
+	bool relative;
+	char *abs_path;
 	const char *value; /* may hold NUL bytes */
 	size_t value_len;
 	const char *token;
@@ -57,6 +62,14 @@ int request_parse(const void *payload, size_t len, struct request *req,
 		  struct mica_error *err);
 
 void request_release(struct request *req);
+
+/*
+ * Makes a relative path absolute for domain @domid: "x/y" is
+ * "/local/domain/@domid/x/y".  Returns 0, -EINVAL, -ENAMETOOLONG (with
+ * @err) or -ENOMEM.
+ */
+int request_resolve(struct request *req, unsigned int domid,
+		    struct mica_error *err);
 
 const char *request_op_name(enum request_op op);
 

@@ -51,6 +51,10 @@ struct store {
 	struct list dead_conns; /* killed, freed by store_reap() */
 	uint32_t last_txn_id;
 	struct journal *journal; /* NULL without a state directory */
+	/* The guest transport on Mica (guest.c), NULL elsewhere: connects a
+	 * domain's ring once it is introduced. */
+	void (*connect_guest)(struct store *store, unsigned int domid);
+	struct guests *guests;
 };
 
 /*

@@ -356,6 +356,17 @@ static void test_build_on_simulated_host(void)
 				     &value),
 		  0);
 	CHECK_INT(value, res.console_mfn);
+	/* Two ports of the domain, offered to dom0, in params and start_info. */
+	CHECK(res.store_evtchn && res.console_evtchn &&
+	      res.store_evtchn != res.console_evtchn);
+	CHECK_INT(hv->ops->get_param(hv, domid, MICA_DOMPARAM_STORE_EVTCHN,
+				     &value),
+		  0);
+	CHECK_INT(value, res.store_evtchn);
+	CHECK_INT(hv->ops->get_param(hv, domid, MICA_DOMPARAM_CONSOLE_EVTCHN,
+				     &value),
+		  0);
+	CHECK_INT(value, res.console_evtchn);
 	/* What the builder wrote is in the domain's memory. */
 	si = hv->ops->map_foreign(hv, domid, &res.start_info_mfn, 1, 0, errs,
 				  &ret);
@@ -363,6 +374,8 @@ static void test_build_on_simulated_host(void)
 	CHECK_STR(si->magic, MICA_START_INFO_MAGIC);
 	CHECK_STR(si->cmdline, "hello");
 	CHECK_INT(si->console_mfn, res.console_mfn);
+	CHECK_INT(si->store_evtchn, res.store_evtchn);
+	CHECK_INT(si->console_evtchn, res.console_evtchn);
 	hv->ops->unmap_foreign(hv, si, 1);
 	/* A second domain cannot get past its limit. */
 	args.max_pages = 100;

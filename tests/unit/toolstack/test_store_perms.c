@@ -78,6 +78,29 @@ static void test_guest_cannot_touch_another(void)
 	CHECK_STR(tclient_reply_string(dom0, "value"), "vm5");
 }
 
+/* Relative paths are under the caller's own /local/domain/N. */
+static void test_relative_paths(void)
+{
+	DO(guest5, "ok", "{'op':'read','path':'name'}");
+	CHECK_STR(tclient_reply_string(guest5, "value"), "vm5");
+	DO(guest5, "ok", "{'op':'write','path':'data/rel','value':'r'}");
+	DO(dom0, "ok", "{'op':'read','path':'/local/domain/5/data/rel'}");
+	CHECK_STR(tclient_reply_string(dom0, "value"), "r");
+	DO(guest7, "ENOENT", "{'op':'read','path':'data/rel'}");
+	DO(guest5, "ok", "{'op':'watch','path':'data','token':'rel'}");
+	CHECK_STR(tclient_event(guest5), "/local/domain/5/data rel");
+	DO(guest5, "ok", "{'op':'unwatch','path':'data','token':'rel'}");
+	/* dom0's relative paths are under /local/domain/0. */
+	DO(dom0, "ok", "{'op':'write','path':'d0','value':'z'}");
+	DO(dom0, "ok", "{'op':'read','path':'/local/domain/0/d0'}");
+	DO(guest5, "EINVAL", "{'op':'read','path':'a//b'}");
+	DO(guest5, "EINVAL", "{'op':'read','path':'..'}");
+	DO(guest5, "EINVAL", "{'op':'read','path':'x/'}");
+	DO(guest5, "EINVAL", "{'op':'read','path':''}");
+	DO(guest5, "ok", "{'op':'rm','path':'data'}");
+	DO(dom0, "ok", "{'op':'rm','path':'/local/domain/0'}");
+}
+
 /* A missing node under an unreadable one must not reveal anything. */
 static void test_missing_nodes_do_not_leak(void)
 {
@@ -163,6 +186,7 @@ int main(void)
 	RUN(test_guest_owns_its_subtree);
 	RUN(test_guest_cannot_touch_another);
 	RUN(test_missing_nodes_do_not_leak);
+	RUN(test_relative_paths);
 	RUN(test_acl_and_default);
 	RUN(test_set_perms_rules);
 	RUN(test_privileged_ops);

@@ -15,7 +15,9 @@
  *                        list, start_info, page tables, hypercall page,
  *                        and compute vcpu 0's context;
  * and mica_build_domain() runs them against a real (or simulated)
- * hypervisor: populate, foreign-map, write, set the context.
+ * hypervisor: populate, allocate the store and console event channels
+ * (ports of the new domain offered to dom0), foreign-map, write, set the
+ * context.
  */
 
 #include <stdbool.h>
@@ -80,7 +82,7 @@ struct mica_build_input {
 	size_t module_len;
 	const char *cmdline; /* < MICA_START_INFO_CMDLINE_SIZE bytes */
 	uint64_t shared_info_mfn;
-	uint32_t store_evtchn, console_evtchn;
+	uint32_t store_evtchn, console_evtchn; /* mica_build_domain() sets */
 };
 
 /*
@@ -98,12 +100,14 @@ void mica_build_write(const struct mica_elf_info *elf,
 struct mica_build_result {
 	struct mica_build_layout layout;
 	uint64_t start_info_mfn, store_mfn, console_mfn;
+	uint32_t store_evtchn, console_evtchn; /* the domain's ports */
 };
 
 /*
  * Builds paused domain @domid (created with at least @nr_pages of
  * allowance) through @hv: populates its memory, loads everything, sets
- * vcpu 0's context and the store/console params.  The domain stays
+ * vcpu 0's context and the store/console params (ring frames and
+ * ports, MICA_DOMPARAM_*).  The domain stays
  * paused.  On failure the caller destroys the domain.
  */
 int mica_build_domain(struct mica_hv *hv, uint16_t domid,

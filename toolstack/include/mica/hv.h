@@ -85,6 +85,13 @@ struct mica_hv_ops {
 			 uint64_t value);
 	int (*get_param)(struct mica_hv *hv, uint16_t domid, uint32_t index,
 			 uint64_t *value);
+	/*
+	 * event_channel.h MICA_EVTCHNOP_alloc_unbound: a new port of @domid
+	 * that only @remote may bind (the builder's store and console ports,
+	 * offered to dom0); *@port set.
+	 */
+	int (*alloc_unbound)(struct mica_hv *hv, uint16_t domid,
+			     uint16_t remote, uint32_t *port);
 	/* sched.h MICA_SCHEDOP_remote_shutdown. */
 	int (*shutdown)(struct mica_hv *hv, uint16_t domid, uint32_t reason);
 };
