@@ -109,7 +109,7 @@ sync_public_headers
 sync_dom0_uapi() {
 	local from=$top/toolstack/include/mica to=$src/include/mica/uapi f
 	mkdir -p "$to"
-	for f in privcmd.h evtchn.h; do
+	for f in privcmd.h evtchn.h gntdev.h; do
 		if ! cmp -s "$from/$f" "$to/$f"; then
 			cp "$from/$f" "$to/$f"
 		fi

@@ -2,7 +2,8 @@
 # dom0.sh: the dom0 suite (issue 4 item 3, issue 6 in dom0).  Boots Mica
 # with the patched Linux as dom0 and the test initramfs, whose /init runs
 # tests/linux/dom0/system.sh (mica.run=dom0): the device tests of
-# /dev/mica/privcmd and /dev/mica/evtchn (privcmd_test, evtchn_test), then
+# /dev/mica/privcmd, /dev/mica/evtchn and the grant devices (privcmd_test,
+# evtchn_test, gntdev_test), then
 # the toolstack on the real devices (mica-stored, mica-consoled, `mica
 # create` of a PV domU, `mica list`, `mica console`, `mica destroy`, free
 # memory back to what it was; then the store guest, which uses the store
@@ -68,6 +69,13 @@ for step in privcmd-open privcmd-map-foreign-per-frame-errors \
 	privcmd-map-foreign-reads-back privcmd-gone-after-munmap \
 	privcmd-memory-free-again evtchn-open evtchn-read-fired \
 	evtchn-pending-fires-after-rearm evtchn-close-with-bound-ports \
+	gntdev-open gntdev-writes-reach-granter gntdev-copy-to-grant \
+	gntalloc-dealloc-after-munmap gntdev-map-revoked-grant-refused \
+	gntdev-bad-ref gntdev-bad-domid gntdev-double-unmap \
+	gntdev-dontneed-refused gntdev-mremap-unmapped-grants \
+	gntdev-fork-child-has-no-mapping \
+	gntdev-exit-unmaps-grants gntdev-sigkill-unmaps-grants \
+	gntdev-maptrack-limit-reached gntdev-no-maptrack-leak \
 	dom0-physinfo dom0-daemons dom0-mica-create dom0-mica-list \
 	dom0-mica-console dom0-console-log dom0-mica-destroy dom0-mica-list-gone \
 	dom0-memory-free-again \
@@ -84,7 +92,7 @@ for step in privcmd-open privcmd-map-foreign-per-frame-errors \
 	grep -qxE "(PASS|FAIL): $step(:.*)?" <<<"$lines" ||
 		fail "$step" "$log" "no result in dom0's log"
 done
-for prog in privcmd_test evtchn_test; do
+for prog in privcmd_test evtchn_test gntdev_test; do
 	tr -d '\r' <"$log" | grep -aE "\(d0\) $prog: [0-9]+ passed, 0 failed" >/dev/null ||
 		fail "dom0-$prog" "$log" "$prog did not finish cleanly"
 done

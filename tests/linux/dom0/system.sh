@@ -1,17 +1,19 @@
 #!/bin/sh
 # The dom0 system test (issue 6), run by /init in dom0 (mica.run=dom0):
-# the device tests, then the toolstack on the real devices: mica-stored and
-# mica-consoled start, `mica create` builds the domU of domu.cfg, `mica
-# list` and `mica console` show it, `mica destroy` removes it and the
-# hypervisor's free memory is what it was before; then the store guest
-# (store_guest_test below).  Prints PASS/FAIL lines
-# (tests/linux/dom0.sh checks them) and "dom0-system: done" at the end.
+# the device tests (privcmd, evtchn, gntdev/gntalloc), then the toolstack
+# on the real devices: mica-stored and mica-consoled start, `mica create`
+# builds the domU of domu.cfg, `mica list` and `mica console` show it,
+# `mica destroy` removes it and the hypervisor's free memory is what it
+# was before; then the store guest (store_guest_test below).  Prints
+# PASS/FAIL lines (tests/linux/dom0.sh checks them) and "dom0-system:
+# done" at the end.
 export PATH=/bin:/dom0
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 
 privcmd_test
 evtchn_test
+gntdev_test
 
 free_pages() { physinfo | sed -n 's/^free_pages //p'; }
 mkdir -p /run/mica /var/lib/mica/store /var/log/mica/console
