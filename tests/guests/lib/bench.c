@@ -33,6 +33,16 @@ void bench_counters_read(struct bench_counters *c)
 		c->count[i] = op.u.perfc.count[i];
 }
 
+uint64_t perfc_total(unsigned int counter)
+{
+	struct bench_counters c;
+
+	bench_counters_read(&c);
+	if (c.error)
+		test_error("sysctl perfc failed (%ld)", c.error);
+	return c.count[counter];
+}
+
 void bench_counters_report(const char *what,
 			   const struct bench_counters *before,
 			   const struct bench_counters *after,

@@ -64,6 +64,9 @@ struct bench_counters {
 };
 
 void bench_counters_read(struct bench_counters *c);
+/* One counter (MICA_PERFC_*), summed over every CPU; a failed read is a
+ * test error. */
+uint64_t perfc_total(unsigned int counter);
 
 /* Prints "bench: COUNTER_per_WHAT N.NN count" for every counter that moved
  * by at least 0.005 per iteration between the two reads (nothing if

@@ -52,6 +52,33 @@ uint64_t guest_va_to_mfn(uint64_t va)
 	return (table(e >> 12)[(e & 4095) / 8] & PTE_ADDR_MASK) >> 12;
 }
 
+long guest_mmu_update1(uint64_t ptr, uint64_t val)
+{
+	struct mica_mmu_update u = { ptr, val };
+
+	return HYPERCALL5(MICA_HC_mmu_update, &u, 1, 0, MICA_DOMID_SELF, 0);
+}
+
+long guest_remap(const void *va, bool writable)
+{
+	return guest_mmu_update1(guest_l1e_maddr((uint64_t)va),
+				 (guest_mfn(va) << 12) | PTE_P |
+					 (writable ? PTE_W : 0));
+}
+
+void guest_set_writable(const void *va, bool writable)
+{
+	if (guest_remap(va, writable))
+		test_error("cannot remap %p", va);
+}
+
+void guest_tlb_flush_local(void)
+{
+	struct mica_mmuext_op o = { MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0, 0 };
+
+	HYPERCALL5(MICA_HC_mmuext_op, &o, 1, 0, MICA_DOMID_SELF, 0);
+}
+
 unsigned int vcpu_self(void)
 {
 	uint64_t sp = (uint64_t)__builtin_frame_address(0);

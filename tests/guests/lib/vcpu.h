@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Secondary vcpus, page-table facts and time for the SMP test guests
+ * Secondary vcpus, page-table facts and remapping of our own pages, and
+ * time, for the SMP and page-table test guests
  * (public/vcpu.h, arch-x86/context.h).
  */
 #ifndef GUEST_VCPU_H
 #define GUEST_VCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hypercall.h"
@@ -35,6 +37,21 @@ uint64_t guest_l4_mfn(void);
 uint64_t guest_va_to_mfn(uint64_t va);
 /* The machine address of the L1 entry that maps va (boot mapping). */
 uint64_t guest_l1e_maddr(uint64_t va);
+
+static inline uint64_t guest_mfn(const void *va)
+{
+	return guest_va_to_mfn((uint64_t)va);
+}
+
+/* One MICA_HC_mmu_update of ptr to val: 0 or its error. */
+long guest_mmu_update1(uint64_t ptr, uint64_t val);
+/* Maps our page at va again, read-only (a table may be made of it) or
+ * writable: 0 or the error. */
+long guest_remap(const void *va, bool writable);
+/* guest_remap, a failure being a test error. */
+void guest_set_writable(const void *va, bool writable);
+/* MICA_MMUEXT_TLB_FLUSH_LOCAL. */
+void guest_tlb_flush_local(void);
 
 /*
  * A valid context that starts vcpu 'id' in kernel mode at fn(id) on its own

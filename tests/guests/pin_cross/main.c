@@ -20,6 +20,7 @@
  * page becomes writable again and the data frame can be given back.
  */
 #include "events.h"
+#include "bench.h"
 #include "test.h"
 #include "vcpu.h"
 #include "public/errno.h"
@@ -57,18 +58,6 @@ static volatile uint64_t b_deadline;
 static volatile bool b_in_op, b_gave_up;
 static uint32_t timer_port;
 
-static uint64_t mfn_of(const void *va)
-{
-	return guest_va_to_mfn((uint64_t)va);
-}
-
-static long mmu1(uint64_t ptr, uint64_t val)
-{
-	struct mica_mmu_update u = { ptr, val };
-
-	return HYPERCALL5(MICA_HC_mmu_update, &u, 1, 0, MICA_DOMID_SELF, 0);
-}
-
 static long mmuext(volatile struct mica_mmuext_op *op)
 {
 	return HYPERCALL5(MICA_HC_mmuext_op, op, 1, 0, MICA_DOMID_SELF, 0);
@@ -83,41 +72,15 @@ static void set_op(volatile struct mica_mmuext_op *op, uint32_t cmd,
 	op->arg2 = 0;
 }
 
-static long remap(const void *va, bool w)
-{
-	return mmu1(guest_l1e_maddr((uint64_t)va),
-		    (mfn_of(va) << 12) | PTE_P | (w ? PTE_W : 0));
-}
-
-static void set_writable(const void *va, bool w)
-{
-	if (remap(va, w))
-		test_error("cannot remap %p", va);
-}
-
 static uint64_t continuations(void)
 {
-	struct mica_sysctl s = { 0 };
-
-	s.cmd = MICA_SYSCTL_perfc;
-	s.interface_version = MICA_SYSCTL_INTERFACE_VERSION;
-	s.u.perfc.cpu = MICA_PERFC_ALL_CPUS;
-	if (hypercall_sysctl(&s))
-		test_error("sysctl perfc failed");
-	return s.u.perfc.count[MICA_PERFC_continuations];
-}
-
-static void flush(void)
-{
-	struct mica_mmuext_op o = { MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0, 0 };
-
-	mmuext(&o);
+	return perfc_total(MICA_PERFC_continuations);
 }
 
 /* Writes the tree (its pages writable), then makes them read-only. */
 static void build(void)
 {
-	uint64_t dmfn = mfn_of(data);
+	uint64_t dmfn = guest_mfn(data);
 
 	for (unsigned int i = 0; i < NL1; i++)
 		for (unsigned int e = 0; e < 512; e++)
@@ -125,24 +88,24 @@ static void build(void)
 	for (unsigned int i = 0; i < NL2; i++)
 		for (unsigned int e = 0; e < 512; e++)
 			((uint64_t *)l2s[i])[e] =
-				(mfn_of(l1s[(i * 512 + e) % NL1]) << 12) |
+				(guest_mfn(l1s[(i * 512 + e) % NL1]) << 12) |
 				PTE_P | PTE_W;
 	memset(l3, 0, sizeof(l3));
 	for (unsigned int i = 0; i < NL2; i++)
-		((uint64_t *)l3)[i] = (mfn_of(l2s[i]) << 12) | PTE_P | PTE_W;
+		((uint64_t *)l3)[i] = (guest_mfn(l2s[i]) << 12) | PTE_P | PTE_W;
 	memset(l4, 0, sizeof(l4));
-	((uint64_t *)l4)[3] = (mfn_of(l3) << 12) | PTE_P | PTE_W;
+	((uint64_t *)l4)[3] = (guest_mfn(l3) << 12) | PTE_P | PTE_W;
 	memcpy(l4b, l4, sizeof(l4b));
 	memset(small, 0, sizeof(small));
 	for (unsigned int i = 0; i < NL1; i++)
-		set_writable(l1s[i], false);
+		guest_set_writable(l1s[i], false);
 	for (unsigned int i = 0; i < NL2; i++)
-		set_writable(l2s[i], false);
-	set_writable(l3, false);
-	set_writable(l4, false);
-	set_writable(l4b, false);
-	set_writable(small, false);
-	flush();
+		guest_set_writable(l2s[i], false);
+	guest_set_writable(l3, false);
+	guest_set_writable(l4, false);
+	guest_set_writable(l4b, false);
+	guest_set_writable(small, false);
+	guest_tlb_flush_local();
 }
 
 /* vcpu 1: its own 100 us timer keeps its long pin preemptible. */
@@ -152,16 +115,16 @@ static void vcpu_a(unsigned int id)
 
 	if (a_task == 0) {
 		vcpu_op(MICA_VCPUOP_set_periodic_timer, id, &t);
-		set_op(&op_a, MICA_MMUEXT_PIN_L4_TABLE, mfn_of(l4));
+		set_op(&op_a, MICA_MMUEXT_PIN_L4_TABLE, guest_mfn(l4));
 		a_c0 = continuations();
 		a_started = true;
 		a_rc = mmuext(&op_a);
 		vcpu_op(MICA_VCPUOP_stop_periodic_timer, id, 0);
 	} else {
 		/* Another pin: the abandoned tree is undone first. */
-		set_op(&op_a, MICA_MMUEXT_PIN_L1_TABLE, mfn_of(small));
+		set_op(&op_a, MICA_MMUEXT_PIN_L1_TABLE, guest_mfn(small));
 		a_rc = mmuext(&op_a);
-		set_op(&op_a, MICA_MMUEXT_UNPIN_TABLE, mfn_of(small));
+		set_op(&op_a, MICA_MMUEXT_UNPIN_TABLE, guest_mfn(small));
 		a_rc2 = mmuext(&op_a);
 	}
 	a_finished = true;
@@ -208,7 +171,7 @@ static long op_on_b(uint32_t cmd, uint64_t mfn)
  */
 static bool abandon_on_a(void)
 {
-	uint64_t l4m = mfn_of(l4);
+	uint64_t l4m = guest_mfn(l4);
 	bool rewritten = false;
 
 	a_task = 0;
@@ -230,15 +193,15 @@ static bool abandon_on_a(void)
 		test_fail("vcpu 1's op returned %ld", a_rc);
 	/* Pinned in full (the rewrite came too late): an entry of the L4
 	 * can be updated.  Unpin it (another vcpu's pin is ours too). */
-	if (!mmu1((l4m << 12) + 8 * 8, 0)) {
+	if (!guest_mmu_update1((l4m << 12) + 8 * 8, 0)) {
 		test_expect_rc(op_on_b(MICA_MMUEXT_UNPIN_TABLE, l4m), 0,
 			       "unpin a tree vcpu 1 pinned in full");
 		return false;
 	}
 	/* Not started at all (rewritten first): the L4 has no type. */
-	if (!remap(l4, true)) {
-		set_writable(l4, false);
-		flush();
+	if (!guest_remap(l4, true)) {
+		guest_set_writable(l4, false);
+		guest_tlb_flush_local();
 		return false;
 	}
 	return true;
@@ -259,7 +222,7 @@ static void check_busy(const char *what, uint32_t cmd, uint64_t mfn)
 void test_main(void)
 {
 	struct mica_vcpu_periodic_timer t = { PERIOD_NS * 10 };
-	uint64_t l4m = mfn_of(l4), dmfn;
+	uint64_t l4m = guest_mfn(l4), dmfn;
 	unsigned int a;
 
 	events_setup();
@@ -287,14 +250,14 @@ void test_main(void)
 	printk("vcpu 0 meets the half-done tree (attempt %u)\n", a + 1);
 	check_busy("pin the half-done L4", MICA_MMUEXT_PIN_L4_TABLE, l4m);
 	check_busy("pin its half-done L3", MICA_MMUEXT_PIN_L3_TABLE,
-		   mfn_of(l3));
+		   guest_mfn(l3));
 	check_busy("pin an L4 pointing at the half-done L3",
-		   MICA_MMUEXT_PIN_L4_TABLE, mfn_of(l4b));
-	test_expect_rc(remap(l4b, true), 0,
+		   MICA_MMUEXT_PIN_L4_TABLE, guest_mfn(l4b));
+	test_expect_rc(guest_remap(l4b, true), 0,
 		       "map the refused L4 writable (no type left)");
-	set_writable(l4b, false);
+	guest_set_writable(l4b, false);
 	check_busy("unpin the half-done L4", MICA_MMUEXT_UNPIN_TABLE, l4m);
-	test_expect_rc(remap(l4, true), -MICA_EBUSY,
+	test_expect_rc(guest_remap(l4, true), -MICA_EBUSY,
 		       "map the half-done L4 writable");
 
 	printk("vcpu 1 comes back and pins another table\n");
@@ -312,18 +275,18 @@ void test_main(void)
 
 	/* Nothing left: every page writable, the data frame releasable. */
 	for (unsigned int i = 0; i < NL1; i++)
-		set_writable(l1s[i], true);
+		guest_set_writable(l1s[i], true);
 	for (unsigned int i = 0; i < NL2; i++)
-		set_writable(l2s[i], true);
-	set_writable(l3, true);
-	set_writable(l4, true);
-	set_writable(l4b, true);
-	set_writable(small, true);
-	dmfn = mfn_of(data);
+		guest_set_writable(l2s[i], true);
+	guest_set_writable(l3, true);
+	guest_set_writable(l4, true);
+	guest_set_writable(l4b, true);
+	guest_set_writable(small, true);
+	dmfn = guest_mfn(data);
 	struct mica_memory_reservation r = { (uint64_t)&dmfn, 1, 0, 0, 0 };
-	if (mmu1(guest_l1e_maddr((uint64_t)data), 0))
+	if (guest_mmu_update1(guest_l1e_maddr((uint64_t)data), 0))
 		test_error("cannot unmap the data page");
-	flush();
+	guest_tlb_flush_local();
 	if (hypercall_memory_op(MICA_MEMOP_decrease_reservation, &r) != 1)
 		test_fail("the data frame still has references");
 	vcpu_op(MICA_VCPUOP_stop_periodic_timer, 0, 0);

@@ -23,6 +23,7 @@
  *      destroyed all the same (every page returned).
  */
 #include "events.h"
+#include "bench.h"
 #include "test.h"
 #include "vcpu.h"
 #include "public/errno.h"
@@ -49,18 +50,6 @@ static volatile bool abandon;
 static volatile uint64_t ticks;
 static uint32_t timer_port;
 
-static uint64_t mfn_of(const void *va)
-{
-	return guest_va_to_mfn((uint64_t)va);
-}
-
-static long mmu1(uint64_t ptr, uint64_t val)
-{
-	struct mica_mmu_update u = { ptr, val };
-
-	return HYPERCALL5(MICA_HC_mmu_update, &u, 1, 0, MICA_DOMID_SELF, 0);
-}
-
 static long mmuext(uint32_t cmd, uint64_t arg1)
 {
 	struct mica_mmuext_op o = { cmd, 0, arg1, 0 };
@@ -68,36 +57,15 @@ static long mmuext(uint32_t cmd, uint64_t arg1)
 	return HYPERCALL5(MICA_HC_mmuext_op, &o, 1, 0, MICA_DOMID_SELF, 0);
 }
 
-/* Our mapping of one page: read-only (a table may be made of it) or not. */
-static void set_writable(const void *va, bool w)
-{
-	uint64_t pte = (mfn_of(va) << 12) | PTE_P | (w ? PTE_W : 0);
-
-	if (mmu1(guest_l1e_maddr((uint64_t)va), pte))
-		test_error("cannot remap %p", va);
-}
-
-static void flush(void)
-{
-	mmuext(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0);
-}
-
 static uint64_t continuations(void)
 {
-	struct mica_sysctl s = { 0 };
-
-	s.cmd = MICA_SYSCTL_perfc;
-	s.interface_version = MICA_SYSCTL_INTERFACE_VERSION;
-	s.u.perfc.cpu = MICA_PERFC_ALL_CPUS;
-	if (hypercall_sysctl(&s))
-		test_error("sysctl perfc failed");
-	return s.u.perfc.count[MICA_PERFC_continuations];
+	return perfc_total(MICA_PERFC_continuations);
 }
 
 /* Writes the tree (its pages writable), then makes them read-only. */
 static void build(unsigned int round)
 {
-	uint64_t dmfn = mfn_of(data[round]);
+	uint64_t dmfn = guest_mfn(data[round]);
 
 	for (unsigned int i = 0; i < NL1; i++) {
 		uint64_t *t = (uint64_t *)l1s[i];
@@ -109,43 +77,43 @@ static void build(unsigned int round)
 		uint64_t *t = (uint64_t *)l2s[i];
 
 		for (unsigned int e = 0; e < 512; e++)
-			t[e] = (mfn_of(l1s[(i * 512 + e) % NL1]) << 12) |
+			t[e] = (guest_mfn(l1s[(i * 512 + e) % NL1]) << 12) |
 			       PTE_P | PTE_W;
 	}
 	memset(l3, 0, sizeof(l3));
 	for (unsigned int i = 0; i < NL2; i++)
-		((uint64_t *)l3)[i] = (mfn_of(l2s[i]) << 12) | PTE_P | PTE_W;
+		((uint64_t *)l3)[i] = (guest_mfn(l2s[i]) << 12) | PTE_P | PTE_W;
 	memset(l4, 0, sizeof(l4));
-	((uint64_t *)l4)[3] = (mfn_of(l3) << 12) | PTE_P | PTE_W;
+	((uint64_t *)l4)[3] = (guest_mfn(l3) << 12) | PTE_P | PTE_W;
 	for (unsigned int i = 0; i < NL1; i++)
-		set_writable(l1s[i], false);
+		guest_set_writable(l1s[i], false);
 	for (unsigned int i = 0; i < NL2; i++)
-		set_writable(l2s[i], false);
-	set_writable(l3, false);
-	set_writable(l4, false);
-	flush();
+		guest_set_writable(l2s[i], false);
+	guest_set_writable(l3, false);
+	guest_set_writable(l4, false);
+	guest_tlb_flush_local();
 }
 
 /* Makes the tree's pages writable again (each must be no table now). */
 static void unbuild(void)
 {
 	for (unsigned int i = 0; i < NL1; i++)
-		set_writable(l1s[i], true);
+		guest_set_writable(l1s[i], true);
 	for (unsigned int i = 0; i < NL2; i++)
-		set_writable(l2s[i], true);
-	set_writable(l3, true);
-	set_writable(l4, true);
+		guest_set_writable(l2s[i], true);
+	guest_set_writable(l3, true);
+	guest_set_writable(l4, true);
 }
 
 /* Every reference to data[round] is gone: it can be given back. */
 static void check_released(unsigned int round)
 {
-	uint64_t mfn = mfn_of(data[round]);
+	uint64_t mfn = guest_mfn(data[round]);
 	struct mica_memory_reservation r = { (uint64_t)&mfn, 1, 0, 0, 0 };
 
-	if (mmu1(guest_l1e_maddr((uint64_t)data[round]), 0))
+	if (guest_mmu_update1(guest_l1e_maddr((uint64_t)data[round]), 0))
 		test_error("cannot unmap the data page");
-	flush();
+	guest_tlb_flush_local();
 	if (hypercall_memory_op(MICA_MEMOP_decrease_reservation, &r) != 1)
 		test_fail("round %u: the data frame still has references",
 			  round);
@@ -239,7 +207,7 @@ static bool run_abandoned(void)
 
 static void clean_round(void)
 {
-	uint64_t parts, upcalls, l4m = mfn_of(l4);
+	uint64_t parts, upcalls, l4m = guest_mfn(l4);
 	bool pin_preempted = false, unpin_preempted = false;
 
 	printk("round 1: pin and unpin\n");
@@ -251,9 +219,11 @@ static void clean_round(void)
 		printk("  pin: %lu parts, %lu timer upcalls meanwhile\n", parts,
 		       upcalls);
 		pin_preempted |= parts >= 2 && upcalls;
-		test_expect_rc(mmu1(guest_l1e_maddr((uint64_t)l1s[5]),
-				    (mfn_of(l1s[5]) << 12) | PTE_P | PTE_W),
-			       -MICA_EBUSY, "map a pinned tree's L1 writable");
+		test_expect_rc(
+			guest_mmu_update1(guest_l1e_maddr((uint64_t)l1s[5]),
+					  (guest_mfn(l1s[5]) << 12) | PTE_P |
+						  PTE_W),
+			-MICA_EBUSY, "map a pinned tree's L1 writable");
 		test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, l4m),
 			       -MICA_EEXIST, "pin it twice");
 		set_op(MICA_MMUEXT_UNPIN_TABLE, l4m);
@@ -273,7 +243,7 @@ static void clean_round(void)
 
 static void abandoned_pin(void)
 {
-	uint64_t parts, upcalls, l4m = mfn_of(l4);
+	uint64_t parts, upcalls, l4m = guest_mfn(l4);
 	unsigned int a;
 
 	printk("round 2: a pin abandoned part-way\n");
@@ -288,12 +258,13 @@ static void abandoned_pin(void)
 		test_fail("no pin abandoned part-way in %u attempts", ATTEMPTS);
 		return;
 	}
-	test_expect_rc(mmu1((l4m << 12) + 8 * 4, 0), -MICA_EINVAL,
+	test_expect_rc(guest_mmu_update1((l4m << 12) + 8 * 4, 0), -MICA_EINVAL,
 		       "update an entry of the half-validated L4");
 	set_op(MICA_MMUEXT_PIN_L4_TABLE, l4m);
 	test_expect_rc(run_op(&parts, &upcalls), 0, "pin it again");
-	test_expect_rc(mmu1(guest_l1e_maddr((uint64_t)l1s[NL1 - 1]),
-			    (mfn_of(l1s[NL1 - 1]) << 12) | PTE_P | PTE_W),
+	test_expect_rc(guest_mmu_update1(
+			       guest_l1e_maddr((uint64_t)l1s[NL1 - 1]),
+			       (guest_mfn(l1s[NL1 - 1]) << 12) | PTE_P | PTE_W),
 		       -MICA_EBUSY, "map an L1 of the finished tree writable");
 	unpin_tree(l4m);
 	unbuild();
@@ -302,7 +273,7 @@ static void abandoned_pin(void)
 
 static void abandoned_unpin(void)
 {
-	uint64_t parts, upcalls, l4m = mfn_of(l4);
+	uint64_t parts, upcalls, l4m = guest_mfn(l4);
 	static uint8_t small[4096] __attribute__((aligned(4096)));
 	unsigned int a;
 
@@ -321,16 +292,16 @@ static void abandoned_unpin(void)
 	}
 	/* The half-undone tree is busy until this vcpu's next pin or unpin,
 	 * another op, which undoes it first. */
-	test_expect_rc(mmu1(guest_l1e_maddr((uint64_t)l4),
-			    (l4m << 12) | PTE_P | PTE_W),
+	test_expect_rc(guest_mmu_update1(guest_l1e_maddr((uint64_t)l4),
+					 (l4m << 12) | PTE_P | PTE_W),
 		       -MICA_EBUSY, "map the half-undone L4 writable");
 	memset(small, 0, sizeof(small));
-	set_writable(small, false);
-	set_op(MICA_MMUEXT_PIN_L1_TABLE, mfn_of(small));
+	guest_set_writable(small, false);
+	set_op(MICA_MMUEXT_PIN_L1_TABLE, guest_mfn(small));
 	test_expect_rc(run_op(&parts, &upcalls), 0, "pin an empty L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, mfn_of(small)), 0,
+	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, guest_mfn(small)), 0,
 		       "unpin it");
-	set_writable(small, true);
+	guest_set_writable(small, true);
 	unbuild();
 	check_released(2);
 }
@@ -358,10 +329,10 @@ void test_main(void)
 	printk("round 4: die with a half-validated tree\n");
 	build(3);
 	for (unsigned int a = 0; a < ATTEMPTS; a++) {
-		set_op(MICA_MMUEXT_PIN_L4_TABLE, mfn_of(l4));
+		set_op(MICA_MMUEXT_PIN_L4_TABLE, guest_mfn(l4));
 		if (run_abandoned())
 			break;
-		ensure_unpinned(mfn_of(l4));
+		ensure_unpinned(guest_mfn(l4));
 	}
 	vcpu_op(MICA_VCPUOP_stop_periodic_timer, 0, 0);
 	printk("%lu timer ticks\n", ticks);

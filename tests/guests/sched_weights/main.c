@@ -19,6 +19,7 @@
  */
 #include "events.h"
 #include "logwait.h"
+#include "bench.h"
 #include "test.h"
 #include "public/domctl.h"
 #include "public/errno.h"
@@ -74,14 +75,7 @@ static void sleep_until(uint64_t t)
 
 static uint64_t credit_vcpus(void)
 {
-	struct mica_sysctl s = { 0 };
-
-	s.cmd = MICA_SYSCTL_perfc;
-	s.interface_version = MICA_SYSCTL_INTERFACE_VERSION;
-	s.u.perfc.cpu = MICA_PERFC_ALL_CPUS;
-	if (hypercall_sysctl(&s))
-		test_error("sysctl perfc failed");
-	return s.u.perfc.count[MICA_PERFC_credit_vcpus];
+	return perfc_total(MICA_PERFC_credit_vcpus);
 }
 
 /*
