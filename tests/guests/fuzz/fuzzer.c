@@ -50,8 +50,8 @@ static uint64_t nr_traps[32], restores, iret_probes, bad_results;
  * iret turns into evtchn_upcall_mask = 1) and clear the pending flag. */
 extern volatile uint8_t *fuzz_vcpu_info;
 volatile uint8_t *fuzz_vcpu_info;
-extern uint64_t fuzz_events;
-uint64_t fuzz_events;
+extern uint64_t fuzz_events, fuzz_failsafes;
+uint64_t fuzz_events, fuzz_failsafes;
 void fuzz_event_entry(void);
 /* clang-format off */
 __asm__(".text\n"
@@ -65,6 +65,22 @@ __asm__(".text\n"
 	"	incq fuzz_events(%rip)\n"
 	"	pop %rax\n"
 	"	andq $~0x200, 16(%rsp)\n"
+	"	push $0\n"
+	"	jmp hypercall_page + 14 * 32\n");
+
+/*
+ * The failsafe callback: a data selector the stream made unloadable (a gs
+ * selector of its GDT whose descriptor it then overwrote) is null now.
+ * Drop the four selectors of the frame, count, return with MICA_HC_iret.
+ */
+void fuzz_failsafe_entry(void);
+__asm__(".text\n"
+	".globl fuzz_failsafe_entry\n"
+	"fuzz_failsafe_entry:\n"
+	"	add $32, %rsp\n"
+	"	pop %rcx\n"
+	"	pop %r11\n"
+	"	incq fuzz_failsafes(%rip)\n"
 	"	push $0\n"
 	"	jmp hypercall_page + 14 * 32\n");
 
@@ -140,11 +156,16 @@ static long restore_env(void)
 {
 	struct mica_callback_register cb = { MICA_CALLBACK_event, 0, 0,
 					     (uint64_t)fuzz_event_entry };
+	struct mica_callback_register fs = { MICA_CALLBACK_failsafe, 0, 0,
+					     (uint64_t)fuzz_failsafe_entry };
 	long rc = cpu_traps_install();
 
 	if (!rc)
 		rc = HYPERCALL5(MICA_HC_callback_op, MICA_CALLBACKOP_register,
 				&cb, 0, 0, 0);
+	if (!rc)
+		rc = HYPERCALL5(MICA_HC_callback_op, MICA_CALLBACKOP_register,
+				&fs, 0, 0, 0);
 	restores++;
 	return rc;
 }
@@ -287,8 +308,9 @@ static void report(void)
 		if (nr_traps[v])
 			len += snprintf(line + len, sizeof(line) - len,
 					" #%u: %lu", v, nr_traps[v]);
-	printk("%s; events %lu, iret probes %lu, environment restores %lu\n",
-	       line, fuzz_events, iret_probes, restores);
+	printk("%s; events %lu, failsafe callbacks %lu, iret probes %lu, "
+	       "environment restores %lu\n",
+	       line, fuzz_events, fuzz_failsafes, iret_probes, restores);
 }
 
 void fuzzer_main(void)
