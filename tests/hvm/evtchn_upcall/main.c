@@ -21,6 +21,7 @@
 const char test_title[] = "event-channel upcalls through a callback vector";
 
 #define VEC 0x70
+#define VEC_WATCHDOG 0x90 /* the APIC timer, so a lost upcall fails, not hangs */
 #define SENDS 200
 #define TICKS 20
 #define SPIN 300 /* exits (cpuid) during which nothing may arrive */
@@ -34,6 +35,15 @@ static struct mica_evtchn_fifo_control *cb;
 static uint32_t ipi_port, timer_port;
 static volatile unsigned int upcalls, ipi_events, timer_events, others;
 static uint32_t local_head[MICA_EVTCHN_FIFO_PRIORITIES];
+static bool keep_pending; /* a guest breaking rule 2 */
+static volatile unsigned int watchdogs;
+
+static void watchdog_irq(unsigned int vec)
+{
+	(void)vec;
+	watchdogs++;
+	lapic_eoi();
+}
 
 static long vcpu_op(uint32_t cmd, uint32_t vcpu, const void *arg)
 {
@@ -106,7 +116,8 @@ static void upcall_irq(unsigned int vec)
 {
 	(void)vec;
 	upcalls++;
-	vi->evtchn_upcall_pending = 0; /* rule 2: before the scan */
+	if (!keep_pending)
+		vi->evtchn_upcall_pending = 0; /* rule 2: before the scan */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	consume();
 	lapic_eoi();
@@ -308,12 +319,18 @@ static void check_upcall_mask(bool by_hlt)
 		test_fail("mask set: %u upcalls, pending %u", upcalls - u,
 			  vi->evtchn_upcall_pending);
 	send(ipi_port); /* already pending: nothing more to raise */
-	if (by_hlt)
+	if (by_hlt) { /* no exit between the mask's clear and the hlt */
 		cli();
+		lapic_write(LAPIC_TMICT, 50000000); /* watchdog: 0.5 s */
+	}
 	vi->evtchn_upcall_mask = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (by_hlt)
+	if (by_hlt) {
 		sti_hlt();
+		lapic_write(LAPIC_TMICT, 0);
+		if (watchdogs)
+			test_fail("hlt woken by the watchdog, not the upcall");
+	}
 	else if (vi->evtchn_upcall_pending)
 		cheap_hypercall();
 	spin_exits();
@@ -322,6 +339,39 @@ static void check_upcall_mask(bool by_hlt)
 			  "1, 1",
 			  by_hlt ? "hlt" : "a hypercall", upcalls - u,
 			  ipi_events - e);
+}
+
+/*
+ * Rule 2: while evtchn_upcall_pending stays 1 (a handler that never clears
+ * it) new events raise nothing; the guest finds them when it scans.
+ */
+static void check_pending_stays(void)
+{
+	unsigned int u = upcalls, e = ipi_events;
+
+	keep_pending = true;
+	send(ipi_port);
+	if (!wait_for(&ipi_events, e + 1))
+		test_fail("rule 2: first event missing");
+	for (unsigned int i = 0; i < 5; i++) {
+		send(ipi_port); /* a new queue head each time */
+		spin_exits();
+		if (upcalls != u + 1)
+			test_fail("rule 2: pending still 1, %u upcalls after "
+				  "%u more sends",
+				  upcalls - u, i + 1);
+		cli();
+		consume(); /* what a polling guest would do */
+		sti();
+	}
+	keep_pending = false;
+	if (ipi_events != e + 6)
+		test_fail("rule 2: %u events found, want 6", ipi_events - e);
+	vi->evtchn_upcall_pending = 0;
+	send(ipi_port);
+	if (!wait_for(&ipi_events, e + 7) || upcalls != u + 2)
+		test_fail("rule 2: after the clear %u upcalls, want 2",
+			  upcalls - u);
 }
 
 /* Vector 0: no interrupt, pending still set; a new vector raises it. */
@@ -352,6 +402,9 @@ void test_main(void)
 {
 	irq_handlers[VEC] = upcall_irq;
 	irq_handlers[VEC + 1] = upcall_irq;
+	irq_handlers[VEC_WATCHDOG] = watchdog_irq;
+	lapic_write(LAPIC_TDCR, 0xb); /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, VEC_WATCHDOG);
 	lapic_write(LAPIC_SVR, 0x1ff);
 	lapic_write(LAPIC_TPR, 0);
 
@@ -368,6 +421,7 @@ void test_main(void)
 	check_port_mask();
 	check_upcall_mask(false);
 	check_upcall_mask(true);
+	check_pending_stays();
 	check_vector_change();
 	cli();
 	if (irq_unexpected)
