@@ -21,7 +21,10 @@
 const char test_title[] = "event-channel upcalls through a callback vector";
 
 #define VEC 0x70
-#define VEC_WATCHDOG 0x90 /* the APIC timer, so a lost upcall fails, not hangs */
+#define VEC_AP 0x74 /* vcpu 1's */
+#define AP_SENDS 100
+#define VEC_WATCHDOG \
+	0x90 /* the APIC timer, so a lost upcall fails, not hangs */
 #define SENDS 200
 #define TICKS 20
 #define SPIN 300 /* exits (cpuid) during which nothing may arrive */
@@ -29,12 +32,15 @@ const char test_title[] = "event-channel upcalls through a callback vector";
 static uint8_t vi_page[4096] __attribute__((aligned(4096)));
 static uint8_t control_page[4096] __attribute__((aligned(4096)));
 static uint32_t array_page[1024] __attribute__((aligned(4096)));
+static uint8_t control_page1[4096] __attribute__((aligned(4096)));
+static uint8_t ap_stack[8192] __attribute__((aligned(16)));
 
-static volatile struct mica_vcpu_info *vi;
-static struct mica_evtchn_fifo_control *cb;
-static uint32_t ipi_port, timer_port;
+static volatile struct mica_vcpu_info *vi, *vi1; /* vcpus 0 and 1 */
+static struct mica_evtchn_fifo_control *cbs[2];
+static uint32_t ipi_port, timer_port, ap_port;
 static volatile unsigned int upcalls, ipi_events, timer_events, others;
-static uint32_t local_head[MICA_EVTCHN_FIFO_PRIORITIES];
+static volatile unsigned int ap_upcalls, ap_events, ap_spurious, ap_started;
+static uint32_t local_heads[2][MICA_EVTCHN_FIFO_PRIORITIES];
 static bool keep_pending; /* a guest breaking rule 2 */
 static volatile unsigned int watchdogs;
 
@@ -74,9 +80,11 @@ static void cheap_hypercall(void)
 	hypercall_version(MICA_VERSION_GET, 0);
 }
 
-/* G1-G5 of event_channel.h on vcpu 0's queues. */
-static void consume(void)
+/* G1-G5 of event_channel.h on vcpu id's queues. */
+static void consume_on(unsigned int id)
 {
+	struct mica_evtchn_fifo_control *cb = cbs[id];
+	uint32_t *local_head = local_heads[id];
 	uint32_t ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
 
 	while (ready) {
@@ -107,6 +115,8 @@ static void consume(void)
 			ipi_events++;
 		else if (p == timer_port)
 			timer_events++;
+		else if (p == ap_port && id == 1)
+			ap_events++;
 		else
 			others++;
 	}
@@ -119,7 +129,7 @@ static void upcall_irq(unsigned int vec)
 	if (!keep_pending)
 		vi->evtchn_upcall_pending = 0; /* rule 2: before the scan */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	consume();
+	consume_on(0);
 	lapic_eoi();
 }
 
@@ -169,7 +179,7 @@ static void check_refusals(void)
 	test_expect_rc(set_vector(0, 0xffffffffu, 0), -MICA_EINVAL,
 		       "vector ~0");
 	test_expect_rc(set_vector(0, VEC, 1), -MICA_EINVAL, "pad0 set");
-	test_expect_rc(set_vector(1, VEC, 0), -MICA_ENOENT, "vcpu 1 of 1");
+	test_expect_rc(set_vector(2, VEC, 0), -MICA_ENOENT, "vcpu 2 of 2");
 	/* Rule 6: the PV vcpu sub-ops stay closed to HVM guests. */
 	test_expect_rc(vcpu_op(MICA_VCPUOP_initialise, 0, &ra), -MICA_ENOSYS,
 		       "VCPUOP_initialise");
@@ -216,7 +226,7 @@ static void setup(void)
 			    "bind_virq"))
 		test_error("event channel setup failed");
 	vi = (volatile struct mica_vcpu_info *)(vi_page + 64);
-	cb = (struct mica_evtchn_fifo_control *)control_page;
+	cbs[0] = (struct mica_evtchn_fifo_control *)control_page;
 	ipi_port = bi.port;
 	timer_port = bv.port;
 	if (vi->evtchn_upcall_mask != 1)
@@ -330,8 +340,7 @@ static void check_upcall_mask(bool by_hlt)
 		lapic_write(LAPIC_TMICT, 0);
 		if (watchdogs)
 			test_fail("hlt woken by the watchdog, not the upcall");
-	}
-	else if (vi->evtchn_upcall_pending)
+	} else if (vi->evtchn_upcall_pending)
 		cheap_hypercall();
 	spin_exits();
 	if (upcalls != u + 1 || ipi_events != e + 1)
@@ -361,7 +370,7 @@ static void check_pending_stays(void)
 				  "%u more sends",
 				  upcalls - u, i + 1);
 		cli();
-		consume(); /* what a polling guest would do */
+		consume_on(0); /* what a polling guest would do */
 		sti();
 	}
 	keep_pending = false;
@@ -398,11 +407,101 @@ static void check_vector_change(void)
 		test_fail("new vector: no event");
 }
 
+static void ap_irq(unsigned int vec)
+{
+	(void)vec;
+	ap_upcalls++;
+	vi1->evtchn_upcall_pending = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	consume_on(1);
+	lapic_eoi();
+}
+
+/* vcpu 1: halts for good; only its upcall may end each hlt (P5). */
+static void ap_main(unsigned int id)
+{
+	lapic_write(LAPIC_SVR, 0x1ff);
+	lapic_write(LAPIC_TPR, 0);
+	ap_started = id;
+	for (;;) {
+		unsigned int u = ap_upcalls;
+
+		sti_hlt();
+		cli();
+		if (ap_upcalls == u)
+			ap_spurious++;
+	}
+}
+
+static void send_apic_ipi(unsigned int dest, uint32_t icr)
+{
+	lapic_write(LAPIC_ICR2, dest << 24);
+	lapic_write(LAPIC_ICR, icr);
+}
+
+/*
+ * vcpu 1, halted on the other CPU, woken by events vcpu 0 sends on a port
+ * bound to it: its vector (set by vcpu 0), its vcpu_info and control
+ * block; each send is one upcall there and none here.
+ */
+static void check_other_vcpu(void)
+{
+	struct mica_vcpu_register_info ri = {
+		.gfn = (uint64_t)(uintptr_t)vi_page >> 12,
+		.offset = 128,
+	};
+	struct mica_evtchn_init_control ic = {
+		.control_gfn = (uint64_t)(uintptr_t)control_page1 >> 12,
+		.vcpu = 1,
+	};
+	struct mica_evtchn_bind_ipi bi = { .vcpu = 1 };
+	unsigned int u = upcalls;
+
+	if (!test_expect_rc(vcpu_op(MICA_VCPUOP_register_info, 1, &ri), 0,
+			    "register_info of vcpu 1") ||
+	    !test_expect_rc(evtchn_op(MICA_EVTCHNOP_init_control, &ic), 0,
+			    "init_control of vcpu 1") ||
+	    !test_expect_rc(evtchn_op(MICA_EVTCHNOP_bind_ipi, &bi), 0,
+			    "bind_ipi to vcpu 1"))
+		return;
+	vi1 = (volatile struct mica_vcpu_info *)(vi_page + 128);
+	cbs[1] = (struct mica_evtchn_fifo_control *)control_page1;
+	ap_port = bi.port;
+	port_unmask(ap_port);
+	test_expect_rc(set_vector(1, VEC_AP, 0), 0, "vector of vcpu 1");
+	vi1->evtchn_upcall_mask = 0;
+	ap_main_fn = ap_main;
+	ap_stack_top = (uint64_t)(uintptr_t)&ap_stack[sizeof(ap_stack)];
+	send_apic_ipi(1, 0x4500); /* INIT */
+	send_apic_ipi(1, 0x0600 | 0x08); /* SIPI: 0x8000 */
+	if (!wait_for(&ap_started, 1)) {
+		test_fail("vcpu 1 did not start");
+		return;
+	}
+	for (unsigned int i = 0; i < AP_SENDS; i++) {
+		test_expect_rc(send(ap_port), 0, "send to vcpu 1");
+		if (!wait_for(&ap_events, i + 1)) {
+			test_fail("vcpu 1: send %u not delivered (%u upcalls)",
+				  i, ap_upcalls);
+			return;
+		}
+	}
+	spin_exits();
+	if (ap_upcalls != AP_SENDS || ap_events != AP_SENDS || ap_spurious ||
+	    upcalls != u)
+		test_fail("vcpu 1: %u sends, %u upcalls, %u events, %u hlts "
+			  "ended without one; vcpu 0: %u upcalls",
+			  AP_SENDS, ap_upcalls, ap_events, ap_spurious,
+			  upcalls - u);
+	printk("vcpu 1 halted: %u upcalls from vcpu 0's sends\n", ap_upcalls);
+}
+
 void test_main(void)
 {
 	irq_handlers[VEC] = upcall_irq;
 	irq_handlers[VEC + 1] = upcall_irq;
 	irq_handlers[VEC_WATCHDOG] = watchdog_irq;
+	irq_handlers[VEC_AP] = ap_irq;
 	lapic_write(LAPIC_TDCR, 0xb); /* divide by 1 */
 	lapic_write(LAPIC_LVT_TIMER, VEC_WATCHDOG);
 	lapic_write(LAPIC_SVR, 0x1ff);
@@ -423,6 +522,7 @@ void test_main(void)
 	check_upcall_mask(true);
 	check_pending_stays();
 	check_vector_change();
+	check_other_vcpu();
 	cli();
 	if (irq_unexpected)
 		test_fail("%lu unexpected interrupts", irq_unexpected);
