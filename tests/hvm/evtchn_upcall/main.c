@@ -14,6 +14,7 @@
 #include "hypercall.h"
 #include "public/errno.h"
 #include "public/event_channel.h"
+#include "public/sched.h"
 #include "public/shared_info.h"
 #include "public/vcpu.h"
 #include "public/version.h"
@@ -23,6 +24,7 @@ const char test_title[] = "event-channel upcalls through a callback vector";
 #define VEC 0x70
 #define VEC_AP 0x74 /* vcpu 1's */
 #define AP_SENDS 100
+#define PEER_PINGS 50 /* tests/guests/hvm_evtchn_peer PINGS */
 #define VEC_WATCHDOG \
 	0x90 /* the APIC timer, so a lost upcall fails, not hangs */
 #define SENDS 200
@@ -37,7 +39,8 @@ static uint8_t ap_stack[8192] __attribute__((aligned(16)));
 
 static volatile struct mica_vcpu_info *vi, *vi1; /* vcpus 0 and 1 */
 static struct mica_evtchn_fifo_control *cbs[2];
-static uint32_t ipi_port, timer_port, ap_port;
+static uint32_t ipi_port, timer_port, ap_port, peer_port;
+static volatile unsigned int peer_events;
 static volatile unsigned int upcalls, ipi_events, timer_events, others;
 static volatile unsigned int ap_upcalls, ap_events, ap_spurious, ap_started;
 static uint32_t local_heads[2][MICA_EVTCHN_FIFO_PRIORITIES];
@@ -117,6 +120,8 @@ static void consume_on(unsigned int id)
 			timer_events++;
 		else if (p == ap_port && id == 1)
 			ap_events++;
+		else if (p == peer_port && id == 0)
+			peer_events++;
 		else
 			others++;
 	}
@@ -496,6 +501,54 @@ static void check_other_vcpu(void)
 	printk("vcpu 1 halted: %u upcalls from vcpu 0's sends\n", ap_upcalls);
 }
 
+/* Waits for *count to reach want, yielding the CPU to dom0 meanwhile. */
+static bool wait_yielding(volatile unsigned int *count, unsigned int want)
+{
+	for (unsigned int i = 0; i < 200000 && *count < want; i++)
+		hypercall_sched_op(MICA_SCHEDOP_yield, 0);
+	return *count >= want;
+}
+
+/*
+ * An interdomain channel with dom0 (the PV guest hvm_evtchn_peer), which
+ * offers us one unbound port: found by trying its low ports.  Each of our
+ * sends is answered by one event, one upcall here.
+ */
+static void check_interdomain(void)
+{
+	struct mica_evtchn_bind_interdomain bi = { .remote_dom = 0 };
+	unsigned int u = upcalls;
+	long rc = -1;
+
+	for (unsigned int t = 0; t < 20000 && rc; t++) {
+		for (uint32_t p = 1; p < 64 && rc; p++) {
+			bi.remote_port = p;
+			rc = evtchn_op(MICA_EVTCHNOP_bind_interdomain, &bi);
+		}
+		if (rc)
+			hypercall_sched_op(MICA_SCHEDOP_yield, 0);
+	}
+	if (rc) {
+		test_fail("dom0 offered no port (%ld)", rc);
+		return;
+	}
+	peer_port = bi.local_port;
+	port_unmask(peer_port);
+	for (unsigned int i = 0; i < PEER_PINGS; i++) {
+		test_expect_rc(send(peer_port), 0, "send to dom0");
+		if (!wait_yielding(&peer_events, i + 1)) {
+			test_fail("dom0's answer %u never came", i);
+			return;
+		}
+	}
+	spin_exits();
+	if (peer_events != PEER_PINGS || upcalls - u != PEER_PINGS)
+		test_fail("dom0: %u answers, %u upcalls, want %u", peer_events,
+			  upcalls - u, PEER_PINGS);
+	printk("%u answers from dom0's port %u, one upcall each\n", peer_events,
+	       bi.remote_port);
+}
+
 void test_main(void)
 {
 	irq_handlers[VEC] = upcall_irq;
@@ -522,6 +575,7 @@ void test_main(void)
 	check_upcall_mask(true);
 	check_pending_stays();
 	check_vector_change();
+	check_interdomain();
 	check_other_vcpu();
 	cli();
 	if (irq_unexpected)
