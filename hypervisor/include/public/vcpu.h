@@ -205,7 +205,10 @@ MICA_STATIC_ASSERT(sizeof(struct mica_vcpu_singleshot_timer) == 16,
  *      evtchn_upcall_mask 0, the vector is set in the vcpu's local APIC IRR
  *      as a fixed, edge-triggered interrupt (an EOI ends it as any edge
  *      interrupt; the IRR coalesces a second raise before the first is
- *      taken).  A vcpu in HLT with interrupts enabled wakes (P5).
+ *      taken).  A vcpu in HLT with interrupts enabled wakes (P5).  As
+ *      any fixed interrupt it is dropped while the local APIC is
+ *      software-disabled (SVR bit 8 clear); the vector stays set across
+ *      INIT and startup IPIs.
  *   2. While evtchn_upcall_pending stays 1 nothing more is raised: the
  *      handler must clear evtchn_upcall_pending BEFORE it scans the queues
  *      (shared_info.h rule 2), so an event after the clear raises again.
