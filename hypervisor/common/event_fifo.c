@@ -70,7 +70,6 @@ static bool word_mark(mica_event_word_t *w, bool raise)
 static void notify_vcpu(struct vcpu *v)
 {
 	struct mica_vcpu_info *vi = arch_vcpu_info(v);
-
 	bool was;
 
 	if (!vi)
