@@ -101,6 +101,7 @@ test: all iso
 bench: hypervisor guests linux toolstack
 	@scripts/bench.sh
 	@scripts/bench-hvm.sh
+	@scripts/bench-density.sh
 	@$(TS_MAKE) -s bench
 
 format:
