@@ -16,7 +16,11 @@
  *   - fs is shared and gs swaps between the user and the kernel base;
  *   - int3 at DPL 3 is delivered from user mode with a user cs;
  *   - timer events (VIRQ_TIMER upcalls) interrupt user mode and return
- *     to it.
+ *     to it;
+ *   - compat (32-bit) user mode: `syscall` reaches the syscall32 callback
+ *     and `sysenter` the sysenter callback, each with the frame after the
+ *     instruction (rcx as the instruction left it); without a sysenter
+ *     callback, and from 64-bit user mode, `sysenter` is the CPU's fault.
  * It also prints the user syscall round trip for `make bench`.
  */
 #include "bench.h"
@@ -184,6 +188,34 @@ __asm__(".section .text.user_page, \"ax\"\n"
 	"	int3\n"
 	"	mov $7, %edi\n"
 	USER_EXIT
+	/* u_sysenter64(): `sysenter` in 64-bit mode is no system call; the
+	 * trap hook steps over its fault, and it exits with 0xfa11. */
+	"u_sysenter64:\n"
+	"	sysenter\n"
+	"	mov $0xfa11, %edi\n"
+	USER_EXIT
+	/* Compat mode (run_user32): 32-bit code.  Each routine ends in one
+	 * of the compat callbacks, which exit with ebx. */
+	".code32\n"
+	/* u32_sysenter(): `sysenter` with ebx 0x5e11 and ecx 0xc0c0; if it
+	 * faults (no callback) and the trap hook steps over it, a `syscall`
+	 * with ebx 0xfa11. */
+	"u32_sysenter:\n"
+	"	mov $0x5e11, %ebx\n"
+	"	mov $0xc0c0, %ecx\n"
+	"	mov %esp, %ebp\n"
+	"	sysenter\n"
+	"u32_after_sysenter:\n"
+	"	mov $0xfa11, %ebx\n"
+	"	syscall\n"
+	"	ud2\n"
+	/* u32_syscall(): `syscall` with ebx 0x5c11. */
+	"u32_syscall:\n"
+	"	mov $0x5c11, %ebx\n"
+	"	syscall\n"
+	"u32_after_syscall:\n"
+	"	ud2\n"
+	".code64\n"
 	".balign 4096\n"
 	"user_page_end:\n"
 	".previous\n");
@@ -204,7 +236,7 @@ __asm__(".text\n"
 	"	push $0xe01b\n"			/* ss, RPL 3: user */
 	"	push $0x403000\n"		/* USER_STACK_TOP */
 	"	push $0x202\n"			/* rflags: IF */
-	"	push $0xe023\n"			/* cs, RPL 3: user */
+	"	pushq usr_cs(%rip)\n"		/* cs, RPL 3: user */
 	"	push %rdi\n"			/* rip */
 	"	push $0\n"			/* MICA_IRET_* flags */
 	"	mov %rsi, %rdi\n"
@@ -225,6 +257,23 @@ __asm__(".text\n"
 	"	pop %r8\n	pop %rdx\n	pop %rsi\n	pop %rdi\n"
 	"	pushq usr_iret_flags(%rip)\n"
 	"	jmp hypercall_page + 14 * 32\n"
+	/* The compat callbacks: record which, the frame and rcx, and exit
+	 * with the user's ebx. */
+	"usr_syscall32_entry:\n"
+	"	pop %rcx\n	pop %r11\n"
+	"	movq $1, usr_compat_via(%rip)\n"
+	"	jmp 1f\n"
+	"usr_sysenter_entry:\n"
+	"	pop %rcx\n	pop %r11\n"
+	"	movq $2, usr_compat_via(%rip)\n"
+	"1:	mov %rcx, usr_compat_rcx(%rip)\n"
+	"	cld\n"
+	"	lea usr_compat_frame(%rip), %rdi\n"
+	"	mov %rsp, %rsi\n"
+	"	mov $5, %ecx\n"
+	"	rep movsq\n"			/* rip, cs, rflags, rsp, ss */
+	"	mov %ebx, %edi\n"
+	"	jmp usr_exit\n"
 	"usr_exit:\n"
 	"	mov usr_saved_rsp(%rip), %rsp\n"
 	"	mov %rdi, %rax\n"
@@ -236,11 +285,19 @@ __asm__(".text\n"
 extern char user_page[], user_page_end[], usr_syscall_entry[];
 extern char u_add_loop[], u_null_loop[], u_read[], u_write[], u_segments[];
 extern char u_hypercalls[], u_bad_rsp[], u_int3[], u_spin[];
+extern char u_sysenter64[], u32_sysenter[], u32_after_sysenter[];
+extern char u32_syscall[], u32_after_syscall[];
+extern char usr_syscall32_entry[], usr_sysenter_entry[];
 uint64_t run_user(uint64_t entry, uint64_t a1, uint64_t a2);
 long usr_syscall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		 const uint64_t *frame);
-extern uint64_t usr_saved_rsp, usr_iret_flags;
-uint64_t usr_saved_rsp, usr_iret_flags;
+extern uint64_t usr_saved_rsp, usr_iret_flags, usr_cs;
+uint64_t usr_saved_rsp, usr_iret_flags, usr_cs = MICA_FLAT_USER_CS;
+/* Set by the compat callbacks: 1 syscall32, 2 sysenter; rcx; the frame. */
+extern volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_frame[5];
+volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_frame[5];
+/* The trap hook steps over a `sysenter` fault (2 bytes) when set. */
+static bool skip_sysenter_fault;
 
 /* The user address of a routine in the user page. */
 #define U(sym) (USER_CODE + (uint64_t)((sym)-user_page))
@@ -289,6 +346,10 @@ static void trap_hook(struct cpu_trap_frame *f)
 {
 	faults++;
 	last_fault_cs = f->cs;
+	if (skip_sysenter_fault && (f->vector == 13 || f->vector == 6)) {
+		f->rip += 2; /* #GP(0), or #UD on AMD: over the sysenter */
+		return;
+	}
 	if (f->vector != 14)
 		return;
 	last_cr2 = vcpu_info->arch.cr2;
@@ -501,6 +562,98 @@ static void check_int3(void)
 			  faults - before, cpu_last_trap.vector);
 }
 
+/* run_user in compat mode. */
+static uint64_t run_user32(uint64_t entry)
+{
+	uint64_t r;
+
+	usr_cs = MICA_FLAT_USER_CS32;
+	usr_compat_via = 0;
+	r = run_user(entry, 0, 0);
+	usr_cs = MICA_FLAT_USER_CS;
+	return r;
+}
+
+/* Checks the compat callback frame: entered by 'via' after the
+ * instruction that ends at 'next', on the user stack, in compat mode. */
+static void check_compat_frame(const char *what, uint64_t via, uint64_t next)
+{
+	const volatile uint64_t *f = usr_compat_frame;
+
+	if (usr_compat_via != via)
+		test_fail("%s: entered callback %lu, not %lu", what,
+			  usr_compat_via, via);
+	if (f[0] != next || f[1] != MICA_FLAT_USER_CS32 ||
+	    f[3] != USER_STACK_TOP || f[4] != MICA_FLAT_USER_DS ||
+	    !(f[2] & 0x200))
+		test_fail("%s: frame rip %#lx cs %#lx rflags %#lx rsp %#lx "
+			  "ss %#lx",
+			  what, f[0], f[1], f[2], f[3], f[4]);
+}
+
+static void check_compat(void)
+{
+	struct mica_callback_register s32 = { MICA_CALLBACK_syscall32, 0, 0,
+					      (uint64_t)usr_syscall32_entry };
+	struct mica_callback_register sen = { MICA_CALLBACK_sysenter, 0, 0,
+					      (uint64_t)usr_sysenter_entry };
+	struct mica_callback_unregister unreg = { MICA_CALLBACK_sysenter, {} };
+	uint64_t before, r;
+
+	printk("compat user mode: syscall and sysenter\n");
+	if (HYPERCALL5(MICA_HC_callback_op, MICA_CALLBACKOP_register, &s32, 0,
+		       0, 0)) {
+		test_error("cannot register the syscall32 callback");
+		return;
+	}
+	/* syscall: rcx holds the return rip, as the instruction left it. */
+	r = run_user32(U(u32_syscall));
+	if (r != 0x5c11)
+		test_fail("compat syscall: ebx %#lx", r);
+	check_compat_frame("compat syscall", 1, U(u32_after_syscall));
+	if (usr_compat_rcx != U(u32_after_syscall))
+		test_fail("compat syscall: rcx %#lx", usr_compat_rcx);
+
+	/* No sysenter callback: the CPU's fault, in compat mode. */
+	skip_sysenter_fault = true;
+	before = faults;
+	r = run_user32(U(u32_sysenter));
+	if (r != 0xfa11 || faults != before + 1 ||
+	    (cpu_last_trap.vector != 13 && cpu_last_trap.vector != 6) ||
+	    last_fault_cs != MICA_FLAT_USER_CS32)
+		test_fail("sysenter without a callback: ebx %#lx, %lu "
+			  "faults, vector %lu, cs %#lx",
+			  r, faults - before, cpu_last_trap.vector,
+			  last_fault_cs);
+
+	if (HYPERCALL5(MICA_HC_callback_op, MICA_CALLBACKOP_register, &sen, 0,
+		       0, 0)) {
+		test_error("cannot register the sysenter callback");
+		return;
+	}
+	/* sysenter: the callback, after the instruction, rcx untouched. */
+	before = faults;
+	r = run_user32(U(u32_sysenter));
+	if (r != 0x5e11 || faults != before)
+		test_fail("compat sysenter: ebx %#lx, %lu faults", r,
+			  faults - before);
+	check_compat_frame("compat sysenter", 2, U(u32_after_sysenter));
+	if (usr_compat_rcx != 0xc0c0)
+		test_fail("compat sysenter: rcx %#lx", usr_compat_rcx);
+
+	/* From 64-bit user mode it is no system call, callback or not. */
+	before = faults;
+	r = run_user(U(u_sysenter64), 0, 0);
+	if (r != 0xfa11 || faults != before + 1)
+		test_fail("64-bit sysenter: %#lx, %lu faults", r,
+			  faults - before);
+	skip_sysenter_fault = false;
+
+	test_expect_rc(HYPERCALL5(MICA_HC_callback_op,
+				  MICA_CALLBACKOP_unregister, &unreg, 0, 0, 0),
+		       0, "unregister the sysenter callback");
+}
+
 /* Timer events (VIRQ_TIMER, 1 ms periodic) while user mode spins: the
  * upcall leaves user mode and comes back. */
 static uint32_t timer_port;
@@ -644,6 +797,7 @@ void test_main(void)
 	check_faults();
 	check_segments();
 	check_int3();
+	check_compat();
 	check_events_in_user_mode();
 	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, user_l4), 0,
 		       "pin the user L4 again");

@@ -240,6 +240,33 @@ __hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 		  -1);
 }
 
+/*
+ * `sysenter` from compat user mode faults into Mica: #GP(0), as
+ * MSR_IA32_SYSENTER_CS is 0 here (pv_cpu_init), or #UD on AMD CPUs,
+ * which have no SYSENTER in long mode.  With a sysenter callback it
+ * becomes that callback (pv.h), after the instruction like a `syscall`;
+ * otherwise (and from 64-bit user mode or the guest kernel) the fault
+ * stays what the CPU raised.  Called for #GP(0) and #UD from the guest.
+ */
+bool pv_bounce_sysenter(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	uint8_t insn[2];
+
+	if (v->arch.kernel_mode || regs->cs != GUEST_CS32 ||
+	    !v->arch.callback[MICA_CALLBACK_sysenter] ||
+	    copy_from_guest(insn, regs->rip, sizeof(insn)) || insn[0] != 0x0f ||
+	    insn[1] != 0x34)
+		return false;
+	perfc_incr(syscall_bounces);
+	regs->rip = (uint32_t)(regs->rip + 2);
+	pv_bounce(regs, v->arch.callback[MICA_CALLBACK_sysenter],
+		  v->arch.callback_flags[MICA_CALLBACK_sysenter] &
+			  MICA_CALLBACKF_MASK_EVENTS,
+		  -1);
+	return true;
+}
+
 __hot_path void pv_deliver_upcall(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();

@@ -205,6 +205,9 @@ __hot_path void pv_guest_exception(struct cpu_regs *regs)
 		debugreg_note_db(v); /* the guest reads DR6 (pv.h note 2) */
 		break;
 	case 6:
+		/* AMD CPUs have no SYSENTER in long mode. */
+		if (pv_bounce_sysenter(regs))
+			return;
 		if (pv_emulate(regs)) { /* the forced-emulation prefix */
 			perfc_incr(emulations);
 			return;
@@ -218,6 +221,8 @@ __hot_path void pv_guest_exception(struct cpu_regs *regs)
 			software_interrupt(regs);
 			return;
 		}
+		if (regs->error_code == 0 && pv_bounce_sysenter(regs))
+			return;
 		if (regs->error_code == 0 && pv_emulate(regs)) {
 			perfc_incr(emulations);
 			return;

@@ -185,6 +185,16 @@ MICA_STATIC_ASSERT(sizeof(struct mica_trap_info) == 16, "mica_trap_info");
  * The syscall-like callbacks are entered in kernel mode on the stack from
  * MICA_HC_stack_switch with the frame above (rcx/r11 in the frame hold
  * the user's rcx/r11, which `syscall` had set to rip/rflags).
+ * For `sysenter` the frame is the one a `syscall` would give: rip after
+ * the instruction, cs MICA_FLAT_USER_CS32, the user's rflags and rsp
+ * (the CPU's SYSENTER would keep neither rip nor rsp), and rcx/r11 as
+ * the user had them (`sysenter` does not change them).  The hypervisor
+ * takes it from the fault the CPU raises for it (it keeps
+ * MSR_IA32_SYSENTER_CS at 0: #GP; AMD CPUs: #UD in long mode), so it
+ * works on every CPU.  Without a sysenter callback, and from 64-bit user
+ * mode or kernel mode, `sysenter` is that fault (#GP(0) or #UD), delivered
+ * through the trap table; without a syscall32 callback, a compat `syscall`
+ * is #UD.
  * Errors: -MICA_EFAULT, -MICA_EINVAL (address non-canonical or in the
  *   hypervisor range, unknown flag, pad != 0, unregistering the event
  *   callback), -MICA_ENOSYS (unknown type).
