@@ -57,9 +57,12 @@ const char test_title[] = "guest user mode on separate page tables";
 #define SYS_NULL 0
 #define SYS_ADD 1 /* a1 + a2 * a3 */
 #define SYS_REPORT 40 /* records a1, a2 and the kernel gs word */
+#define SYS_FLAGS 41 /* records the kernel's and the frame's rflags */
 #define SYS_EXIT 60
 #define SYS_NONE_RESULT (-38) /* -ENOSYS for anything else */
 
+#define RFLAGS_DF 0x400ULL
+#define RFLAGS_DF_AC 0x40400ULL
 #define BENCH_ITERATIONS 20000
 #define MARK_FAULT 0xfa17fa17ULL
 
@@ -74,6 +77,7 @@ static uint64_t kernel_gs_word[512] __attribute__((aligned(4096)));
 static volatile uint64_t syscalls_seen, last_nr, report_a1, report_a2,
 	report_kernel_gs;
 static volatile uint64_t syscall_frame_cs, syscall_frame_ss;
+static volatile uint64_t flags_kernel, flags_frame;
 static volatile uint64_t faults, last_cr2, last_error, last_fault_cs;
 static uint64_t user_l1_mfn;
 static bool map_lazy_on_fault;
@@ -188,6 +192,15 @@ __asm__(".section .text.user_page, \"ax\"\n"
 	"	int3\n"
 	"	mov $7, %edi\n"
 	USER_EXIT
+	/* u_flags(): SYS_FLAGS with DF and AC set; exits with the rflags
+	 * after it (both must be back), having cleared them again. */
+	"u_flags:\n"
+	"	pushf\n	orq $0x40400, (%rsp)\n	popf\n"
+	"	mov $41, %eax\n"
+	"	syscall\n"
+	"	pushf\n	pop %rdi\n"
+	"	pushf\n	andq $~0x40400, (%rsp)\n	popf\n"
+	USER_EXIT
 	/* u_sysenter64(): `sysenter` in 64-bit mode is no system call; the
 	 * trap hook steps over its fault, and it exits with 0xfa11. */
 	"u_sysenter64:\n"
@@ -204,6 +217,7 @@ __asm__(".section .text.user_page, \"ax\"\n"
 	"	mov $0x5e11, %ebx\n"
 	"	mov $0xc0c0, %ecx\n"
 	"	mov %esp, %ebp\n"
+	"	std\n"
 	"	sysenter\n"
 	"u32_after_sysenter:\n"
 	"	mov $0xfa11, %ebx\n"
@@ -212,6 +226,7 @@ __asm__(".section .text.user_page, \"ax\"\n"
 	/* u32_syscall(): `syscall` with ebx 0x5c11. */
 	"u32_syscall:\n"
 	"	mov $0x5c11, %ebx\n"
+	"	std\n"
 	"	syscall\n"
 	"u32_after_syscall:\n"
 	"	ud2\n"
@@ -267,6 +282,7 @@ __asm__(".text\n"
 	"	pop %rcx\n	pop %r11\n"
 	"	movq $2, usr_compat_via(%rip)\n"
 	"1:	mov %rcx, usr_compat_rcx(%rip)\n"
+	"	pushf\n	popq usr_compat_kflags(%rip)\n"
 	"	cld\n"
 	"	lea usr_compat_frame(%rip), %rdi\n"
 	"	mov %rsp, %rsi\n"
@@ -284,7 +300,7 @@ __asm__(".text\n"
 
 extern char user_page[], user_page_end[], usr_syscall_entry[];
 extern char u_add_loop[], u_null_loop[], u_read[], u_write[], u_segments[];
-extern char u_hypercalls[], u_bad_rsp[], u_int3[], u_spin[];
+extern char u_hypercalls[], u_bad_rsp[], u_int3[], u_spin[], u_flags[];
 extern char u_sysenter64[], u32_sysenter[], u32_after_sysenter[];
 extern char u32_syscall[], u32_after_syscall[];
 extern char usr_syscall32_entry[], usr_sysenter_entry[];
@@ -293,9 +309,12 @@ long usr_syscall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		 const uint64_t *frame);
 extern uint64_t usr_saved_rsp, usr_iret_flags, usr_cs;
 uint64_t usr_saved_rsp, usr_iret_flags, usr_cs = MICA_FLAT_USER_CS;
-/* Set by the compat callbacks: 1 syscall32, 2 sysenter; rcx; the frame. */
-extern volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_frame[5];
-volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_frame[5];
+/* Set by the compat callbacks: 1 syscall32, 2 sysenter; rcx; the kernel's
+ * rflags; the frame. */
+extern volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_kflags,
+	usr_compat_frame[5];
+volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_kflags,
+	usr_compat_frame[5];
 /* The trap hook steps over a `sysenter` fault (2 bytes) when set. */
 static bool skip_sysenter_fault;
 
@@ -316,6 +335,10 @@ long usr_syscall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		return 0;
 	case SYS_ADD:
 		return (long)(a1 + a2 * a3);
+	case SYS_FLAGS:
+		__asm__ __volatile__("pushf; pop %0" : "=r"(flags_kernel));
+		flags_frame = frame[2];
+		return 0;
 	case SYS_REPORT:
 		__asm__ __volatile__("mov %%gs:0, %0" : "=r"(gs_word));
 		report_a1 = a1;
@@ -447,6 +470,17 @@ static void check_syscalls(void)
 	r = run_user(U(u_bad_rsp), 0, 0);
 	if (r != 7)
 		test_fail("syscall with a non-canonical rsp returned %lu", r);
+
+	/* DF and AC stay the user's (frame, and after the return), but the
+	 * kernel runs without them (SYSCALL with the usual flag mask; AC
+	 * would check the ring-3 kernel's alignment). */
+	r = run_user(U(u_flags), 0, 0);
+	if ((flags_kernel & RFLAGS_DF_AC) ||
+	    (flags_frame & RFLAGS_DF_AC) != RFLAGS_DF_AC ||
+	    (r & RFLAGS_DF_AC) != RFLAGS_DF_AC)
+		test_fail("syscall with DF and AC: kernel rflags %#lx, frame "
+			  "%#lx, user after %#lx",
+			  flags_kernel, flags_frame, r);
 }
 
 static void check_faults(void)
@@ -583,6 +617,10 @@ static void check_compat_frame(const char *what, uint64_t via, uint64_t next)
 	if (usr_compat_via != via)
 		test_fail("%s: entered callback %lu, not %lu", what,
 			  usr_compat_via, via);
+	/* The user set DF: in the frame, not in the kernel. */
+	if ((usr_compat_kflags & RFLAGS_DF) || !(f[2] & RFLAGS_DF))
+		test_fail("%s: kernel rflags %#lx, frame rflags %#lx", what,
+			  usr_compat_kflags, f[2]);
 	if (f[0] != next || f[1] != MICA_FLAT_USER_CS32 ||
 	    f[3] != USER_STACK_TOP || f[4] != MICA_FLAT_USER_DS ||
 	    !(f[2] & 0x200))

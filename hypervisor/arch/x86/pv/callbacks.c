@@ -221,6 +221,26 @@ __hot_path void pv_do_iret(struct cpu_regs *regs)
 	}
 }
 
+/*
+ * Enters a system-call callback: as a bounce, and with DF clear, as
+ * SYSCALL leaves it with the flag mask kernels use (their entry code
+ * counts on it; the frame keeps the user's DF).  r11 follows rflags, so
+ * the exit can still be a SYSRET.
+ */
+__hot_path static void bounce_to_syscall_callback(struct cpu_regs *regs,
+						  unsigned int type)
+{
+	struct vcpu *v = current_vcpu();
+
+	perfc_incr(syscall_bounces);
+	if (pv_bounce(regs, v->arch.callback[type],
+		      v->arch.callback_flags[type] & MICA_CALLBACKF_MASK_EVENTS,
+		      -1))
+		return;
+	regs->rflags &= ~(uint64_t)X86_EFLAGS_DF;
+	regs->r11 = pv_guest_rflags(regs->rflags);
+}
+
 /* A SYSCALL from guest user mode: the guest kernel's syscall callback. */
 __hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 {
@@ -234,10 +254,7 @@ __hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 		pv_guest_exception(regs);
 		return;
 	}
-	perfc_incr(syscall_bounces);
-	pv_bounce(regs, v->arch.callback[type],
-		  v->arch.callback_flags[type] & MICA_CALLBACKF_MASK_EVENTS,
-		  -1);
+	bounce_to_syscall_callback(regs, type);
 }
 
 /*
@@ -258,12 +275,8 @@ bool pv_bounce_sysenter(struct cpu_regs *regs)
 	    copy_from_guest(insn, regs->rip, sizeof(insn)) || insn[0] != 0x0f ||
 	    insn[1] != 0x34)
 		return false;
-	perfc_incr(syscall_bounces);
 	regs->rip = (uint32_t)(regs->rip + 2);
-	pv_bounce(regs, v->arch.callback[MICA_CALLBACK_sysenter],
-		  v->arch.callback_flags[MICA_CALLBACK_sysenter] &
-			  MICA_CALLBACKF_MASK_EVENTS,
-		  -1);
+	bounce_to_syscall_callback(regs, MICA_CALLBACK_sysenter);
 	return true;
 }
 

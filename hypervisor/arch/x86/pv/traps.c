@@ -113,7 +113,10 @@ __hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
 	regs->rip = handler;
 	regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
-	regs->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
+	/* AC too: the guest kernel runs in ring 3, where AC with CR0.AM
+	 * would check its alignment. */
+	regs->rflags &=
+		~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | X86_EFLAGS_AC);
 	/* The handler pops the interrupted rcx/r11 from the frame; the
 	 * registers hold the return rip/rflags, as after SYSCALL (pv.h), so
 	 * the exit can be a SYSRET. */
