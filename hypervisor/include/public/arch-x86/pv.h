@@ -38,7 +38,11 @@
  *      evtchn_upcall_mask = 1 (clears the virtual IF);
  *   4. jumps to the handler with cs = MICA_FLAT_KERNEL_CS and all other
  *      registers as they were, except rcx and r11 (they held the hypervisor's
- *      return rip/rflags: the hypervisor returns with `sysret` when it can).
+ *      return rip/rflags: the hypervisor returns with `sysret` when it can)
+ *      and rflags: TF, NT, RF and AC are cleared (AC because the kernel runs
+ *      in ring 3, where it would check alignment), and for the syscall,
+ *      syscall32 and sysenter callbacks also DF, as `syscall` with the
+ *      usual flag mask leaves it.  The frame keeps the interrupted rflags.
  * The handler pops rcx and r11 first (`pop %rcx; pop %r11`) and then sees
  * exactly the frame the CPU would have pushed natively.
  *
