@@ -317,7 +317,7 @@ log=$logs/mica-user.log
 	--append "guest_test loglvl=info dom0_mem=160M dom0_max_vcpus=1" \
 	--initrd "$linux/vmlinux mica.run=workload,$linux/initramfs.cpio,\
 $linux/vmlinux domain=work1 mem=96M -- mica.run=workload,$linux/initramfs.cpio,\
-$linux/vmlinux domain=selftests mem=160M -- mica.run=selftests mica.skip=test_syscall_vdso_32,$linux/initramfs-selftests.cpio,\
+$linux/vmlinux domain=selftests mem=160M -- mica.run=selftests,$linux/initramfs-selftests.cpio,\
 $linux/vmlinux domain=panic mem=64M -- mica.run=panic,$linux/initramfs.cpio" \
 	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
 status=$?

@@ -16,7 +16,11 @@
  *   - fs is shared and gs swaps between the user and the kernel base;
  *   - int3 at DPL 3 is delivered from user mode with a user cs;
  *   - timer events (VIRQ_TIMER upcalls) interrupt user mode and return
- *     to it.
+ *     to it;
+ *   - compat (32-bit) user mode: `syscall` reaches the syscall32 callback
+ *     and `sysenter` the sysenter callback, each with the frame after the
+ *     instruction (rcx as the instruction left it); without a sysenter
+ *     callback, and from 64-bit user mode, `sysenter` is the CPU's fault.
  * It also prints the user syscall round trip for `make bench`.
  */
 #include "bench.h"
@@ -53,9 +57,12 @@ const char test_title[] = "guest user mode on separate page tables";
 #define SYS_NULL 0
 #define SYS_ADD 1 /* a1 + a2 * a3 */
 #define SYS_REPORT 40 /* records a1, a2 and the kernel gs word */
+#define SYS_FLAGS 41 /* records the kernel's and the frame's rflags */
 #define SYS_EXIT 60
 #define SYS_NONE_RESULT (-38) /* -ENOSYS for anything else */
 
+#define RFLAGS_DF 0x400ULL
+#define RFLAGS_DF_AC 0x40400ULL
 #define BENCH_ITERATIONS 20000
 #define MARK_FAULT 0xfa17fa17ULL
 
@@ -70,6 +77,7 @@ static uint64_t kernel_gs_word[512] __attribute__((aligned(4096)));
 static volatile uint64_t syscalls_seen, last_nr, report_a1, report_a2,
 	report_kernel_gs;
 static volatile uint64_t syscall_frame_cs, syscall_frame_ss;
+static volatile uint64_t flags_kernel, flags_frame;
 static volatile uint64_t faults, last_cr2, last_error, last_fault_cs;
 static uint64_t user_l1_mfn;
 static bool map_lazy_on_fault;
@@ -184,6 +192,45 @@ __asm__(".section .text.user_page, \"ax\"\n"
 	"	int3\n"
 	"	mov $7, %edi\n"
 	USER_EXIT
+	/* u_flags(): SYS_FLAGS with DF and AC set; exits with the rflags
+	 * after it (both must be back), having cleared them again. */
+	"u_flags:\n"
+	"	pushf\n	orq $0x40400, (%rsp)\n	popf\n"
+	"	mov $41, %eax\n"
+	"	syscall\n"
+	"	pushf\n	pop %rdi\n"
+	"	pushf\n	andq $~0x40400, (%rsp)\n	popf\n"
+	USER_EXIT
+	/* u_sysenter64(): `sysenter` in 64-bit mode is no system call; the
+	 * trap hook steps over its fault, and it exits with 0xfa11. */
+	"u_sysenter64:\n"
+	"	sysenter\n"
+	"	mov $0xfa11, %edi\n"
+	USER_EXIT
+	/* Compat mode (run_user32): 32-bit code.  Each routine ends in one
+	 * of the compat callbacks, which exit with ebx. */
+	".code32\n"
+	/* u32_sysenter(): `sysenter` with ebx 0x5e11 and ecx 0xc0c0; if it
+	 * faults (no callback) and the trap hook steps over it, a `syscall`
+	 * with ebx 0xfa11. */
+	"u32_sysenter:\n"
+	"	mov $0x5e11, %ebx\n"
+	"	mov $0xc0c0, %ecx\n"
+	"	mov %esp, %ebp\n"
+	"	std\n"
+	"	sysenter\n"
+	"u32_after_sysenter:\n"
+	"	mov $0xfa11, %ebx\n"
+	"	syscall\n"
+	"	ud2\n"
+	/* u32_syscall(): `syscall` with ebx 0x5c11. */
+	"u32_syscall:\n"
+	"	mov $0x5c11, %ebx\n"
+	"	std\n"
+	"	syscall\n"
+	"u32_after_syscall:\n"
+	"	ud2\n"
+	".code64\n"
 	".balign 4096\n"
 	"user_page_end:\n"
 	".previous\n");
@@ -204,7 +251,7 @@ __asm__(".text\n"
 	"	push $0xe01b\n"			/* ss, RPL 3: user */
 	"	push $0x403000\n"		/* USER_STACK_TOP */
 	"	push $0x202\n"			/* rflags: IF */
-	"	push $0xe023\n"			/* cs, RPL 3: user */
+	"	pushq usr_cs(%rip)\n"		/* cs, RPL 3: user */
 	"	push %rdi\n"			/* rip */
 	"	push $0\n"			/* MICA_IRET_* flags */
 	"	mov %rsi, %rdi\n"
@@ -225,6 +272,24 @@ __asm__(".text\n"
 	"	pop %r8\n	pop %rdx\n	pop %rsi\n	pop %rdi\n"
 	"	pushq usr_iret_flags(%rip)\n"
 	"	jmp hypercall_page + 14 * 32\n"
+	/* The compat callbacks: record which, the frame and rcx, and exit
+	 * with the user's ebx. */
+	"usr_syscall32_entry:\n"
+	"	pop %rcx\n	pop %r11\n"
+	"	movq $1, usr_compat_via(%rip)\n"
+	"	jmp 1f\n"
+	"usr_sysenter_entry:\n"
+	"	pop %rcx\n	pop %r11\n"
+	"	movq $2, usr_compat_via(%rip)\n"
+	"1:	mov %rcx, usr_compat_rcx(%rip)\n"
+	"	pushf\n	popq usr_compat_kflags(%rip)\n"
+	"	cld\n"
+	"	lea usr_compat_frame(%rip), %rdi\n"
+	"	mov %rsp, %rsi\n"
+	"	mov $5, %ecx\n"
+	"	rep movsq\n"			/* rip, cs, rflags, rsp, ss */
+	"	mov %ebx, %edi\n"
+	"	jmp usr_exit\n"
 	"usr_exit:\n"
 	"	mov usr_saved_rsp(%rip), %rsp\n"
 	"	mov %rdi, %rax\n"
@@ -235,12 +300,23 @@ __asm__(".text\n"
 
 extern char user_page[], user_page_end[], usr_syscall_entry[];
 extern char u_add_loop[], u_null_loop[], u_read[], u_write[], u_segments[];
-extern char u_hypercalls[], u_bad_rsp[], u_int3[], u_spin[];
+extern char u_hypercalls[], u_bad_rsp[], u_int3[], u_spin[], u_flags[];
+extern char u_sysenter64[], u32_sysenter[], u32_after_sysenter[];
+extern char u32_syscall[], u32_after_syscall[];
+extern char usr_syscall32_entry[], usr_sysenter_entry[];
 uint64_t run_user(uint64_t entry, uint64_t a1, uint64_t a2);
 long usr_syscall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		 const uint64_t *frame);
-extern uint64_t usr_saved_rsp, usr_iret_flags;
-uint64_t usr_saved_rsp, usr_iret_flags;
+extern uint64_t usr_saved_rsp, usr_iret_flags, usr_cs;
+uint64_t usr_saved_rsp, usr_iret_flags, usr_cs = MICA_FLAT_USER_CS;
+/* Set by the compat callbacks: 1 syscall32, 2 sysenter; rcx; the kernel's
+ * rflags; the frame. */
+extern volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_kflags,
+	usr_compat_frame[5];
+volatile uint64_t usr_compat_via, usr_compat_rcx, usr_compat_kflags,
+	usr_compat_frame[5];
+/* The trap hook steps over a `sysenter` fault (2 bytes) when set. */
+static bool skip_sysenter_fault;
 
 /* The user address of a routine in the user page. */
 #define U(sym) (USER_CODE + (uint64_t)((sym)-user_page))
@@ -259,6 +335,10 @@ long usr_syscall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		return 0;
 	case SYS_ADD:
 		return (long)(a1 + a2 * a3);
+	case SYS_FLAGS:
+		__asm__ __volatile__("pushf; pop %0" : "=r"(flags_kernel));
+		flags_frame = frame[2];
+		return 0;
 	case SYS_REPORT:
 		__asm__ __volatile__("mov %%gs:0, %0" : "=r"(gs_word));
 		report_a1 = a1;
@@ -289,6 +369,10 @@ static void trap_hook(struct cpu_trap_frame *f)
 {
 	faults++;
 	last_fault_cs = f->cs;
+	if (skip_sysenter_fault && (f->vector == 13 || f->vector == 6)) {
+		f->rip += 2; /* #GP(0), or #UD on AMD: over the sysenter */
+		return;
+	}
 	if (f->vector != 14)
 		return;
 	last_cr2 = vcpu_info->arch.cr2;
@@ -386,6 +470,17 @@ static void check_syscalls(void)
 	r = run_user(U(u_bad_rsp), 0, 0);
 	if (r != 7)
 		test_fail("syscall with a non-canonical rsp returned %lu", r);
+
+	/* DF and AC stay the user's (frame, and after the return), but the
+	 * kernel runs without them (SYSCALL with the usual flag mask; AC
+	 * would check the ring-3 kernel's alignment). */
+	r = run_user(U(u_flags), 0, 0);
+	if ((flags_kernel & RFLAGS_DF_AC) ||
+	    (flags_frame & RFLAGS_DF_AC) != RFLAGS_DF_AC ||
+	    (r & RFLAGS_DF_AC) != RFLAGS_DF_AC)
+		test_fail("syscall with DF and AC: kernel rflags %#lx, frame "
+			  "%#lx, user after %#lx",
+			  flags_kernel, flags_frame, r);
 }
 
 static void check_faults(void)
@@ -499,6 +594,102 @@ static void check_int3(void)
 	    (last_fault_cs & 3) != 3)
 		test_fail("int3 from user mode: %lu, %lu traps, vector %lu", r,
 			  faults - before, cpu_last_trap.vector);
+}
+
+/* run_user in compat mode. */
+static uint64_t run_user32(uint64_t entry)
+{
+	uint64_t r;
+
+	usr_cs = MICA_FLAT_USER_CS32;
+	usr_compat_via = 0;
+	r = run_user(entry, 0, 0);
+	usr_cs = MICA_FLAT_USER_CS;
+	return r;
+}
+
+/* Checks the compat callback frame: entered by 'via' after the
+ * instruction that ends at 'next', on the user stack, in compat mode. */
+static void check_compat_frame(const char *what, uint64_t via, uint64_t next)
+{
+	const volatile uint64_t *f = usr_compat_frame;
+
+	if (usr_compat_via != via)
+		test_fail("%s: entered callback %lu, not %lu", what,
+			  usr_compat_via, via);
+	/* The user set DF: in the frame, not in the kernel. */
+	if ((usr_compat_kflags & RFLAGS_DF) || !(f[2] & RFLAGS_DF))
+		test_fail("%s: kernel rflags %#lx, frame rflags %#lx", what,
+			  usr_compat_kflags, f[2]);
+	if (f[0] != next || f[1] != MICA_FLAT_USER_CS32 ||
+	    f[3] != USER_STACK_TOP || f[4] != MICA_FLAT_USER_DS ||
+	    !(f[2] & 0x200))
+		test_fail("%s: frame rip %#lx cs %#lx rflags %#lx rsp %#lx "
+			  "ss %#lx",
+			  what, f[0], f[1], f[2], f[3], f[4]);
+}
+
+static void check_compat(void)
+{
+	struct mica_callback_register s32 = { MICA_CALLBACK_syscall32, 0, 0,
+					      (uint64_t)usr_syscall32_entry };
+	struct mica_callback_register sen = { MICA_CALLBACK_sysenter, 0, 0,
+					      (uint64_t)usr_sysenter_entry };
+	struct mica_callback_unregister unreg = { MICA_CALLBACK_sysenter, {} };
+	uint64_t before, r;
+
+	printk("compat user mode: syscall and sysenter\n");
+	if (HYPERCALL5(MICA_HC_callback_op, MICA_CALLBACKOP_register, &s32, 0,
+		       0, 0)) {
+		test_error("cannot register the syscall32 callback");
+		return;
+	}
+	/* syscall: rcx holds the return rip, as the instruction left it. */
+	r = run_user32(U(u32_syscall));
+	if (r != 0x5c11)
+		test_fail("compat syscall: ebx %#lx", r);
+	check_compat_frame("compat syscall", 1, U(u32_after_syscall));
+	if (usr_compat_rcx != U(u32_after_syscall))
+		test_fail("compat syscall: rcx %#lx", usr_compat_rcx);
+
+	/* No sysenter callback: the CPU's fault, in compat mode. */
+	skip_sysenter_fault = true;
+	before = faults;
+	r = run_user32(U(u32_sysenter));
+	if (r != 0xfa11 || faults != before + 1 ||
+	    (cpu_last_trap.vector != 13 && cpu_last_trap.vector != 6) ||
+	    last_fault_cs != MICA_FLAT_USER_CS32)
+		test_fail("sysenter without a callback: ebx %#lx, %lu "
+			  "faults, vector %lu, cs %#lx",
+			  r, faults - before, cpu_last_trap.vector,
+			  last_fault_cs);
+
+	if (HYPERCALL5(MICA_HC_callback_op, MICA_CALLBACKOP_register, &sen, 0,
+		       0, 0)) {
+		test_error("cannot register the sysenter callback");
+		return;
+	}
+	/* sysenter: the callback, after the instruction, rcx untouched. */
+	before = faults;
+	r = run_user32(U(u32_sysenter));
+	if (r != 0x5e11 || faults != before)
+		test_fail("compat sysenter: ebx %#lx, %lu faults", r,
+			  faults - before);
+	check_compat_frame("compat sysenter", 2, U(u32_after_sysenter));
+	if (usr_compat_rcx != 0xc0c0)
+		test_fail("compat sysenter: rcx %#lx", usr_compat_rcx);
+
+	/* From 64-bit user mode it is no system call, callback or not. */
+	before = faults;
+	r = run_user(U(u_sysenter64), 0, 0);
+	if (r != 0xfa11 || faults != before + 1)
+		test_fail("64-bit sysenter: %#lx, %lu faults", r,
+			  faults - before);
+	skip_sysenter_fault = false;
+
+	test_expect_rc(HYPERCALL5(MICA_HC_callback_op,
+				  MICA_CALLBACKOP_unregister, &unreg, 0, 0, 0),
+		       0, "unregister the sysenter callback");
 }
 
 /* Timer events (VIRQ_TIMER, 1 ms periodic) while user mode spins: the
@@ -644,6 +835,7 @@ void test_main(void)
 	check_faults();
 	check_segments();
 	check_int3();
+	check_compat();
 	check_events_in_user_mode();
 	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, user_l4), 0,
 		       "pin the user L4 again");

@@ -221,6 +221,26 @@ __hot_path void pv_do_iret(struct cpu_regs *regs)
 	}
 }
 
+/*
+ * Enters a system-call callback: as a bounce, and with DF clear, as
+ * SYSCALL leaves it with the flag mask kernels use (their entry code
+ * counts on it; the frame keeps the user's DF).  r11 follows rflags, so
+ * the exit can still be a SYSRET.
+ */
+__hot_path static void bounce_to_syscall_callback(struct cpu_regs *regs,
+						  unsigned int type)
+{
+	struct vcpu *v = current_vcpu();
+
+	perfc_incr(syscall_bounces);
+	if (pv_bounce(regs, v->arch.callback[type],
+		      v->arch.callback_flags[type] & MICA_CALLBACKF_MASK_EVENTS,
+		      -1))
+		return;
+	regs->rflags &= ~(uint64_t)X86_EFLAGS_DF;
+	regs->r11 = pv_guest_rflags(regs->rflags);
+}
+
 /* A SYSCALL from guest user mode: the guest kernel's syscall callback. */
 __hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 {
@@ -234,10 +254,30 @@ __hot_path void pv_bounce_syscall(struct cpu_regs *regs)
 		pv_guest_exception(regs);
 		return;
 	}
-	perfc_incr(syscall_bounces);
-	pv_bounce(regs, v->arch.callback[type],
-		  v->arch.callback_flags[type] & MICA_CALLBACKF_MASK_EVENTS,
-		  -1);
+	bounce_to_syscall_callback(regs, type);
+}
+
+/*
+ * `sysenter` from compat user mode faults into Mica: #GP(0), as
+ * MSR_IA32_SYSENTER_CS is 0 here (pv_cpu_init), or #UD on AMD CPUs,
+ * which have no SYSENTER in long mode.  With a sysenter callback it
+ * becomes that callback (pv.h), after the instruction like a `syscall`;
+ * otherwise (and from 64-bit user mode or the guest kernel) the fault
+ * stays what the CPU raised.  Called for #GP(0) and #UD from the guest.
+ */
+bool pv_bounce_sysenter(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	uint8_t insn[2];
+
+	if (v->arch.kernel_mode || regs->cs != GUEST_CS32 ||
+	    !v->arch.callback[MICA_CALLBACK_sysenter] ||
+	    copy_from_guest(insn, regs->rip, sizeof(insn)) || insn[0] != 0x0f ||
+	    insn[1] != 0x34)
+		return false;
+	regs->rip = (uint32_t)(regs->rip + 2);
+	bounce_to_syscall_callback(regs, MICA_CALLBACK_sysenter);
+	return true;
 }
 
 __hot_path void pv_deliver_upcall(struct cpu_regs *regs)

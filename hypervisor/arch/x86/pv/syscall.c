@@ -155,6 +155,9 @@ void pv_cpu_init(void)
 	wrmsr(MSR_CSTAR, stubs + (pv_cstar_stub - pv_stub_page_start));
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_FLAGS_MASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* Guest `sysenter` faults into Mica (pv_bounce_sysenter), whatever
+	 * the firmware left here. */
+	wrmsr(MSR_IA32_SYSENTER_CS, 0);
 	fpu_cpu_init();
 	cpuid_faulting_cpu_init();
 	pv_desc_cpu_init(this_cpu());

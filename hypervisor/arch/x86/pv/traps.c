@@ -113,7 +113,10 @@ __hot_path int pv_bounce(struct cpu_regs *regs, uint64_t handler,
 	regs->rip = handler;
 	regs->cs = GUEST_CS64;
 	regs->ss = GUEST_DS;
-	regs->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
+	/* AC too: the guest kernel runs in ring 3, where AC with CR0.AM
+	 * would check its alignment. */
+	regs->rflags &=
+		~(uint64_t)(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | X86_EFLAGS_AC);
 	/* The handler pops the interrupted rcx/r11 from the frame; the
 	 * registers hold the return rip/rflags, as after SYSCALL (pv.h), so
 	 * the exit can be a SYSRET. */
@@ -205,6 +208,9 @@ __hot_path void pv_guest_exception(struct cpu_regs *regs)
 		debugreg_note_db(v); /* the guest reads DR6 (pv.h note 2) */
 		break;
 	case 6:
+		/* AMD CPUs have no SYSENTER in long mode. */
+		if (pv_bounce_sysenter(regs))
+			return;
 		if (pv_emulate(regs)) { /* the forced-emulation prefix */
 			perfc_incr(emulations);
 			return;
@@ -218,6 +224,8 @@ __hot_path void pv_guest_exception(struct cpu_regs *regs)
 			software_interrupt(regs);
 			return;
 		}
+		if (regs->error_code == 0 && pv_bounce_sysenter(regs))
+			return;
 		if (regs->error_code == 0 && pv_emulate(regs)) {
 			perfc_incr(emulations);
 			return;

@@ -38,7 +38,11 @@
  *      evtchn_upcall_mask = 1 (clears the virtual IF);
  *   4. jumps to the handler with cs = MICA_FLAT_KERNEL_CS and all other
  *      registers as they were, except rcx and r11 (they held the hypervisor's
- *      return rip/rflags: the hypervisor returns with `sysret` when it can).
+ *      return rip/rflags: the hypervisor returns with `sysret` when it can)
+ *      and rflags: TF, NT, RF and AC are cleared (AC because the kernel runs
+ *      in ring 3, where it would check alignment), and for the syscall,
+ *      syscall32 and sysenter callbacks also DF, as `syscall` with the
+ *      usual flag mask leaves it.  The frame keeps the interrupted rflags.
  * The handler pops rcx and r11 first (`pop %rcx; pop %r11`) and then sees
  * exactly the frame the CPU would have pushed natively.
  *
@@ -185,6 +189,16 @@ MICA_STATIC_ASSERT(sizeof(struct mica_trap_info) == 16, "mica_trap_info");
  * The syscall-like callbacks are entered in kernel mode on the stack from
  * MICA_HC_stack_switch with the frame above (rcx/r11 in the frame hold
  * the user's rcx/r11, which `syscall` had set to rip/rflags).
+ * For `sysenter` the frame is the one a `syscall` would give: rip after
+ * the instruction, cs MICA_FLAT_USER_CS32, the user's rflags and rsp
+ * (the CPU's SYSENTER would keep neither rip nor rsp), and rcx/r11 as
+ * the user had them (`sysenter` does not change them).  The hypervisor
+ * takes it from the fault the CPU raises for it (it keeps
+ * MSR_IA32_SYSENTER_CS at 0: #GP; AMD CPUs: #UD in long mode), so it
+ * works on every CPU.  Without a sysenter callback, and from 64-bit user
+ * mode or kernel mode, `sysenter` is that fault (#GP(0) or #UD), delivered
+ * through the trap table; without a syscall32 callback, a compat `syscall`
+ * is #UD.
  * Errors: -MICA_EFAULT, -MICA_EINVAL (address non-canonical or in the
  *   hypervisor range, unknown flag, pad != 0, unregistering the event
  *   callback), -MICA_ENOSYS (unknown type).

@@ -17,6 +17,9 @@
 #define MSR_CSTAR 0xc0000083
 #define MSR_SYSCALL_MASK 0xc0000084
 
+/* 0 makes `sysenter` fault (#GP) into Mica instead of entering ring 0. */
+#define MSR_IA32_SYSENTER_CS 0x174 /* as hvm/vmx/vmcs.h */
+
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102

@@ -21,9 +21,11 @@
 
 #define X86_EFLAGS_FIXED 0x00000002
 #define X86_EFLAGS_IF 0x00000200
+#define X86_EFLAGS_DF 0x00000400
 #define X86_EFLAGS_IOPL 0x00003000
 #define X86_EFLAGS_NT 0x00004000
 #define X86_EFLAGS_VM 0x00020000
+#define X86_EFLAGS_AC 0x00040000
 /*
  * The rflags a SYSRET exit may return with: what it loads from r11 (it
  * clears RF, VM and the reserved bits) less TF, which SYSRET turns into a

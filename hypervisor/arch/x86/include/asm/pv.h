@@ -24,6 +24,8 @@ void pv_switch_mode(struct vcpu *v, bool kernel);
 
 void pv_do_iret(struct cpu_regs *regs);
 void pv_bounce_syscall(struct cpu_regs *regs);
+/* A compat `sysenter` (#GP(0) or #UD) to the sysenter callback: true if so. */
+bool pv_bounce_sysenter(struct cpu_regs *regs);
 /* Enters the event callback if an upcall is pending and unmasked. */
 void pv_deliver_upcall(struct cpu_regs *regs);
 
