@@ -54,7 +54,7 @@ list=$out/initramfs.list
 		echo "file /workload/$w $out/workload/$w 755 0 0"
 	done <"$top/tests/linux/workload/list"
 	for prog in privcmd_test evtchn_test gntdev_test physinfo storecmd \
-		bench_create; do
+		bench_create balloon_test; do
 		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
 	done
 	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"

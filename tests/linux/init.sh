@@ -12,6 +12,9 @@
 #                       test (/dom0/system.sh)
 #   mica.run=bench-create  the dom0 domain-creation benchmark
 #                       (/dom0/bench-create.sh)
+#   mica.run=balloon    the balloon test (/dom0/balloon_test: shrink and
+#                       grow this domain through the Mica balloon driver;
+#                       in dom0 once the other domains are gone)
 #   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
 #                       to kill init"), for the test that a crashed domain
 #                       goes while the others keep running
@@ -78,6 +81,9 @@ dom0)
 	;;
 bench-create)
 	/dom0/bench-create.sh
+	;;
+balloon)
+	/dom0/balloon_test
 	;;
 panic)
 	echo "init: exiting, the kernel must panic"
