@@ -63,6 +63,7 @@ list=$out/initramfs.list
 	echo "file /dom0/domu.elf $out/domu/linux/dom0/domu.elf 644 0 0"
 	echo "file /dom0/storeguest.cfg $top/tests/linux/dom0/storeguest.cfg 644 0 0"
 	echo "file /dom0/storeguest.elf $out/domu/linux/dom0/storeguest.elf 644 0 0"
+	echo "file /dom0/console-input.sh $top/tests/linux/dom0/console-input.sh 755 0 0"
 	for prog in mica mica-stored mica-consoled mica-watchd; do
 		echo "file /bin/$prog $out/toolstack/$prog 755 0 0"
 	done

@@ -15,6 +15,9 @@
 #   mica.run=balloon    the balloon test (/dom0/balloon_test: shrink and
 #                       grow this domain through the Mica balloon driver;
 #                       in dom0 once the other domains are gone)
+#   mica.run=console-input  dom0 types a command at the console of domU 1
+#                       (a shell: mica.run=shell) through mica-consoled
+#                       and its console ring (/dom0/console-input.sh)
 #   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
 #                       to kill init"), for the test that a crashed domain
 #                       goes while the others keep running
@@ -84,6 +87,9 @@ bench-create)
 	;;
 balloon)
 	/dom0/balloon_test
+	;;
+console-input)
+	/dom0/console-input.sh
 	;;
 panic)
 	echo "init: exiting, the kernel must panic"
