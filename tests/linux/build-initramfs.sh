@@ -54,7 +54,7 @@ list=$out/initramfs.list
 		echo "file /workload/$w $out/workload/$w 755 0 0"
 	done <"$top/tests/linux/workload/list"
 	for prog in privcmd_test evtchn_test gntdev_test physinfo storecmd \
-		bench_create; do
+		bench_create balloon_test; do
 		echo "file /dom0/$prog $out/dom0/$prog 755 0 0"
 	done
 	echo "file /dom0/system.sh $top/tests/linux/dom0/system.sh 755 0 0"
@@ -63,6 +63,7 @@ list=$out/initramfs.list
 	echo "file /dom0/domu.elf $out/domu/linux/dom0/domu.elf 644 0 0"
 	echo "file /dom0/storeguest.cfg $top/tests/linux/dom0/storeguest.cfg 644 0 0"
 	echo "file /dom0/storeguest.elf $out/domu/linux/dom0/storeguest.elf 644 0 0"
+	echo "file /dom0/console-input.sh $top/tests/linux/dom0/console-input.sh 755 0 0"
 	for prog in mica mica-stored mica-consoled mica-watchd; do
 		echo "file /bin/$prog $out/toolstack/$prog 755 0 0"
 	done

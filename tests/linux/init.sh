@@ -12,6 +12,12 @@
 #                       test (/dom0/system.sh)
 #   mica.run=bench-create  the dom0 domain-creation benchmark
 #                       (/dom0/bench-create.sh)
+#   mica.run=balloon    the balloon test (/dom0/balloon_test: shrink and
+#                       grow this domain through the Mica balloon driver;
+#                       in dom0 once the other domains are gone)
+#   mica.run=console-input  dom0 types a command at the console of domU 1
+#                       (a shell: mica.run=shell) through mica-consoled
+#                       and its console ring (/dom0/console-input.sh)
 #   mica.run=panic      make the kernel panic on purpose (init exits: "Attempted
 #                       to kill init"), for the test that a crashed domain
 #                       goes while the others keep running
@@ -78,6 +84,12 @@ dom0)
 	;;
 bench-create)
 	/dom0/bench-create.sh
+	;;
+balloon)
+	/dom0/balloon_test
+	;;
+console-input)
+	/dom0/console-input.sh
 	;;
 panic)
 	echo "init: exiting, the kernel must panic"

@@ -76,6 +76,23 @@
 #                        (mica.run=panic): Mica reports it crashed and
 #                        destroys it, the others run on to their end
 #   linux-mica-survivors dom0 and the other domUs powered off normally
+# One boot for the balloon driver (patch 0032, /sys/kernel/mica_balloon):
+#   linux-mica-balloon-domu  a 96 MiB domU runs tests/linux/dom0/balloon_test
+#                        (mica.run=balloon): bad targets refused (above the
+#                        maximum, below the floor, unaligned, not a number),
+#                        shrink by 16 MiB (the hypervisor's reservation,
+#                        MemTotal and MemFree follow), memory touched, grow
+#                        back, squeeze to the floor (-ENOMEM or reached) and
+#                        back, all free memory touched
+#   linux-mica-balloon-dom0  then dom0 does the same once the domU is gone,
+#                        and also checks the hypervisor's free memory
+#                        (physinfo) rises and falls by exactly the ballooned
+#                        pages and its get_info nr_pages
+#   linux-mica-domu-console-input  dom0 (mica.run=console-input) starts
+#                        mica-stored and mica-consoled and types a command
+#                        at `mica console 1`; a Linux domU's shell
+#                        (mica.run=shell) reads it from its console ring
+#                        (patch 0013) and runs it, then powers off
 # Native (the same kernel, bzImage, no hypervisor):
 #   linux-native-init    the kernel reached /init and the init ended QEMU
 #   linux-native-workload-NAME  one line per workload program
@@ -341,6 +358,47 @@ if [ $status -eq 3 ] && [ -z "$missing" ] &&
 	pass linux-mica-survivors
 else
 	fail linux-mica-survivors "$log" "not every other domain powered off:${missing:- ?} (QEMU status $status)"
+fi
+
+# The balloon: a domU, then dom0 (it waits for the domU to be gone, so
+# that the hypervisor's free memory moves only by what dom0 releases).
+log=$logs/mica-balloon.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 2 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=balloon,$linux/initramfs.cpio,\
+$linux/vmlinux domain=balloon1 mem=96M -- mica.run=balloon,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+for dn in domu:1 dom0:0; do
+	lines=$(linux_domain_lines "$log" "(d${dn#*:}) ")
+	bad=$(echo "$lines" | sed -n 's/^FAIL: \(balloon-[a-z-]*\).*/\1/p' | tr '\n' ' ')
+	if [ $status -eq 1 ] && [ -z "$bad" ] &&
+		echo "$lines" | grep -E '^balloon_test: [1-9][0-9]* passed, 0 failed' >/dev/null; then
+		pass "linux-mica-balloon-${dn%:*}"
+	else
+		fail "linux-mica-balloon-${dn%:*}" "$log" "failed: ${bad:-no summary line} (QEMU status $status)"
+	fi
+done
+
+# domU console input: dom0 types at the domU's console through
+# mica-consoled; the domU's shell reads the console ring and runs it.
+log=$logs/mica-console-input.log
+"$top/scripts/qemu.sh" --timeout "$timeout" --smp 2 --log "$log" \
+	--append "guest_test loglvl=info dom0_mem=128M" \
+	--initrd "$linux/vmlinux mica.run=console-input,$linux/initramfs.cpio,\
+$linux/vmlinux domain=linux1 mem=64M -- mica.run=shell,$linux/initramfs.cpio" \
+	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
+status=$?
+lines=$(linux_domain_lines "$log" "(d0) ")
+bad=$(echo "$lines" | sed -n 's/^FAIL: \(console-input-[a-z-]*\).*/\1/p' | tr '\n' ' ')
+# Only the shell computes the 42: the typed line says $((6 * 7)).
+if [ $status -eq 1 ] && [ -z "$bad" ] &&
+	echo "$lines" | grep '^console-input: done' >/dev/null &&
+	linux_domain_lines "$log" "(d1) " | grep 'ring-says-42' >/dev/null &&
+	tr -d '\r' <"$log" | grep -a 'domain 1 (linux1): shut down (poweroff)' >/dev/null; then
+	pass linux-mica-domu-console-input
+else
+	fail linux-mica-domu-console-input "$log" "the domU's shell did not run the command typed in dom0: ${bad:-} (QEMU status $status)"
 fi
 
 # Natively: the init reads mica.run/mica.exit from the command line.
