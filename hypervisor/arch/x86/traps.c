@@ -15,6 +15,7 @@
 #include <asm/smp.h>
 #include <asm/traps.h>
 #include <asm/pv.h>
+#include <asm/pv_segments.h>
 
 static irq_handler_t irq_handlers[256];
 static volatile int crashing_cpu = -1;
@@ -195,6 +196,10 @@ __hot_path void do_trap(struct cpu_regs *regs)
 		pv_guest_exception(regs);
 		return;
 	}
+	/* The exit IRETQ to a guest: the guest's fault (pv.h iret note 5). */
+	if ((vec == 11 || vec == 12 || vec == 13) &&
+	    regs->rip == (uintptr_t)pv_exit_iretq)
+		pv_exit_iret_fault(regs);
 	if ((vec == 11 || vec == 13 || vec == 14) && fixup_exception(regs))
 		return;
 	/* A guest's data breakpoint hit by Mica's own access to guest

@@ -16,6 +16,7 @@
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_segments.h>
 #include <asm/pv_trap.h>
 #include <asm/smp.h>
 
@@ -140,6 +141,12 @@ __hot_path static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
 	perfc_incr(exception_bounces);
 	pv_bounce(regs, pv_trap_address(entry),
 		  pv_trap_flags(entry) & MICA_TRAP_MASK_EVENTS, error_code);
+}
+
+void pv_inject_exception(struct cpu_regs *regs, unsigned int vec,
+			 int error_code)
+{
+	deliver_trap(regs, vec, has_error_code(vec) ? error_code : -1);
 }
 
 /*
