@@ -149,38 +149,96 @@ void pv_inject_exception(struct cpu_regs *regs, unsigned int vec,
 	deliver_trap(regs, vec, has_error_code(vec) ? error_code : -1);
 }
 
+/* Legacy prefixes, and REX in 64-bit code: the CPU ignores them before
+ * int3, int n and into. */
+static bool is_prefix(uint8_t b, bool long_mode)
+{
+	switch (b) {
+	case 0x26:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+	case 0x64:
+	case 0x65:
+	case 0x66:
+	case 0x67:
+	case 0xf0:
+	case 0xf2:
+	case 0xf3:
+		return true;
+	default:
+		return long_mode && (b & 0xf0) == 0x40;
+	}
+}
+
+/*
+ * The software interrupt at rip: *vec and its length (prefixes included,
+ * at most 15 bytes as the CPU allows), or false if the bytes are not one
+ * or cannot be read.  A byte on the next page is read only if needed: a
+ * one-byte instruction at the end of a page must not touch it.
+ */
+static bool decode_soft_int(const struct cpu_regs *regs, unsigned int *vec,
+			    unsigned int *len)
+{
+	bool long_mode = pv_cs_is_64bit(regs->cs);
+	uint64_t rip = regs->rip;
+	unsigned int i, have = 0;
+	uint8_t b[16];
+
+	/* The common case in one copy: both bytes on this page. */
+	if ((rip & (PAGE_SIZE - 1)) != PAGE_SIZE - 1) {
+		if (copy_from_guest(b, rip, 2))
+			return false;
+		have = 2;
+	}
+	for (i = 0; i < 15; i++) {
+		if (i >= have && copy_from_guest(&b[i], rip + i, 1))
+			return false;
+		if (i >= have)
+			have = i + 1;
+		if (!is_prefix(b[i], long_mode))
+			break;
+	}
+	if (i == 15)
+		return false;
+	*len = i + 1;
+	switch (b[i]) {
+	case 0xcc: /* int3 */
+		*vec = 3;
+		return true;
+	case 0xce: /* into (#UD in 64-bit code, never here) */
+		*vec = 4;
+		return true;
+	case 0xcd: /* int imm8 */
+		if (i + 1 == 15 || (i + 1 >= have &&
+				    copy_from_guest(&b[i + 1], rip + i + 1, 1)))
+			return false;
+		*vec = b[i + 1];
+		*len = i + 2;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * Mica's IDT gates all have DPL 0, so `int n`, `int3` and `into` from the
  * guest arrive as #GP with the IDT bit set in the error code.  The
  * instruction at rip says which it was (decoding it does not depend on how
  * a CPU or emulator fills the error code); it becomes the software interrupt
  * the guest asked for if its trap entry's DPL admits the guest's current
- * mode, else stays the #GP the hardware would give.
+ * mode, else stays the #GP the hardware would give.  Prefixes count (the
+ * CPU ignores them: `cs cs int3` is int3, and so is an int3 in the MOV SS
+ * shadow).
  */
 __hot_path static void software_interrupt(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int mode = v->arch.kernel_mode ? 0 : 3;
 	int gp_error = (int)regs->error_code;
-	uint8_t insn[2] = { 0, 0 };
 	unsigned int vec, len;
 
-	/* Both bytes at once unless the second is on the next page (which
-	 * must not be touched for a one-byte instruction). */
-	if ((regs->rip & (PAGE_SIZE - 1)) != PAGE_SIZE - 1 ?
-		    copy_from_guest(insn, regs->rip, 2) :
-		    (copy_from_guest(insn, regs->rip, 1) ||
-		     (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2)))) {
-		deliver_trap(regs, 13, gp_error);
-		return;
-	}
-	if (insn[0] == 0xcd) {
-		vec = insn[1]; /* int imm8 */
-		len = 2;
-	} else if (insn[0] == 0xcc || insn[0] == 0xce) {
-		vec = insn[0] == 0xcc ? 3 : 4; /* int3, into */
-		len = 1;
-	} else {
+	if (!decode_soft_int(regs, &vec, &len)) {
 		deliver_trap(regs, 13, gp_error);
 		return;
 	}

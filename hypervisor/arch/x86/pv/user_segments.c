@@ -23,6 +23,7 @@
 #define AR_CODE (1u << 11)
 #define AR_S (1u << 12)
 #define AR_P (1u << 15)
+#define AR_L (1u << 21)
 
 #define SEL_RPL 3u
 #define SEL_TI 4u
@@ -50,6 +51,16 @@ static bool access_rights(uint16_t sel, uint32_t *ar)
 	/* clang-format on */
 	*ar = r;
 	return ok;
+}
+
+bool pv_cs_is_64bit(uint64_t cs)
+{
+	uint32_t ar;
+
+	if (cs == GUEST_CS64 || cs == GUEST_CS32)
+		return cs == GUEST_CS64;
+	return guest_table_selector(cs) &&
+	       access_rights((uint16_t)(cs | SEL_RPL), &ar) && (ar & AR_L);
 }
 
 unsigned int pv_user_segments_fault(uint64_t cs, uint64_t ss, uint32_t *error)

@@ -16,6 +16,9 @@
  */
 unsigned int pv_user_segments_fault(uint64_t cs, uint64_t ss, uint32_t *error);
 
+/* Whether guest code on cs (the running vcpu's, RPL 3) is 64-bit. */
+bool pv_cs_is_64bit(uint64_t cs);
+
 /* The exit's cs/ss: the frame's guest selectors in user mode, else Mica's
  * flat ones. */
 void pv_exit_segments(struct vcpu *v, struct cpu_regs *regs);
