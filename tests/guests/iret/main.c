@@ -3,7 +3,8 @@
  * MICA_HC_iret to user mode on the guest's own selectors (public/arch-x86/
  * pv.h, MICA_HC_iret notes 1 and 5): code and stack selectors of its GDT
  * and LDT that load are returned to (64-bit and 32-bit code, with and
- * without MICA_IRET_FROM_SYSCALL); ones a native IRET refuses (null, data
+ * without MICA_IRET_FROM_SYSCALL; an int3 in 32- and 16-bit code with a
+ * segment base is found there); ones a native IRET refuses (null, data
  * as code, code or read-only data as stack, not present, beyond the
  * table, Mica's ring-0 and data selectors as code, a non-canonical rip)
  * give the guest kernel the #GP/#NP/#SS a native IRET raises, from user
@@ -30,7 +31,10 @@ const char test_title[] = "iret to user mode on the guest's own selectors";
 #define CODE32_TINY 0x0040fb0000000000ULL /* 32-bit code, limit 0 */
 #define DATA 0x00cff3000000ffffULL /* writable data, DPL 3 */
 #define DATA_RO 0x00cff1000000ffffULL /* read-only data */
+#define CODE16 0x0000fb000000ffffULL /* 16-bit code, 64 KiB */
 #define DESC_P (1ULL << 47)
+/* A descriptor with base LOW_CODE (bits 16..39 and 56..63). */
+#define BASED(d) ((d) | (LOW_CODE & 0xffffff) << 16 | (LOW_CODE >> 24) << 56)
 
 /* LDT selectors (TI, RPL 3) and GDT ones (RPL 3). */
 #define L(i) ((uint16_t)((i) << 3 | 7))
@@ -43,6 +47,8 @@ const char test_title[] = "iret to user mode on the guest's own selectors";
 #define LDT_DATA_NP 6
 #define LDT_CODE32_TINY 7
 #define LDT_RACE 8 /* made not present by vcpu 1 */
+#define LDT_CODE32_BASED 9 /* based at LOW_CODE */
+#define LDT_CODE16_BASED 10
 #define LDT_ENTRIES 16
 #define GDT_CODE64 1
 #define GDT_DATA 2
@@ -131,13 +137,18 @@ __asm__(".text\n"
 	"	mov %cs, %eax\n"
 	"	mov %ss, %edx\n"
 	"	ud2\n"
+	/* A prefixed int3, for code segments based at LOW_CODE. */
+	"u32_int3:\n"
+	"	.byte 0x2e\n"
+	"	int3\n"
+	"	ud2\n"
 	".code64\n"
 	"u32_code_end:\n");
 /* clang-format on */
 uint64_t iret_user(uint64_t rip, uint64_t cs, uint64_t rsp, uint64_t ss,
 		   uint64_t flags);
 extern char u_report[], u_back[], u_race[], u_race_after[], u32_code[],
-	u32_code_end[];
+	u32_int3[], u32_code_end[];
 extern uint8_t user_stack[16384];
 
 #define USER_STACK_TOP ((uint64_t)user_stack + sizeof(user_stack))
@@ -221,6 +232,8 @@ static bool set_up_tables(void)
 	ldt[LDT_DATA_NP] = DATA & ~DESC_P;
 	ldt[LDT_CODE32_TINY] = CODE32_TINY;
 	ldt[LDT_RACE] = CODE64;
+	ldt[LDT_CODE32_BASED] = BASED(CODE32);
+	ldt[LDT_CODE16_BASED] = BASED(CODE16);
 	gdt[GDT_CODE64] = CODE64;
 	gdt[GDT_DATA] = DATA;
 	gdt[GDT_CODE32] = CODE32;
@@ -301,6 +314,20 @@ static void expect_user_fault(uint64_t rip, uint16_t cs, const char *what)
 		       seen.error, seen.rip);
 }
 
+/* int3 (DPL 3) in code with a segment base: Mica finds the instruction
+ * at base + eip, and the trap returns after it. */
+static void expect_int3_based(uint16_t cs)
+{
+	uint64_t before = seen.count, at = (uint64_t)(u32_int3 - u32_code);
+	uint64_t r = iret_user(at, cs, LOW_STACK_TOP, L(LDT_DATA), 0);
+
+	if (r != MARK_TRAP || seen.count != before + 1 || seen.vector != 3 ||
+	    seen.rip != at + 2 || seen.cs != cs)
+		test_fail("cs int3 on cs %x at %lx: rax %lx, trap %lu at %lx "
+			  "cs %lx",
+			  cs, at, r, seen.vector, seen.rip, seen.cs);
+}
+
 static void race_vcpu(unsigned int id)
 {
 	(void)id;
@@ -365,6 +392,8 @@ void test_main(void)
 	expect_runs32(G(GDT_CODE32), G(GDT_DATA));
 	expect_runs32(MICA_FLAT_USER_CS32, L(LDT_DATA));
 	expect_runs32(L(LDT_CODE32), MICA_FLAT_USER_SS);
+	expect_int3_based(L(LDT_CODE32_BASED));
+	expect_int3_based(L(LDT_CODE16_BASED));
 
 	printk("selectors a native IRET refuses\n");
 	expect_fault((uint64_t)u_report, 3, MICA_FLAT_USER_SS, 13, 0,

@@ -180,8 +180,8 @@ static bool is_prefix(uint8_t b, bool long_mode)
 static bool decode_soft_int(const struct cpu_regs *regs, unsigned int *vec,
 			    unsigned int *len)
 {
-	bool long_mode = pv_cs_is_64bit(regs->cs);
-	uint64_t rip = regs->rip;
+	bool long_mode;
+	uint64_t rip = pv_code_linear(regs->cs, regs->rip, &long_mode);
 	unsigned int i, have = 0;
 	uint8_t b[16];
 

@@ -14,6 +14,7 @@
 #include <mica/sched.h>
 #include <asm/layout.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/pv_segments.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -53,14 +54,23 @@ static bool access_rights(uint16_t sel, uint32_t *ar)
 	return ok;
 }
 
-bool pv_cs_is_64bit(uint64_t cs)
+uint64_t pv_code_linear(uint64_t cs, uint64_t rip, bool *long_mode)
 {
+	uint64_t d;
 	uint32_t ar;
 
+	*long_mode = cs != GUEST_CS32;
 	if (cs == GUEST_CS64 || cs == GUEST_CS32)
-		return cs == GUEST_CS64;
-	return guest_table_selector(cs) &&
-	       access_rights((uint16_t)(cs | SEL_RPL), &ar) && (ar & AR_L);
+		return *long_mode ? rip : (uint32_t)rip;
+	*long_mode = guest_table_selector(cs) &&
+		     access_rights((uint16_t)(cs | SEL_RPL), &ar) &&
+		     (ar & AR_L);
+	if (*long_mode || !guest_table_selector(cs))
+		return rip;
+	/* 32- or 16-bit code: base + eip, in 32 bits. */
+	d = pv_loaded_descriptor((uint16_t)cs);
+	return (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 56) << 24)) +
+	       (uint32_t)rip;
 }
 
 unsigned int pv_user_segments_fault(uint64_t cs, uint64_t ss, uint32_t *error)

@@ -16,8 +16,12 @@
  */
 unsigned int pv_user_segments_fault(uint64_t cs, uint64_t ss, uint32_t *error);
 
-/* Whether guest code on cs (the running vcpu's, RPL 3) is 64-bit. */
-bool pv_cs_is_64bit(uint64_t cs);
+/*
+ * The linear address of guest code at cs:rip (the running vcpu's cs, RPL
+ * 3), and whether that code is 64-bit: in 32- and 16-bit code, the
+ * segment base plus eip, in 32 bits.
+ */
+uint64_t pv_code_linear(uint64_t cs, uint64_t rip, bool *long_mode);
 
 /* The exit's cs/ss: the frame's guest selectors in user mode, else Mica's
  * flat ones. */
