@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The PV CPU interface (public/arch-x86/pv.h): a trap table receives
- * exceptions and software interrupts through bounce frames, handlers
+ * exceptions and software interrupts (prefixed ones too, and after MOV SS)
+ * through bounce frames, handlers
  * return with MICA_HC_iret, and the callback, stack and segment-base calls
  * accept what they should and refuse the rest.  rflags.NT survives an
  * iret and hypercalls (a guest's user space may keep it set).
