@@ -3,7 +3,8 @@
  * MICA_HC_iret to user mode on the guest's own selectors (public/arch-x86/
  * pv.h, MICA_HC_iret notes 1 and 5): code and stack selectors of its GDT
  * and LDT that load are returned to (64-bit and 32-bit code, with and
- * without MICA_IRET_FROM_SYSCALL; an int3 in 32- and 16-bit code with a
+ * without MICA_IRET_FROM_SYSCALL; 32-bit code stays 32-bit across an
+ * exit of Mica's; an int3 in 32- and 16-bit code with a
  * segment base is found there); ones a native IRET refuses (null, data
  * as code, code or read-only data as stack, not present, beyond the
  * table, Mica's ring-0 and data selectors as code, a non-canonical rip)
@@ -71,7 +72,7 @@ static uint64_t ldt_mfn;
 
 /* What the last trap from user mode looked like. */
 static volatile struct {
-	uint64_t vector, error, rip, cs, ss, rax, rdx, count;
+	uint64_t vector, error, rip, cs, ss, rax, rsi, rdi, count;
 } seen;
 volatile uint64_t user_running, desc_gone; /* also read by u_race */
 
@@ -129,13 +130,22 @@ __asm__(".text\n"
 	"	mov $0x0f0f0f0f, %eax\n"
 	"	syscall\n"
 	"	ud2\n"
-	/* 32-bit user code, copied to LOW_CODE: eax = cs, edx = ss, then
-	 * #UD for the trap hook. */
+	/* 32-bit user code, copied to LOW_CODE: esi = cs, edi = ss; a
+	 * CPUID Mica emulates (its exit must return to 32-bit code); eax = 1
+	 * if still in 32-bit code (0x40 is inc %eax there, a REX prefix in
+	 * 64-bit code), then #UD for the trap hook. */
 	".balign 16\n"
 	"u32_code:\n"
 	".code32\n"
-	"	mov %cs, %eax\n"
-	"	mov %ss, %edx\n"
+	"	mov %cs, %esi\n"
+	"	mov %ss, %edi\n"
+	"	xor %eax, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	ud2; .ascii \"mica\"; cpuid\n"
+	"	xor %eax, %eax\n"
+	"	.byte 0x40\n"
+	"	nop\n"
+	"u32_ud2:\n"
 	"	ud2\n"
 	/* A prefixed int3, for code segments based at LOW_CODE. */
 	"u32_int3:\n"
@@ -148,7 +158,7 @@ __asm__(".text\n"
 uint64_t iret_user(uint64_t rip, uint64_t cs, uint64_t rsp, uint64_t ss,
 		   uint64_t flags);
 extern char u_report[], u_back[], u_race[], u_race_after[], u32_code[],
-	u32_int3[], u32_code_end[];
+	u32_ud2[], u32_int3[], u32_code_end[];
 extern uint8_t user_stack[16384];
 
 #define USER_STACK_TOP ((uint64_t)user_stack + sizeof(user_stack))
@@ -161,7 +171,8 @@ static void trap_hook(struct cpu_trap_frame *f)
 	seen.cs = f->cs;
 	seen.ss = f->ss;
 	seen.rax = f->rax;
-	seen.rdx = f->rdx;
+	seen.rsi = f->rsi;
+	seen.rdi = f->rdi;
 	seen.count++;
 	if ((f->cs & 3) != 3)
 		return; /* a kernel-mode trap: the test's own bug */
@@ -261,19 +272,22 @@ static void expect_runs(uint16_t cs, uint16_t ss, uint64_t flags)
 			  flags, r);
 }
 
-/* A return to 32-bit code on cs/ss: it reports them and ends in #UD. */
+/* A return to 32-bit code on cs/ss: it reports them, stays in 32-bit code
+ * across an exit of Mica's, and ends in #UD. */
 static void expect_runs32(uint16_t cs, uint16_t ss)
 {
 	uint64_t before = seen.count;
 	uint64_t r = iret_user(LOW_CODE, cs, LOW_STACK_TOP, ss, 0);
+	uint64_t ud2_at = LOW_CODE + (uint64_t)(u32_ud2 - u32_code);
 
 	if (r != MARK_TRAP || seen.count != before + 1 || seen.vector != 6 ||
-	    seen.cs != cs || seen.ss != ss || seen.rip != LOW_CODE + 4 ||
-	    (seen.rax & 0xffff) != cs || (seen.rdx & 0xffff) != ss)
+	    seen.cs != cs || seen.ss != ss || seen.rip != ud2_at ||
+	    (seen.rsi & 0xffff) != cs || (seen.rdi & 0xffff) != ss ||
+	    seen.rax != 1)
 		test_fail("32-bit cs %x ss %x: rax %lx, trap %lu at %lx cs "
-			  "%lx ss %lx, saw %lx/%lx",
+			  "%lx ss %lx, saw %lx/%lx, 32-bit after the exit: %lu",
 			  cs, ss, r, seen.vector, seen.rip, seen.cs, seen.ss,
-			  seen.rax & 0xffff, seen.rdx & 0xffff);
+			  seen.rsi & 0xffff, seen.rdi & 0xffff, seen.rax);
 }
 
 /*
@@ -353,13 +367,20 @@ static void check_race(void)
 			   desc_gone);
 		return;
 	}
+	/* After the emulated CPUID, or earlier if an interrupt made Mica
+	 * exit to the spin loop once the descriptor was gone. */
 	if (r != MARK_TRAP || seen.count != before + 1 || seen.vector != 11 ||
-	    seen.error != (L(LDT_RACE) & ~3) ||
-	    seen.rip != (uint64_t)u_race_after || seen.cs != L(LDT_RACE))
+	    seen.error != (L(LDT_RACE) & ~3) || seen.rip < (uint64_t)u_race ||
+	    seen.rip > (uint64_t)u_race_after || seen.cs != L(LDT_RACE))
 		test_fail("exit on a removed descriptor: rax %lx, trap %lu "
 			  "error %lx at %lx cs %lx (want #NP(%x) at %lx)",
 			  r, seen.vector, seen.error, seen.rip, seen.cs,
 			  L(LDT_RACE) & ~3, (uint64_t)u_race_after);
+	else
+		printk("#NP(%lx) from user mode at %s\n", seen.error,
+		       seen.rip == (uint64_t)u_race_after ?
+			       "the emulated CPUID's return" :
+			       "the spin loop (an interrupt's exit)");
 	/* Present again: it runs. */
 	test_expect_rc(update_desc(ldt_mfn, LDT_RACE, CODE64), 0,
 		       "restore the descriptor");
