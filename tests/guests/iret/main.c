@@ -406,6 +406,8 @@ void test_main(void)
 	expect_runs(L(LDT_CODE64), L(LDT_DATA), MICA_IRET_FROM_SYSCALL);
 	expect_runs(L(LDT_CODE64), MICA_FLAT_USER_SS, 0);
 	expect_runs(MICA_FLAT_USER_CS, L(LDT_DATA), 0);
+	/* A SYSRET-shaped frame whose ss SYSRET would not load. */
+	expect_runs(MICA_FLAT_USER_CS, L(LDT_DATA), MICA_IRET_FROM_SYSCALL);
 	expect_runs(G(GDT_CODE64), G(GDT_DATA), 0);
 	expect_runs(G(GDT_CODE64), G(GDT_DATA), MICA_IRET_FROM_SYSCALL);
 	expect_runs(G(GDT_CODE64), L(LDT_DATA), 0);

@@ -139,8 +139,8 @@ __hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 	 * no descriptor loads.  rip is canonical (above), so SYSRET cannot
 	 * fault in Mica.
 	 */
-	if (regs->cs == GUEST_CS64 && regs->rcx == regs->rip &&
-	    regs->r11 == regs->rflags &&
+	if (regs->cs == GUEST_CS64 && regs->ss == GUEST_DS &&
+	    regs->rcx == regs->rip && regs->r11 == regs->rflags &&
 	    !(regs->rflags & ~(uint64_t)X86_EFLAGS_SYSRET_MASK)) {
 		perfc_incr(exits_sysret);
 		return true;
