@@ -13,6 +13,12 @@
 #                       in the same QEMU (2 CPUs, 256 MiB) and as an HVM
 #                       domain on Mica (2 vcpus, 256 MiB)
 #   hvm_linux.boot_to_init.ratio            mica / native (> 1: slower)
+#   hvm_linux.X.native / .mica / .ratio     the Linux micro-benchmarks of
+#                       tests/linux/bench (null_syscall, fork_exit,
+#                       fork_exec, page_fault, mmap_munmap, pipe_ctxsw),
+#                       static programs run by the same init in both boots:
+#                       what an unmodified kernel costs on Mica's HVM path,
+#                       to set beside the PV kernel's linux.X.ratio lines
 # The kernel is the one tests/hvm/linux.sh fetched (apt-get download of
 # linux-image-cloud-amd64 into $BUILD/hvm-linux), fetched here otherwise;
 # without it (or busybox) the Linux lines are left out with a note on
@@ -54,13 +60,21 @@ if [ -z "$kernel" ] || [ -z "$busybox" ]; then
 	exit $status
 fi
 
+progs="null_syscall fork_exit fork_exec page_fault mmap_munmap pipe_ctxsw"
 initrd=$work/bench-initrd
 rm -rf "$initrd" && mkdir -p "$initrd/bin" "$initrd/proc"
 cp "$busybox" "$initrd/bin/busybox"
-cat >"$initrd/init" <<'INIT'
+if make -s -C "$top/tests/linux/bench" O="$work/bench-progs" >/dev/null 2>&1; then
+	for p in $progs; do cp "$work/bench-progs/$p" "$initrd/bin/"; done
+else
+	echo "bench: tests/linux/bench does not build: no hvm_linux micro-benchmarks" >&2
+	progs="" status=1
+fi
+cat >"$initrd/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
-echo "MICA-HVM-BENCH: uptime $(/bin/busybox cut -d' ' -f1 /proc/uptime)"
+echo "MICA-HVM-BENCH: uptime \$(/bin/busybox cut -d' ' -f1 /proc/uptime)"
+for p in $progs; do /bin/\$p; done
 /bin/busybox poweroff -f
 INIT
 chmod +x "$initrd/init"
@@ -94,4 +108,22 @@ echo "hvm_linux.boot_to_init.native $native s"
 echo "hvm_linux.boot_to_init.mica $hvm s"
 awk -v n="$native" -v h="$hvm" 'BEGIN {
 	if (n > 0) printf "hvm_linux.boot_to_init.ratio %.3f x\n", h / n }'
+
+# micro LOG: "metric value unit" lines of the init's programs.
+micro() {
+	tr -d '\r' <"$1" | sed -n 's/^.*bench: \([a-z_]*\) \([0-9.]*\) \([a-z]*\)$/\1 \2 \3/p'
+}
+native=$(micro "$native_log")
+hvm=$(micro "$hvm_log")
+for p in $progs; do
+	grep -q "^$p " <<<"$native" && grep -q "^$p " <<<"$hvm" && continue
+	echo "bench: hvm_linux $p missing (native or HVM); see $native_log and $hvm_log" >&2
+	status=1
+done
+awk '{ print "hvm_linux." $1 ".native", $2, $3 }' <<<"$native"
+awk '{ print "hvm_linux." $1 ".mica", $2, $3 }' <<<"$hvm"
+awk 'NR == FNR { native[$1] = $2; next }
+	($1 in native) && native[$1] > 0 {
+		printf "hvm_linux.%s.ratio %.3f x\n", $1, $2 / native[$1] }' \
+	<(echo "$native") <(echo "$hvm")
 exit $status

@@ -1,29 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Parsing PV kernel images; see mica/elf.h. */
 #include <mica/elf.h>
+#include <mica/elf_format.h>
 #include <mica/errno.h>
 #include <mica/lib.h>
 #include <public/elfnote.h>
 #include <public/mica.h>
-
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-#define PT_LOAD 1
-#define PT_NOTE 4
-#define ET_EXEC 2
-#define EM_X86_64 62
 
 #define FAIL(err, ...)                                \
 	do {                                          \

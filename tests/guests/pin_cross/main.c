@@ -22,6 +22,7 @@
 #include "events.h"
 #include "bench.h"
 #include "test.h"
+#include "ptree.h"
 #include "vcpu.h"
 #include "public/errno.h"
 #include "public/memory.h"
@@ -77,32 +78,16 @@ static uint64_t continuations(void)
 	return perfc_total(MICA_PERFC_continuations);
 }
 
-/* Writes the tree (its pages writable), then makes them read-only. */
+static const struct guest_ptree tree = { l1s, NL1, l2s, NL2, l3, l4 };
+
+/* The tree, vcpu 0's copy of its L4 and an empty table, all read-only. */
 static void build(void)
 {
-	uint64_t dmfn = guest_mfn(data);
-
-	for (unsigned int i = 0; i < NL1; i++)
-		for (unsigned int e = 0; e < 512; e++)
-			((uint64_t *)l1s[i])[e] = (dmfn << 12) | PTE_P;
-	for (unsigned int i = 0; i < NL2; i++)
-		for (unsigned int e = 0; e < 512; e++)
-			((uint64_t *)l2s[i])[e] =
-				(guest_mfn(l1s[(i * 512 + e) % NL1]) << 12) |
-				PTE_P | PTE_W;
-	memset(l3, 0, sizeof(l3));
-	for (unsigned int i = 0; i < NL2; i++)
-		((uint64_t *)l3)[i] = (guest_mfn(l2s[i]) << 12) | PTE_P | PTE_W;
-	memset(l4, 0, sizeof(l4));
-	((uint64_t *)l4)[3] = (guest_mfn(l3) << 12) | PTE_P | PTE_W;
+	guest_ptree_build(&tree, data);
+	guest_set_writable(l4b, true);
 	memcpy(l4b, l4, sizeof(l4b));
+	guest_set_writable(small, true);
 	memset(small, 0, sizeof(small));
-	for (unsigned int i = 0; i < NL1; i++)
-		guest_set_writable(l1s[i], false);
-	for (unsigned int i = 0; i < NL2; i++)
-		guest_set_writable(l2s[i], false);
-	guest_set_writable(l3, false);
-	guest_set_writable(l4, false);
 	guest_set_writable(l4b, false);
 	guest_set_writable(small, false);
 	guest_tlb_flush_local();

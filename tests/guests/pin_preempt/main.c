@@ -25,6 +25,7 @@
 #include "events.h"
 #include "bench.h"
 #include "test.h"
+#include "ptree.h"
 #include "vcpu.h"
 #include "public/errno.h"
 #include "public/memory.h"
@@ -62,48 +63,7 @@ static uint64_t continuations(void)
 	return perfc_total(MICA_PERFC_continuations);
 }
 
-/* Writes the tree (its pages writable), then makes them read-only. */
-static void build(unsigned int round)
-{
-	uint64_t dmfn = guest_mfn(data[round]);
-
-	for (unsigned int i = 0; i < NL1; i++) {
-		uint64_t *t = (uint64_t *)l1s[i];
-
-		for (unsigned int e = 0; e < 512; e++)
-			t[e] = (dmfn << 12) | PTE_P;
-	}
-	for (unsigned int i = 0; i < NL2; i++) {
-		uint64_t *t = (uint64_t *)l2s[i];
-
-		for (unsigned int e = 0; e < 512; e++)
-			t[e] = (guest_mfn(l1s[(i * 512 + e) % NL1]) << 12) |
-			       PTE_P | PTE_W;
-	}
-	memset(l3, 0, sizeof(l3));
-	for (unsigned int i = 0; i < NL2; i++)
-		((uint64_t *)l3)[i] = (guest_mfn(l2s[i]) << 12) | PTE_P | PTE_W;
-	memset(l4, 0, sizeof(l4));
-	((uint64_t *)l4)[3] = (guest_mfn(l3) << 12) | PTE_P | PTE_W;
-	for (unsigned int i = 0; i < NL1; i++)
-		guest_set_writable(l1s[i], false);
-	for (unsigned int i = 0; i < NL2; i++)
-		guest_set_writable(l2s[i], false);
-	guest_set_writable(l3, false);
-	guest_set_writable(l4, false);
-	guest_tlb_flush_local();
-}
-
-/* Makes the tree's pages writable again (each must be no table now). */
-static void unbuild(void)
-{
-	for (unsigned int i = 0; i < NL1; i++)
-		guest_set_writable(l1s[i], true);
-	for (unsigned int i = 0; i < NL2; i++)
-		guest_set_writable(l2s[i], true);
-	guest_set_writable(l3, true);
-	guest_set_writable(l4, true);
-}
+static const struct guest_ptree tree = { l1s, NL1, l2s, NL2, l3, l4 };
 
 /* Every reference to data[round] is gone: it can be given back. */
 static void check_released(unsigned int round)
@@ -211,7 +171,7 @@ static void clean_round(void)
 	bool pin_preempted = false, unpin_preempted = false;
 
 	printk("round 1: pin and unpin\n");
-	build(0);
+	guest_ptree_build(&tree, data[0]);
 	for (unsigned int a = 0;
 	     a < ATTEMPTS && !(pin_preempted && unpin_preempted); a++) {
 		set_op(MICA_MMUEXT_PIN_L4_TABLE, l4m);
@@ -237,7 +197,7 @@ static void clean_round(void)
 	if (!pin_preempted || !unpin_preempted)
 		test_fail("not preempted in %u attempts (pin %d, unpin %d)",
 			  ATTEMPTS, pin_preempted, unpin_preempted);
-	unbuild();
+	guest_ptree_set_writable(&tree, true);
 	check_released(0);
 }
 
@@ -247,7 +207,7 @@ static void abandoned_pin(void)
 	unsigned int a;
 
 	printk("round 2: a pin abandoned part-way\n");
-	build(1);
+	guest_ptree_build(&tree, data[1]);
 	for (a = 0; a < ATTEMPTS; a++) {
 		set_op(MICA_MMUEXT_PIN_L4_TABLE, l4m);
 		if (run_abandoned())
@@ -267,7 +227,7 @@ static void abandoned_pin(void)
 			       (guest_mfn(l1s[NL1 - 1]) << 12) | PTE_P | PTE_W),
 		       -MICA_EBUSY, "map an L1 of the finished tree writable");
 	unpin_tree(l4m);
-	unbuild();
+	guest_ptree_set_writable(&tree, true);
 	check_released(1);
 }
 
@@ -278,7 +238,7 @@ static void abandoned_unpin(void)
 	unsigned int a;
 
 	printk("round 3: an unpin abandoned part-way\n");
-	build(2);
+	guest_ptree_build(&tree, data[2]);
 	for (a = 0; a < ATTEMPTS; a++) {
 		ensure_pinned(l4m);
 		set_op(MICA_MMUEXT_UNPIN_TABLE, l4m);
@@ -302,7 +262,7 @@ static void abandoned_unpin(void)
 	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, guest_mfn(small)), 0,
 		       "unpin it");
 	guest_set_writable(small, true);
-	unbuild();
+	guest_ptree_set_writable(&tree, true);
 	check_released(2);
 }
 
@@ -327,7 +287,7 @@ void test_main(void)
 	 * still go away entirely (run.sh fails a machine that does not end,
 	 * and the hypervisor logs what it returned). */
 	printk("round 4: die with a half-validated tree\n");
-	build(3);
+	guest_ptree_build(&tree, data[3]);
 	for (unsigned int a = 0; a < ATTEMPTS; a++) {
 		set_op(MICA_MMUEXT_PIN_L4_TABLE, guest_mfn(l4));
 		if (run_abandoned())

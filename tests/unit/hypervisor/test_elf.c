@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <mica/elf.h>
+#include <mica/elf_format.h>
 #include <mica/errno.h>
 #include <public/elfnote.h>
 
@@ -14,20 +15,6 @@
 
 #define VIRT_BASE 0xffffffff80000000ull
 #define IMG_SIZE 0x4000
-
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static uint8_t img[IMG_SIZE];
 
@@ -44,33 +31,33 @@ static size_t add_note(uint8_t *p, uint32_t type, uint64_t value)
 /* Notes (entry, hypercall page, virt_base, paddr_offset), a 3-page
  * segment at VIRT_BASE (pfn 0) and a per-cpu-like one linked at 0 with
  * p_paddr 0x2000 (pfn 2). */
-static struct phdr *make_kernel(void)
+static struct elf64_phdr *make_kernel(void)
 {
-	struct ehdr *eh = (struct ehdr *)img;
-	struct phdr *ph = (struct phdr *)(img + 64);
+	struct elf64_ehdr *eh = (struct elf64_ehdr *)img;
+	struct elf64_phdr *ph = (struct elf64_phdr *)(img + 64);
 	size_t n = 0x200;
 
 	memset(img, 0, sizeof(img));
 	memcpy(eh->ident, "\177ELF\2\1\1", 7);
-	eh->type = 2;
-	eh->machine = 62;
+	eh->type = ET_EXEC;
+	eh->machine = EM_X86_64;
 	eh->phoff = 64;
-	eh->phentsize = sizeof(struct phdr);
+	eh->phentsize = sizeof(struct elf64_phdr);
 	eh->phnum = 3;
 	n += add_note(img + n, MICA_ELFNOTE_ENTRY, VIRT_BASE + 0x100);
 	n += add_note(img + n, MICA_ELFNOTE_HYPERCALL_PAGE, VIRT_BASE + 0x1000);
 	n += add_note(img + n, MICA_ELFNOTE_VIRT_BASE, VIRT_BASE);
 	n += add_note(img + n, MICA_ELFNOTE_PADDR_OFFSET, VIRT_BASE);
-	ph[0].type = 4;
+	ph[0].type = PT_NOTE;
 	ph[0].offset = 0x200;
 	ph[0].filesz = n - 0x200;
-	ph[1].type = 1;
+	ph[1].type = PT_LOAD;
 	ph[1].offset = 0x1000;
 	ph[1].vaddr = VIRT_BASE;
 	ph[1].paddr = 0;
 	ph[1].filesz = 0x2000;
 	ph[1].memsz = 0x2000;
-	ph[2].type = 1;
+	ph[2].type = PT_LOAD;
 	ph[2].offset = 0x3000;
 	ph[2].vaddr = 0;
 	ph[2].paddr = 0x2000;
@@ -97,7 +84,7 @@ static void linked_elsewhere_outside_the_image(void)
 {
 	struct elf_info info;
 	char why[128] = "";
-	struct phdr *ph = make_kernel();
+	struct elf64_phdr *ph = make_kernel();
 
 	ph[2].paddr = 1ull << 30;
 	CHECK_INT(elf_parse(img, sizeof(img), &info, why, sizeof(why)),
@@ -113,7 +100,7 @@ static void linked_elsewhere_other_page_offset(void)
 {
 	struct elf_info info;
 	char why[128] = "";
-	struct phdr *ph = make_kernel();
+	struct elf64_phdr *ph = make_kernel();
 
 	ph[2].vaddr = 0x10;
 	CHECK_INT(elf_parse(img, sizeof(img), &info, why, sizeof(why)),
