@@ -13,6 +13,7 @@
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
+#include <asm/insn.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
@@ -149,76 +150,31 @@ void pv_inject_exception(struct cpu_regs *regs, unsigned int vec,
 	deliver_trap(regs, vec, has_error_code(vec) ? error_code : -1);
 }
 
-/* Legacy prefixes, and REX in 64-bit code: the CPU ignores them before
- * int3, int n and into. */
-static bool is_prefix(uint8_t b, bool long_mode)
-{
-	switch (b) {
-	case 0x26:
-	case 0x2e:
-	case 0x36:
-	case 0x3e:
-	case 0x64:
-	case 0x65:
-	case 0x66:
-	case 0x67:
-	case 0xf0:
-	case 0xf2:
-	case 0xf3:
-		return true;
-	default:
-		return long_mode && (b & 0xf0) == 0x40;
-	}
-}
-
 /*
- * The software interrupt at rip: *vec and its length (prefixes included,
- * at most 15 bytes as the CPU allows), or false if the bytes are not one
- * or cannot be read.  A byte on the next page is read only if needed: a
- * one-byte instruction at the end of a page must not touch it.
+ * The software interrupt at the guest's cs:rip (asm/insn.h): *vec and its
+ * length, or false if the bytes are not one or cannot be read.  One copy
+ * up to the end of the page; the next page is read only if the
+ * instruction runs into it (a one-byte instruction at the end of a page
+ * must not touch it).
  */
 static bool decode_soft_int(const struct cpu_regs *regs, unsigned int *vec,
 			    unsigned int *len)
 {
 	bool long_mode;
-	uint64_t rip = pv_code_linear(regs->cs, regs->rip, &long_mode);
-	unsigned int i, have = 0;
-	uint8_t b[16];
+	uint64_t at = pv_code_linear(regs->cs, regs->rip, &long_mode);
+	unsigned int n = PAGE_SIZE - (unsigned int)(at & (PAGE_SIZE - 1));
+	uint8_t b[INSN_MAX_LEN];
+	int rc;
 
-	/* The common case in one copy: both bytes on this page. */
-	if ((rip & (PAGE_SIZE - 1)) != PAGE_SIZE - 1) {
-		if (copy_from_guest(b, rip, 2))
-			return false;
-		have = 2;
-	}
-	for (i = 0; i < 15; i++) {
-		if (i >= have && copy_from_guest(&b[i], rip + i, 1))
-			return false;
-		if (i >= have)
-			have = i + 1;
-		if (!is_prefix(b[i], long_mode))
-			break;
-	}
-	if (i == 15)
+	if (n > INSN_MAX_LEN)
+		n = INSN_MAX_LEN;
+	if (copy_from_guest(b, at, n))
 		return false;
-	*len = i + 1;
-	switch (b[i]) {
-	case 0xcc: /* int3 */
-		*vec = 3;
-		return true;
-	case 0xce: /* into (#UD in 64-bit code, never here) */
-		*vec = 4;
-		return true;
-	case 0xcd: /* int imm8 */
-		if (i + 1 == 15 || (i + 1 >= have &&
-				    copy_from_guest(&b[i + 1], rip + i + 1, 1)))
-			return false;
-		*vec = b[i + 1];
-		*len = i + 2;
-		return true;
-	default:
-		return false;
-	}
+	rc = insn_soft_int(b, n, long_mode, vec, len);
+	if (rc == -EFAULT && n < INSN_MAX_LEN &&
+	    !copy_from_guest(b + n, at + n, INSN_MAX_LEN - n))
+		rc = insn_soft_int(b, INSN_MAX_LEN, long_mode, vec, len);
+	return rc == 0;
 }
 
 /*
