@@ -171,10 +171,32 @@ static bool fixup_exception(struct cpu_regs *regs)
 	return false;
 }
 
+/* A #DB from guest code, moved off its IST stack by do_trap. */
+static void __noreturn guest_db_on_primary_stack(void)
+{
+	pv_guest_exception(guest_frame());
+	pv_return_to_guest();
+}
+
 __hot_path void do_trap(struct cpu_regs *regs)
 {
 	unsigned int vec = (unsigned int)regs->vector;
 	char why[96];
+
+	/*
+	 * From guest mode on an IST stack (#DB, NMI, #DF, #MC): the guest's
+	 * registers belong in the guest frame, which the exit restores
+	 * (pv_return_to_guest); the primary stack is idle while guest code
+	 * runs.  A #DB goes on there: delivering it writes guest memory,
+	 * which may hit a guest breakpoint, whose #DB would reuse this IST
+	 * stack.
+	 */
+	if ((regs->cs & 3) && regs != guest_frame()) {
+		*guest_frame() = *regs;
+		if (vec == 1)
+			arch_reset_stack_and_jump(guest_db_on_primary_stack);
+		regs = guest_frame();
+	}
 
 	if (vec == 2) {
 		crash_check_nmi();
