@@ -184,8 +184,8 @@ static bool decode_soft_int(const struct cpu_regs *regs, unsigned int *vec,
  * a CPU or emulator fills the error code); it becomes the software interrupt
  * the guest asked for if its trap entry's DPL admits the guest's current
  * mode, else stays the #GP the hardware would give.  Prefixes count (the
- * CPU ignores them: `cs cs int3` is int3, and so is an int3 in the MOV SS
- * shadow).
+ * CPU ignores them: `cs cs int3` is int3, as Linux's mov_ss_trap checks
+ * after a MOV SS), and 32- and 16-bit code is read at its segment base.
  */
 __hot_path static void software_interrupt(struct cpu_regs *regs)
 {
