@@ -70,11 +70,15 @@ static bool word_mark(mica_event_word_t *w, bool raise)
 static void notify_vcpu(struct vcpu *v)
 {
 	struct mica_vcpu_info *vi = arch_vcpu_info(v);
+	bool was;
 
 	if (!vi)
 		return; /* vcpu_info arrives with register_info, pending set */
-	__atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
-	evtchn_vcpu_wake(v);
+	was = __atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
+				  __ATOMIC_SEQ_CST);
+	/* An HVM vcpu may take its upcall as an interrupt (arch hook). */
+	if (!arch_evtchn_upcall(v, vi, was))
+		evtchn_vcpu_wake(v);
 }
 
 /*

@@ -174,6 +174,19 @@ out:
 	return rc;
 }
 
+/* --- Upcall vector (HVM; the arch code validates and applies it) --- */
+
+static long op_set_upcall_vector(struct vcpu *v, uint64_t arg)
+{
+	struct mica_vcpu_upcall_vector u;
+
+	if (copy_from_guest(&u, arg, sizeof(u)))
+		return -EFAULT;
+	if (u.pad0)
+		return -EINVAL;
+	return arch_evtchn_set_upcall_vector(v, u.vector);
+}
+
 /* --- Dispatcher --- */
 
 typedef long (*vcpu_op_fn)(struct vcpu *target, uint64_t arg);
@@ -191,6 +204,7 @@ static const vcpu_op_fn vcpu_ops[] = {
 	[MICA_VCPUOP_stop_periodic_timer] = op_stop_periodic_timer,
 	[MICA_VCPUOP_set_singleshot_timer] = op_set_singleshot_timer,
 	[MICA_VCPUOP_stop_singleshot_timer] = op_stop_singleshot_timer,
+	[MICA_VCPUOP_set_upcall_vector] = op_set_upcall_vector,
 };
 
 long do_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg, uint64_t a4,

@@ -136,6 +136,17 @@ void arch_guest_frame_put(struct domain *d, uint64_t gfn);
 /* The vcpu's vcpu_info (shared_info.h), NULL if it has none. */
 struct mica_vcpu_info *arch_vcpu_info(struct vcpu *v);
 void arch_vcpu_set_info(struct vcpu *v, struct mica_vcpu_info *info);
+/*
+ * Event upcalls as an interrupt (HVM, public/vcpu.h
+ * MICA_VCPUOP_set_upcall_vector).  arch_evtchn_upcall: v's
+ * evtchn_upcall_pending was just set (FIFO lock held; was_pending: it was
+ * already 1); false: wake v as for PV (evtchn_vcpu_wake), true: the arch
+ * code took care of it.  arch_evtchn_set_upcall_vector: the sub-op, 0 or
+ * -EOPNOTSUPP (PV) / -EINVAL.
+ */
+bool arch_evtchn_upcall(struct vcpu *v, struct mica_vcpu_info *vi,
+			bool was_pending);
+int arch_evtchn_set_upcall_vector(struct vcpu *v, unsigned int vector);
 /* v's guest-kernel page tables are the ones loaded on this CPU. */
 bool arch_vcpu_kernel_tables_loaded(struct vcpu *v);
 

@@ -194,4 +194,52 @@ MICA_STATIC_ASSERT(sizeof(struct mica_vcpu_singleshot_timer) == 16,
 
 #define MICA_TIMER_FUTURE (1u << 0)
 
+/*
+ * MICA_VCPUOP_set_upcall_vector: HVM guests only.  Have the hypervisor
+ * deliver `vcpu`'s event upcall (shared_info.h) as interrupt `vector` of
+ * that vcpu's local APIC (hvm/hvm.h P7), instead of the PV callback.
+ *   IN  struct mica_vcpu_upcall_vector: vector 0x20..0xff, or 0 to stop.
+ *   Returns 0.  `vcpu` may be any vcpu of the caller.
+ * Rules (shared_info.h defines the pending and mask bytes):
+ *   1. Each time the vcpu's evtchn_upcall_pending goes from 0 to 1 with
+ *      evtchn_upcall_mask 0, the vector is set in the vcpu's local APIC IRR
+ *      as a fixed, edge-triggered interrupt (an EOI ends it as any edge
+ *      interrupt; the IRR coalesces a second raise before the first is
+ *      taken).  A vcpu in HLT with interrupts enabled wakes (P5).  As
+ *      any fixed interrupt it is dropped while the local APIC is
+ *      software-disabled (SVR bit 8 clear); the vector stays set across
+ *      INIT and startup IPIs.
+ *   2. While evtchn_upcall_pending stays 1 nothing more is raised: the
+ *      handler must clear evtchn_upcall_pending BEFORE it scans the queues
+ *      (shared_info.h rule 2), so an event after the clear raises again.
+ *   3. If the pending byte goes to 1 while evtchn_upcall_mask is 1, the
+ *      interrupt is held back until the guest clears the mask and makes
+ *      any hypercall (shared_info.h rule 3), or the vcpu otherwise exits to
+ *      the hypervisor with the mask clear; it is then raised once, if
+ *      evtchn_upcall_pending is still 1.  The mask does not stop an
+ *      interrupt already in the IRR.
+ *   4. Setting a vector while evtchn_upcall_pending is 1 raises it as in 3.
+ *      Setting 0 stops the interrupts; events then only set the pending
+ *      byte and wake the vcpu from HLT (as they do before a vector is set).
+ *   5. A vcpu's vcpu_info is in the shared-info page, which an HVM guest
+ *      cannot map yet: place it with MICA_VCPUOP_register_info (a gfn of
+ *      the guest's RAM) to read and write the two bytes.
+ *   6. An HVM guest may use these vcpu_op sub-ops: is_up, get_runstate,
+ *      register_info, the timers, set_upcall_vector; the others return
+ *      -MICA_ENOSYS (vcpus start by INIT-SIPI-SIPI, hvm/hvm.h P8).
+ * Errors: -MICA_EOPNOTSUPP (the caller is a PV domain: it has the event
+ *   callback, arch-x86/pv.h), -MICA_EINVAL (vector 1..0x1f: exceptions and
+ *   reserved vectors; vector > 0xff; pad0 != 0).
+ */
+#define MICA_VCPUOP_set_upcall_vector 11
+
+struct mica_vcpu_upcall_vector {
+	uint32_t vector; /* IN: 0x20..0xff, 0 = none */
+	uint32_t pad0;
+};
+MICA_STATIC_ASSERT(sizeof(struct mica_vcpu_upcall_vector) == 8,
+		   "mica_vcpu_upcall_vector");
+
+#define MICA_UPCALL_VECTOR_MIN 0x20u
+
 #endif /* MICA_PUBLIC_VCPU_H */

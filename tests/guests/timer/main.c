@@ -316,6 +316,15 @@ void test_main(void)
 	test_expect_rc(vcpu_op(MICA_VCPUOP_initialise, 0, NULL), -MICA_EBUSY,
 		       "initialise of the running vcpu");
 	test_expect_rc(vcpu_op(99, 0, NULL), -MICA_ENOSYS, "unknown vcpu_op");
+	/* The upcall vector is for HVM guests (vcpu.h): a PV caller is
+	 * refused whatever the vector. */
+	for (uint32_t vec = 0; vec <= 0x100; vec += 0x80) {
+		struct mica_vcpu_upcall_vector uv = { .vector = vec };
+
+		test_expect_rc(vcpu_op(MICA_VCPUOP_set_upcall_vector, 0, &uv),
+			       -MICA_EOPNOTSUPP, "PV set_upcall_vector %#x",
+			       vec);
+	}
 	check_singleshot();
 	check_periodic();
 	check_runstate();

@@ -190,9 +190,16 @@ static void check_hypercall_buffers(void)
 	test_expect_rc(hypercall_sched_op(MICA_SCHEDOP_remote_shutdown,
 					  (void *)0x1000),
 		       -MICA_EPERM, "remote shutdown");
-	/* The PV paging and CPU interface, privileged calls: not for HVM. */
+	/* Event channels (tests/hvm/evtchn_upcall): buffers in RAM too. */
+	test_expect_rc(hypercall_by_number(MICA_HC_event_channel_op, 5,
+					   (uint64_t)(uintptr_t)beyond, 0, 0,
+					   0),
+		       -MICA_EFAULT, "event channel argument beyond RAM");
+	/* The PV paging and CPU interface, privileged calls: not for HVM
+	 * (vcpu_op: only the sub-ops of vcpu.h set_upcall_vector rule 6). */
 	for (unsigned int nr = 3; nr < 128; nr++) {
-		if (nr == MICA_HC_console_io || nr == MICA_HC_sched_op)
+		if (nr == MICA_HC_console_io || nr == MICA_HC_sched_op ||
+		    nr == MICA_HC_event_channel_op)
 			continue;
 		test_expect_rc(hypercall_by_number(nr, 0, 0, 0, 0, 0),
 			       -MICA_ENOSYS, "hypercall %u", nr);

@@ -69,6 +69,21 @@ void evtchn_vcpu_wake(struct vcpu *v)
 	wakes[v->id]++;
 }
 
+/* The arch upcall hook: counts calls with the old pending byte; takes
+ * the wake-up over (returns true) for vcpus in arch_takes_upcall. */
+static unsigned int upcall_calls[NR_VCPUS], upcall_was_pending[NR_VCPUS];
+static bool arch_takes_upcall[NR_VCPUS];
+
+bool arch_evtchn_upcall(struct vcpu *v, struct mica_vcpu_info *vi,
+			bool was_pending)
+{
+	if (vi != &vinfo[v->id] || !vi->evtchn_upcall_pending)
+		return false; /* the test sees it: wakes without a call */
+	upcall_calls[v->id]++;
+	upcall_was_pending[v->id] += was_pending;
+	return arch_takes_upcall[v->id];
+}
+
 static struct domain *d;
 static struct evtchn_domain *ed;
 
@@ -93,6 +108,9 @@ static void setup(void)
 	memset(frame_refs, 0, sizeof(frame_refs));
 	memset(vinfo, 0, sizeof(vinfo));
 	memset(wakes, 0, sizeof(wakes));
+	memset(upcall_calls, 0, sizeof(upcall_calls));
+	memset(upcall_was_pending, 0, sizeof(upcall_was_pending));
+	memset(arch_takes_upcall, 0, sizeof(arch_takes_upcall));
 	d = calloc(1, sizeof(*d));
 	ed = calloc(1, sizeof(*ed));
 	d->evtchn = ed;
@@ -504,6 +522,44 @@ static void test_random_storm(void)
 	teardown();
 }
 
+/*
+ * The arch hook (HVM upcall vector): called once per new queue head with
+ * the pending byte already set and its old value; when it takes the
+ * vcpu over, the common code does not wake it.
+ */
+static void test_arch_upcall_hook(void)
+{
+	uint32_t got[8];
+
+	setup();
+	init_vcpu(0);
+	init_vcpu(1);
+	init_array(0);
+	bind(5, 0, DEFQ, true);
+	bind(6, 0, 3, true);
+	bind(7, 1, DEFQ, true);
+	arch_takes_upcall[0] = true;
+	raise(5);
+	CHECK_INT(upcall_calls[0], 1);
+	CHECK_INT(upcall_was_pending[0], 0);
+	CHECK_INT(wakes[0], 0); /* taken over */
+	raise(5); /* no new head: no call */
+	CHECK_INT(upcall_calls[0], 1);
+	raise(6); /* a new head on another queue, pending still 1 */
+	CHECK_INT(upcall_calls[0], 2);
+	CHECK_INT(upcall_was_pending[0], 1);
+	CHECK_INT(consume(0, got, 8), 2); /* clears pending first */
+	raise(5);
+	CHECK_INT(upcall_calls[0], 3);
+	CHECK_INT(upcall_was_pending[0], 1); /* 0 -> 1 again */
+	CHECK_INT(wakes[0], 0);
+	raise(7); /* vcpu 1: the hook declines, the common wake */
+	CHECK_INT(upcall_calls[1], 1);
+	CHECK_INT(wakes[1], 1);
+	CHECK_EQ(vinfo[1].evtchn_upcall_pending, 1);
+	teardown();
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -515,6 +571,7 @@ int main(void)
 		TEST_CASE(test_close_while_queued),
 		TEST_CASE(test_hostile_guest),
 		TEST_CASE(test_random_storm),
+		TEST_CASE(test_arch_upcall_hook),
 	};
 
 	return run_tests("event_fifo", cases, sizeof(cases) / sizeof(cases[0]));

@@ -23,6 +23,7 @@
 #include <asm/smp.h>
 #include <public/hvm/hvm.h>
 #include <public/sched.h>
+#include <public/vcpu.h>
 
 #define RFLAGS_IF 0x200
 #define MSR_K8_INT_PENDING_MSG 0xc0010055
@@ -153,6 +154,8 @@ void hvm_return_to_guest(void)
 		/* INIT and SIPI are applied by the vcpu to itself; an INIT
 		 * takes it down (a schedule is then pending). */
 		vlapic_vcpu_pre_run(v);
+		/* An event upcall the mask held back (hvm/evtchn.c). */
+		hvm_evtchn_pre_run(v);
 		if (v->state != VCPU_RUNNABLE || softirq_pending())
 			continue;
 		hvm_backend->vcpu_run(v);
@@ -344,11 +347,39 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	}
 }
 
-/* public/hvm/hvm.h note 4: what an HVM guest may call so far. */
-static bool hypercall_allowed(uint64_t nr)
+/* public/vcpu.h MICA_VCPUOP_set_upcall_vector rule 6: the vcpu_op
+ * sub-ops that do not assume a PV vcpu. */
+static bool vcpu_op_allowed(uint64_t cmd)
 {
-	return nr == MICA_HC_version || nr == MICA_HC_console_io ||
-	       nr == MICA_HC_sched_op;
+	switch (cmd) {
+	case MICA_VCPUOP_is_up:
+	case MICA_VCPUOP_get_runstate:
+	case MICA_VCPUOP_register_info:
+	case MICA_VCPUOP_set_periodic_timer:
+	case MICA_VCPUOP_stop_periodic_timer:
+	case MICA_VCPUOP_set_singleshot_timer:
+	case MICA_VCPUOP_stop_singleshot_timer:
+	case MICA_VCPUOP_set_upcall_vector:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* public/hvm/hvm.h note 4: what an HVM guest may call so far. */
+static bool hypercall_allowed(uint64_t nr, uint64_t cmd)
+{
+	switch (nr) {
+	case MICA_HC_version:
+	case MICA_HC_console_io:
+	case MICA_HC_sched_op:
+	case MICA_HC_event_channel_op:
+		return true;
+	case MICA_HC_vcpu_op:
+		return vcpu_op_allowed(cmd);
+	default:
+		return false;
+	}
 }
 
 void hvm_handle_hypercall(struct vcpu *v)
@@ -360,7 +391,7 @@ void hvm_handle_hypercall(struct vcpu *v)
 	perfc_incr(hypercalls);
 	if (v->arch.hvm->cpl != 0)
 		r->rax = (uint64_t)-EPERM;
-	else if (!hypercall_allowed(nr))
+	else if (!hypercall_allowed(nr, r->rdi & mask))
 		r->rax = (uint64_t)-ENOSYS;
 	else
 		r->rax = (uint64_t)hypercall_dispatch(
@@ -376,6 +407,7 @@ void hvm_handle_hlt(struct vcpu *v)
 	bool any_up = false;
 
 	if (v->arch.hvm->interrupts_enabled) {
+		hvm_evtchn_pre_run(v); /* a held upcall is due now */
 		vcpu_block();
 		if (hvm_intr_next(v) >= 0 || v->arch.hvm->init_pending)
 			vcpu_unblock(v);

@@ -278,6 +278,11 @@ int vlapic_pending(struct vcpu *v)
 	return vec;
 }
 
+void vlapic_set_irq(struct vcpu *v, unsigned int vector)
+{
+	accept_irq(v->arch.hvm->vlapic, vector, false);
+}
+
 void vlapic_accept(struct vcpu *v, unsigned int vector)
 {
 	struct vlapic *l = v->arch.hvm->vlapic;

@@ -37,9 +37,14 @@
  *  3. Buffer addresses (gaddr) are guest-PHYSICAL addresses: the buffer
  *     must lie in the guest's RAM (it may cross pages), else -MICA_EFAULT.
  *  4. Available now: MICA_HC_version, MICA_HC_console_io,
- *     MICA_HC_sched_op.  Every other number returns -MICA_ENOSYS for an
- *     HVM guest (the PV CPU and paging interface does not apply; event
- *     channels, grants and memory_op come with their HVM support).
+ *     MICA_HC_sched_op, MICA_HC_event_channel_op (every sub-op; the FIFO
+ *     control blocks and array pages are gfns of the guest's RAM) and
+ *     MICA_HC_vcpu_op with the sub-ops listed in vcpu.h
+ *     MICA_VCPUOP_set_upcall_vector rule 6 (vcpu_info placed at a gfn,
+ *     the vcpu timers, the upcall as a local APIC vector).  Every other
+ *     number, and the other vcpu_op sub-ops, return -MICA_ENOSYS for an
+ *     HVM guest (the PV CPU and paging interface does not apply; grants
+ *     and memory_op come with their HVM support).
  *
  * ------------------------------------------------------------------------
  * Boot state (domains built at boot, docs/boot.md `type=hvm`)

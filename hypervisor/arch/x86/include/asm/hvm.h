@@ -84,6 +84,13 @@ struct hvm_vcpu {
 	 * (hvm_nmi_take); NMIs that arrive while one is pending merge. */
 	bool nmi_pending;
 
+	/* Event-channel upcalls as an interrupt (hvm/evtchn.c, public/vcpu.h
+	 * MICA_VCPUOP_set_upcall_vector): the vector (0: none), and an
+	 * upcall held back by evtchn_upcall_mask, raised before an entry
+	 * that finds the mask clear. */
+	uint8_t upcall_vector;
+	bool upcall_held;
+
 	/* Device models (hvm/ioreq.c): the request in flight, answers. */
 	struct hvm_ioreq_vcpu ioreq;
 };
@@ -267,6 +274,12 @@ int p2m_map(struct domain *d, uint64_t gfn, uint64_t mfn, unsigned int order);
 /* The frame at gfn, or 0 with no mapping. */
 uint64_t p2m_lookup(struct domain *d, uint64_t gfn);
 void p2m_destroy(struct domain *d);
+
+/* evtchn.c: event-channel upcalls as an interrupt, and the guest frames
+ * the event code keeps (mica/event.h hooks, for HVM domains).  Before
+ * each entry: raise an upcall the mask held back, if the mask is clear. */
+void hvm_evtchn_pre_run(struct vcpu *v);
+int hvm_guest_frame_get(struct domain *d, uint64_t gfn, void **va);
 
 /* io.c / uart.c: the emulated devices. */
 bool hvm_uart_io(struct vcpu *v, uint16_t port, bool in, uint32_t *val);

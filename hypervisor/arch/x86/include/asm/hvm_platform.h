@@ -117,6 +117,9 @@ bool vlapic_xapic_mmio_enabled(struct vcpu *v);
  * (#GP); false if the MSR is not the APIC's. */
 bool vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val,
 		int *rc);
+/* Sets vector (>= 16) in v's IRR as a fixed edge interrupt and kicks v
+ * (dropped while the APIC is software-disabled, as an IPI would be). */
+void vlapic_set_irq(struct vcpu *v, unsigned int vector);
 /* The highest deliverable vector (-1: none), and its acceptance. */
 int vlapic_pending(struct vcpu *v);
 void vlapic_accept(struct vcpu *v, unsigned int vector);
