@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * MICA_HC_iret to user mode on the guest's own selectors (public/arch-x86/
- * pv.h, MICA_HC_iret notes 1 and 5): code and stack selectors of its GDT
- * and LDT that load are returned to (64-bit and 32-bit code, with and
- * without MICA_IRET_FROM_SYSCALL; 32-bit code stays 32-bit across an
- * exit of Mica's; an int3 in 32- and 16-bit code with a
- * segment base is found there); ones a native IRET refuses (null, data
- * as code, code or read-only data as stack, not present, beyond the
- * table, Mica's ring-0 and data selectors as code, a non-canonical rip)
- * give the guest kernel the #GP/#NP/#SS a native IRET raises, from user
- * mode at the return target; so do faults of Mica's exit IRETQ itself (a
- * rip beyond a 32-bit segment's limit, flat or the guest's; a code
- * descriptor made not present by vcpu 1 after the iret checked it, while
- * vcpu 0 runs on it and Mica emulates an instruction for it).
+ * pv.h, MICA_HC_iret notes 1 and 5):
+ *   - code and stack selectors of its GDT and LDT that load are returned
+ *     to: 64-bit and 32-bit code, with and without MICA_IRET_FROM_SYSCALL
+ *     (a SYSRET-shaped frame with a guest ss must not leave by SYSRET);
+ *     32-bit code stays 32-bit across an exit of Mica's (an emulated
+ *     CPUID); an int3 in 32- and 16-bit code with a segment base is found
+ *     at base + eip;
+ *   - ones a native IRET refuses (null, data as code, code or read-only
+ *     data as stack, not present, beyond the table, Mica's ring-0 and
+ *     flat selectors in the wrong role, a non-canonical rip) give the
+ *     guest kernel the #GP/#NP/#SS a native IRET raises, with its error
+ *     code, from user mode at the return target;
+ *   - so do faults of Mica's exit IRETQ itself: a rip beyond a 32-bit
+ *     segment's limit (on hardware; TCG faults at the fetch), and a code
+ *     descriptor vcpu 1 makes not present after the iret checked it,
+ *     while vcpu 0 runs on it (that was a hypervisor panic).
  */
 #include "boot.h"
 #include "cpu.h"
