@@ -48,6 +48,7 @@ void idt_init(void)
 	idt[2].ist = IST_NMI;
 	idt[8].ist = IST_DF;
 	idt[18].ist = IST_MC;
+	idt[1].ist = IST_DB; /* never on a guest's rsp (asm/layout.h) */
 }
 
 void idt_load(void)
@@ -78,6 +79,7 @@ void cpu_tables_load(struct cpu_info *ci)
 	ci->tss.ist[IST_NMI] = block + (STACK_PAGE_NMI + 1) * PAGE_SIZE;
 	ci->tss.ist[IST_DF] = block + (STACK_PAGE_DF + 1) * PAGE_SIZE;
 	ci->tss.ist[IST_MC] = block + (STACK_PAGE_MC + 1) * PAGE_SIZE;
+	ci->tss.ist[IST_DB] = block + (STACK_PAGE_DB + 1) * PAGE_SIZE;
 	ci->tss.rsp[0] = (uintptr_t)ci; /* below cpu_info, 16-byte aligned */
 	ci->tss.iomap_base = sizeof(ci->tss); /* no I/O bitmap */
 

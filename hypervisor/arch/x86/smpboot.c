@@ -47,8 +47,8 @@ static uint64_t call_targets; /* CPUs that have yet to run call_fn */
 
 struct cpu_info *cpu_info_alloc(unsigned int cpu)
 {
-	static const unsigned int mapped[] = { STACK_PAGE_NMI, STACK_PAGE_DF,
-					       STACK_PAGE_MC };
+	static const unsigned int mapped[] = { STACK_PAGE_DB, STACK_PAGE_NMI,
+					       STACK_PAGE_DF, STACK_PAGE_MC };
 	uintptr_t block = HV_STACKS_BASE + (uintptr_t)cpu * STACK_SIZE;
 	struct page_info *pg = alloc_pages(STACK_ORDER, OWNER_HYPERVISOR);
 	paddr_t pa;

@@ -15,6 +15,7 @@
 #include <asm/smp.h>
 #include <asm/traps.h>
 #include <asm/pv.h>
+#include <asm/pv_segments.h>
 
 static irq_handler_t irq_handlers[256];
 static volatile int crashing_cpu = -1;
@@ -170,10 +171,32 @@ static bool fixup_exception(struct cpu_regs *regs)
 	return false;
 }
 
+/* A #DB from guest code, moved off its IST stack by do_trap. */
+static void __noreturn guest_db_on_primary_stack(void)
+{
+	pv_guest_exception(guest_frame());
+	pv_return_to_guest();
+}
+
 __hot_path void do_trap(struct cpu_regs *regs)
 {
 	unsigned int vec = (unsigned int)regs->vector;
 	char why[96];
+
+	/*
+	 * From guest mode on an IST stack (#DB, NMI, #DF, #MC): the guest's
+	 * registers belong in the guest frame, which the exit restores
+	 * (pv_return_to_guest); the primary stack is idle while guest code
+	 * runs.  A #DB goes on there: delivering it writes guest memory,
+	 * which may hit a guest breakpoint, whose #DB would reuse this IST
+	 * stack.
+	 */
+	if ((regs->cs & 3) && regs != guest_frame()) {
+		*guest_frame() = *regs;
+		if (vec == 1)
+			arch_reset_stack_and_jump(guest_db_on_primary_stack);
+		regs = guest_frame();
+	}
 
 	if (vec == 2) {
 		crash_check_nmi();
@@ -195,6 +218,10 @@ __hot_path void do_trap(struct cpu_regs *regs)
 		pv_guest_exception(regs);
 		return;
 	}
+	/* The exit IRETQ to a guest: the guest's fault (pv.h iret note 5). */
+	if ((vec == 11 || vec == 12 || vec == 13) &&
+	    regs->rip == (uintptr_t)pv_exit_iretq)
+		pv_exit_iret_fault(regs);
 	if ((vec == 11 || vec == 13 || vec == 14) && fixup_exception(regs))
 		return;
 	/* A guest's data breakpoint hit by Mica's own access to guest

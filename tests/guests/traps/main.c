@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The PV CPU interface (public/arch-x86/pv.h): a trap table receives
- * exceptions and software interrupts through bounce frames, handlers
+ * exceptions and software interrupts (prefixed ones too, and after MOV SS)
+ * through bounce frames, handlers
  * return with MICA_HC_iret, and the callback, stack and segment-base calls
  * accept what they should and refuse the rest.  rflags.NT survives an
  * iret and hypercalls (a guest's user space may keep it set).
@@ -142,6 +143,45 @@ static void check_exceptions(void)
 	n = last.count;
 	__asm__ __volatile__("int $0x81");
 	expect_trap("int $0x81 (DPL 0, from kernel mode)", n, 0x81, 0);
+
+	/* Prefixes before a software interrupt, which the CPU ignores, and
+	 * one in the MOV SS shadow (Linux's mov_ss_trap): still the
+	 * software interrupt, returning after all of its bytes. */
+	n = last.count;
+	__asm__ __volatile__(".byte 0x2e, 0x2e; int3; 1: lea 1b(%%rip), %0"
+			     : "=r"(r));
+	expect_trap("cs cs int3", n, 3, 0);
+	if (last.rip != r)
+		test_fail("cs cs int3: returned to %lx, not %lx", last.rip, r);
+	n = last.count;
+	__asm__ __volatile__(".fill 14, 1, 0x2e; int3; 1: lea 1b(%%rip), %0"
+			     : "=r"(r));
+	expect_trap("14 x cs, int3 (15 bytes)", n, 3, 0);
+	if (last.rip != r)
+		test_fail("14 x cs int3: returned to %lx, not %lx", last.rip,
+			  r);
+	n = last.count;
+	__asm__ __volatile__("mov %%ss, %%eax; mov %%eax, %%ss; int3" ::
+				     : "rax");
+	expect_trap("mov ss; int3", n, 3, 0);
+	n = last.count;
+	__asm__ __volatile__("mov %%ss, %%eax; mov %%eax, %%ss\n"
+			     ".byte 0x2e, 0x2e; int3" ::
+				     : "rax");
+	expect_trap("mov ss; cs cs int3", n, 3, 0);
+	n = last.count;
+	__asm__ __volatile__(".byte 0x3e, 0x48; int $0x80; 1: lea 1b(%%rip), %0"
+			     : "=r"(r));
+	expect_trap("ds rex.w int $0x80", n, 0x80, 0);
+	if (last.rip != r)
+		test_fail("ds rex.w int $0x80: returned to %lx, not %lx",
+			  last.rip, r);
+	/* Prefixed, still without a handler: the #GP of that vector. */
+	n = last.count;
+	skip_bytes = 3;
+	__asm__ __volatile__(".byte 0x2e; int $0x82");
+	expect_trap("cs int $0x82 (no handler)", n, 13, (0x82 << 3) | 2);
+	skip_bytes = 0;
 
 	/* No handler for 0x82: #GP with the IDT bit, as on hardware. */
 	n = last.count;

@@ -180,13 +180,81 @@ static void random_bytes(void)
 	}
 }
 
+static void soft_int(void)
+{
+	static const struct {
+		uint8_t bytes[16];
+		unsigned int n;
+		bool long_mode;
+		int rc;
+		unsigned int vec, len;
+	} cases[] = {
+		{ { 0xcc }, 1, true, 0, 3, 1 },
+		{ { 0xcd, 0x80 }, 2, true, 0, 0x80, 2 },
+		{ { 0xce }, 1, false, 0, 4, 1 },
+		{ { 0x2e, 0x2e, 0xcc }, 3, true, 0, 3, 3 }, /* mov_ss_trap */
+		{ { 0x3e, 0x48, 0xcd, 0x03 }, 4, true, 0, 3, 4 },
+		{ { 0xf0, 0x66, 0xf3, 0x65, 0xcd, 0x21 }, 6, false, 0, 0x21, 6 },
+		/* 14 prefixes and int3: 15 bytes, the most the CPU takes. */
+		{ { 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e,
+		    0x2e, 0x2e, 0x2e, 0x2e, 0xcc },
+		  15,
+		  true,
+		  0,
+		  3,
+		  15 },
+		/* 14 prefixes and int imm8: 16 bytes, too long. */
+		{ { 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e,
+		    0x2e, 0x2e, 0x2e, 0x2e, 0xcd, 0x03 },
+		  16,
+		  true,
+		  -EINVAL,
+		  0,
+		  0 },
+		/* 0x40 is inc %eax in 32-bit code, not a prefix. */
+		{ { 0x40, 0xcc }, 2, false, -EINVAL, 0, 0 },
+		{ { 0x40, 0xcc }, 2, true, 0, 3, 2 },
+		{ { 0x0f, 0x0b }, 2, true, -EINVAL, 0, 0 },
+		{ { 0xf1 }, 1, true, -EINVAL, 0, 0 }, /* icebp: never a #GP */
+		/* Too few bytes to tell. */
+		{ { 0x2e, 0x2e }, 2, true, -EFAULT, 0, 0 },
+		{ { 0xcd }, 1, true, -EFAULT, 0, 0 },
+		{ { 0 }, 0, true, -EFAULT, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned int vec = 999, len = 999;
+
+		CHECK_INT(insn_soft_int(cases[i].bytes, cases[i].n,
+					cases[i].long_mode, &vec, &len),
+			  cases[i].rc);
+		if (cases[i].rc)
+			continue;
+		CHECK_EQ(vec, cases[i].vec);
+		CHECK_EQ(len, cases[i].len);
+	}
+	/* Whatever the bytes, the answer comes within 15 of them. */
+	for (unsigned int i = 0; i < 100000; i++) {
+		uint8_t b[15];
+		unsigned int vec, len;
+		int rc;
+
+		for (unsigned int j = 0; j < sizeof(b); j++)
+			b[j] = (uint8_t)test_random();
+		rc = insn_soft_int(b, (unsigned int)test_random_below(16),
+				   test_random() & 1, &vec, &len);
+		CHECK(rc == 0 || rc == -EINVAL || rc == -EFAULT);
+		if (rc == 0)
+			CHECK(len >= 1 && len <= 15 && vec < 256);
+	}
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
-		TEST_CASE(decode_table),
-		TEST_CASE(not_emulated),
-		TEST_CASE(truncated),
-		TEST_CASE(random_bytes),
+		TEST_CASE(decode_table), TEST_CASE(not_emulated),
+		TEST_CASE(truncated),	 TEST_CASE(random_bytes),
+		TEST_CASE(soft_int),
 	};
 
 	return run_tests("insn", cases, ARRAY_SIZE(cases));

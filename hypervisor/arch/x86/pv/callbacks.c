@@ -16,6 +16,7 @@
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_segments.h>
 
 static bool is_canonical(uint64_t va)
 {
@@ -162,17 +163,18 @@ long do_set_segment_base(uint64_t which, uint64_t value, uint64_t a3,
 	}
 }
 
-/* True if sel is a flat guest selector of the given kind with RPL 0 or 3. */
-static bool frame_selector_ok(uint64_t sel, uint16_t flat)
+/* True if sel is a flat guest selector of the given kind with RPL 0. */
+static bool kernel_selector_ok(uint64_t sel, uint16_t flat)
 {
-	return (sel & ~3ULL) == (uint64_t)(flat & ~3) &&
-	       ((sel & 3) == 0 || (sel & 3) == 3);
+	return sel == (uint64_t)(flat & ~3);
 }
 
 __hot_path void pv_do_iret(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	struct mica_iret_frame f;
+	unsigned int fault = 0;
+	uint32_t error = 0;
 	bool to_user;
 
 	perfc_incr(iret);
@@ -181,13 +183,16 @@ __hot_path void pv_do_iret(struct cpu_regs *regs)
 			     regs->rsp);
 		return;
 	}
-	if ((!frame_selector_ok(f.cs, GUEST_CS64) &&
-	     !frame_selector_ok(f.cs, GUEST_CS32)) ||
-	    !frame_selector_ok(f.ss, GUEST_DS) || (f.cs & 3) != (f.ss & 3)) {
+	/* RPL 0: kernel mode, on Mica's flat selectors only.  RPL 3: user
+	 * mode, on any selectors (checked below).  Nothing else. */
+	to_user = (f.cs & 3) == 3;
+	if ((f.cs & 3) != (f.ss & 3) || f.cs > 0xffff || f.ss > 0xffff ||
+	    (!to_user && ((!kernel_selector_ok(f.cs, GUEST_CS64) &&
+			   !kernel_selector_ok(f.cs, GUEST_CS32)) ||
+			  !kernel_selector_ok(f.ss, GUEST_DS)))) {
 		domain_crash(v->domain, "iret with cs %lx ss %lx", f.cs, f.ss);
 		return;
 	}
-	to_user = (f.cs & 3) == 3;
 	if (!v->arch.kernel_mode) {
 		/* Only the guest kernel makes hypercalls (pv_do_syscall). */
 		domain_crash(v->domain, "iret from user mode");
@@ -202,14 +207,16 @@ __hot_path void pv_do_iret(struct cpu_regs *regs)
 		domain_crash(v->domain, "iret with unknown flags %lx", f.flags);
 		return;
 	}
+	if (to_user)
+		fault = pv_user_segments_fault(f.cs, f.ss, &error);
 	pv_switch_mode(v, !to_user);
 	v->arch.vcpu_info->evtchn_upcall_mask = !(f.rflags & 0x200);
 	regs->rax = f.rax;
 	regs->rip = f.rip;
-	regs->cs = (f.cs & ~3ULL) | 3;
+	regs->cs = f.cs | 3;
 	regs->rflags = f.rflags;
 	regs->rsp = f.rsp;
-	regs->ss = (f.ss & ~3ULL) | 3;
+	regs->ss = f.ss | 3;
 	if (f.flags & MICA_IRET_FROM_SYSCALL) {
 		/* rcx/r11 as SYSCALL left them (pv.h note 3): the exit can
 		 * be a SYSRET. */
@@ -219,6 +226,10 @@ __hot_path void pv_do_iret(struct cpu_regs *regs)
 		regs->rcx = f.rcx;
 		regs->r11 = f.r11;
 	}
+	/* Selectors a native IRET would refuse: its fault, from user mode
+	 * at the target (pv.h iret note 5). */
+	if (fault)
+		pv_inject_exception(regs, fault, (int)error);
 }
 
 /*

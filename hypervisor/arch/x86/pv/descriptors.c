@@ -122,6 +122,21 @@ static void set_ldt_descriptor(struct cpu_info *ci, uint64_t entries)
 	ci->desc_reserved[i + 1] = base >> 32;
 }
 
+uint64_t pv_loaded_descriptor(uint16_t sel)
+{
+	const struct vcpu *v = current_vcpu();
+	unsigned int i = sel >> 3;
+	const uint64_t *table = (const uint64_t *)window_of(this_cpu()->cpu_id);
+
+	if (!v)
+		return 0;
+	if (sel & 4)
+		return i < v->arch.ldt.entries ?
+			       table[DESC_WINDOW_LDT_PAGE * (PAGE_SIZE / 8) + i] :
+			       0;
+	return i < v->arch.gdt.entries ? table[i] : 0;
+}
+
 void pv_desc_switch(struct vcpu *next)
 {
 	struct cpu_info *ci = this_cpu();

@@ -91,7 +91,13 @@ pv_exit_to_guest:				/* rsp at the frame */
 	POP_GPRS
 	movq REGS_rsp - REGS_vector(%rsp), %rsp
 	sysretq
-1:	POP_GPRS_AND_IRET
+1:	POP_GPRS
+	addq $16, %rsp				/* vector and error code */
+	/* A fault here (a guest selector that no longer loads, rip beyond
+	 * a 32-bit segment): do_trap -> pv_exit_iret_fault. */
+	.globl pv_exit_iretq
+pv_exit_iretq:
+	iretq
 
 /* arch_reset_stack_and_jump(fn): drop all hypervisor context, run fn. */
 	.globl arch_reset_stack_and_jump

@@ -143,3 +143,40 @@ int insn_decode(const uint8_t *buf, unsigned int avail, struct insn *insn)
 	insn->len = i;
 	return 0;
 }
+
+int insn_soft_int(const uint8_t *buf, unsigned int avail, bool long_mode,
+		  unsigned int *vec, unsigned int *len)
+{
+	unsigned int i;
+
+	if (avail > INSN_MAX_LEN)
+		avail = INSN_MAX_LEN;
+	for (i = 0; i < avail; i++)
+		if (!is_legacy_prefix(buf[i]) && buf[i] != 0xf0 /* lock */ &&
+		    !(long_mode && (buf[i] & 0xf0) == 0x40 /* REX */))
+			break;
+	if (i == INSN_MAX_LEN)
+		return -EINVAL; /* too long: the CPU's #GP(0), never here */
+	if (i == avail)
+		return -EFAULT;
+	switch (buf[i]) {
+	case 0xcc: /* int3 */
+		*vec = 3;
+		*len = i + 1;
+		return 0;
+	case 0xce: /* into (only in 32-bit code) */
+		*vec = 4;
+		*len = i + 1;
+		return 0;
+	case 0xcd: /* int imm8 */
+		if (i + 1 == INSN_MAX_LEN)
+			return -EINVAL;
+		if (i + 1 == avail)
+			return -EFAULT;
+		*vec = buf[i + 1];
+		*len = i + 2;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}

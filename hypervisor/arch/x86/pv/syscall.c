@@ -11,6 +11,7 @@
 #include <asm/fpu.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_segments.h>
 #include <asm/pv_desc.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -99,12 +100,17 @@ __hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 		if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask)
 			pv_deliver_upcall(regs);
 		/*
-		 * IRETQ to a non-canonical rip would fault in Mica.  A
-		 * non-canonical rsp is the guest's business: IRETQ loads it
-		 * unchecked and the guest's first use of it faults in the
-		 * guest (user mode may set any rsp before a syscall).
+		 * IRETQ to a non-canonical rip would fault in Mica: in user
+		 * mode that is the #GP(0) a native IRET raises, at the target
+		 * (the handler's rip is canonical); the kernel's own return
+		 * crashes.  A non-canonical rsp is the guest's business:
+		 * IRETQ loads it unchecked and the guest's first use of it
+		 * faults in the guest (user mode may set any rsp before a
+		 * syscall).
 		 */
-		if (!is_canonical(regs->rip))
+		if (!is_canonical(regs->rip) && !v->arch.kernel_mode)
+			pv_inject_exception(regs, 13, 0);
+		else if (!is_canonical(regs->rip))
 			domain_crash(v->domain,
 				     "return to non-canonical rip %lx",
 				     regs->rip);
@@ -115,12 +121,10 @@ __hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 	}
 	/*
 	 * Whatever the guest or a hypercall left in the frame, it returns to
-	 * ring 3 on the flat guest selectors, with interrupts on and no I/O
-	 * privilege.
+	 * ring 3 on the flat guest selectors or (user mode) selectors of its
+	 * own tables, with interrupts on and no I/O privilege.
 	 */
-	if (regs->cs != GUEST_CS32)
-		regs->cs = GUEST_CS64;
-	regs->ss = GUEST_DS;
+	pv_exit_segments(v, regs);
 	regs->rflags = pv_guest_rflags(regs->rflags);
 	if (ci->exit_cr3) {
 		/* Last: nothing of Mica runs on the user tables but the exit. */
@@ -135,8 +139,8 @@ __hot_path bool pv_exit_prepare(struct cpu_regs *regs)
 	 * no descriptor loads.  rip is canonical (above), so SYSRET cannot
 	 * fault in Mica.
 	 */
-	if (regs->cs == GUEST_CS64 && regs->rcx == regs->rip &&
-	    regs->r11 == regs->rflags &&
+	if (regs->cs == GUEST_CS64 && regs->ss == GUEST_DS &&
+	    regs->rcx == regs->rip && regs->r11 == regs->rflags &&
 	    !(regs->rflags & ~(uint64_t)X86_EFLAGS_SYSRET_MASK)) {
 		perfc_incr(exits_sysret);
 		return true;

@@ -13,9 +13,11 @@
 #include <mica/sched.h>
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
+#include <asm/insn.h>
 #include <asm/layout.h>
 #include <asm/msr-index.h>
 #include <asm/pv.h>
+#include <asm/pv_segments.h>
 #include <asm/pv_trap.h>
 #include <asm/smp.h>
 
@@ -145,38 +147,57 @@ __hot_path static void deliver_trap(struct cpu_regs *regs, unsigned int vec,
 		  pv_trap_flags(entry) & MICA_TRAP_MASK_EVENTS, error_code);
 }
 
+void pv_inject_exception(struct cpu_regs *regs, unsigned int vec,
+			 int error_code)
+{
+	deliver_trap(regs, vec, has_error_code(vec) ? error_code : -1);
+}
+
+/*
+ * The software interrupt at the guest's cs:rip (asm/insn.h): *vec and its
+ * length, or false if the bytes are not one or cannot be read.  One copy
+ * up to the end of the page; the next page is read only if the
+ * instruction runs into it (a one-byte instruction at the end of a page
+ * must not touch it).
+ */
+static bool decode_soft_int(const struct cpu_regs *regs, unsigned int *vec,
+			    unsigned int *len)
+{
+	bool long_mode;
+	uint64_t at = pv_code_linear(regs->cs, regs->rip, &long_mode);
+	unsigned int n = PAGE_SIZE - (unsigned int)(at & (PAGE_SIZE - 1));
+	uint8_t b[INSN_MAX_LEN];
+	int rc;
+
+	if (n > INSN_MAX_LEN)
+		n = INSN_MAX_LEN;
+	if (copy_from_guest(b, at, n))
+		return false;
+	rc = insn_soft_int(b, n, long_mode, vec, len);
+	if (rc == -EFAULT && n < INSN_MAX_LEN &&
+	    !copy_from_guest(b + n, at + n, INSN_MAX_LEN - n))
+		rc = insn_soft_int(b, INSN_MAX_LEN, long_mode, vec, len);
+	return rc == 0;
+}
+
 /*
  * Mica's IDT gates all have DPL 0, so `int n`, `int3` and `into` from the
  * guest arrive as #GP with the IDT bit set in the error code.  The
  * instruction at rip says which it was (decoding it does not depend on how
  * a CPU or emulator fills the error code); it becomes the software interrupt
  * the guest asked for if its trap entry's DPL admits the guest's current
- * mode, else stays the #GP the hardware would give.
+ * mode, else stays the #GP the hardware would give.  Prefixes count (the
+ * CPU ignores them: `cs cs int3` is int3, as Linux's mov_ss_trap checks
+ * after a MOV SS), and 32- and 16-bit code is read at its segment base.
  */
 __hot_path static void software_interrupt(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	unsigned int mode = v->arch.kernel_mode ? 0 : 3;
 	int gp_error = (int)regs->error_code;
-	uint8_t insn[2] = { 0, 0 };
 	unsigned int vec, len;
 
-	/* Both bytes at once unless the second is on the next page (which
-	 * must not be touched for a one-byte instruction). */
-	if ((regs->rip & (PAGE_SIZE - 1)) != PAGE_SIZE - 1 ?
-		    copy_from_guest(insn, regs->rip, 2) :
-		    (copy_from_guest(insn, regs->rip, 1) ||
-		     (insn[0] == 0xcd && copy_from_guest(insn, regs->rip, 2)))) {
-		deliver_trap(regs, 13, gp_error);
-		return;
-	}
-	if (insn[0] == 0xcd) {
-		vec = insn[1]; /* int imm8 */
-		len = 2;
-	} else if (insn[0] == 0xcc || insn[0] == 0xce) {
-		vec = insn[0] == 0xcc ? 3 : 4; /* int3, into */
-		len = 1;
-	} else {
+	if (!decode_soft_int(regs, &vec, &len)) {
 		deliver_trap(regs, 13, gp_error);
 		return;
 	}

@@ -96,8 +96,10 @@
  * to the descriptor rules in arch-x86/pv.h.
  *
  * In frames pushed for the guest kernel, a kernel-mode cs appears with RPL 0
- * (e.g. 0xE020); MICA_HC_iret accepts RPL 0 (return to kernel mode) or RPL 3
- * (return to user mode) and always loads the real selector with RPL 3.
+ * (e.g. 0xE020); MICA_HC_iret accepts RPL 0 (return to kernel mode, flat
+ * selectors only) or RPL 3 (return to user mode, also on the guest's own
+ * GDT/LDT code and stack selectors: pv.h MICA_HC_iret note 5) and always
+ * loads the real selector with RPL 3.
  */
 #define MICA_GDT_FIRST_RESERVED_ENTRY 7168
 #define MICA_GDT_FIRST_RESERVED_BYTE 0xE000

@@ -85,10 +85,14 @@
  *
  * The stub pushes r11, rcx and rax (so all three are restored on return),
  * loads the hypercall number and enters the hypervisor, which:
- *   1. pops the frame, checks cs/ss (a valid ring-3 code/stack selector;
- *      cs RPL 0 returns to guest kernel mode, RPL 3 to guest user mode,
- *      RPL 1 or 2 crashes the domain), and switches page tables and gs base
- *      when returning to user mode;
+ *   1. pops the frame and checks cs/ss: RPL 0 returns to guest kernel
+ *      mode, on the flat selectors only (MICA_FLAT_KERNEL_CS or
+ *      MICA_FLAT_RING3_CS32, and MICA_FLAT_KERNEL_SS); RPL 3 returns to
+ *      guest user mode, on the flat selectors or on code and stack
+ *      selectors of the guest's own GDT or LDT (note 5); cs and ss with
+ *      different RPLs, RPL 1 or 2, or selectors above 0xffff crash the
+ *      domain.  It switches page tables and gs base when returning to
+ *      user mode;
  *   2. sets evtchn_upcall_mask = !rflags.IF, and if that unmasks events with
  *      an upcall pending, delivers it at once instead of returning;
  *   3. restores rax, rcx, r11 from the frame, unless MICA_IRET_FROM_SYSCALL
@@ -97,10 +101,41 @@
  *      `sysret`;
  *   4. re-enables NMI delivery (vector note 5).
  * MICA_HC_iret never returns to its caller.  A frame that cannot be read or
- * is invalid (selectors as in 1., a non-canonical rip, flags other than
- * MICA_IRET_*, user mode with no user L4) crashes the domain (there is
- * nothing to return an error to).  A non-canonical rsp is not checked: the
- * guest's first use of it faults, in the guest.
+ * is invalid (selectors as in 1., flags other than MICA_IRET_*, user mode
+ * with no user L4, a non-canonical rip in kernel mode) crashes the domain
+ * (there is nothing to return an error to).  A non-canonical rsp is not
+ * checked: the guest's first use of it faults, in the guest.
+ *
+ *   5. User-mode selectors.  A return to user mode loads cs and ss as a
+ *      native IRET to CPL 3 would, and fails as it would: the exception
+ *      goes to the guest kernel as raised by user mode at the return
+ *      target (the bounce frame holds the frame's rip, cs, rflags, rsp and
+ *      ss, and rax/rcx/r11 as the iret restored them), through the trap
+ *      table like any other:
+ *        cs null                                          #GP(0)
+ *        cs not a code descriptor of the guest's GDT/LDT
+ *          (beyond the table, data, Mica's reserved entries
+ *          other than the flat code selectors)            #GP(cs & ~3)
+ *        cs not present                                   #NP(cs & ~3)
+ *        ss null                                          #GP(0)
+ *        ss not a writable data descriptor of the
+ *          guest's GDT/LDT or MICA_FLAT_USER_SS           #GP(ss & ~3)
+ *        ss not present                                   #SS(ss & ~3)
+ *        rip non-canonical                                #GP(0)
+ *      (The descriptor rules below make every guest descriptor DPL 3 and
+ *      non-conforming.)  cs may be 64-bit, 32-bit or 16-bit code; in 32-
+ *      and 16-bit code rip is an offset from the segment base.  The
+ *      hypervisor returns to such selectors with IRETQ (never `sysret`),
+ *      which loads the descriptors again: if that faults (another vcpu
+ *      changed the descriptor meanwhile, rip beyond a 32-bit segment's
+ *      limit), the fault goes to the guest the same way, with the error
+ *      code the CPU gave.  The guest's selectors stay in use across
+ *      interrupts and hypervisor work while user mode runs on them; a
+ *      `syscall` from them returns on the flat ones, as on hardware.
+ *      On hardware, a return to a 16-bit stack segment in 32- or 16-bit
+ *      code leaves bits 63:16 of rsp undefined (the CPU's, as natively
+ *      without espfix; they may hold bits of the hypervisor's stack
+ *      address, which the fixed layout does not hide).
  */
 #ifndef MICA_PUBLIC_ARCH_X86_PV_H
 #define MICA_PUBLIC_ARCH_X86_PV_H
@@ -145,6 +180,9 @@ MICA_STATIC_ASSERT(offsetof(struct mica_iret_frame, rip) == 32,
  *      the vector with `int n` / `int3` / `into`: 0 = guest kernel only,
  *      3 = guest user too.  An `int n` from a mode with too little privilege
  *      is delivered as #GP with error code (vector << 3) | 2, as on hardware.
+ *      As on hardware, the instruction may carry prefixes (up to 15 bytes
+ *      in all) and follow a MOV SS; the frame's rip is the next
+ *      instruction's.
  *   3. MICA_TRAP_MASK_EVENTS: clear the virtual IF on entry (an interrupt
  *      gate rather than a trap gate).
  *   4. A fault with no handler (address 0) crashes the domain.

@@ -48,4 +48,14 @@ struct insn {
  */
 int insn_decode(const uint8_t *buf, unsigned int avail, struct insn *insn);
 
+/*
+ * The software interrupt at buf[0..avail) (`int3`, `int imm8`, `into`,
+ * after any prefixes the CPU ignores: legacy ones, lock, and REX in
+ * 64-bit code), for the #GP a guest's `int n` raises (pv/traps.c).
+ * Returns 0 with its vector and length (prefixes included, at most 15);
+ * -EFAULT if avail bytes are too few to tell; -EINVAL if it is not one.
+ */
+int insn_soft_int(const uint8_t *buf, unsigned int avail, bool long_mode,
+		  unsigned int *vec, unsigned int *len);
+
 #endif

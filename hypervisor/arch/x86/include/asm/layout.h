@@ -52,7 +52,10 @@
  *   page  0       syscall entry stubs (read-only, executable): they reach
  *                 this CPU's stack and cpu_info RIP-relatively, so every
  *                 CPU runs its own copy without any per-CPU register
- *   page  1       guard (unmapped)
+ *   page  1       debug-exception stack (IST4): a #DB held back by MOV SS
+ *                 arrives on the first instruction of the syscall stub,
+ *                 still on the guest's rsp (CVE-2018-8897); an overflow
+ *                 runs into page 0, which is read-only
  *   page  2       NMI stack (IST1)
  *   page  3       guard
  *   page  4       double-fault stack (IST2)
@@ -65,6 +68,7 @@
 #define STACK_PAGES (1 << STACK_ORDER)
 #define STACK_SIZE (PAGE_SIZE << STACK_ORDER)
 #define STACK_PAGE_STUBS 0
+#define STACK_PAGE_DB 1
 #define STACK_PAGE_NMI 2
 #define STACK_PAGE_DF 4
 #define STACK_PAGE_MC 6
@@ -76,6 +80,7 @@
 #define IST_NMI 1
 #define IST_DF 2
 #define IST_MC 3
+#define IST_DB 4
 
 /*
  * GDT.  Entries below 0xe000 belong to PV guests (public arch-x86/layout.h);

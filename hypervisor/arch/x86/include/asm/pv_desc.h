@@ -77,6 +77,10 @@ int pv_ldt_take(struct domain *d, struct pv_ldt *out, paddr_t l4, uint64_t va,
 		uint64_t entries);
 void pv_ldt_put(struct domain *d, struct pv_ldt *t);
 
+/* The running vcpu's descriptor for a selector of its own GDT (below
+ * the reserved entries) or LDT, as loaded on this CPU: 0 beyond them. */
+uint64_t pv_loaded_descriptor(uint16_t sel);
+
 /* Destruction: drops the descriptor-page references of d's vcpus. */
 void pv_desc_relinquish(struct domain *d);
 
