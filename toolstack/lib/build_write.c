@@ -172,7 +172,8 @@ void mica_build_write(const struct mica_elf_info *elf,
 	build_page_tables(&a);
 
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->flags = MICA_VGCF_IN_KERNEL;
+	/* The boot L4 is pinned, as start_info.h promises the kernel. */
+	ctx->flags = MICA_VGCF_IN_KERNEL | MICA_VGCF_PIN_BASE;
 	for (i = 0; i < 256; i++)
 		ctx->trap_table[i].vector = (uint8_t)i;
 	ctx->user_regs.rip = elf->entry;

@@ -67,6 +67,15 @@ if cat /var/log/mica/console/*.log 2>/dev/null |
 else
 	fail dom0-console-log "the domU's greeting is not in mica-consoled's log"
 fi
+# start_info.h: the boot L4 of a domain that `mica create` built is pinned
+# (the builder's MICA_VGCF_PIN_BASE), as for one the hypervisor built.
+if cat /var/log/mica/console/*.log 2>/dev/null |
+	grep -q 'mica-domu: boot L4 pinned'; then
+	pass dom0-domu-boot-l4-pinned
+else
+	fail dom0-domu-boot-l4-pinned "$(cat /var/log/mica/console/*.log 2>/dev/null |
+		grep 'boot L4' | head -n 1)"
+fi
 
 if mica destroy domu >/tmp/destroy.log 2>&1; then
 	pass dom0-mica-destroy

@@ -314,7 +314,7 @@ static void test_write_bootstrap_area(void)
 	CHECK_INT(ctx.user_regs.ss, MICA_FLAT_KERNEL_SS & ~3);
 	CHECK_INT(ctx.user_regs.rflags, 2);
 	CHECK_INT(ctx.kernel_pt_base_gfn, mfn_of(l.pt_pfn));
-	CHECK_INT(ctx.flags, MICA_VGCF_IN_KERNEL);
+	CHECK_INT(ctx.flags, MICA_VGCF_IN_KERNEL | MICA_VGCF_PIN_BASE);
 	CHECK_INT(ctx.trap_table[200].vector, 200);
 	free(area);
 	free(img);

@@ -30,7 +30,7 @@
 
 #define KNOWN_FLAGS                                                  \
 	(MICA_VGCF_IN_KERNEL | MICA_VGCF_ONLINE | MICA_VGCF_FPU_TS | \
-	 MICA_VGCF_FPU_VALID)
+	 MICA_VGCF_FPU_VALID | MICA_VGCF_PIN_BASE)
 /* rflags bits that must be 0: reserved ones, and VM (no virtual-8086). */
 #define RFLAGS_RESERVED 0xfffffffffffe8028ULL
 #define RFLAGS_IF 0x200ULL
@@ -301,6 +301,7 @@ int arch_set_vcpu_context(struct vcpu *v,
 	struct pv_ldt ldt = { .nr_frames = 0 };
 	uint64_t dr[8];
 	unsigned long flags;
+	bool pin;
 	int rc = check_context(c, dr);
 
 	if (is_hvm_vcpu(v)) /* domctl.h: get/set_hvm_context instead */
@@ -309,9 +310,26 @@ int arch_set_vcpu_context(struct vcpu *v,
 	if (rc)
 		return rc;
 	flags = pv_mm_lock(d);
-	rc = take_references(d, c, &gdt, &ldt);
+	/* MICA_VGCF_PIN_BASE: the pin's own type reference first (get_l4
+	 * checks the frame is an L4 of d), kept only if not pinned yet. */
+	pin = false;
+	if (c->flags & MICA_VGCF_PIN_BASE) {
+		rc = get_l4(d, c->kernel_pt_base_gfn);
+		if (!rc && pv_page_pinned(c->kernel_pt_base_gfn))
+			pv_put_page_and_type(c->kernel_pt_base_gfn, d);
+		else if (!rc)
+			pin = true;
+		if (pin)
+			pv_page_set_pinned(c->kernel_pt_base_gfn, true);
+	}
 	if (!rc)
+		rc = take_references(d, c, &gdt, &ldt);
+	if (!rc) {
 		swap_references(v, &gdt, &ldt);
+	} else if (pin) {
+		pv_page_set_pinned(c->kernel_pt_base_gfn, false);
+		pv_put_page_and_type(c->kernel_pt_base_gfn, d);
+	}
 	pv_mm_unlock(d, flags);
 	if (rc)
 		return rc;

@@ -75,6 +75,13 @@ MICA_STATIC_ASSERT(sizeof(struct mica_cpu_user_regs) == 192,
 /* fpu[] holds valid state; if clear on set, the FPU starts in its
  * initial (FNINIT) state. */
 #define MICA_VGCF_FPU_VALID (1u << 3)
+/* On set only (never reported by get): also pin kernel_pt_base_gfn as an
+ * L4 (mmu.h T3), unless it is pinned already, as the boot-time builder
+ * pins a domain's boot L4 (start_info.h): a domain builder in dom0 sets
+ * it with MICA_DOMCTL_set_vcpu_context so that the kernel it starts finds
+ * the same state.  The pin reference is dropped again if the context is
+ * refused. */
+#define MICA_VGCF_PIN_BASE (1u << 4)
 
 struct mica_vcpu_guest_context {
 	uint32_t flags; /* MICA_VGCF_* */

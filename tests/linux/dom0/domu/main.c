@@ -13,6 +13,9 @@
 #include "events.h"
 #include "layout.h"
 #include "test.h"
+#include "vcpu.h"
+#include "public/errno.h"
+#include "public/mmu.h"
 #include "public/arch-x86/layout.h"
 #include "public/io/console.h"
 
@@ -21,6 +24,13 @@ const char test_title[] = "dom0 system test's domU: console ring output";
 #define M2P ((const uint64_t *)MICA_M2P_VIRT_START)
 
 static struct mica_console_ring *ring;
+
+static long mmuext1(uint32_t cmd, uint64_t arg1)
+{
+	struct mica_mmuext_op op = { cmd, 0, arg1, 0 };
+
+	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
+}
 
 static void ring_write(const char *s)
 {
@@ -44,6 +54,7 @@ void test_main(void)
 {
 	const char *ticks;
 	char line[96];
+	long rc;
 
 	if (!start_info->console_mfn)
 		test_error("no console ring in start_info");
@@ -55,6 +66,12 @@ void test_main(void)
 	       (unsigned long)M2P[start_info->console_mfn],
 	       start_info->console_evtchn);
 	ring_write("mica-domu: hello from the console ring\r\n");
+	/* start_info.h: the builder pinned the boot L4, so pinning it again
+	 * is -EEXIST (dom0's builder asks for it: MICA_VGCF_PIN_BASE). */
+	rc = mmuext1(MICA_MMUEXT_PIN_L4_TABLE, guest_l4_mfn());
+	snprintf(line, sizeof(line), "mica-domu: boot L4 %s (pin: %ld)\r\n",
+		 rc == -MICA_EEXIST ? "pinned" : "NOT pinned", rc);
+	ring_write(line);
 	ticks = cmdline_value("ticks");
 	if (ticks && !strncmp(ticks, "0", 1))
 		for (;;)
