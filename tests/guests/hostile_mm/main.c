@@ -22,6 +22,7 @@
 #include "layout.h"
 #include "logwait.h"
 #include "test.h"
+#include "vcpu.h"
 #include "public/arch-x86/layout.h"
 #include "public/arch-x86/pv.h"
 #include "public/errno.h"
@@ -61,20 +62,6 @@ static uint64_t table_mfn(uint64_t va, unsigned int level)
 		       ADDR_MASK) >>
 		      12;
 	return mfn;
-}
-
-static long mmu_update(uint64_t ptr, uint64_t val)
-{
-	struct mica_mmu_update r = { ptr, val };
-
-	return HYPERCALL5(MICA_HC_mmu_update, &r, 1, 0, MICA_DOMID_SELF, 0);
-}
-
-static long mmuext(uint32_t cmd, uint64_t arg1, uint64_t arg2)
-{
-	struct mica_mmuext_op op = { cmd, 0, arg1, arg2 };
-
-	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
 }
 
 static long update_va(uint64_t va, uint64_t pte, uint64_t flags)
@@ -150,31 +137,32 @@ static void check_hypervisor_tables(uint64_t l4, uint64_t l3, uint64_t l2)
 		if (!(e & PTE_P))
 			continue;
 		tried++;
-		test_expect_rc(mmu_update((l4 << 12) + FREE_L4_SLOT * 8,
-					  (t << 12) | PTE_P | PTE_W),
+		test_expect_rc(guest_mmu_update1((l4 << 12) + FREE_L4_SLOT * 8,
+						 (t << 12) | PTE_P | PTE_W),
 			       -MICA_EPERM, "L4 entry -> Mica's slot %u table",
 			       s);
-		test_expect_rc(mmu_update((l3 << 12) + 500 * 8,
-					  (t << 12) | PTE_P | PTE_W),
+		test_expect_rc(guest_mmu_update1((l3 << 12) + 500 * 8,
+						 (t << 12) | PTE_P | PTE_W),
 			       -MICA_EPERM, "L3 entry -> Mica's slot %u table",
 			       s);
-		test_expect_rc(mmu_update((l2 << 12) + 500 * 8,
-					  (t << 12) | PTE_P | PTE_W),
+		test_expect_rc(guest_mmu_update1((l2 << 12) + 500 * 8,
+						 (t << 12) | PTE_P | PTE_W),
 			       -MICA_EPERM, "L2 entry -> Mica's slot %u table",
 			       s);
 		for (unsigned int c = MICA_MMUEXT_PIN_L1_TABLE;
 		     c <= MICA_MMUEXT_PIN_L4_TABLE; c++)
-			test_expect_rc(mmuext(c, t, 0), -MICA_EPERM,
+			test_expect_rc(guest_mmuext1(c, t, 0), -MICA_EPERM,
 				       "pin Mica's slot %u table as L%u", s,
 				       c + 1);
-		test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, t, 0),
+		test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, t, 0),
 			       -MICA_EPERM, "unpin Mica's slot %u table", s);
-		test_expect_rc(mmuext(MICA_MMUEXT_NEW_USER_BASEPTR, t, 0),
+		test_expect_rc(guest_mmuext1(MICA_MMUEXT_NEW_USER_BASEPTR, t,
+					     0),
 			       -MICA_EPERM, "Mica's table as user L4");
 	}
 	if (!tried)
 		test_fail("no hypervisor slot present in our L4");
-	test_expect_rc(mmu_update((l4 << 12) + 257 * 8, 0), -MICA_EPERM,
+	test_expect_rc(guest_mmu_update1((l4 << 12) + 257 * 8, 0), -MICA_EPERM,
 		       "clear a hypervisor L4 slot");
 }
 
@@ -194,13 +182,13 @@ static void check_tables_never_writable(uint64_t l4, uint64_t l3, uint64_t l2,
 					 MICA_UVMF_INVLPG),
 			       -MICA_EBUSY, "update_va_mapping L%u writable",
 			       i + 1);
-		test_expect_rc(mmu_update(l1e, (t << 12) | PTE_P | PTE_W),
-			       -MICA_EBUSY, "mmu_update L1 entry -> L%u RW",
-			       i + 1);
-		test_expect_rc(mmu_update(l1e | MICA_MMU_PT_UPDATE_PRESERVE_AD,
+		test_expect_rc(
+			guest_mmu_update1(l1e, (t << 12) | PTE_P | PTE_W),
+			-MICA_EBUSY, "mmu_update L1 entry -> L%u RW", i + 1);
+		test_expect_rc(
+			guest_mmu_update1(l1e | MICA_MMU_PT_UPDATE_PRESERVE_AD,
 					  (t << 12) | PTE_P | PTE_W),
-			       -MICA_EBUSY, "PRESERVE_AD L1 entry -> L%u RW",
-			       i + 1);
+			-MICA_EBUSY, "PRESERVE_AD L1 entry -> L%u RW", i + 1);
 		/* Read-only is allowed (T4c): the guest reads its tables. */
 		test_expect_rc(update_va(spare_va, (t << 12) | PTE_P,
 					 MICA_UVMF_INVLPG),
@@ -208,63 +196,69 @@ static void check_tables_never_writable(uint64_t l4, uint64_t l3, uint64_t l2,
 		restore_spare();
 	}
 	/* Wrong-level and self references, at every level. */
-	test_expect_rc(mmu_update((l4 << 12) + FREE_L4_SLOT * 8,
-				  (l4 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l4 << 12) + FREE_L4_SLOT * 8,
+					 (l4 << 12) | PTE_P),
 		       -MICA_EBUSY, "L4 -> itself");
-	test_expect_rc(mmu_update((l4 << 12) + FREE_L4_SLOT * 8,
-				  (l2 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l4 << 12) + FREE_L4_SLOT * 8,
+					 (l2 << 12) | PTE_P),
 		       -MICA_EBUSY, "L4 -> an L2");
-	test_expect_rc(mmu_update((l4 << 12) + FREE_L4_SLOT * 8,
-				  (l1 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l4 << 12) + FREE_L4_SLOT * 8,
+					 (l1 << 12) | PTE_P),
 		       -MICA_EBUSY, "L4 -> an L1");
-	test_expect_rc(mmu_update((l3 << 12) + 500 * 8, (l3 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l3 << 12) + 500 * 8,
+					 (l3 << 12) | PTE_P),
 		       -MICA_EBUSY, "L3 -> itself");
-	test_expect_rc(mmu_update((l3 << 12) + 500 * 8, (l4 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l3 << 12) + 500 * 8,
+					 (l4 << 12) | PTE_P),
 		       -MICA_EBUSY, "L3 -> the L4");
-	test_expect_rc(mmu_update((l3 << 12) + 500 * 8, (l1 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l3 << 12) + 500 * 8,
+					 (l1 << 12) | PTE_P),
 		       -MICA_EBUSY, "L3 -> an L1");
-	test_expect_rc(mmu_update((l2 << 12) + 500 * 8, (l2 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l2 << 12) + 500 * 8,
+					 (l2 << 12) | PTE_P),
 		       -MICA_EBUSY, "L2 -> itself");
-	test_expect_rc(mmu_update((l2 << 12) + 500 * 8, (l3 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l2 << 12) + 500 * 8,
+					 (l3 << 12) | PTE_P),
 		       -MICA_EBUSY, "L2 -> the L3");
-	test_expect_rc(mmu_update((l2 << 12) + 500 * 8, (l4 << 12) | PTE_P),
+	test_expect_rc(guest_mmu_update1((l2 << 12) + 500 * 8,
+					 (l4 << 12) | PTE_P),
 		       -MICA_EBUSY, "L2 -> the L4 (linear table)");
-	test_expect_rc(mmu_update((l2 << 12) + 500 * 8,
-				  (data << 12) | PTE_P | PTE_W),
+	test_expect_rc(guest_mmu_update1((l2 << 12) + 500 * 8,
+					 (data << 12) | PTE_P | PTE_W),
 		       -MICA_EBUSY, "L2 -> a writable data frame");
-	test_expect_rc(mmu_update((l3 << 12) + 500 * 8,
-				  (data << 12) | PTE_P | PTE_W | PTE_PS),
+	test_expect_rc(guest_mmu_update1((l3 << 12) + 500 * 8,
+					 (data << 12) | PTE_P | PTE_W | PTE_PS),
 		       -MICA_EINVAL, "1 GiB superpage");
-	test_expect_rc(mmu_update((l4 << 12) + FREE_L4_SLOT * 8,
-				  (l3 << 12) | PTE_P | PTE_PS),
+	test_expect_rc(guest_mmu_update1((l4 << 12) + FREE_L4_SLOT * 8,
+					 (l3 << 12) | PTE_P | PTE_PS),
 		       -MICA_EINVAL, "PS in an L4 entry");
 	for (unsigned int c = MICA_MMUEXT_PIN_L2_TABLE;
 	     c <= MICA_MMUEXT_PIN_L4_TABLE; c++)
-		test_expect_rc(mmuext(c, data, 0), -MICA_EBUSY,
+		test_expect_rc(guest_mmuext1(c, data, 0), -MICA_EBUSY,
 			       "pin a writable-mapped frame as L%u", c + 1);
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L3_TABLE, l4, 0), -MICA_EEXIST,
-		       "pin the pinned L4 as L3");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, l3, 0), -MICA_EBUSY,
-		       "pin the L3 in use as L4");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L3_TABLE, l4, 0),
+		       -MICA_EEXIST, "pin the pinned L4 as L3");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L4_TABLE, l3, 0),
+		       -MICA_EBUSY, "pin the L3 in use as L4");
 	/* Mica writes the shared-info page at any time: never a table. */
 	for (unsigned int c = MICA_MMUEXT_PIN_L1_TABLE;
 	     c <= MICA_MMUEXT_PIN_L4_TABLE; c++)
-		test_expect_rc(mmuext(c, start_info->shared_info_mfn, 0),
+		test_expect_rc(guest_mmuext1(c, start_info->shared_info_mfn, 0),
 			       -MICA_EBUSY, "pin the shared-info page as L%u",
 			       c + 1);
 	test_expect_rc(HYPERCALL5(MICA_HC_set_gdt, &start_info->shared_info_mfn,
 				  1, 0, 0, 0),
 		       -MICA_EBUSY, "the shared-info page as GDT");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, l2, 0), -MICA_EBUSY,
-		       "pin an L2 as L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_NEW_BASEPTR, l3, 0), -MICA_EBUSY,
-		       "an L3 as base pointer");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, l2, 0),
+		       -MICA_EBUSY, "pin an L2 as L1");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_NEW_BASEPTR, l3, 0),
+		       -MICA_EBUSY, "an L3 as base pointer");
 	/* The kernel L4 in use, unpinned and pinned again. */
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, l4, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, l4, 0), 0,
 		       "unpin the L4 in use");
 	test_expect_rc(update_va(spare_va, (l4 << 12) | PTE_P | PTE_W, 0),
 		       -MICA_EBUSY, "map the unpinned L4 in use writable");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, l4, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L4_TABLE, l4, 0), 0,
 		       "pin it again");
 }
 
@@ -278,26 +272,29 @@ static void check_type_games(uint64_t l2)
 	volatile uint64_t *w = (volatile uint64_t *)spare_va;
 
 	printk("type and pin games on frame %#lx\n", t);
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, t, 0), 0, "pin L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L2_TABLE, t, 0), -MICA_EEXIST,
-		       "pin the L1 as L2");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, t, 0), 0, "unpin");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, t, 0), -MICA_EINVAL,
-		       "unpin again");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, t, 0), 0, "re-pin");
-	test_expect_rc(mmu_update(t << 12, (data << 12) | PTE_P | PTE_W), 0,
-		       "an entry in it");
-	test_expect_rc(mmu_update(l2e, (t << 12) | PTE_P | PTE_W), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, t, 0), 0,
+		       "pin L1");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L2_TABLE, t, 0),
+		       -MICA_EEXIST, "pin the L1 as L2");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, t, 0), 0,
+		       "unpin");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, t, 0),
+		       -MICA_EINVAL, "unpin again");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, t, 0), 0,
+		       "re-pin");
+	test_expect_rc(guest_mmu_update1(t << 12, (data << 12) | PTE_P | PTE_W),
+		       0, "an entry in it");
+	test_expect_rc(guest_mmu_update1(l2e, (t << 12) | PTE_P | PTE_W), 0,
 		       "hook it");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, t, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, t, 0), 0,
 		       "unpin while hooked");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L2_TABLE, t, 0), -MICA_EBUSY,
-		       "pin as L2 while an L1 is referenced");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L2_TABLE, t, 0),
+		       -MICA_EBUSY, "pin as L2 while an L1 is referenced");
 	test_expect_rc(update_va(spare_va, (t << 12) | PTE_P | PTE_W, 0),
 		       -MICA_EBUSY, "map it writable while hooked");
 	*(volatile uint64_t *)va = 0x11;
-	test_expect_rc(mmu_update(l2e, 0), 0, "unhook it");
-	mmuext(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
+	test_expect_rc(guest_mmu_update1(l2e, 0), 0, "unhook it");
+	guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
 	/* No longer a table: writable now, and it must validate again. */
 	if (!test_expect_rc(update_va(spare_va, (t << 12) | PTE_P | PTE_W,
 				      MICA_UVMF_INVLPG),
@@ -305,10 +302,10 @@ static void check_type_games(uint64_t l2)
 		return;
 	w[1] = (0x200ULL << 12) | PTE_P | PTE_W; /* a hypervisor frame */
 	restore_spare();
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, t, 0), -MICA_EPERM,
-		       "pin an L1 naming a hypervisor frame");
-	test_expect_rc(mmu_update(l2e, (t << 12) | PTE_P | PTE_W), -MICA_EPERM,
-		       "hook an L1 naming a hypervisor frame");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, t, 0),
+		       -MICA_EPERM, "pin an L1 naming a hypervisor frame");
+	test_expect_rc(guest_mmu_update1(l2e, (t << 12) | PTE_P | PTE_W),
+		       -MICA_EPERM, "hook an L1 naming a hypervisor frame");
 	test_expect_rc(update_va(spare_va, (t << 12) | PTE_P | PTE_W,
 				 MICA_UVMF_INVLPG),
 		       0, "still writable after the failed validation");
@@ -316,8 +313,8 @@ static void check_type_games(uint64_t l2)
 	restore_spare();
 	/* Its entry 0 names 'data', which holds 0x11 (present, frame 0):
 	 * as an L2 that fails in the nested validation, undone fully. */
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L2_TABLE, t, 0), -MICA_EPERM,
-		       "pin as L2 over an L1 naming frame 0");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L2_TABLE, t, 0),
+		       -MICA_EPERM, "pin as L2 over an L1 naming frame 0");
 	test_expect_rc(update_va(spare_va, (data << 12) | PTE_P | PTE_W,
 				 MICA_UVMF_INVLPG),
 		       0, "the nested frame is untyped again");
@@ -388,17 +385,18 @@ static void check_counts(void)
 	test_expect_rc(HYPERCALL5(MICA_HC_mmuext_op, 0xffffffffffffffe8ULL, 1,
 				  0, MICA_DOMID_SELF, 0),
 		       -MICA_EFAULT, "mmuext_op list wrapping the top");
-	test_expect_rc(mmuext(MICA_MMUEXT_INVLPG_LOCAL, 0x0000800000000000ULL,
-			      0),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_INVLPG_LOCAL,
+				     0x0000800000000000ULL, 0),
 		       -MICA_EINVAL, "INVLPG of a non-canonical address");
-	test_expect_rc(mmuext(MICA_MMUEXT_SET_LDT, 0, 8193), -MICA_EINVAL,
-		       "SET_LDT of 8193 entries");
-	test_expect_rc(mmuext(MICA_MMUEXT_SET_LDT, 0, ~0ULL), -MICA_EINVAL,
-		       "SET_LDT of 2^64-1 entries");
-	test_expect_rc(mmuext(MICA_MMUEXT_SET_LDT, MICA_HYPERVISOR_VIRT_START,
-			      1),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_SET_LDT, 0, 8193),
+		       -MICA_EINVAL, "SET_LDT of 8193 entries");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_SET_LDT, 0, ~0ULL),
+		       -MICA_EINVAL, "SET_LDT of 2^64-1 entries");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_SET_LDT,
+				     MICA_HYPERVISOR_VIRT_START, 1),
 		       -MICA_EINVAL, "SET_LDT in Mica's range");
-	test_expect_rc(mmuext(MICA_MMUEXT_SET_LDT, 0xfffffffffffff000ULL, 512),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_SET_LDT, 0xfffffffffffff000ULL,
+				     512),
 		       -MICA_EINVAL, "SET_LDT wrapping the top");
 	test_expect_rc(update_va(0x0000800000000000ULL, spare_pte, 0),
 		       -MICA_EINVAL, "update_va_mapping non-canonical");
@@ -456,16 +454,19 @@ static void check_still_works(uint64_t l2)
 	volatile uint64_t *p = (volatile uint64_t *)(va + 4096);
 
 	printk("our memory and tables still work\n");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, t, 0), 0, "pin");
-	test_expect_rc(mmu_update((t << 12) + 8, (data << 12) | PTE_P | PTE_W),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, t, 0), 0, "pin");
+	test_expect_rc(guest_mmu_update1((t << 12) + 8,
+					 (data << 12) | PTE_P | PTE_W),
 		       0, "entry");
-	test_expect_rc(mmu_update(l2e, (t << 12) | PTE_P | PTE_W), 0, "hook");
+	test_expect_rc(guest_mmu_update1(l2e, (t << 12) | PTE_P | PTE_W), 0,
+		       "hook");
 	*p = 0xfeed;
 	if (*p != 0xfeed)
 		test_fail("write through a fresh table did not stick");
-	test_expect_rc(mmu_update(l2e, 0), 0, "unhook");
-	mmuext(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, t, 0), 0, "unpin");
+	test_expect_rc(guest_mmu_update1(l2e, 0), 0, "unhook");
+	guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, t, 0), 0,
+		       "unpin");
 }
 
 static void attacker(void)

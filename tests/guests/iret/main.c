@@ -186,20 +186,6 @@ static void trap_hook(struct cpu_trap_frame *f)
 	f->rsp = USER_STACK_TOP;
 }
 
-static long mmu_update(uint64_t ptr, uint64_t val)
-{
-	struct mica_mmu_update r = { ptr, val };
-
-	return HYPERCALL5(MICA_HC_mmu_update, &r, 1, 0, MICA_DOMID_SELF, 0);
-}
-
-static long mmuext(uint32_t cmd, uint64_t arg1, uint64_t arg2)
-{
-	struct mica_mmuext_op op = { cmd, 0, arg1, arg2 };
-
-	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
-}
-
 static long update_desc(uint64_t mfn, unsigned int i, uint64_t d)
 {
 	return HYPERCALL5(MICA_HC_update_descriptor, (mfn << 12) + i * 8, d, 0,
@@ -218,15 +204,17 @@ static bool map_low_pages(void)
 	long rc = 0;
 
 	memcpy(code, u32_code, (size_t)(u32_code_end - u32_code));
-	rc |= mmuext(MICA_MMUEXT_PIN_L1_TABLE, l1, 0);
-	rc |= mmu_update(l1 << 12, (cpu_virt_to_mfn(code) << 12) | PTE_P);
-	rc |= mmu_update((l1 << 12) + 8,
-			 (cpu_virt_to_mfn(low_stack) << 12) | PTE_P | PTE_W);
-	rc |= mmuext(MICA_MMUEXT_PIN_L2_TABLE, l2, 0);
-	rc |= mmu_update((l2 << 12) + 2 * 8, (l1 << 12) | PTE_P | PTE_W);
-	rc |= mmuext(MICA_MMUEXT_PIN_L3_TABLE, l3, 0);
-	rc |= mmu_update(l3 << 12, (l2 << 12) | PTE_P | PTE_W);
-	rc |= mmu_update(l4 << 12, (l3 << 12) | PTE_P | PTE_W);
+	rc |= guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, l1, 0);
+	rc |= guest_mmu_update1(l1 << 12,
+				(cpu_virt_to_mfn(code) << 12) | PTE_P);
+	rc |= guest_mmu_update1((l1 << 12) + 8,
+				(cpu_virt_to_mfn(low_stack) << 12) | PTE_P |
+					PTE_W);
+	rc |= guest_mmuext1(MICA_MMUEXT_PIN_L2_TABLE, l2, 0);
+	rc |= guest_mmu_update1((l2 << 12) + 2 * 8, (l1 << 12) | PTE_P | PTE_W);
+	rc |= guest_mmuext1(MICA_MMUEXT_PIN_L3_TABLE, l3, 0);
+	rc |= guest_mmu_update1(l3 << 12, (l2 << 12) | PTE_P | PTE_W);
+	rc |= guest_mmu_update1(l4 << 12, (l3 << 12) | PTE_P | PTE_W);
 	if (rc) {
 		test_error("cannot map the low pages");
 		return false;
@@ -254,7 +242,7 @@ static bool set_up_tables(void)
 	gdt[GDT_CODE32] = CODE32;
 	if (cpu_remap(gdt, 0) || cpu_remap(ldt, 0) ||
 	    HYPERCALL5(MICA_HC_set_gdt, &gdt_mfn, 512, 0, 0, 0) ||
-	    mmuext(MICA_MMUEXT_SET_LDT, (uint64_t)ldt, LDT_ENTRIES)) {
+	    guest_mmuext1(MICA_MMUEXT_SET_LDT, (uint64_t)ldt, LDT_ENTRIES)) {
 		test_error("cannot install the GDT and LDT");
 		return false;
 	}

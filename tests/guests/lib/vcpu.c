@@ -59,6 +59,13 @@ long guest_mmu_update1(uint64_t ptr, uint64_t val)
 	return HYPERCALL5(MICA_HC_mmu_update, &u, 1, 0, MICA_DOMID_SELF, 0);
 }
 
+long guest_mmuext1(uint32_t cmd, uint64_t arg1, uint64_t arg2)
+{
+	struct mica_mmuext_op op = { cmd, 0, arg1, arg2 };
+
+	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
+}
+
 long guest_remap(const void *va, bool writable)
 {
 	return guest_mmu_update1(guest_l1e_maddr((uint64_t)va),

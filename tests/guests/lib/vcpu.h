@@ -45,6 +45,8 @@ static inline uint64_t guest_mfn(const void *va)
 
 /* One MICA_HC_mmu_update of ptr to val: 0 or its error. */
 long guest_mmu_update1(uint64_t ptr, uint64_t val);
+/* One MICA_HC_mmuext_op on our own tables: 0 or its error. */
+long guest_mmuext1(uint32_t cmd, uint64_t arg1, uint64_t arg2);
 /* Maps our page at va again, read-only (a table may be made of it) or
  * writable: 0 or the error. */
 long guest_remap(const void *va, bool writable);

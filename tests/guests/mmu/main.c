@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "hypercall.h"
 #include "test.h"
+#include "vcpu.h"
 #include "public/arch-x86/layout.h"
 #include "public/errno.h"
 #include "public/mmu.h"
@@ -34,13 +35,6 @@ static long mmu_update(uint64_t ptr, uint64_t val)
 		test_fail("mmu_update returned %ld but reports %u done", rc,
 			  done);
 	return rc;
-}
-
-static long mmuext(uint32_t cmd, uint64_t arg1, uint64_t arg2)
-{
-	struct mica_mmuext_op op = { cmd, 0, arg1, arg2 };
-
-	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
 }
 
 static long update_va(uint64_t va, uint64_t pte, uint32_t flags)
@@ -137,19 +131,20 @@ static void check_hostile(uint64_t spare_va, uint64_t spare_pte)
 	test_expect_rc(HYPERCALL5(MICA_HC_mmu_update, &bad_type, 1, 0,
 				  MICA_DOMID_SELF, 0),
 		       -MICA_ENOSYS, "unknown mmu_update request");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L4_TABLE, l4, 0), -MICA_EEXIST,
-		       "pin the pinned L4");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, data_mfn, 0),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L4_TABLE, l4, 0),
+		       -MICA_EEXIST, "pin the pinned L4");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, data_mfn, 0),
 		       -MICA_EINVAL, "unpin a data frame");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, data_mfn, 0),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, data_mfn, 0),
 		       -MICA_EBUSY, "pin a writable-mapped frame as L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, 0x200, 0), -MICA_EPERM,
-		       "pin a hypervisor frame");
-	test_expect_rc(mmuext(99, 0, 0), -MICA_ENOSYS, "unknown mmuext op");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, 0x200, 0),
+		       -MICA_EPERM, "pin a hypervisor frame");
+	test_expect_rc(guest_mmuext1(99, 0, 0), -MICA_ENOSYS,
+		       "unknown mmuext op");
 	test_expect_rc(HYPERCALL5(MICA_HC_mmuext_op, 0, 1, 0, 1, 0),
 		       -MICA_EINVAL, "mmuext_op on a foreign domain");
-	test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_LOCAL, 1, 0), -MICA_EINVAL,
-		       "flush with a stray argument");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_LOCAL, 1, 0),
+		       -MICA_EINVAL, "flush with a stray argument");
 	/* The failed calls left the mapping alone. */
 	if (table_va(l1)[(spare_va >> 12) & 511] != (spare_pte | 4))
 		test_fail("spare entry changed to %#lx",
@@ -170,9 +165,10 @@ static void check_new_table(uint64_t spare_va, uint64_t spare_pte)
 		test_skip("bootstrap mapping does not end on 2 MiB");
 		return;
 	}
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, l1, 0), 0, "pin L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, l1, 0), -MICA_EEXIST,
-		       "pin it again");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, l1, 0), 0,
+		       "pin L1");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, l1, 0),
+		       -MICA_EEXIST, "pin it again");
 	test_expect_rc(mmu_update(l1 << 12, (data << 12) | PTE_P | PTE_W), 0,
 		       "entry 0 of the new L1");
 	test_expect_rc(mmu_update(entry_addr(l2, va, 2),
@@ -195,10 +191,12 @@ static void check_new_table(uint64_t spare_va, uint64_t spare_pte)
 		       "restore the spare mapping");
 	test_expect_rc(mmu_update(entry_addr(l2, va, 2), 0), 0,
 		       "unhook the L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0, "flush");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, l1, 0), 0, "unpin L1");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, l1, 0), -MICA_EINVAL,
-		       "unpin it again");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0,
+		       "flush");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, l1, 0), 0,
+		       "unpin L1");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, l1, 0),
+		       -MICA_EINVAL, "unpin it again");
 	/* Untyped again: it may be mapped writable now. */
 	test_expect_rc(update_va(spare_va, (l1 << 12) | PTE_P | PTE_W,
 				 MICA_UVMF_INVLPG),
@@ -212,7 +210,7 @@ static void check_base_and_m2p(uint64_t spare_va)
 	uint64_t l4 = table_mfn(spare_va, 4), pfn = m2p[l4];
 
 	printk("base pointer and M2P\n");
-	test_expect_rc(mmuext(MICA_MMUEXT_NEW_BASEPTR, l4, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_NEW_BASEPTR, l4, 0), 0,
 		       "reload the same L4");
 	test_expect_rc(mmu_update((l4 << 12) | MICA_MMU_MACHPHYS_UPDATE, 12345),
 		       0, "set an M2P entry");

@@ -46,13 +46,6 @@ static long mmu_update1(uint64_t ptr, uint64_t val)
 	return HYPERCALL5(MICA_HC_mmu_update, &r, 1, 0, MICA_DOMID_SELF, 0);
 }
 
-static long mmuext(uint32_t cmd, uint64_t arg1, uint64_t arg2)
-{
-	struct mica_mmuext_op op = { cmd, 0, arg1, arg2 };
-
-	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
-}
-
 static long update_va(uint64_t va, uint64_t pte, uint64_t flags,
 		      const uint64_t *mask)
 {
@@ -273,18 +266,18 @@ static void remap(uint32_t r)
 	case 1:
 		test_expect_rc(update_va(X_VA, pte, MICA_UVMF_NONE, 0), 0,
 			       "update_va_mapping, no flush");
-		test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_MULTI, 0,
-				      (uint64_t)&all),
+		test_expect_rc(guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_MULTI, 0,
+					     (uint64_t)&all),
 			       0, "TLB_FLUSH_MULTI");
 		break;
 	case 2:
 		test_expect_rc(mmu_update1(guest_l1e_maddr(X_VA), pte), 0,
 			       "mmu_update of X's entry");
-		test_expect_rc(mmuext(MICA_MMUEXT_INVLPG_MULTI, X_VA,
-				      (uint64_t)&others),
+		test_expect_rc(guest_mmuext1(MICA_MMUEXT_INVLPG_MULTI, X_VA,
+					     (uint64_t)&others),
 			       0, "INVLPG_MULTI");
-		test_expect_rc(mmuext(MICA_MMUEXT_INVLPG_LOCAL, X_VA, 0), 0,
-			       "INVLPG_LOCAL");
+		test_expect_rc(guest_mmuext1(MICA_MMUEXT_INVLPG_LOCAL, X_VA, 0),
+			       0, "INVLPG_LOCAL");
 		break;
 	default:
 		test_expect_rc(update_va(X_VA, pte,
@@ -310,11 +303,11 @@ static void check_shootdown(void)
 	test_expect_rc(update_va(X_VA, 0, MICA_UVMF_INVLPG | MICA_UVMF_MULTI,
 				 &bad_mask),
 		       -MICA_ENOENT, "flush mask naming vcpu 4");
-	test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_MULTI, 0,
-			      (uint64_t)&bad_mask),
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_MULTI, 0,
+				     (uint64_t)&bad_mask),
 		       -MICA_ENOENT, "TLB_FLUSH_MULTI naming vcpu 4");
-	test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_MULTI, 0, 16), -MICA_EFAULT,
-		       "TLB_FLUSH_MULTI with an unreadable mask");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_MULTI, 0, 16),
+		       -MICA_EFAULT, "TLB_FLUSH_MULTI with an unreadable mask");
 	if (*(volatile uint64_t *)X_VA != magic_of_round(0))
 		test_fail("X does not show frame 0 after the failed calls");
 	for (unsigned int id = 1; id < NR_VCPUS; id++)
@@ -385,12 +378,14 @@ static void player(unsigned int id)
 	for (unsigned int i = 0; i < GAME_ITERATIONS; i++) {
 		switch (xorshift(&seed) % 5) {
 		case 0: /* F as a page table */
-			game_check(mmuext(MICA_MMUEXT_PIN_L1_TABLE, f_mfn, 0),
+			game_check(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE,
+						 f_mfn, 0),
 				   0, -MICA_EEXIST, -MICA_EBUSY, "pin F");
 			break;
 		case 1:
-			game_check(mmuext(MICA_MMUEXT_UNPIN_TABLE, f_mfn, 0), 0,
-				   -MICA_EINVAL, 0, "unpin F");
+			game_check(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, f_mfn,
+						 0),
+				   0, -MICA_EINVAL, 0, "unpin F");
 			break;
 		case 2: /* F writable through our own window */
 			game_check(update_va(W_VA(id),
@@ -429,7 +424,7 @@ static void check_reference_games(void)
 		       0, "unmap F");
 	test_expect_rc(update_va(G_VA, 0, MICA_UVMF_INVLPG | MICA_UVMF_ALL, 0),
 		       0, "unmap G");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, g_mfn, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, g_mfn, 0), 0,
 		       "pin G as L1");
 	for (unsigned int id = 1; id < NR_VCPUS; id++)
 		restart(id, player);
@@ -442,18 +437,19 @@ static void check_reference_games(void)
 
 	/* Consistent afterwards: F can be unpinned at most once, then mapped
 	 * writable, then pinned and unpinned; G's entries hold nothing. */
-	game_check(mmuext(MICA_MMUEXT_UNPIN_TABLE, f_mfn, 0), 0, -MICA_EINVAL,
-		   0, "final unpin F");
+	game_check(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, f_mfn, 0), 0,
+		   -MICA_EINVAL, 0, "final unpin F");
 	test_expect_rc(update_va(W_VA(0), (f_mfn << 12) | PTE_P | PTE_W,
 				 MICA_UVMF_INVLPG, 0),
 		       0, "F writable after the games");
 	test_expect_rc(update_va(W_VA(0), w_pte[0], MICA_UVMF_INVLPG, 0), 0,
 		       "restore window 0");
-	test_expect_rc(mmuext(MICA_MMUEXT_PIN_L1_TABLE, f_mfn, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_PIN_L1_TABLE, f_mfn, 0), 0,
 		       "pin F after the games");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, f_mfn, 0), 0,
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, f_mfn, 0), 0,
 		       "unpin F after the games");
-	test_expect_rc(mmuext(MICA_MMUEXT_UNPIN_TABLE, g_mfn, 0), 0, "unpin G");
+	test_expect_rc(guest_mmuext1(MICA_MMUEXT_UNPIN_TABLE, g_mfn, 0), 0,
+		       "unpin G");
 	test_expect_rc(update_va(G_VA, (g_mfn << 12) | PTE_P | PTE_W,
 				 MICA_UVMF_INVLPG | MICA_UVMF_ALL, 0),
 		       0, "G writable again");
@@ -496,8 +492,8 @@ static void check_lock_vs_shootdown(void)
 	/* Each flush holds the mm lock while it waits for the other vcpus'
 	 * CPUs, which may be spinning for that lock. */
 	for (uint32_t i = 0; i < LOCK_ROUNDS; i++)
-		test_expect_rc(mmuext(MICA_MMUEXT_TLB_FLUSH_ALL, 0, 0), 0,
-			       "flush all, round %u", i);
+		test_expect_rc(guest_mmuext1(MICA_MMUEXT_TLB_FLUSH_ALL, 0, 0),
+			       0, "flush all, round %u", i);
 	if (!wait_for(&lockers_done, NR_VCPUS - 1, 60000))
 		test_fail("lockers did not finish");
 	if (locker_errors)

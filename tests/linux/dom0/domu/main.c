@@ -25,13 +25,6 @@ const char test_title[] = "dom0 system test's domU: console ring output";
 
 static struct mica_console_ring *ring;
 
-static long mmuext1(uint32_t cmd, uint64_t arg1)
-{
-	struct mica_mmuext_op op = { cmd, 0, arg1, 0 };
-
-	return HYPERCALL5(MICA_HC_mmuext_op, &op, 1, 0, MICA_DOMID_SELF, 0);
-}
-
 static void ring_write(const char *s)
 {
 	size_t n = strlen(s);
@@ -68,7 +61,7 @@ void test_main(void)
 	ring_write("mica-domu: hello from the console ring\r\n");
 	/* start_info.h: the builder pinned the boot L4, so pinning it again
 	 * is -EEXIST (dom0's builder asks for it: MICA_VGCF_PIN_BASE). */
-	rc = mmuext1(MICA_MMUEXT_PIN_L4_TABLE, guest_l4_mfn());
+	rc = guest_mmuext1(MICA_MMUEXT_PIN_L4_TABLE, guest_l4_mfn(), 0);
 	snprintf(line, sizeof(line), "mica-domu: boot L4 %s (pin: %ld)\r\n",
 		 rc == -MICA_EEXIST ? "pinned" : "NOT pinned", rc);
 	ring_write(line);
