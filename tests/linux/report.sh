@@ -96,6 +96,10 @@ linux_report_lines() {
 			t = order[i]
 			if (!(t in started)) { print "FAIL\t" t "\tnever started"; continue }
 			if (!(t in rc)) { print "FAIL\t" t "\tno result (the machine stopped while it ran)"; continue }
+			if (rc[t] == "skipped") { # mica.skip= on the command line
+				print "SKIP\t" t "\tnot run (mica.skip; docs/linux-selftests.md)"
+				continue
+			}
 			if (mode == "workload") {
 				if (rc[t] == 0 && closed[t] && fails[t] == "")
 					print "PASS\t" t "\t" (skips[t] == "" ? "" : "skipped: " substr(skips[t], 3))

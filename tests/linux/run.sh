@@ -334,7 +334,7 @@ log=$logs/mica-user.log
 	--append "guest_test loglvl=info dom0_mem=160M dom0_max_vcpus=1" \
 	--initrd "$linux/vmlinux mica.run=workload,$linux/initramfs.cpio,\
 $linux/vmlinux domain=work1 mem=96M -- mica.run=workload,$linux/initramfs.cpio,\
-$linux/vmlinux domain=selftests mem=160M -- mica.run=selftests,$linux/initramfs-selftests.cpio,\
+$linux/vmlinux domain=selftests mem=160M -- mica.run=selftests mica.skip=ldt_gdt_64,$linux/initramfs-selftests.cpio,\
 $linux/vmlinux domain=panic mem=64M -- mica.run=panic,$linux/initramfs.cpio" \
 	"$build/hypervisor/mica.elf" >"$log.qemu" 2>&1
 status=$?
@@ -422,7 +422,7 @@ log=$logs/native-workload.log
 linux_report_workload linux-native "$log"
 log=$logs/native-selftests.log
 "$top/scripts/qemu.sh" --timeout "$timeout" --smp 1 --mem 256 --log "$log" \
-	--append "console=ttyS0 mica.run=selftests mica.exit=qemu" \
+	--append "console=ttyS0 mica.run=selftests mica.skip=ldt_gdt_64 mica.exit=qemu" \
 	--initrd "$linux/initramfs-selftests.cpio" "$linux/bzImage" >"$log.qemu" 2>&1
 linux_report_selftests linux-native "$log"
 finish
